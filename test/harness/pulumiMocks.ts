@@ -5,8 +5,12 @@
 // provider schemas catch type errors; value ranges and cross-field rules are AWS's to check).
 import * as pulumi from "@pulumi/pulumi";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
-import { waitForRPCs } from "@pulumi/pulumi/runtime/settings";
-import type { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
+
+// Marked @internal in the SDK's typings, but it is how `pulumi up` itself waits for the program.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
+  waitForRPCs: () => Promise<void>;
+};import type { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
 
 export const PROJECT = "pinterest-pipeline";
 export const ACCOUNT_ID = "123456789012";

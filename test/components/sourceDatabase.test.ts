@@ -1,0 +1,180 @@
+import * as pulumi from "@pulumi/pulumi";
+import { expect } from "chai";
+import {
+  SourceDatabase,
+  SourceDatabaseArgs,
+  validateSourceDatabaseArgs,
+} from "../../components/sourceDatabase";
+import { harness, PulumiHarness } from "../harness/pulumiMocks";
+
+const BASE: SourceDatabaseArgs = {
+  prefix: "pin-test",
+  vpcId: "vpc-1",
+  privateSubnetIds: ["subnet-private-a", "subnet-private-b"],
+  publicSubnetIds: ["subnet-public-a", "subnet-public-b"],
+};
+
+// Mocks prove the requested settings (SECURITY.md's database rules); they cannot prove that RDS
+// accepts the parameter group family for the version or that MySQL enforces TLS.
+describe("SourceDatabase", () => {
+  let h: PulumiHarness;
+  beforeEach(() => {
+    h = harness().install();
+    h.compute("aws:secretsmanager/secret:Secret", (name) => ({
+      arn: `arn:aws:secretsmanager:eu-west-1:123456789012:secret:${name}`,
+    }));
+  });
+
+  async function build(args: Partial<SourceDatabaseArgs> = {}) {
+    const db = new SourceDatabase("source", { ...BASE, ...args });
+    await h.settle();
+    return { db, instance: h.one("aws:rds/instance:Instance").inputs };
+  }
+
+  it("creates exactly the instance, its network, parameters and log groups", async () => {
+    await build();
+    expect(h.graph()).to.deep.equal([
+      "aws:cloudwatch/logGroup:LogGroup source-log-error",
+      "aws:cloudwatch/logGroup:LogGroup source-log-slowquery",
+      "aws:ec2/securityGroup:SecurityGroup source-sg",
+      "aws:rds/instance:Instance source-mysql",
+      "aws:rds/parameterGroup:ParameterGroup source-params",
+      "aws:rds/subnetGroup:SubnetGroup source-subnets",
+      "pinterest-pipeline:components:SourceDatabase source",
+    ]);
+  });
+
+  it("is a private, encrypted MySQL 8 with 7 days of backups and an RDS-managed password", async () => {
+    const { instance } = await build();
+    expect(instance).to.include({
+      identifier: "pin-test-source",
+      engine: "mysql",
+      engineVersion: "8.4",
+      instanceClass: "db.t4g.micro",
+      storageEncrypted: true,
+      storageType: "gp3",
+      publiclyAccessible: false,
+      backupRetentionPeriod: 7,
+      manageMasterUserPassword: true,
+      dbName: "pinterest_data",
+      deletionProtection: false,
+      skipFinalSnapshot: true,
+    });
+    expect(instance).to.not.have.property("password");
+    expect(h.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(
+      BASE.privateSubnetIds,
+    );
+  });
+
+  it("requires TLS and utf8mb4 through its parameter group", async () => {
+    await build({ engineVersion: "8.0" });
+    const params = h.one("aws:rds/parameterGroup:ParameterGroup").inputs;
+    expect(params.family).to.equal("mysql8.0");
+    expect(params.parameters).to.deep.include({ name: "require_secure_transport", value: "1" });
+    expect(params.parameters).to.deep.include({ name: "character_set_server", value: "utf8mb4" });
+  });
+
+  it("keeps a final snapshot and refuses deletion in production", async () => {
+    const { instance } = await build({ deletionProtection: true, backupRetentionDays: 14 });
+    expect(instance).to.include({
+      deletionProtection: true,
+      skipFinalSnapshot: false,
+      finalSnapshotIdentifier: "pin-test-source-final",
+      backupRetentionPeriod: 14,
+    });
+  });
+
+  it("opens 3306 to nobody by default and never starts connections", async () => {
+    await build();
+    const sg = h.one("aws:ec2/securityGroup:SecurityGroup").inputs;
+    expect(sg.ingress).to.deep.equal([]);
+    expect(sg.egress).to.deep.equal([]);
+  });
+
+  it("admits client security groups on 3306 only", async () => {
+    await build({ clientSecurityGroupIds: ["sg-client"] });
+    const sg = h.one("aws:ec2/securityGroup:SecurityGroup").inputs;
+    expect(sg.ingress).to.deep.equal([
+      {
+        description: "MySQL from a client security group",
+        protocol: "tcp",
+        fromPort: 3306,
+        toPort: 3306,
+        securityGroups: ["sg-client"],
+      },
+    ]);
+  });
+
+  it("becomes public only for listed CIDRs, in the public subnets", async () => {
+    const { instance } = await build({ allowedCidrs: ["203.0.113.7/32"] });
+    expect(instance.publiclyAccessible).to.equal(true);
+    expect(h.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(
+      BASE.publicSubnetIds,
+    );
+    const rule = h.one("aws:ec2/securityGroup:SecurityGroup").inputs.ingress[0];
+    expect(rule.cidrBlocks).to.deep.equal(["203.0.113.7/32"]);
+    expect(rule.fromPort).to.equal(3306);
+  });
+
+  it("sets a retention on the exported MySQL logs before the instance exports to them", async () => {
+    await build({ logRetentionDays: 14 });
+    const logs = h.ofType("aws:cloudwatch/logGroup:LogGroup");
+    expect(logs.map((l) => [l.inputs.name, l.inputs.retentionInDays])).to.deep.equal([
+      ["/aws/rds/instance/pin-test-source/error", 14],
+      ["/aws/rds/instance/pin-test-source/slowquery", 14],
+    ]);
+    const instance = h.one("aws:rds/instance:Instance");
+    expect(instance.dependsOn).to.include.members(logs.map((l) => l.urn));
+  });
+
+  it("outputs the RDS-managed secret's ARN, never a password", async () => {
+    const { db } = await build();
+    expect(await h.value(db.secretArn)).to.equal(
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-source-mysql",
+    );
+    expect(await h.value(db.host)).to.equal(
+      "pin-test-source.abcdefghijkl.eu-west-1.rds.amazonaws.com",
+    );
+    expect(await h.value(db.port)).to.equal(3306);
+  });
+
+  it("stores a stack-supplied password in Secrets Manager as a secret", async () => {
+    const { db, instance } = await build({ masterPassword: pulumi.secret("s3cret-from-config") });
+    expect(instance).to.not.have.property("manageMasterUserPassword");
+    const version = h.one("aws:secretsmanager/secretVersion:SecretVersion");
+    const stored = JSON.parse(version.inputs.secretString);
+    expect(stored).to.include({ username: "pipeline_admin", password: "s3cret-from-config" });
+    expect(await h.value(db.secretArn)).to.equal(
+      "arn:aws:secretsmanager:eu-west-1:123456789012:secret:source-credentials",
+    );
+    expect(pulumi.Output.isInstance(db.secretArn)).to.equal(true);
+  });
+});
+
+describe("SourceDatabase argument validation", () => {
+  const cases: [string, Partial<SourceDatabaseArgs>, string][] = [
+    [
+      "the whole internet",
+      { allowedCidrs: ["0.0.0.0/0"] },
+      'entry "0.0.0.0/0" opens MySQL to more than a /16',
+    ],
+    ["half the internet", { allowedCidrs: ["0.0.0.0/1"] }, "opens MySQL to more than a /16"],
+    ["a bad CIDR", { allowedCidrs: ["10.0.0.1"] }, 'entry "10.0.0.1" is not an IPv4 CIDR'],
+    ["MySQL 5.7", { engineVersion: "5.7" }, 'engineVersion "5.7" is not MySQL 8.x'],
+    [
+      "3 days of backups",
+      { backupRetentionDays: 3 },
+      "backupRetentionDays 3 must be a whole number from 7 to 35",
+    ],
+  ];
+  for (const [label, args, message] of cases) {
+    it(`rejects ${label}`, () => {
+      expect(() => validateSourceDatabaseArgs({ ...BASE, ...args })).to.throw(message);
+    });
+  }
+  it("accepts a /32 and a /16", () => {
+    expect(() =>
+      validateSourceDatabaseArgs({ ...BASE, allowedCidrs: ["203.0.113.7/32", "10.20.0.0/16"] }),
+    ).to.not.throw();
+  });
+});

@@ -1,0 +1,7 @@
+"""Cleaning, analysis and streaming transforms of the Pinterest pipeline.
+
+Every function takes ``spark`` and/or DataFrames as arguments, so the same code runs in the
+Databricks notebooks (``databricks/notebooks``), in the local runner (``local_job``) and in tests.
+"""
+
+__version__ = "0.1.0"

@@ -1,0 +1,135 @@
+"""Run the batch job on this machine over a local folder laid out like the bucket.
+
+    python -m pinterest_etl.local_job --source-root DIR --prefix PREFIX --warehouse DIR
+
+DIR holds ``topics/<prefix>.pin/partition=0/*.json`` (and ``.geo``, ``.user``), one JSON object per
+line as the S3 sink writes them. The cleaned tables ``<prefix>_pin|_geo|_user`` (dashes become
+underscores), the quarantine table ``<prefix>_malformed`` and the nine result tables are written as
+Delta tables under the warehouse folder; the results and the malformed count are printed.
+
+Exit codes: 0 done, 1 missing or empty raw data (or a failed run), 2 bad arguments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from .analysis import ANALYSES
+from .naming import TABLES, topic_name, validate_prefix
+from .writers import TableLocation
+
+
+def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m pinterest_etl.local_job",
+        description="Clean and analyse raw pipeline data in a local folder laid out like the "
+        "bucket (topics/<prefix>.<table>/partition=<p>/*.json); write Delta tables.",
+    )
+    parser.add_argument("--source-root", required=True, help="folder that contains topics/")
+    parser.add_argument("--prefix", required=True, help="deployment prefix, e.g. pin-dev")
+    parser.add_argument("--warehouse", required=True, help="folder for the Delta tables")
+    parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    parser.add_argument("--driver-memory", default="2g", help="Spark driver memory (default 2g)")
+    parser.add_argument(
+        "--max-rows", type=int, default=50, help="rows printed per result table (default 50)"
+    )
+    return parser.parse_args(argv)
+
+
+def check_source_root(source_root: str, prefix: str) -> list[str]:
+    """Problems that make a run pointless, each naming the path; empty when the data is there."""
+    if not os.path.isdir(source_root):
+        return [f"source root {source_root} does not exist or is not a folder"]
+    problems = []
+    for table in TABLES:
+        folder = os.path.join(source_root, "topics", topic_name(prefix, table))
+        if not os.path.isdir(folder):
+            problems.append(f"{folder} does not exist")
+            continue
+        has_data = any(
+            name.endswith(".json") and os.path.getsize(os.path.join(dirpath, name)) > 0
+            for dirpath, _, names in os.walk(folder)
+            for name in names
+        )
+        if not has_data:
+            problems.append(f"{folder} has no non-empty *.json file")
+    return problems
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse_args(argv)
+    try:
+        validate_prefix(args.prefix)
+    except ValueError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    source_root = os.path.abspath(args.source_root)
+    warehouse = os.path.abspath(args.warehouse)
+    problems = check_source_root(source_root, args.prefix)
+    if problems:
+        print("error: no raw data to process:", file=sys.stderr)
+        for problem in problems:
+            print(f"  - {problem}", file=sys.stderr)
+        print(
+            f"expected {source_root}/topics/{args.prefix}.<pin|geo|user>/partition=<p>/*.json "
+            "(the S3 sink's layout); check --source-root and --prefix",
+            file=sys.stderr,
+        )
+        return 1
+
+    # Spark is imported only now: argument errors above stay fast.
+    from pyspark.sql import SparkSession
+
+    from .job import BatchConfig, NoRawDataError, run_batch
+    from .readers import RawDataMissingError
+    from .spark_session import local_spark
+
+    os.makedirs(warehouse, exist_ok=True)
+    owns_session = SparkSession.getActiveSession() is None
+    spark = local_spark(
+        "pinterest-etl-local-job",
+        master=args.master,
+        driver_memory=args.driver_memory,
+        shuffle_partitions=2,
+        warehouse_dir=warehouse,
+    )
+    try:
+        config = BatchConfig(source_root, args.prefix, TableLocation(root=warehouse))
+        try:
+            result = run_batch(spark, config)
+        except (RawDataMissingError, NoRawDataError) as err:
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        _report(result, source_root, args.prefix, warehouse, args.max_rows)
+        return 0
+    finally:
+        if owns_session:
+            spark.stop()
+
+
+def _report(result, source_root: str, prefix: str, warehouse: str, max_rows: int) -> None:
+    print(f"Batch job over {source_root} (prefix {prefix})")
+    for table, s in result.stats.items():
+        print(
+            f"  {table:<4}: {s.raw} records, {s.malformed} malformed, "
+            f"{s.duplicates_removed} duplicates removed, {s.key_conflicts} key conflicts, "
+            f"{s.cleaned} rows cleaned"
+        )
+    print(f"Malformed records: {result.malformed_count} (Delta table {result.malformed_table})")
+    for analysis in ANALYSES:
+        df = result.results[analysis.suffix]
+        rows = df.count()
+        print(f"\nTask {analysis.task}: {analysis.question} ({rows} rows)")
+        df.show(max_rows, truncate=False)
+    print(f"Delta tables under {warehouse}:")
+    for ref in [*result.cleaned_tables.values(), result.malformed_table]:
+        print(f"  {ref}")
+    for ref in result.analysis_tables.values():
+        print(f"  {ref}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,97 @@
+"""A local SparkSession with Delta, for the local runner, the tests and the benchmark.
+
+On Databricks the runtime provides ``spark`` with Delta; nothing here is used there.
+
+Delta's jars are resolved by Spark from Maven Central through Ivy on the first session and cached
+in the Ivy folder: ``$PINTEREST_ETL_IVY_DIR``, else ``<repo>/.local/ivy`` (local/setup-python.sh
+pre-warms it so tests do not pay the download).
+
+``python -m pinterest_etl.spark_session --warm`` starts a session and round-trips a Delta table.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+
+_REPO_ROOT = Path(__file__).resolve().parents[2]
+_DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+
+
+def ivy_dir() -> str:
+    """The Ivy cache folder Spark resolves Delta's jars into."""
+    configured = os.environ.get("PINTEREST_ETL_IVY_DIR")
+    if configured:
+        return configured
+    if (_REPO_ROOT / "databricks" / "pyproject.toml").is_file():
+        return str(_REPO_ROOT / ".local" / "ivy")
+    return str(Path.home() / ".ivy2")
+
+
+def local_spark(
+    app_name: str = "pinterest-etl",
+    master: str = "local[1]",
+    driver_memory: str = "1g",
+    shuffle_partitions: int = 1,
+    warehouse_dir: str | None = None,
+    extra_conf: dict[str, str] | None = None,
+) -> SparkSession:
+    """A SparkSession with Delta Lake, UTC session time and small shuffles, or the running one.
+
+    ``shuffle_partitions`` also bounds Delta's snapshot partitions (50 by default), which dominate
+    the cost of small tables.
+    """
+    from delta import configure_spark_with_delta_pip  # local-only dependency
+
+    builder = (
+        SparkSession.builder.master(master)
+        .appName(app_name)
+        .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
+        .config(
+            "spark.sql.catalog.spark_catalog", "org.apache.spark.sql.delta.catalog.DeltaCatalog"
+        )
+        .config("spark.jars.ivy", ivy_dir())
+        .config("spark.driver.memory", driver_memory)
+        .config("spark.sql.shuffle.partitions", str(shuffle_partitions))
+        .config("spark.default.parallelism", str(shuffle_partitions))
+        .config("spark.databricks.delta.snapshotPartitions", str(shuffle_partitions))
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .config("spark.sql.adaptive.enabled", "true")
+    )
+    if warehouse_dir:
+        builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
+    for key, value in (extra_conf or {}).items():
+        builder = builder.config(key, value)
+    spark = configure_spark_with_delta_pip(builder).getOrCreate()
+    spark.sparkContext.setLogLevel("ERROR")
+    return spark
+
+
+def warm() -> int:
+    """Resolve Delta's jars into the Ivy cache and prove a Delta round trip."""
+    spark = local_spark("pinterest-etl-warm")
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = f"{tmp}/warm"
+            spark.range(3).write.format("delta").save(path)
+            rows = spark.read.format("delta").load(path).count()
+        if rows != 3:
+            print(f"Delta round trip read {rows} rows instead of 3", file=sys.stderr)
+            return 1
+        print(f"Spark {spark.version} with Delta works; Ivy cache: {ivy_dir()}")
+        return 0
+    finally:
+        spark.stop()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] != ["--warm"]:
+        print("usage: python -m pinterest_etl.spark_session --warm", file=sys.stderr)
+        sys.exit(2)
+    sys.exit(warm())

@@ -1,0 +1,105 @@
+"""Idempotent writers: Delta tables by name (Databricks) or by path (local), and the S3 mount.
+
+Batch tables are derived from *all* raw data on every run, so each write replaces the table
+(``overwrite`` with ``overwriteSchema``): running the job twice over the same input leaves the same
+tables, never doubled rows, and an existing table is not an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pyspark.sql import DataFrame, SparkSession
+
+_NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
+_SCHEMA_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$")
+
+
+@dataclass(frozen=True)
+class TableLocation:
+    """Where Delta tables live: a folder (``root``, tables written by path ``<root>/<name>``) or
+    a metastore schema (``schema`` such as ``main.pinterest``; None means the current schema)."""
+
+    root: str | None = None
+    schema: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.root and self.schema:
+            raise ValueError("give a table root folder or a metastore schema, not both")
+        if self.schema and not _SCHEMA_RE.match(self.schema):
+            raise ValueError(
+                f"invalid schema {self.schema!r}: use 'schema' or 'catalog.schema' with letters, "
+                "digits and '_'"
+            )
+
+    def ref(self, name: str) -> str:
+        """The path (folder mode) or the quoted table name (metastore mode) of table ``name``."""
+        check_table_name(name)
+        if self.root:
+            return f"{self.root.rstrip('/')}/{name}"
+        if self.schema:
+            return ".".join(f"`{part}`" for part in [*self.schema.split("."), name])
+        return f"`{name}`"
+
+
+def check_table_name(name: str) -> str:
+    """Return ``name`` if it is a valid table name, else raise ValueError saying why."""
+    if not isinstance(name, str) or not _NAME_RE.match(name):
+        raise ValueError(
+            f"invalid table name {name!r}: use letters, digits and '_' only "
+            "('-' is not valid in a table name; prefixes have their dashes replaced by '_')"
+        )
+    return name
+
+
+def write_table(df: DataFrame, name: str, location: TableLocation) -> str:
+    """Replace Delta table ``name`` at ``location`` with ``df``; return where it was written."""
+    ref = location.ref(name)
+    writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    if location.root:
+        writer.save(ref)
+    else:
+        writer.saveAsTable(ref)
+    return ref
+
+
+def read_table(spark: SparkSession, name: str, location: TableLocation) -> DataFrame:
+    """Delta table ``name`` at ``location``."""
+    ref = location.ref(name)
+    if location.root:
+        return spark.read.format("delta").load(ref)
+    return spark.read.table(ref)
+
+
+def ensure_mount(dbutils: Any, source: str, mount_point: str) -> bool:
+    """Mount ``source`` (e.g. ``s3a://bucket``) at ``mount_point`` unless it already is.
+
+    Access is by the cluster's instance profile: no keys are passed. Returns True when it mounted,
+    False when the same source was already mounted there (the course notebook failed on re-runs
+    here). Raises RuntimeError if another source occupies the mount point.
+    """
+    wanted = mount_point.rstrip("/")
+
+    def current() -> str | None:
+        for mount in dbutils.fs.mounts():
+            if mount.mountPoint.rstrip("/") == wanted:
+                return str(mount.source)
+        return None
+
+    existing = current()
+    if existing is None:
+        try:
+            dbutils.fs.mount(source, wanted)
+            return True
+        except Exception:
+            existing = current()  # mounted meanwhile by a concurrent run?
+            if existing is None:
+                raise
+    if existing.rstrip("/") != source.rstrip("/"):
+        raise RuntimeError(
+            f"{wanted} is already mounted from {existing}, not {source}: unmount it "
+            f"(dbutils.fs.unmount('{wanted}')) or choose another mount point"
+        )
+    return False

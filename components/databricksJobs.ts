@@ -1,0 +1,116 @@
+// The two Databricks jobs of the pipeline: the daily batch job and the continuous streaming job.
+// Both run on job clusters (Jobs Compute costs about half the DBU rate of an all-purpose cluster)
+// with the same single-node spec as the interactive cluster.
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+
+/** When the batch job runs. */
+export interface BatchSchedule {
+  /** Quartz cron expression. @default "0 0 2 * * ?" (02:00 every day) */
+  readonly cron?: string;
+  /** Time zone of the expression. @default "UTC" */
+  readonly timezone?: string;
+  /** Keep the schedule paused (dev default: runs only when started by hand). @default true */
+  readonly paused?: boolean;
+}
+
+export interface JobsSpec {
+  readonly prefix: string;
+  readonly region: pulumi.Input<string>;
+  readonly sourceRoot: pulumi.Input<string>;
+  readonly deltaRoot: pulumi.Input<string>;
+  /** Workspace folder holding the `pinterest_etl` package, put on the notebooks' `sys.path`. */
+  readonly packageRoot: string;
+  readonly batchNotebookPath: pulumi.Input<string>;
+  readonly streamingNotebookPath: pulumi.Input<string>;
+  readonly cluster: databricks.types.input.JobJobClusterNewCluster;
+  readonly schedule?: BatchSchedule;
+  readonly failureEmails: string[];
+}
+
+/** The notebooks' widgets, filled from the stack (databricks/notebooks/*.py define the same names). */
+export function notebookParameters(spec: {
+  prefix: string;
+  sourceRoot: string;
+  deltaRoot: string;
+  packageRoot: string;
+  region: string;
+}): Record<string, string> {
+  return {
+    source_root: spec.sourceRoot,
+    prefix: spec.prefix,
+    delta_root: spec.deltaRoot,
+    checkpoint_root: `${spec.deltaRoot}/_checkpoints`,
+    package_root: spec.packageRoot,
+    region: spec.region,
+  };
+}
+
+export function createJobs(parent: pulumi.Resource, name: string, spec: JobsSpec) {
+  const schedule = spec.schedule ?? {};
+  const parameters = pulumi
+    .all([spec.sourceRoot, spec.deltaRoot, spec.region])
+    .apply(([sourceRoot, deltaRoot, region]) =>
+      notebookParameters({
+        prefix: spec.prefix,
+        sourceRoot,
+        deltaRoot,
+        packageRoot: spec.packageRoot,
+        region,
+      }),
+    );
+  const notifications =
+    spec.failureEmails.length > 0 ? { emailNotifications: { onFailures: spec.failureEmails } } : {};
+
+  const batch = new databricks.Job(
+    `${name}-batch-job`,
+    {
+      name: `${spec.prefix}-batch`,
+      description: "Raw JSON from the S3 sink -> cleaned Delta tables -> the nine analysis tables",
+      maxConcurrentRuns: 1,
+      // A day's data takes minutes; an hour means something is stuck, not slow.
+      timeoutSeconds: 3600,
+      schedule: {
+        quartzCronExpression: schedule.cron ?? "0 0 2 * * ?",
+        timezoneId: schedule.timezone ?? "UTC",
+        pauseStatus: (schedule.paused ?? true) ? "PAUSED" : "UNPAUSED",
+      },
+      jobClusters: [{ jobClusterKey: "single-node", newCluster: spec.cluster }],
+      tasks: [
+        {
+          taskKey: "batch",
+          jobClusterKey: "single-node",
+          notebookTask: { notebookPath: spec.batchNotebookPath, baseParameters: parameters },
+          maxRetries: 2,
+          minRetryIntervalMillis: 5 * 60 * 1000,
+          retryOnTimeout: false,
+        },
+      ],
+      ...notifications,
+    },
+    { parent },
+  );
+
+  const streaming = new databricks.Job(
+    `${name}-streaming-job`,
+    {
+      name: `${spec.prefix}-streaming`,
+      description:
+        "Kinesis streams -> the same cleaning -> Delta tables (one checkpoint per table)",
+      maxConcurrentRuns: 1,
+      // Continuous jobs restart on failure; paused until someone turns the stream path on.
+      continuous: { pauseStatus: (schedule.paused ?? true) ? "PAUSED" : "UNPAUSED" },
+      jobClusters: [{ jobClusterKey: "single-node", newCluster: spec.cluster }],
+      tasks: [
+        {
+          taskKey: "streaming",
+          jobClusterKey: "single-node",
+          notebookTask: { notebookPath: spec.streamingNotebookPath, baseParameters: parameters },
+        },
+      ],
+      ...notifications,
+    },
+    { parent },
+  );
+  return { batch, streaming };
+}

@@ -1,0 +1,104 @@
+// IAM documents of the MWAA execution role, as pure functions so tests can read every statement.
+import type { PolicyDocument } from "./databricksPolicies";
+
+/** MWAA's log groups for an environment: `airflow-<name>-<Kind>`. */
+export const MWAA_LOG_KINDS = [
+  "DAGProcessing",
+  "Scheduler",
+  "Task",
+  "WebServer",
+  "Worker",
+] as const;
+
+export function mwaaTrustPolicy(): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"] },
+        Action: "sts:AssumeRole",
+      },
+    ],
+  };
+}
+
+export interface MwaaPolicyScope {
+  readonly region: string;
+  readonly accountId: string;
+  readonly environmentName: string;
+  readonly bucketArn: string;
+  readonly connectionSecretArn: string;
+}
+
+/**
+ * What the environment needs and no more: its own metrics, its DAG bucket, its log groups, its
+ * Celery queue, and the one secret holding the Databricks connection. `logs:DescribeLogGroups` and
+ * `cloudwatch:PutMetricData` accept no resource scope (AWS documents them as `*`-only).
+ */
+export function mwaaExecutionPolicy(s: MwaaPolicyScope): PolicyDocument {
+  const logGroup = `arn:aws:logs:${s.region}:${s.accountId}:log-group:airflow-${s.environmentName}-*`;
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Sid: "PublishOwnMetrics",
+        Effect: "Allow",
+        Action: "airflow:PublishMetrics",
+        Resource: `arn:aws:airflow:${s.region}:${s.accountId}:environment/${s.environmentName}`,
+      },
+      {
+        Sid: "ReadDagBucket",
+        Effect: "Allow",
+        Action: ["s3:GetObject*", "s3:GetBucket*", "s3:List*"],
+        Resource: [s.bucketArn, `${s.bucketArn}/*`],
+      },
+      {
+        Sid: "WriteOwnLogs",
+        Effect: "Allow",
+        Action: [
+          "logs:CreateLogStream",
+          "logs:CreateLogGroup",
+          "logs:PutLogEvents",
+          "logs:GetLogEvents",
+          "logs:GetLogRecord",
+          "logs:GetLogGroupFields",
+          "logs:GetQueryResults",
+        ],
+        Resource: [logGroup, `${logGroup}:*`],
+      },
+      {
+        Sid: "DescribeLogGroups",
+        Effect: "Allow",
+        Action: "logs:DescribeLogGroups",
+        Resource: "*",
+      },
+      {
+        Sid: "PutMetrics",
+        Effect: "Allow",
+        Action: "cloudwatch:PutMetricData",
+        Resource: "*",
+        Condition: { StringEquals: { "cloudwatch:namespace": "AmazonMWAA" } },
+      },
+      {
+        Sid: "CeleryQueue",
+        Effect: "Allow",
+        Action: [
+          "sqs:ChangeMessageVisibility",
+          "sqs:DeleteMessage",
+          "sqs:GetQueueAttributes",
+          "sqs:GetQueueUrl",
+          "sqs:ReceiveMessage",
+          "sqs:SendMessage",
+        ],
+        Resource: `arn:aws:sqs:${s.region}:*:airflow-celery-*`,
+      },
+      {
+        Sid: "DatabricksConnection",
+        Effect: "Allow",
+        Action: "secretsmanager:GetSecretValue",
+        Resource: s.connectionSecretArn,
+      },
+    ],
+  };
+}

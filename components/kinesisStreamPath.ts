@@ -1,0 +1,220 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import {
+  DEFAULT_STAGE_NAME,
+  kinesisApiName,
+  kinesisStreamName,
+  STREAM_KINDS,
+  StreamKind,
+} from "./kinesisApiTemplates";
+import { streamPathAlarms } from "./kinesisPolicies";
+import { KinesisProxyApi } from "./kinesisProxyApi";
+
+/** How a stream pays for capacity: per shard-hour, or per stream-hour and GB written. */
+export type StreamCapacityMode = "ON_DEMAND" | "PROVISIONED";
+
+/** Arguments of {@link KinesisStreamPath}. */
+export interface KinesisStreamPathArgs {
+  /** Prefix every name derives from (the stack's `prefix`); streams are `streaming-<prefix>-<kind>`. */
+  readonly prefix: string;
+  /** Capacity mode of the three streams. @default "ON_DEMAND" */
+  readonly capacityMode?: StreamCapacityMode;
+  /** Shards per stream, only with capacityMode "PROVISIONED" (1–500). @default 1 */
+  readonly shardCount?: number;
+  /** Hours a record stays readable (24–8760; also the AWS default of 24). @default 24 */
+  readonly retentionHours?: number;
+  /** Customer-managed KMS key ARN for stream encryption. @default undefined (AWS-managed alias/aws/kinesis) */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /** Days to keep the API's access and execution logs (a CloudWatch Logs retention value). @default 30 */
+  readonly logRetentionDays?: number;
+  /** Steady requests per second allowed per API key and per stage (1–10000). @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** Requests allowed in a burst above the steady rate (1–5000). @default 100 */
+  readonly throttlingBurstLimit?: number;
+  /** Requests per API key per day. @default 1000000 */
+  readonly quotaPerDay?: number;
+  /** Offer POST/DELETE /streams/{stream-name} for scratch streams named `streaming-<prefix>-*`. @default false */
+  readonly streamAdminRoutes?: boolean;
+  /** Name of the API stage, the invoke URL's last segment. @default "v1" */
+  readonly stageName?: string;
+  /** SNS topic ARN notified when an alarm fires or clears. @default undefined (alarms show in CloudWatch only) */
+  readonly alarmTopicArn?: pulumi.Input<string>;
+  /** Set the region's account-wide API Gateway logging role (once per account and region). @default false */
+  readonly manageApiGatewayAccount?: boolean;
+  /** Tags added to every resource that takes tags. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** Retention values CloudWatch Logs accepts (days). */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
+const PREFIX = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
+
+function wholeNumber(field: string, value: number | undefined, min: number, max: number) {
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw new Error(
+      `KinesisStreamPath ${field} ${value} must be a whole number from ${min} to ${max}.`,
+    );
+  }
+}
+
+/** Checks arguments AWS would only reject minutes into a deployment, or not at all. */
+export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void {
+  if (!PREFIX.test(args.prefix)) {
+    throw new Error(
+      `KinesisStreamPath prefix "${args.prefix}" must be 3–20 lowercase letters, digits or '-', ` +
+        `starting with a letter and not ending with '-' (e.g. "pin-dev").`,
+    );
+  }
+  const mode = args.capacityMode ?? "ON_DEMAND";
+  if (mode !== "ON_DEMAND" && mode !== "PROVISIONED") {
+    throw new Error(
+      `KinesisStreamPath capacityMode "${mode}" is not one of "ON_DEMAND", "PROVISIONED".`,
+    );
+  }
+  if (mode === "ON_DEMAND" && args.shardCount !== undefined) {
+    throw new Error(
+      `KinesisStreamPath shardCount ${args.shardCount} applies only to capacityMode "PROVISIONED"; ` +
+        `remove it or set capacityMode: "PROVISIONED".`,
+    );
+  }
+  wholeNumber("shardCount", args.shardCount, 1, 500);
+  wholeNumber("retentionHours", args.retentionHours, 24, 8760);
+  const days = args.logRetentionDays;
+  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
+    throw new Error(
+      `KinesisStreamPath logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ` +
+        `${LOG_RETENTION_DAYS.join(", ")}.`,
+    );
+  }
+  const rate = args.throttlingRateLimit;
+  if (rate !== undefined && !(rate > 0 && rate <= 10000)) {
+    throw new Error(
+      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most 10000 requests per second.`,
+    );
+  }
+  wholeNumber("throttlingBurstLimit", args.throttlingBurstLimit, 1, 5000);
+  wholeNumber("quotaPerDay", args.quotaPerDay, 1, 1_000_000_000);
+  if (args.stageName !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(args.stageName)) {
+    throw new Error(
+      `KinesisStreamPath stageName "${args.stageName}" may only hold letters, digits and '_' (e.g. "v1").`,
+    );
+  }
+}
+
+/**
+ * The stream ingestion path (PIPELINE.md §4, §6): three encrypted Kinesis streams, a Kinesis proxy
+ * REST API in front of them ({@link KinesisProxyApi}), and alarms on consumer lag, throttling and
+ * API errors.
+ */
+export class KinesisStreamPath extends pulumi.ComponentResource {
+  /** `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`. */
+  readonly invokeUrl: pulumi.Output<string>;
+  readonly restApiId: pulumi.Output<string>;
+  readonly stageName: pulumi.Output<string>;
+  /** Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. */
+  readonly apiKeyId: pulumi.Output<string>;
+  readonly streamNames: pulumi.Output<Record<StreamKind, string>>;
+  readonly streamArns: pulumi.Output<Record<StreamKind, string>>;
+  readonly accessLogGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: KinesisStreamPathArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:KinesisStreamPath", name, {}, opts);
+    validateKinesisStreamPathArgs(args);
+    const parent = { parent: this };
+    const tags = { ...args.tags };
+    const provisioned = args.capacityMode === "PROVISIONED";
+    const names = Object.fromEntries(
+      STREAM_KINDS.map((kind) => [kind, kinesisStreamName(args.prefix, kind)]),
+    ) as Record<StreamKind, string>;
+
+    const streams = STREAM_KINDS.map(
+      (kind) =>
+        new aws.kinesis.Stream(
+          `${name}-${kind}`,
+          {
+            name: names[kind],
+            streamModeDetails: { streamMode: provisioned ? "PROVISIONED" : "ON_DEMAND" },
+            shardCount: provisioned ? (args.shardCount ?? 1) : undefined,
+            retentionPeriod: args.retentionHours ?? 24,
+            encryptionType: "KMS",
+            kmsKeyId: args.kmsKeyArn ?? "alias/aws/kinesis",
+            tags,
+          },
+          parent,
+        ),
+    );
+
+    const api = new KinesisProxyApi(
+      `${name}-api`,
+      {
+        prefix: args.prefix,
+        streamArns: streams.map((s) => s.arn),
+        kmsKeyArn: args.kmsKeyArn,
+        streamAdminRoutes: args.streamAdminRoutes,
+        stageName: args.stageName,
+        logRetentionDays: args.logRetentionDays,
+        throttlingRateLimit: args.throttlingRateLimit,
+        throttlingBurstLimit: args.throttlingBurstLimit,
+        quotaPerDay: args.quotaPerDay,
+        manageApiGatewayAccount: args.manageApiGatewayAccount,
+        tags,
+      },
+      parent,
+    );
+
+    const actions = args.alarmTopicArn ? [args.alarmTopicArn] : [];
+    const alarms = streamPathAlarms({
+      streams: names,
+      apiName: kinesisApiName(args.prefix),
+      stageName: args.stageName ?? DEFAULT_STAGE_NAME,
+    });
+    for (const alarm of alarms) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${alarm.key}`,
+        {
+          name: `${args.prefix}-${alarm.key}`,
+          alarmDescription: alarm.description,
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          statistic: alarm.statistic,
+          comparisonOperator: alarm.comparisonOperator,
+          threshold: alarm.threshold,
+          period: alarm.period,
+          evaluationPeriods: alarm.evaluationPeriods,
+          dimensions: alarm.dimensions,
+          // No traffic is not an incident: a stopped emulator must not page anyone.
+          treatMissingData: "notBreaching",
+          alarmActions: actions,
+          okActions: actions,
+          tags,
+        },
+        { parent: this, dependsOn: alarm.namespace === "AWS/Kinesis" ? streams : [api] },
+      );
+    }
+
+    this.invokeUrl = api.invokeUrl;
+    this.restApiId = api.restApiId;
+    this.stageName = api.stageName;
+    this.apiKeyId = api.apiKeyId;
+    this.streamNames = pulumi.output(names);
+    this.streamArns = pulumi
+      .all(streams.map((s) => s.arn))
+      .apply(
+        (arns) =>
+          Object.fromEntries(STREAM_KINDS.map((k, i) => [k, arns[i]])) as Record<
+            StreamKind,
+            string
+          >,
+      );
+    this.accessLogGroupName = api.accessLogGroupName;
+    this.registerOutputs({
+      invokeUrl: this.invokeUrl,
+      apiKeyId: this.apiKeyId,
+      streamNames: this.streamNames,
+      streamArns: this.streamArns,
+    });
+  }
+}

@@ -28,8 +28,9 @@ PIN_JUNK: dict[str, tuple[str, ...]] = {
 SAVE_LOCATION_PREFIX = "Local save in "
 
 # A plain count, or a count with a k (thousand) or M (million) suffix. The source only has integer
-# mantissas; a decimal one with a suffix ("1.5k", as Pinterest displays counts) is accepted too.
-_FOLLOWER_RE = r"^([0-9]+(?:\.[0-9]+)?)([kKmM]?)$"
+# mantissas; a decimal one with a suffix ("1.5k", as Pinterest displays counts) is accepted too,
+# a decimal without a suffix ("1.5") is not a count.
+_FOLLOWER_RE = r"^([0-9]+(?:\.[0-9]+(?=[kKmM]))?)([kKmM]?)$"
 
 # The two datetime forms that occur downstream: "YYYY-MM-DD HH:MM:SS" and the ISO "T" form, the
 # latter optionally with a fraction and a zone ("2020-01-01T10:00:00.000Z" is what JSON.stringify

@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import type { PipelineOutputs } from "../../stacks/contract";
+import { contractProblems, PipelineOutputs } from "../../stacks/contract";
 import { harness, importFresh, PulumiHarness } from "../harness/pulumiMocks";
 import { readStackConfig } from "../harness/stackConfig";
 
@@ -77,6 +77,13 @@ describe("stack program", () => {
     expect(h.ofType("aws:rds/instance:Instance")).to.have.length(0);
     expect(outputs.sourceDatabase).to.equal(undefined);
   });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}'s exports conform to the contract schema the emulator validates with`, async () => {
+      const { outputs } = await runStack(h, stack);
+      expect(contractProblems(outputs)).to.deep.equal([]);
+    });
+  }
 
   it("exports only the contract's keys, none of them a credential", async () => {
     const { outputs } = await runStack(h, "prod");

@@ -1,0 +1,218 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+
+/** MSK's port for SASL/IAM over TLS inside the VPC. */
+export const MSK_IAM_PORT = 9098;
+
+/** Arguments of {@link MskCluster}. */
+export interface MskClusterArgs {
+  /** Prefix every AWS name derives from (the stack's `prefix`); the cluster is `<prefix>-kafka`. */
+  readonly prefix: string;
+  /** VPC of the brokers. */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets, one per zone; brokers are spread evenly over them. */
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Further security groups (besides {@link MskCluster.clientSecurityGroupId}) allowed on 9098. @default [] */
+  readonly clientSecurityGroupIds?: pulumi.Input<string>[];
+  /** Number of brokers; a multiple of the two zones. @default 2 */
+  readonly brokerCount?: number;
+  /** Broker instance type. @default "kafka.t3.small" */
+  readonly instanceType?: pulumi.Input<string>;
+  /** EBS storage per broker in GiB (1–16384). @default 20 */
+  readonly storageGb?: number;
+  /** MSK Kafka version. @default "3.9.x" */
+  readonly kafkaVersion?: pulumi.Input<string>;
+  /** Partitions of a topic created without a count. @default 3 */
+  readonly defaultPartitions?: number;
+  /** Hours a message is kept (Kafka's default is 168). @default 168 */
+  readonly messageRetentionHours?: number;
+  /** Days to keep broker logs in CloudWatch Logs. @default 30 */
+  readonly logRetentionDays?: number;
+  /** KMS key for encryption at rest. @default undefined (the AWS-managed MSK key) */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /** Tags added to every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+const ZONES = 2;
+
+function wholeNumber(value: number | undefined, field: string, min: number, max: number) {
+  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
+    throw new Error(`MskCluster ${field} ${value} must be a whole number from ${min} to ${max}.`);
+  }
+}
+
+/** Checks arguments that MSK would reject only after minutes of provisioning. */
+export function validateMskClusterArgs(args: MskClusterArgs): void {
+  const brokers = args.brokerCount ?? 2;
+  if (!Number.isInteger(brokers) || brokers < ZONES || brokers % ZONES !== 0) {
+    throw new Error(
+      `MskCluster brokerCount ${brokers} must be a positive multiple of ${ZONES} ` +
+        `(MSK puts the same number of brokers in each of the ${ZONES} subnets).`,
+    );
+  }
+  wholeNumber(args.storageGb, "storageGb", 1, 16384);
+  wholeNumber(args.defaultPartitions, "defaultPartitions", 1, 1000);
+  wholeNumber(args.messageRetentionHours, "messageRetentionHours", 1, 87600);
+  wholeNumber(args.logRetentionDays, "logRetentionDays", 1, 3653);
+}
+
+/**
+ * The broker configuration: topics exist only when created on purpose (a typo in a topic name
+ * must fail, not create a stray topic), replicated over up to three brokers, and writes
+ * acknowledged by enough replicas that one broker can be patched at a time without blocking them.
+ */
+export function mskServerProperties(opts: {
+  brokerCount: number;
+  defaultPartitions: number;
+  messageRetentionHours: number;
+}): string {
+  const replicationFactor = Math.min(opts.brokerCount, 3);
+  const minInsyncReplicas = replicationFactor >= 3 ? 2 : 1;
+  return [
+    "auto.create.topics.enable=false",
+    `default.replication.factor=${replicationFactor}`,
+    `min.insync.replicas=${minInsyncReplicas}`,
+    `num.partitions=${opts.defaultPartitions}`,
+    `log.retention.hours=${opts.messageRetentionHours}`,
+    "unclean.leader.election.enable=false",
+    "delete.topic.enable=true",
+    "",
+  ].join("\n");
+}
+
+/**
+ * A provisioned MSK cluster reachable only inside the VPC: IAM client authentication and nothing
+ * else, TLS between clients and brokers and between brokers, encryption at rest, broker logs to a
+ * log group with retention. Clients join {@link clientSecurityGroupId} to reach port 9098.
+ */
+export class MskCluster extends pulumi.ComponentResource {
+  readonly clusterArn: pulumi.Output<string>;
+  readonly clusterName: pulumi.Output<string>;
+  /** Comma-separated `host:9098` list for SASL/IAM clients. */
+  readonly bootstrapBrokersIam: pulumi.Output<string>;
+  /** Group of the brokers' network interfaces. */
+  readonly securityGroupId: pulumi.Output<string>;
+  /** Group a client joins to reach the brokers on 9098. */
+  readonly clientSecurityGroupId: pulumi.Output<string>;
+  readonly replicationFactor: number;
+
+  constructor(name: string, args: MskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:MskCluster", name, {}, opts);
+    validateMskClusterArgs(args);
+    const parent = { parent: this };
+    const tags = { ...args.tags };
+    const clusterName = `${args.prefix}-kafka`;
+    const brokerCount = args.brokerCount ?? 2;
+
+    const brokers = new aws.ec2.SecurityGroup(
+      `${name}-brokers`,
+      {
+        vpcId: args.vpcId,
+        description: `MSK ${clusterName} brokers: SASL/IAM on ${MSK_IAM_PORT} from clients only`,
+        ingress: [],
+        // Brokers answer; they open no connections into the VPC.
+        egress: [],
+        tags: { ...tags, Name: `${clusterName}-brokers` },
+      },
+      parent,
+    );
+    const clients = new aws.ec2.SecurityGroup(
+      `${name}-clients`,
+      {
+        vpcId: args.vpcId,
+        description: `Clients of MSK ${clusterName}: may reach the brokers on ${MSK_IAM_PORT}`,
+        ingress: [],
+        egress: [],
+        tags: { ...tags, Name: `${clusterName}-clients` },
+      },
+      parent,
+    );
+    const allowed = [clients.id, ...(args.clientSecurityGroupIds ?? [])];
+    allowed.forEach((groupId, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-brokers-from-client-${i}`,
+        {
+          securityGroupId: brokers.id,
+          description: "Kafka SASL/IAM over TLS from a client group",
+          ipProtocol: "tcp",
+          fromPort: MSK_IAM_PORT,
+          toPort: MSK_IAM_PORT,
+          referencedSecurityGroupId: groupId,
+        },
+        parent,
+      );
+    });
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-clients-to-brokers`,
+      {
+        securityGroupId: clients.id,
+        description: "Kafka SASL/IAM over TLS to the brokers",
+        ipProtocol: "tcp",
+        fromPort: MSK_IAM_PORT,
+        toPort: MSK_IAM_PORT,
+        referencedSecurityGroupId: brokers.id,
+      },
+      parent,
+    );
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-broker-logs`,
+      { name: `/aws/msk/${clusterName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
+      parent,
+    );
+    const configuration = new aws.msk.Configuration(
+      `${name}-config`,
+      {
+        name: `${clusterName}-config`,
+        description: `Broker settings of ${clusterName}: no topic auto-creation`,
+        serverProperties: mskServerProperties({
+          brokerCount,
+          defaultPartitions: args.defaultPartitions ?? 3,
+          messageRetentionHours: args.messageRetentionHours ?? 168,
+        }),
+      },
+      parent,
+    );
+
+    const cluster = new aws.msk.Cluster(
+      `${name}-cluster`,
+      {
+        clusterName,
+        kafkaVersion: args.kafkaVersion ?? "3.9.x",
+        numberOfBrokerNodes: brokerCount,
+        brokerNodeGroupInfo: {
+          instanceType: args.instanceType ?? "kafka.t3.small",
+          clientSubnets: args.subnetIds,
+          securityGroups: [brokers.id],
+          storageInfo: { ebsStorageInfo: { volumeSize: args.storageGb ?? 20 } },
+          connectivityInfo: { publicAccess: { type: "DISABLED" } },
+        },
+        clientAuthentication: { sasl: { iam: true }, unauthenticated: false },
+        encryptionInfo: {
+          encryptionInTransit: { clientBroker: "TLS", inCluster: true },
+          encryptionAtRestKmsKeyArn: args.kmsKeyArn,
+        },
+        configurationInfo: { arn: configuration.arn, revision: configuration.latestRevision },
+        loggingInfo: {
+          brokerLogs: { cloudwatchLogs: { enabled: true, logGroup: logGroup.name } },
+        },
+        enhancedMonitoring: "DEFAULT",
+        tags: { ...tags, Name: clusterName },
+      },
+      parent,
+    );
+
+    this.clusterArn = cluster.arn;
+    this.clusterName = cluster.clusterName;
+    this.bootstrapBrokersIam = cluster.bootstrapBrokersSaslIam;
+    this.securityGroupId = brokers.id;
+    this.clientSecurityGroupId = clients.id;
+    this.replicationFactor = Math.min(brokerCount, 3);
+    this.registerOutputs({
+      clusterArn: this.clusterArn,
+      bootstrapBrokersIam: this.bootstrapBrokersIam,
+      clientSecurityGroupId: this.clientSecurityGroupId,
+    });
+  }
+}

@@ -65,7 +65,8 @@ port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
-# start_jvm PIDFILE LOG HEAP MAIN_CLASS ARGS... : detached from the caller's terminal and pipes,
+# start_jvm PIDFILE LOG HEAP MAIN_CLASS ARGS... (classpath: JVM_CLASSPATH, default the Kafka jars
+# and the project's jar): detached from the caller's terminal and pipes,
 # so a test runner that started it is never kept waiting on its output.
 start_jvm() {
   local pidfile=$1 logfile=$2 heap=$3
@@ -75,7 +76,7 @@ start_jvm() {
   # Serial GC and a small heap: several JVMs share 2 cores with everything else.
   setsid nohup java -Xms32m -Xmx"$heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$SRC/log4j2.properties" \
-    -cp "$LIB/*:$TOOLS_JAR" "$@" </dev/null >>"$logfile" 2>&1 &
+    -cp "${JVM_CLASSPATH:-$LIB/*:$TOOLS_JAR}" "$@" </dev/null >>"$logfile" 2>&1 &
   echo $! >"$pidfile"
 }
 

@@ -1,0 +1,160 @@
+#!/usr/bin/env bash
+# A throw-away Kafka Connect worker (Apache Kafka's own, distributed mode, one worker) with the
+# local S3 sink plugin, on 127.0.0.1 only; it starts the broker first if needed. Its state
+# (connector configs, offsets, status) lives in Kafka topics _connect-*, so kafka.sh wipe clears it.
+#   local/kafka/connect.sh start                      start the worker, wait until its API answers
+#   local/kafka/connect.sh stop | status              stop it | say whether it runs
+#   local/kafka/connect.sh deploy-sink PREFIX BUCKET  create or update the S3 sink for PREFIX.*
+#                                                     topics, wait until its task runs
+#   local/kafka/connect.sh sink-config PREFIX BUCKET  print that connector config (JSON)
+# Ports: PIPELINE_CONNECT_PORT (REST API, default 38083), PIPELINE_S3_PORT (store, default 39000).
+# Sink tuning: PIPELINE_SINK_FLUSH_SIZE (records per object, default 500),
+# PIPELINE_SINK_ROTATE_MS (write a partial object after this many ms, default 2000).
+# Heap: PIPELINE_CONNECT_HEAP (default 384m).
+set -euo pipefail
+# shellcheck disable=SC2034 # read by common.sh's log()
+SERVICE=connect
+# shellcheck source=common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+PIDFILE="$STATE/connect.pid"
+LOG="$LOGS/connect.log"
+CONFIG="$STATE/connect-worker.properties"
+HEAP="${PIPELINE_CONNECT_HEAP:-384m}"
+API="http://127.0.0.1:$CONNECT_PORT"
+PLUGIN_CLASS=pipeline.local.s3sink.S3SinkConnector
+
+write_config() {
+  cat >"$CONFIG" <<PROPS
+# Written by local/kafka/connect.sh on every start; edit the script, not this file.
+bootstrap.servers=$BOOTSTRAP
+group.id=pipeline-local-connect
+config.storage.topic=_connect-configs
+offset.storage.topic=_connect-offsets
+status.storage.topic=_connect-status
+config.storage.replication.factor=1
+offset.storage.replication.factor=1
+status.storage.replication.factor=1
+offset.storage.partitions=1
+status.storage.partitions=1
+# The course's converters: string keys, JSON values without schema envelopes.
+key.converter=org.apache.kafka.connect.storage.StringConverter
+value.converter=org.apache.kafka.connect.json.JsonConverter
+value.converter.schemas.enable=false
+listeners=http://127.0.0.1:$CONNECT_PORT
+rest.advertised.host.name=127.0.0.1
+rest.advertised.port=$CONNECT_PORT
+plugin.path=$PLUGINS
+# Plugins are found through their ServiceLoader manifests: no classpath scan, a faster start.
+plugin.discovery=service_load
+# How often sink offsets are committed, and so how often the sink checks its rotation (ms).
+offset.flush.interval.ms=1000
+# A single worker: no reason to wait for a departed one before reassigning its work (ms).
+scheduled.rebalance.max.delay.ms=0
+PROPS
+}
+
+plugin_loaded() { curl -sf --max-time 3 "$API/connector-plugins" | grep -q "$PLUGIN_CLASS"; }
+
+start() {
+  "$SRC/kafka.sh" start
+  if running "$PIDFILE"; then
+    log "already running on $API (pid $(cat "$PIDFILE"))"
+    return
+  fi
+  if port_busy "$CONNECT_PORT"; then
+    die "port $CONNECT_PORT is busy: another server listens there. Set PIPELINE_CONNECT_PORT to a free port."
+  fi
+  write_config
+  local started=$SECONDS
+  # Only Kafka's jars: the sink must load from its plugin folder, in its own class loader.
+  JVM_CLASSPATH="$LIB/*" start_jvm "$PIDFILE" "$LOG" "$HEAP" \
+    org.apache.kafka.connect.cli.ConnectDistributed "$CONFIG"
+  wait_ready "$PIDFILE" "$LOG" "serving its REST API with the S3 sink plugin" plugin_loaded
+  log "running on $API (pid $(cat "$PIDFILE"), ready in $((SECONDS - started)) s)"
+}
+
+check_prefix() {
+  if ! [[ "${1:-}" =~ ^[A-Za-z0-9_-][A-Za-z0-9._-]*$ ]]; then
+    die "invalid prefix '${1:-}': use letters, digits, '.', '_' and '-' (e.g. pin-dev)"
+  fi
+}
+
+# The course's connector settings (PIPELINE.md §5) mapped onto the local sink; the keys that are
+# Confluent-specific classes (format, storage, partitioner) have no counterpart: the local sink
+# always writes JSON lines with the default partitioner's layout.
+sink_config() {
+  local prefix=$1 bucket=$2
+  # topics.regex: the prefix literally (its dots escaped), then a dot, then anything.
+  local regex
+  regex="^$(printf '%s' "$prefix" | sed 's/\./\\\\./g')\\\\..*"
+  cat <<JSON
+{
+  "connector.class": "$PLUGIN_CLASS",
+  "tasks.max": "1",
+  "topics.regex": "$regex",
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false",
+  "s3.bucket.name": "$bucket",
+  "s3.region": "us-east-1",
+  "store.url": "http://127.0.0.1:$S3_PORT",
+  "s3.path.style.access.enabled": "true",
+  "aws.access.key.id": "test",
+  "aws.secret.access.key": "test",
+  "topics.dir": "topics",
+  "flush.size": "${PIPELINE_SINK_FLUSH_SIZE:-500}",
+  "rotate.schedule.interval.ms": "${PIPELINE_SINK_ROTATE_MS:-2000}",
+  "consumer.override.auto.offset.reset": "earliest"
+}
+JSON
+}
+
+deploy_sink() {
+  local prefix=${1:-} bucket=${2:-}
+  check_prefix "$prefix"
+  [ -n "$bucket" ] || die "usage: local/kafka/connect.sh deploy-sink PREFIX BUCKET"
+  running "$PIDFILE" || die "not running: start it with local/kafka/connect.sh start"
+  local code
+  code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 -I "http://127.0.0.1:$S3_PORT/$bucket" || true)
+  if [ "$code" != 200 ]; then
+    die "bucket $bucket is not in the store at http://127.0.0.1:$S3_PORT (HTTP $code): run local/s3/s3.sh start and local/s3/s3.sh create-bucket $bucket"
+  fi
+  local name="$prefix-s3-sink" answer="$STATE/deploy-sink.out"
+  # PUT .../config creates the connector or updates it in place: running it twice is harmless.
+  code=$(sink_config "$prefix" "$bucket" | curl -s -o "$answer" -w '%{http_code}' --max-time 60 \
+    -X PUT -H 'Content-Type: application/json' --data-binary @- "$API/connectors/$name/config")
+  case "$code" in
+    200 | 201) ;;
+    *) die "Connect refused the connector config (HTTP $code): $(cat "$answer")" ;;
+  esac
+  local deadline=$((SECONDS + START_TIMEOUT)) status="" restarted=no
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    status=$(curl -sf --max-time 5 "$API/connectors/$name/status" || true)
+    if [[ "$status" == *'"tasks":[{'*'"state":"RUNNING"'* ]]; then
+      log "connector $name running: topics $prefix.* -> s3://$bucket/topics/"
+      return
+    fi
+    if [[ "$status" == *'"state":"FAILED"'* ]]; then
+      # An unchanged config does not restart a failed task (e.g. the store was down before).
+      [ "$restarted" = no ] || break
+      restarted=yes
+      curl -sf -o /dev/null --max-time 30 -X POST \
+        "$API/connectors/$name/restart?includeTasks=true&onlyFailed=true" || true
+    fi
+    sleep 0.5
+  done
+  log "connector $name is not running; its status: $status"
+  log "last lines of $LOG:"
+  tail -n 30 "$LOG" >&2
+  exit 1
+}
+
+case "${1:-}" in
+  start) start ;;
+  stop) stop_pid "$PIDFILE" ;;
+  status) status_pid "$PIDFILE" "$API" ;;
+  deploy-sink) shift; deploy_sink "$@" ;;
+  sink-config) shift; check_prefix "${1:-}"; sink_config "$1" "${2:?usage: sink-config PREFIX BUCKET}" ;;
+  *) echo "usage: local/kafka/connect.sh start|stop|status|deploy-sink PREFIX BUCKET|sink-config PREFIX BUCKET" >&2; exit 2 ;;
+esac

@@ -7,6 +7,7 @@
 #   local/kafka/connect.sh deploy-sink PREFIX BUCKET  create or update the S3 sink for PREFIX.*
 #                                                     topics, wait until its task runs
 #   local/kafka/connect.sh sink-config PREFIX BUCKET  print that connector config (JSON)
+#   local/kafka/connect.sh url                        print the REST API's address
 # Ports: PIPELINE_CONNECT_PORT (REST API, default 38083), PIPELINE_S3_PORT (store, default 39000).
 # Sink tuning: PIPELINE_SINK_FLUSH_SIZE (records per object, default 500),
 # PIPELINE_SINK_ROTATE_MS (write a partial object after this many ms, default 2000).
@@ -154,7 +155,8 @@ case "${1:-}" in
   start) start ;;
   stop) stop_pid "$PIDFILE" ;;
   status) status_pid "$PIDFILE" "$API" ;;
+  url) echo "$API" ;;
   deploy-sink) shift; deploy_sink "$@" ;;
   sink-config) shift; check_prefix "${1:-}"; sink_config "$1" "${2:?usage: sink-config PREFIX BUCKET}" ;;
-  *) echo "usage: local/kafka/connect.sh start|stop|status|deploy-sink PREFIX BUCKET|sink-config PREFIX BUCKET" >&2; exit 2 ;;
+  *) echo "usage: local/kafka/connect.sh start|stop|status|deploy-sink PREFIX BUCKET|sink-config PREFIX BUCKET|url" >&2; exit 2 ;;
 esac

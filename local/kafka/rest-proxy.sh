@@ -3,7 +3,7 @@
 # on 127.0.0.1 only; it starts the broker first if needed. This is the project's own small server
 # (local/kafka/src/main/java/pipeline/local/restproxy), because neither Confluent's REST Proxy nor
 # the Strimzi Kafka Bridge is served by the package registries here: see local/kafka/README.md.
-#   local/kafka/rest-proxy.sh start | stop | status
+#   local/kafka/rest-proxy.sh start | stop | status | url (print its address)
 # Port: PIPELINE_REST_PROXY_PORT (default 8082, the course's). Heap: PIPELINE_REST_PROXY_HEAP (128m).
 set -euo pipefail
 # shellcheck disable=SC2034 # read by common.sh's log()

@@ -1,0 +1,199 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { kafkaClientUserData, kafkaTopicNames, REST_PROXY_PORT } from "./kafkaClientUserData";
+import { kafkaClientPolicy, serviceTrustPolicy } from "./kafkaPolicies";
+
+/** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
+export const AL2023_AMI_PARAMETER =
+  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
+
+/** Arguments of {@link KafkaClient}. */
+export interface KafkaClientArgs {
+  /** Prefix every AWS name derives from (the stack's `prefix`); topics are `<prefix>.pin|geo|user`. */
+  readonly prefix: string;
+  /** VPC of the machine. */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnet of the machine; it needs HTTPS egress (a NAT) to install its software. */
+  readonly subnetId: pulumi.Input<string>;
+  /** ARN of the MSK cluster the client may use (and nothing else). */
+  readonly clusterArn: pulumi.Input<string>;
+  /** SASL/IAM bootstrap brokers of that cluster. */
+  readonly bootstrapBrokersIam: pulumi.Input<string>;
+  /** The cluster's client security group, which lets the machine reach the brokers. */
+  readonly kafkaClientSecurityGroupId: pulumi.Input<string>;
+  /** Partitions of each topic. @default 3 */
+  readonly partitions?: number;
+  /** Replicas of each topic (at most the broker count). @default 2 */
+  readonly replicationFactor?: number;
+  /** EC2 instance type; the JVMs need 2 GiB. @default "t3.small" */
+  readonly instanceType?: pulumi.Input<string>;
+  /** SSM parameter holding the AMI id. @default the current Amazon Linux 2023 x86_64 AMI */
+  readonly amiParameterName?: string;
+  /** Replace the machine whenever the parameter points at a newer AMI. @default false */
+  readonly followLatestAmi?: boolean;
+  /** Size of the encrypted gp3 root volume in GiB. @default 20 */
+  readonly rootVolumeGb?: number;
+  /** Tags added to every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** Checks arguments before anything is created. */
+export function validateKafkaClientArgs(args: KafkaClientArgs): void {
+  if (!/^[a-z][a-z0-9-]*$/.test(args.prefix)) {
+    throw new Error(`KafkaClient prefix "${args.prefix}" must be lowercase letters, digits, '-'.`);
+  }
+  const size = args.rootVolumeGb ?? 20;
+  if (!Number.isInteger(size) || size < 8 || size > 1024) {
+    throw new Error(`KafkaClient rootVolumeGb ${size} must be a whole number from 8 to 1024.`);
+  }
+  for (const [field, value] of [
+    ["partitions", args.partitions ?? 3],
+    ["replicationFactor", args.replicationFactor ?? 2],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1) {
+      throw new Error(`KafkaClient ${field} ${value} must be a positive whole number.`);
+    }
+  }
+}
+
+/**
+ * The course's "client machine" done safely: a private Amazon Linux 2023 instance, reached through
+ * Session Manager only (no key pair, no port 22), IMDSv2 only, an encrypted root volume, and a role
+ * limited to this cluster and the pipeline's topics. At boot it creates the topics and starts the
+ * Kafka REST proxy on 8082 (see kafkaClientUserData.ts).
+ */
+export class KafkaClient extends pulumi.ComponentResource {
+  readonly instanceId: pulumi.Output<string>;
+  readonly privateIp: pulumi.Output<string>;
+  /** The machine's own group; an API opens 8082 on it for its load balancer. */
+  readonly securityGroupId: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly topicNames: pulumi.Output<string[]>;
+  readonly restProxyPort: pulumi.Output<number>;
+
+  constructor(name: string, args: KafkaClientArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:KafkaClient", name, {}, opts);
+    validateKafkaClientArgs(args);
+    const parent = { parent: this };
+    const tags = { ...args.tags };
+    const machineName = `${args.prefix}-kafka-client`;
+    const topics = kafkaTopicNames(args.prefix);
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Instance role of ${machineName}: Session Manager and its Kafka topics`,
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("ec2.amazonaws.com")),
+        tags,
+      },
+      parent,
+    );
+    const sessionManager = new aws.iam.RolePolicyAttachment(
+      `${name}-ssm`,
+      { role: role.name, policyArn: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" },
+      parent,
+    );
+    const kafkaAccess = new aws.iam.RolePolicy(
+      `${name}-kafka`,
+      {
+        role: role.id,
+        policy: pulumi
+          .output(args.clusterArn)
+          .apply((clusterArn) =>
+            JSON.stringify(
+              kafkaClientPolicy({ clusterArn, topicPrefix: args.prefix, groupPrefix: args.prefix }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const profile = new aws.iam.InstanceProfile(
+      `${name}-profile`,
+      { role: role.name, tags },
+      parent,
+    );
+
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `${machineName}: no inbound by default; HTTPS out for packages and SSM`,
+        ingress: [],
+        egress: [
+          {
+            description: "HTTPS to package repositories, Maven Central and Session Manager",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+        ],
+        tags: { ...tags, Name: machineName },
+      },
+      parent,
+    );
+
+    const ami = aws.ssm.getParameterOutput(
+      { name: args.amiParameterName ?? AL2023_AMI_PARAMETER },
+      parent,
+    );
+    const userData = pulumi.output(args.bootstrapBrokersIam).apply((bootstrapBrokers) =>
+      kafkaClientUserData({
+        prefix: args.prefix,
+        topics,
+        bootstrapBrokers,
+        partitions: args.partitions ?? 3,
+        replicationFactor: args.replicationFactor ?? 2,
+      }),
+    );
+    const instance = new aws.ec2.Instance(
+      `${name}-instance`,
+      {
+        ami: ami.value,
+        instanceType: args.instanceType ?? "t3.small",
+        subnetId: args.subnetId,
+        associatePublicIpAddress: false,
+        vpcSecurityGroupIds: [securityGroup.id, args.kafkaClientSecurityGroupId],
+        iamInstanceProfile: profile.name,
+        metadataOptions: {
+          httpEndpoint: "enabled",
+          httpTokens: "required",
+          // 1 hop: a container on the machine could not reach the instance credentials.
+          httpPutResponseHopLimit: 1,
+          instanceMetadataTags: "disabled",
+        },
+        rootBlockDevice: {
+          encrypted: true,
+          volumeType: "gp3",
+          volumeSize: args.rootVolumeGb ?? 20,
+          deleteOnTermination: true,
+        },
+        userData,
+        // The script runs once per machine: a changed script must give a new machine.
+        userDataReplaceOnChange: true,
+        monitoring: false,
+        tags: { ...tags, Name: machineName },
+        volumeTags: { ...tags, Name: machineName },
+      },
+      {
+        parent: this,
+        // The boot script creates topics: the role's permissions must exist first.
+        dependsOn: [kafkaAccess, sessionManager],
+        // A newer AMI would otherwise replace the REST proxy's machine on an unrelated update.
+        ignoreChanges: args.followLatestAmi ? [] : ["ami"],
+      },
+    );
+
+    this.instanceId = instance.id;
+    this.privateIp = instance.privateIp;
+    this.securityGroupId = securityGroup.id;
+    this.roleArn = role.arn;
+    this.topicNames = pulumi.output(topics);
+    this.restProxyPort = pulumi.output(REST_PROXY_PORT);
+    this.registerOutputs({
+      instanceId: this.instanceId,
+      securityGroupId: this.securityGroupId,
+      topicNames: this.topicNames,
+    });
+  }
+}

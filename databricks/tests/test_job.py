@@ -1,0 +1,181 @@
+"""The batch job end to end over a local folder in the sink's layout, run twice; the CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+from pyspark.testing import assertDataFrameEqual
+
+from pinterest_etl import local_job
+from pinterest_etl.analysis import ANALYSES
+from pinterest_etl.sink_files import write_objects
+from pinterest_etl.writers import TableLocation, read_table, write_table
+
+PREFIX = "pin-e2e"
+
+
+def pin(ind: int, followers: str, category: str, poster: str) -> dict:
+    return {
+        "index": ind, "unique_id": f"00000000-0000-4000-8000-00000000000{ind}", "title": "Tïtle",
+        "description": "Desc…\u00a0", "poster_name": poster, "follower_count": followers,
+        "tag_list": "a,b", "is_image_or_video": "image", "image_src": "https://i.pinimg.com/x.jpg",
+        "downloaded": 1, "save_location": f"Local save in /data/{category}", "category": category,
+    }  # fmt: skip
+
+
+JUNK_PIN = {
+    **pin(2, "User Info Error", "travel", "User Info Error"),
+    "title": "No Title Data Available", "description": "No description available Story format",
+    "tag_list": "N,o, ,T,a,g,s, ,A,v,a,i,l,a,b,l,e", "image_src": "Image src error.",
+    "downloaded": 0, "is_image_or_video": "multi-video(story page format)",
+}  # fmt: skip
+
+
+def geo(ind: int, when: str, country: str) -> dict:
+    return {
+        "ind": ind,
+        "timestamp": when,
+        "latitude": -45.5,
+        "longitude": 100.25,
+        "country": country,
+    }
+
+
+def user(ind: int, age: int, joined: str) -> dict:
+    return {
+        "ind": ind,
+        "first_name": "Zoë",
+        "last_name": f"N{ind}",
+        "age": age,
+        "date_joined": joined,
+    }
+
+
+@pytest.fixture(scope="module")
+def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Four posts, each resent (duplicates across objects and partitions), two malformed lines."""
+    root = tmp_path_factory.mktemp("bucket")
+    pins = [pin(0, "5k", "art", "Ann"), pin(1, "1M", "art", "Bob"), JUNK_PIN,
+            pin(3, "437", "travel", "Cy")]  # fmt: skip
+    write_objects(str(root), f"{PREFIX}.pin", [*pins, pins[0]], records_per_object=2)
+    write_objects(str(root), f"{PREFIX}.pin", [pins[0], '{"index": 9, "title": '], partition=1)
+    geos = [geo(0, "2019-05-05 10:00:00", "Albania"), geo(1, "2020-01-01T00:00:00", "Albania"),
+            geo(2, "2019-07-07 07:07:07", "Chad"),
+            geo(3, "2021-02-03 04:05:06", "Chad")]  # fmt: skip
+    write_objects(
+        str(root), f"{PREFIX}.geo", [*geos, geo(0, "2019-05-05T10:00:00.000Z", "Albania")]
+    )
+    users = [user(0, 22, "2015-11-11 11:11:11"), user(1, 40, "2016-06-06 06:06:06"),
+             user(2, 55, "2017-01-01 00:00:00"), user(3, 22, "2016-12-12T12:12:12")]  # fmt: skip
+    write_objects(str(root), f"{PREFIX}.user", [*users, users[1], user(4, 30, "yesterday")])
+    return root
+
+
+def run(source_root: Path, warehouse: Path, capsys: pytest.CaptureFixture) -> tuple[int, str]:
+    code = local_job.main(
+        ["--source-root", str(source_root), "--prefix", PREFIX, "--warehouse", str(warehouse)]
+    )
+    out, err = capsys.readouterr()
+    return code, out + err
+
+
+def test_batch_job_twice_leaves_the_same_tables(
+    spark: SparkSession, source_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    warehouse = tmp_path / "warehouse"
+    location = TableLocation(root=str(warehouse))
+    code, out = run(source_root, warehouse, capsys)
+    assert code == 0, out
+    cleaned = ["pin_e2e_pin", "pin_e2e_geo", "pin_e2e_user"]
+    analysis = [f"pin_e2e_{a.suffix}" for a in ANALYSES]
+    every_table = [*cleaned, "pin_e2e_malformed", *analysis]
+    first = {name: read_table(spark, name, location).collect() for name in every_table}
+
+    # Seven pin records (0 sent three times) -> four rows; geo 0 resent in the ISO form
+    # collapses; user 1 resent; one truncated pin line and one bad user datetime are quarantined.
+    assert [len(first[n]) for n in cleaned] == [4, 4, 4]
+    junk = next(r for r in first["pin_e2e_pin"] if r.ind == 2)
+    assert (junk.title, junk.follower_count, junk.poster_name, junk.save_location) == (
+        None, None, None, "/data/travel")  # fmt: skip
+    assert sorted((r.table, r.reason) for r in first["pin_e2e_malformed"]) == [
+        ("pin", "not a JSON object of the schema"),
+        ("user", "date_joined is not a supported datetime"),
+    ]
+    assert "Malformed records: 2" in out
+    assert "pin : 7 records, 1 malformed, 2 duplicates removed, 0 key conflicts, 4 rows" in out
+    assert f"{warehouse}/pin_e2e_pin" in out and f"Delta tables under {warehouse}" in out
+    for a in ANALYSES:
+        assert f"Task {a.task}: {a.question}" in out
+    # Albania: art (0, 1); Chad: travel (2, 3). The junk row 2 still counts for its category.
+    assert [tuple(r) for r in first["pin_e2e_popular_category_by_country"]] in (
+        [("Albania", "art", 2), ("Chad", "travel", 2)],
+        [("Chad", "travel", 2), ("Albania", "art", 2)],
+    )
+    assert sorted(tuple(r) for r in first["pin_e2e_top_poster_by_country"]) == [
+        ("Albania", "Bob", 1_000_000), ("Chad", "Cy", 437)]  # fmt: skip
+
+    code, out = run(source_root, warehouse, capsys)
+    assert code == 0, out
+    for name in every_table:
+        again = read_table(spark, name, location)
+        expected = spark.createDataFrame(first[name], again.schema)
+        assertDataFrameEqual(again, expected)
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{warehouse}/pin_e2e_pin`").collect()
+    assert sorted((h.version, h.operationParameters["mode"]) for h in history) == [
+        (0, "Overwrite"), (1, "Overwrite")]  # fmt: skip
+
+
+def test_metastore_tables_are_replaced_not_appended(spark: SparkSession) -> None:
+    df = spark.createDataFrame([(1, "a"), (2, "b")], "ind int, v string")
+    location = TableLocation()
+    write_table(df, "idempotent_check", location)
+    write_table(df, "idempotent_check", location)
+    assert read_table(spark, "idempotent_check", location).count() == 2
+
+
+def test_missing_source_root_exits_1_naming_it(tmp_path: Path, capsys) -> None:
+    code, out = run(tmp_path / "nowhere", tmp_path / "wh", capsys)
+    assert code == 1
+    assert f"source root {tmp_path / 'nowhere'} does not exist" in out
+
+
+def test_empty_topics_exit_1_naming_each_folder(tmp_path: Path, capsys) -> None:
+    write_objects(str(tmp_path), f"{PREFIX}.pin", [pin(0, "5k", "art", "Ann")])
+    (tmp_path / "topics" / f"{PREFIX}.geo" / "partition=0").mkdir(parents=True)
+    (tmp_path / "topics" / f"{PREFIX}.geo" / "partition=0" / "x.json").write_text("")
+    code, out = run(tmp_path, tmp_path / "wh", capsys)
+    assert code == 1
+    assert f"topics/{PREFIX}.geo has no non-empty *.json file" in out
+    assert f"topics/{PREFIX}.user does not exist" in out
+    assert f"topics/{PREFIX}.pin" not in out.split("expected")[0]
+
+
+def test_topic_with_only_blank_lines_exits_1(spark: SparkSession, tmp_path: Path, capsys) -> None:
+    write_objects(str(tmp_path), f"{PREFIX}.pin", [pin(0, "5k", "art", "Ann")])
+    write_objects(str(tmp_path), f"{PREFIX}.geo", [geo(0, "2019-05-05 10:00:00", "Chad")])
+    write_objects(str(tmp_path), f"{PREFIX}.user", ["", "  "])
+    code, out = run(tmp_path, tmp_path / "wh", capsys)
+    assert code == 1
+    assert f"no records under {tmp_path}/topics/{PREFIX}.user" in out
+    assert not (tmp_path / "wh" / "pin_e2e_pin").exists()  # nothing written before the check
+
+
+def test_bad_prefix_exits_2(tmp_path: Path, capsys) -> None:
+    argv = ["--source-root", str(tmp_path), "--prefix", "pin dev", "--warehouse", "w"]
+    code = local_job.main(argv)
+    assert code == 2
+    assert "invalid prefix 'pin dev'" in capsys.readouterr().err
+
+
+def test_cli_module_entry_point(tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "pinterest_etl.local_job", "--source-root", str(tmp_path / "no"),
+         "--prefix", PREFIX, "--warehouse", str(tmp_path / "wh")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+    assert proc.returncode == 1
+    assert "error: no raw data to process" in proc.stderr

@@ -61,6 +61,13 @@ install() {
   log "installed in $((SECONDS - started)) s"
 }
 
+# Serialises start/stop of one service: tests in parallel processes may start it at the same time.
+# The lock is released when the calling script exits (the JVM does not inherit it).
+lock_service() {
+  exec 9>"$STATE/$SERVICE.lock"
+  flock 9
+}
+
 port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -76,7 +83,7 @@ start_jvm() {
   # Serial GC and a small heap: several JVMs share 2 cores with everything else.
   setsid nohup java -Xms32m -Xmx"$heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$SRC/log4j2.properties" \
-    -cp "${JVM_CLASSPATH:-$LIB/*:$TOOLS_JAR}" "$@" </dev/null >>"$logfile" 2>&1 &
+    -cp "${JVM_CLASSPATH:-$LIB/*:$TOOLS_JAR}" "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
   echo $! >"$pidfile"
 }
 
@@ -102,6 +109,7 @@ wait_ready() {
 
 stop_pid() {
   local pidfile=$1
+  lock_service
   if ! running "$pidfile"; then
     rm -f "$pidfile"
     log "not running"

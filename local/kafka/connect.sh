@@ -59,6 +59,7 @@ plugin_loaded() { curl -sf --max-time 3 "$API/connector-plugins" | grep -q "$PLU
 
 start() {
   "$SRC/kafka.sh" start
+  lock_service
   if running "$PIDFILE"; then
     log "already running on $API (pid $(cat "$PIDFILE"))"
     return

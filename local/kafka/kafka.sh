@@ -56,6 +56,7 @@ ready() { port_busy "$KAFKA_PORT" && tail -c +"$1" "$LOG" | grep -q 'Kafka Serve
 
 start() {
   install
+  lock_service
   if running "$PIDFILE"; then
     log "already running on $BOOTSTRAP (pid $(cat "$PIDFILE"))"
     return

@@ -21,6 +21,7 @@ answers() { curl -sf --max-time 5 -o /dev/null "$URL/topics"; }
 
 start() {
   "$SRC/kafka.sh" start
+  lock_service
   if running "$PIDFILE"; then
     log "already running on $URL (pid $(cat "$PIDFILE"))"
     return

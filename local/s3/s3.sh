@@ -51,6 +51,9 @@ answers() { curl -sf -o /dev/null --max-time 2 "$URL/"; }
 
 start() {
   install
+  # Parallel test processes may start it at the same time: one start at a time.
+  exec 9>"$DIR/start.lock"
+  flock 9
   if running; then
     log "already running on $URL (pid $(cat "$PIDFILE"))"
     return
@@ -61,7 +64,7 @@ start() {
   local started=$SECONDS deadline=$((SECONDS + START_TIMEOUT))
   printf '\n===== s3 start %s\n' "$(date -Is)" >>"$LOG"
   # Detached from the caller's terminal and pipes: a test runner is never kept waiting on it.
-  setsid nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" </dev/null >>"$LOG" 2>&1 &
+  setsid nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" </dev/null >>"$LOG" 2>&1 8>&- 9>&- &
   echo $! >"$PIDFILE"
   until answers; do
     if ! running; then

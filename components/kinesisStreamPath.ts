@@ -17,7 +17,7 @@ export type StreamCapacityMode = "ON_DEMAND" | "PROVISIONED";
 export interface KinesisStreamPathArgs {
   /** Prefix every name derives from (the stack's `prefix`); streams are `streaming-<prefix>-<kind>`. */
   readonly prefix: string;
-  /** Capacity mode of the three streams. @default "ON_DEMAND" */
+  /** Capacity mode of the three streams; one provisioned shard costs ~40% of an on-demand stream. @default "PROVISIONED" */
   readonly capacityMode?: StreamCapacityMode;
   /** Shards per stream, only with capacityMode "PROVISIONED" (1–500). @default 1 */
   readonly shardCount?: number;
@@ -68,7 +68,7 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
         `starting with a letter and not ending with '-' (e.g. "pin-dev").`,
     );
   }
-  const mode = args.capacityMode ?? "ON_DEMAND";
+  const mode = args.capacityMode ?? "PROVISIONED";
   if (mode !== "ON_DEMAND" && mode !== "PROVISIONED") {
     throw new Error(
       `KinesisStreamPath capacityMode "${mode}" is not one of "ON_DEMAND", "PROVISIONED".`,
@@ -77,7 +77,7 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
   if (mode === "ON_DEMAND" && args.shardCount !== undefined) {
     throw new Error(
       `KinesisStreamPath shardCount ${args.shardCount} applies only to capacityMode "PROVISIONED"; ` +
-        `remove it or set capacityMode: "PROVISIONED".`,
+        `remove it or leave capacityMode at "PROVISIONED".`,
     );
   }
   wholeNumber("shardCount", args.shardCount, 1, 500);
@@ -125,7 +125,7 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
     validateKinesisStreamPathArgs(args);
     const parent = { parent: this };
     const tags = { ...args.tags };
-    const provisioned = args.capacityMode === "PROVISIONED";
+    const provisioned = (args.capacityMode ?? "PROVISIONED") === "PROVISIONED";
     const names = Object.fromEntries(
       STREAM_KINDS.map((kind) => [kind, kinesisStreamName(args.prefix, kind)]),
     ) as Record<StreamKind, string>;

@@ -89,7 +89,7 @@ describe("KinesisStreamPath", () => {
     });
   });
 
-  it("makes three on-demand, KMS-encrypted streams with explicit 24 h retention", async () => {
+  it("makes three one-shard, KMS-encrypted streams with explicit 24 h retention", async () => {
     await build();
     const streams = h.ofType(T.stream).map((s) => s.inputs);
     expect(streams.map((s) => s.name)).to.deep.equal([
@@ -99,30 +99,25 @@ describe("KinesisStreamPath", () => {
     ]);
     for (const s of streams) {
       expect(s).to.deep.include({
-        streamModeDetails: { streamMode: "ON_DEMAND" },
+        streamModeDetails: { streamMode: "PROVISIONED" },
+        shardCount: 1,
         retentionPeriod: 24,
         encryptionType: "KMS",
         kmsKeyId: "alias/aws/kinesis",
       });
-      expect(s.shardCount).to.equal(undefined);
     }
   });
 
-  it("provisions shards, longer retention and a customer key when asked", async () => {
+  it("switches to on-demand, longer retention and a customer key when asked", async () => {
     const key = `arn:aws:kms:${REGION}:${ACCOUNT_ID}:key/k1`;
-    await build({
-      capacityMode: "PROVISIONED",
-      shardCount: 2,
-      retentionHours: 168,
-      kmsKeyArn: key,
-    });
+    await build({ capacityMode: "ON_DEMAND", retentionHours: 168, kmsKeyArn: key });
     const s = h.byName("stream-geo", T.stream).inputs;
     expect(s).to.deep.include({
-      streamModeDetails: { streamMode: "PROVISIONED" },
-      shardCount: 2,
+      streamModeDetails: { streamMode: "ON_DEMAND" },
       retentionPeriod: 168,
       kmsKeyId: key,
     });
+    expect(s.shardCount).to.equal(undefined);
     expect(policyOf("stream-api-role").at(-1)).to.deep.equal({
       Sid: "StreamKey",
       Effect: "Allow",
@@ -418,14 +413,10 @@ describe("KinesisStreamPath argument validation", () => {
     ["an unknown mode", { capacityMode: "AUTO" as never }, 'capacityMode "AUTO" is not one of'],
     [
       "shards with on-demand",
-      { shardCount: 2 },
+      { capacityMode: "ON_DEMAND", shardCount: 2 },
       'shardCount 2 applies only to capacityMode "PROVISIONED"',
     ],
-    [
-      "zero shards",
-      { capacityMode: "PROVISIONED", shardCount: 0 },
-      "shardCount 0 must be a whole number from 1 to 500.",
-    ],
+    ["zero shards", { shardCount: 0 }, "shardCount 0 must be a whole number from 1 to 500."],
     [
       "12 h retention",
       { retentionHours: 12 },

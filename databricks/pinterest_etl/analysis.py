@@ -9,7 +9,8 @@ Decisions (also in databricks/README.md):
   year outside the range) take no part in that result.
 - Medians are ``percentile_approx(x, 0.5)`` as in the course: an actual value of the group, the
   lower of the two middle values when the count is even (exact at this data size).
-- Each result is returned sorted (by its grouping columns, age groups youngest first) for display.
+- Results are sets (written unsorted); ``display_order`` sorts one for display, by its columns
+  left to right with age groups youngest first.
 """
 
 from __future__ import annotations
@@ -79,7 +80,7 @@ def _pin_user(pin: DataFrame, user: DataFrame) -> DataFrame:
 def popular_category_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
     """Task 4: ``country, category, category_count``."""
     result = _most_popular(_pin_geo(pin, geo), "country", "category", "category_count")
-    return display_order(result.select("country", "category", "category_count"))
+    return result.select("country", "category", "category_count")
 
 
 def popular_category_by_year(
@@ -90,7 +91,7 @@ def popular_category_by_year(
     joined = _pin_geo(pin, geo).withColumn("post_year", F.year("timestamp"))
     joined = joined.filter(F.col("post_year").between(*years))
     result = _most_popular(joined, "post_year", "category", "category_count")
-    return display_order(result.select("post_year", "category", "category_count"))
+    return result.select("post_year", "category", "category_count")
 
 
 def top_poster_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
@@ -108,7 +109,7 @@ def top_poster_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
         .select("country", "poster_name", "follower_count")
         .distinct()
     )
-    return display_order(result)
+    return result
 
 
 def country_with_top_poster(pin: DataFrame, geo: DataFrame) -> DataFrame:
@@ -117,19 +118,19 @@ def country_with_top_poster(pin: DataFrame, geo: DataFrame) -> DataFrame:
     per_country = top_poster_by_country(pin, geo).select("country", "follower_count").distinct()
     top = per_country.agg(F.max("follower_count").alias("_max"))
     result = per_country.join(top, F.col("follower_count") == F.col("_max"))
-    return display_order(result.select("country", "follower_count"))
+    return result.select("country", "follower_count")
 
 
 def popular_category_by_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
     """Task 7: ``age_group, category, category_count``."""
     result = _most_popular(_pin_user(pin, user), "age_group", "category", "category_count")
-    return display_order(result.select("age_group", "category", "category_count"))
+    return result.select("age_group", "category", "category_count")
 
 
 def median_followers_by_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
     """Task 8: ``age_group, median_follower_count``."""
     joined = _pin_user(pin, user).filter(F.col("age_group").isNotNull())
-    return display_order(_median_followers(joined, "age_group"))
+    return _median_followers(joined, "age_group")
 
 
 def _with_join_year(df: DataFrame, years: tuple[int, int]) -> DataFrame:
@@ -145,7 +146,7 @@ def users_joined_by_year(user: DataFrame, years: tuple[int, int] = JOIN_YEARS) -
         .groupBy("post_year")
         .agg(F.count(F.lit(1)).alias("number_users_joined"))
     )
-    return display_order(result)
+    return result
 
 
 def median_followers_by_join_year(
@@ -153,7 +154,7 @@ def median_followers_by_join_year(
 ) -> DataFrame:
     """Task 10: ``post_year, median_follower_count`` by joining year."""
     joined = _with_join_year(_pin_user(pin, user), years)
-    return display_order(_median_followers(joined, "post_year"))
+    return _median_followers(joined, "post_year")
 
 
 def median_followers_by_age_group_and_join_year(
@@ -161,7 +162,7 @@ def median_followers_by_age_group_and_join_year(
 ) -> DataFrame:
     """Task 11: ``age_group, post_year, median_follower_count``."""
     joined = _with_join_year(_pin_user(pin, user), years).filter(F.col("age_group").isNotNull())
-    return display_order(_median_followers(joined, "age_group", "post_year"))
+    return _median_followers(joined, "age_group", "post_year")
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from functools import reduce
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 
-from .analysis import ANALYSES, display_order
-from .cleaning import clean, count_key_conflicts, deduplicate
+from .analysis import ANALYSES
+from .cleaning import clean, deduplicate
 from .naming import TABLES, cleaned_table_name, malformed_table_name, table_base
 from .readers import parse_records, read_topic_text, split_malformed, topic_path
 from .writers import TableLocation, check_table_name, read_table, write_table
@@ -56,18 +56,24 @@ class BatchConfig:
 
 @dataclass
 class TableStats:
-    """Row counts of one source table through the job."""
+    """Row counts of one source table through the job.
+
+    ``raw`` records = ``malformed`` + ``duplicates_removed`` (exact resends, equal once cleaned)
+    + ``conflicting_versions`` (other versions of a key, dropped by cleaning.deduplicate)
+    + ``cleaned`` (rows in the cleaned table, one per key).
+    """
 
     raw: int
     malformed: int
-    cleaned: int
     duplicates_removed: int
-    key_conflicts: int
+    conflicting_versions: int
+    cleaned: int
 
 
 @dataclass
 class BatchResult:
-    """What a run wrote: table references (paths or names), counts, and the result tables."""
+    """What a run wrote: table references (paths or names), counts, and the stored result tables
+    (unsorted; ``analysis.display_order`` sorts one for display)."""
 
     cleaned_tables: dict[str, str]
     malformed_table: str
@@ -124,15 +130,15 @@ def run_batch(spark: SparkSession, config: BatchConfig) -> BatchResult:
             malformed_parts.append(malformed)
             cleaned = clean(valid, table)
             written[table] = write_table(deduplicate(cleaned), names[table], location)
-            stored = read_table(spark, names[table], location).count()
             malformed_count = malformed.count()
-            valid_count = raw_counts[table] - malformed_count
+            distinct_count = cleaned.distinct().count()
+            stored = read_table(spark, names[table], location).count()
             stats[table] = TableStats(
                 raw=raw_counts[table],
                 malformed=malformed_count,
+                duplicates_removed=raw_counts[table] - malformed_count - distinct_count,
+                conflicting_versions=distinct_count - stored,
                 cleaned=stored,
-                duplicates_removed=valid_count - stored,
-                key_conflicts=count_key_conflicts(cleaned),
             )
         all_malformed = reduce(DataFrame.unionByName, malformed_parts)
         malformed_ref = write_table(all_malformed, malformed_name, location)
@@ -140,13 +146,17 @@ def run_batch(spark: SparkSession, config: BatchConfig) -> BatchResult:
         for df in parsed.values():
             df.unpersist()
 
-    pin, geo, user = (read_table(spark, names[t], location) for t in TABLES)
+    # The cleaned tables as stored, cached: the nine results read them 17 times.
+    pin, geo, user = (read_table(spark, names[t], location).cache() for t in TABLES)
     analysis_refs: dict[str, str] = {}
     results: dict[str, DataFrame] = {}
-    for analysis in ANALYSES:
-        name = analysis_names[analysis.suffix]
-        analysis_refs[analysis.suffix] = write_table(
-            analysis.compute(pin, geo, user), name, location
-        )
-        results[analysis.suffix] = display_order(read_table(spark, name, location))
+    try:
+        for analysis in ANALYSES:
+            name = analysis_names[analysis.suffix]
+            result = analysis.compute(pin, geo, user)
+            analysis_refs[analysis.suffix] = write_table(result, name, location)
+            results[analysis.suffix] = read_table(spark, name, location)
+    finally:
+        for df in (pin, geo, user):
+            df.unpersist()
     return BatchResult(written, malformed_ref, analysis_refs, stats, results)

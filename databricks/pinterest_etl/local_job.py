@@ -111,24 +111,47 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _report(result, source_root: str, prefix: str, warehouse: str, max_rows: int) -> None:
+    from .analysis import display_order
+
     print(f"Batch job over {source_root} (prefix {prefix})")
     for table, s in result.stats.items():
         print(
             f"  {table:<4}: {s.raw} records, {s.malformed} malformed, "
-            f"{s.duplicates_removed} duplicates removed, {s.key_conflicts} key conflicts, "
-            f"{s.cleaned} rows cleaned"
+            f"{s.duplicates_removed} duplicates removed, "
+            f"{s.conflicting_versions} conflicting versions dropped, {s.cleaned} rows cleaned"
         )
     print(f"Malformed records: {result.malformed_count} (Delta table {result.malformed_table})")
     for analysis in ANALYSES:
-        df = result.results[analysis.suffix]
-        rows = df.count()
-        print(f"\nTask {analysis.task}: {analysis.question} ({rows} rows)")
-        df.show(max_rows, truncate=False)
-    print(f"Delta tables under {warehouse}:")
+        df = display_order(result.results[analysis.suffix])
+        rows = [tuple(r) for r in df.collect()]
+        print(f"\nTask {analysis.task}: {analysis.question} ({len(rows)} rows)")
+        print(format_table(df.columns, rows, max_rows))
+    print(f"\nDelta tables under {warehouse}:")
     for ref in [*result.cleaned_tables.values(), result.malformed_table]:
         print(f"  {ref}")
     for ref in result.analysis_tables.values():
         print(f"  {ref}")
+
+
+def format_table(columns: Sequence[str], rows: Sequence[tuple], max_rows: int) -> str:
+    """A plain-text table of the first ``max_rows`` rows, numbers right-aligned."""
+    shown = rows[:max_rows]
+    cells = [["NULL" if v is None else str(v) for v in row] for row in shown]
+    widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
+    numeric = [bool(shown) and all(isinstance(r[i], int | float) for r in shown if r[i] is not None)
+               for i in range(len(columns))]  # fmt: skip
+
+    def line(values: Sequence[str]) -> str:
+        return "  ".join(
+            v.rjust(w) if num else v.ljust(w)
+            for v, w, num in zip(values, widths, numeric, strict=True)
+        ).rstrip()
+
+    out = [line(list(columns)), "  ".join("-" * w for w in widths)]
+    out += [line(r) for r in cells]
+    if len(rows) > max_rows:
+        out.append(f"... {len(rows) - max_rows} more rows")
+    return "\n".join(out)
 
 
 if __name__ == "__main__":

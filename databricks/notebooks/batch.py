@@ -1,0 +1,76 @@
+# Databricks notebook source
+# MAGIC %md
+# MAGIC # Pinterest pipeline: batch job
+# MAGIC Raw JSON written by the S3 sink
+# MAGIC (`<source_root>/topics/<prefix>.<pin|geo|user>/partition=*/*.json`) → cleaned Delta tables
+# MAGIC → the nine result tables. All logic is in the `pinterest_etl` package
+# MAGIC (`databricks/pinterest_etl`); this notebook only reads widgets, makes one call and exits.
+# MAGIC Re-running it is safe: an existing mount, table or result is reused or replaced, never
+# MAGIC doubled. No credentials here: S3 access is the cluster's instance profile, or a volume.
+
+# COMMAND ----------
+
+dbutils.widgets.text("source_root", "/mnt/pinterest-raw", "Source root (mount or /Volumes path)")
+dbutils.widgets.text("prefix", "", "Deployment prefix (e.g. pin-dev)")
+dbutils.widgets.text("mount_source", "", "Mount this (s3a://bucket) at source_root if set")
+dbutils.widgets.text("schema", "", "Target schema (catalog.schema; empty = current)")
+dbutils.widgets.text("pin_table", "", "Cleaned pin table (empty = <prefix>_pin)")
+dbutils.widgets.text("geo_table", "", "Cleaned geo table (empty = <prefix>_geo)")
+dbutils.widgets.text("user_table", "", "Cleaned user table (empty = <prefix>_user)")
+dbutils.widgets.text("malformed_table", "", "Malformed records table (empty = <prefix>_malformed)")
+dbutils.widgets.text("analysis_prefix", "", "Result tables prefix (empty = <prefix>)")
+dbutils.widgets.text("package_path", "", "Folder with pinterest_etl (empty = repo's databricks/)")
+
+# COMMAND ----------
+
+import json
+import os
+import sys
+
+
+def widget(name: str) -> str | None:
+    return dbutils.widgets.get(name).strip() or None
+
+
+# The package comes from a wheel installed on the cluster, or from the repo this notebook lives in
+# (a Git folder: the working directory is this notebook's folder, databricks/notebooks).
+package_path = widget("package_path") or os.path.abspath("..")
+if package_path not in sys.path:
+    sys.path.insert(0, package_path)
+
+from pinterest_etl.job import BatchConfig, run_batch
+from pinterest_etl.writers import TableLocation, ensure_mount
+
+# COMMAND ----------
+
+prefix = widget("prefix")
+if not prefix:
+    raise ValueError("the prefix widget is empty: set it to the deployment prefix, e.g. pin-dev")
+source_root = widget("source_root")
+if widget("mount_source"):
+    ensure_mount(dbutils, widget("mount_source"), source_root)
+
+config = BatchConfig(
+    source_root=source_root,
+    prefix=prefix,
+    location=TableLocation(schema=widget("schema")),
+    pin_table=widget("pin_table"),
+    geo_table=widget("geo_table"),
+    user_table=widget("user_table"),
+    malformed_table=widget("malformed_table"),
+    analysis_prefix=widget("analysis_prefix"),
+)
+result = run_batch(spark, config)
+
+# COMMAND ----------
+
+from pinterest_etl.analysis import ANALYSES, display_order
+
+print(json.dumps(result.summary(), indent=2))
+for analysis in ANALYSES:
+    print(f"Task {analysis.task}: {analysis.question}")
+    display(display_order(result.results[analysis.suffix]))
+
+# COMMAND ----------
+
+dbutils.notebook.exit(json.dumps(result.summary()))

@@ -1,0 +1,120 @@
+"""Benchmark (not a test): records per second of the batch job on this machine.
+
+    .venv/bin/python databricks/bench/bench_batch.py [--rows 20000] [--master local[2]]
+
+Generates a deterministic bucket replica (``--rows`` source rows per table, ``--resend`` of them
+sent again as the emulator does, a few junk values and malformed lines), then runs the batch job
+twice over it (the second run replaces existing tables) and prints raw records per second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import shutil
+import tempfile
+import time
+import uuid
+
+from pinterest_etl.job import BatchConfig, run_batch
+from pinterest_etl.sink_files import write_objects
+from pinterest_etl.spark_session import local_spark
+from pinterest_etl.writers import TableLocation
+
+CATEGORIES = [
+    "art",
+    "beauty",
+    "christmas",
+    "diy-and-crafts",
+    "education",
+    "event-planning",
+    "finance",
+    "home-decor",
+    "mens-fashion",
+    "quotes",
+    "tattoos",
+    "travel",
+    "vehicles",
+]
+COUNTRIES = ["Albania", "Chad", "Cocos (Keeling) Islands", "Côte d'Ivoire", "Maldives", "Peru"]
+
+
+def follower_count(rng: random.Random) -> str:
+    r = rng.random()
+    if r < 0.015:
+        return "User Info Error"
+    if r < 0.77:
+        return f"{rng.randint(1, 999)}k"
+    if r < 0.84:
+        return f"{rng.randint(1, 12)}M"
+    return str(rng.randint(0, 999))
+
+
+def when(rng: random.Random, start: int, end: int, iso: bool) -> str:
+    t = dt.datetime(start, 1, 1) + dt.timedelta(seconds=rng.randint(0, (end - start) * 31_536_000))
+    return t.strftime("%Y-%m-%dT%H:%M:%S" if iso else "%Y-%m-%d %H:%M:%S")
+
+
+def rows(n: int, seed: int) -> tuple[list[dict], list[dict], list[dict]]:
+    rng = random.Random(seed)
+    pins, geos, users = [], [], []
+    for i in range(n):
+        category = rng.choice(CATEGORIES)
+        pins.append({
+            "index": i, "unique_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
+            "title": rng.choice(["Cozy nook ideas", "No Title Data Available", "Idées de décor"]),
+            "description": "Lovely…\u00a0", "poster_name": f"Poster {rng.randint(1, n // 3 + 1)}",
+            "follower_count": follower_count(rng), "tag_list": "a,b,c",
+            "is_image_or_video": "image", "image_src": "https://i.pinimg.com/originals/x.jpg",
+            "downloaded": 1, "save_location": f"Local save in /data/{category}",
+            "category": category,
+        })  # fmt: skip
+        geos.append({"ind": i, "timestamp": when(rng, 2017, 2023, rng.random() < 0.5),
+                     "latitude": rng.uniform(-90, 90), "longitude": rng.uniform(-180, 180),
+                     "country": rng.choice(COUNTRIES)})  # fmt: skip
+        users.append({"ind": i, "first_name": "Ana", "last_name": f"N{i}",
+                      "age": rng.randint(20, 59),
+                      "date_joined": when(rng, 2015, 2018, rng.random() < 0.5)})  # fmt: skip
+    return pins, geos, users
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=20_000, help="source rows per table")
+    parser.add_argument("--resend", type=float, default=0.2, help="share of rows sent twice")
+    parser.add_argument("--per-object", type=int, default=1000, help="records per sink object")
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args()
+
+    root = tempfile.mkdtemp(prefix="pinterest-bench-")
+    try:
+        rng = random.Random(args.seed)
+        total = 0
+        for table, data in zip(("pin", "geo", "user"), rows(args.rows, args.seed), strict=True):
+            records: list = data + rng.sample(data, int(len(data) * args.resend))
+            rng.shuffle(records)
+            records.append('{"truncated": ')  # one malformed line per topic
+            write_objects(root, f"bench.{table}", records, records_per_object=args.per_object)
+            total += len(records)
+        print(f"{total} raw records ({args.rows} source rows per table, {args.resend:.0%} resent, "
+              f"{args.per_object} per object), master {args.master}")  # fmt: skip
+
+        spark = local_spark("pinterest-etl-bench", master=args.master, driver_memory="2g",
+                            shuffle_partitions=2)  # fmt: skip
+        config = BatchConfig(root, "bench", TableLocation(root=f"{root}/warehouse"))
+        for run in (1, 2):
+            start = time.perf_counter()
+            result = run_batch(spark, config)
+            seconds = time.perf_counter() - start
+            print(f"run {run}: {seconds:.1f} s, {total / seconds:,.0f} records/s "
+                  f"({sum(s.cleaned for s in result.stats.values())} cleaned rows, "
+                  f"{result.malformed_count} malformed)")  # fmt: skip
+        spark.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the pipeline and its tests need on a fresh Debian machine; fast when done already.
-#   Node packages (npm ci), MariaDB and shellcheck (Debian), the Python/Spark environment (.venv).
+#   Node packages (npm ci), MariaDB and shellcheck (Debian), the Python/Spark environment (.venv),
+#   and Airflow for the DAG tests (.local/venv-airflow).
 # Everything comes from the package registries; nothing else is downloaded.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -25,6 +26,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   service mariadb stop >/dev/null 2>&1 || true
 fi
 
-if [ -x local/setup-python.sh ]; then
-  local/setup-python.sh
+# The Maven artifacts the Kafka client machine's user data installs: resolved once into ~/.m2 so
+# the user-data test can check the pins offline (and the replica has the same Kafka CLI jars).
+if [ ! -f .local/kafka-client-libs/.resolved ] || [ components/kafkaClientUserData.ts -nt .local/kafka-client-libs/.resolved ]; then
+  log "resolving the Kafka client machine's Maven artifacts (one time)"
+  mkdir -p .local/kafka-client-libs
+  npx ts-node --transpile-only -e '
+    const fs = require("fs");
+    const poms = require("./components/kafkaClientUserData").kafkaClientPoms();
+    fs.writeFileSync(".local/kafka-client-libs/cli.xml", poms.cli);
+    fs.writeFileSync(".local/kafka-client-libs/iam.xml", poms.iamAuth);'
+  for pom in cli iam; do
+    mvn -B -q -f ".local/kafka-client-libs/$pom.xml" dependency:copy-dependencies \
+      -DincludeScope=runtime -DoutputDirectory=".local/kafka-client-libs/$pom" >/dev/null
+  done
+  touch .local/kafka-client-libs/.resolved
 fi
+
+local/setup-python.sh
+local/setup-airflow.sh

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -186,3 +187,43 @@ def test_cli_module_entry_point(tmp_path: Path) -> None:
     )  # fmt: skip
     assert proc.returncode == 1
     assert "error: no raw data to process" in proc.stderr
+
+
+class Widgets:
+    """The part of dbutils the batch notebook uses (Databricks-only), backed by a dict."""
+
+    def __init__(self, values: dict[str, str]) -> None:
+        self.values = values
+        self.defined: list[str] = []
+        self.exit_value: str | None = None
+        self.widgets = self
+        self.notebook = self
+
+    def text(self, name: str, default: str, label: str) -> None:
+        self.defined.append(name)
+        self.values.setdefault(name, default)
+
+    def get(self, name: str) -> str:
+        return self.values[name]
+
+    def exit(self, value: str) -> None:
+        self.exit_value = value
+
+
+def test_batch_notebook_runs_the_job_into_metastore_tables(
+    spark: SparkSession, source_root: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    notebook = Path(__file__).parents[1] / "notebooks" / "batch.py"
+    monkeypatch.chdir(notebook.parent)  # as in a Git folder: the notebook's folder
+    monkeypatch.setattr(sys, "path", [*sys.path])  # the notebook adds databricks/ to it
+    dbutils = Widgets({"source_root": str(source_root), "prefix": PREFIX, "analysis_prefix": "nb"})
+    shown: list = []
+    code = compile(notebook.read_text(encoding="utf-8"), str(notebook), "exec")
+    exec(code, {"dbutils": dbutils, "spark": spark, "display": shown.append})
+
+    summary = json.loads(dbutils.exit_value)
+    assert summary["malformed_records"] == 2
+    assert summary["cleaned_tables"]["pin"] == "`pin_e2e_pin`"
+    assert spark.table("pin_e2e_pin").count() == 4
+    assert spark.table("nb_users_joined_by_year").count() == 3  # joined 2015, 2016, 2017
+    assert len(shown) == len(ANALYSES)

@@ -21,6 +21,53 @@ export interface SourceDatabaseConfig {
   readonly allowedCidrs: string[];
 }
 
+export interface KafkaConfig {
+  readonly enabled: boolean;
+  readonly brokerCount: number;
+  readonly brokerInstanceType: string;
+  readonly brokerStorageGb: number;
+  readonly kafkaVersion: string;
+  readonly topicPartitions: number;
+  readonly clientInstanceType: string;
+  /** The packaged S3 sink connector zip, relative to the repository (see docs/kafka-batch-path.md). */
+  readonly connectorPluginPath: string;
+  readonly connectorFlushSize: number;
+  readonly connectorMcuCount: number;
+  readonly connectorWorkerCount: number;
+  /** Days before raw objects expire; undefined keeps them. */
+  readonly rawDataExpirationDays?: number;
+}
+
+export interface StreamPathConfig {
+  readonly enabled: boolean;
+  readonly capacityMode: "ON_DEMAND" | "PROVISIONED";
+  readonly shardCount: number;
+  readonly retentionHours: number;
+  readonly streamAdminRoutes: boolean;
+  readonly throttlingRateLimit: number;
+  readonly throttlingBurstLimit: number;
+  readonly quotaPerDay: number;
+  readonly alarmTopicArn?: string;
+}
+
+export interface DatabricksConfig {
+  readonly enabled: boolean;
+  readonly storageRoute: "mount" | "unityCatalog";
+  readonly autoterminationMinutes: number;
+  readonly batchSchedulePaused: boolean;
+  readonly batchScheduleCron: string;
+  readonly batchScheduleTimezone: string;
+  readonly failureEmails: string[];
+  readonly crossAccountRoleName?: string;
+  readonly unityCatalog?: { catalog: string; schema: string; accountId: string };
+}
+
+export interface MwaaConfig {
+  readonly enabled: boolean;
+  readonly environmentClass: string;
+  readonly publicWebserver: boolean;
+}
+
 export interface StackConfig {
   /** The short identifier every name derives from (PIPELINE.md §2), e.g. `pin-dev`. */
   readonly prefix: string;
@@ -31,6 +78,12 @@ export interface StackConfig {
   readonly tags: Record<string, string>;
   readonly network: NetworkConfig;
   readonly sourceDatabase: SourceDatabaseConfig;
+  /** Create the region's API Gateway logging role here (once per account and region). */
+  readonly manageApiGatewayAccount: boolean;
+  readonly kafka: KafkaConfig;
+  readonly streamPath: StreamPathConfig;
+  readonly databricks: DatabricksConfig;
+  readonly mwaa: MwaaConfig;
 }
 
 /** CloudWatch Logs accepts only these retention values (days). */
@@ -80,6 +133,21 @@ function int(
   return value;
 }
 
+function optionalInt(bag: RawConfig, key: string, path: string, min: number, max: number) {
+  return bag[key] === undefined ? undefined : int(bag, key, path, 0, min, max);
+}
+
+function optionalStr(bag: RawConfig, key: string, path: string, pattern?: RegExp) {
+  return bag[key] === undefined ? undefined : str(bag, key, path, "", pattern);
+}
+
+function strings(bag: RawConfig, key: string, path: string): string[] {
+  const value = bag[key] ?? [];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
+    fail(path, value, "a list of strings");
+  return value as string[];
+}
+
 function str(bag: RawConfig, key: string, path: string, fallback: string, pattern?: RegExp) {
   const value = bag[key] ?? fallback;
   if (typeof value !== "string" || (pattern && !pattern.test(value))) {
@@ -127,7 +195,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     fail("sourceDatabase.allowedCidrs", allowedCidrs, "a list of CIDR strings");
   }
 
-  return {
+  const kafka = section(raw, "kafka");
+  const k = (key: string) => `kafka.${key}`;
+  const stream = section(raw, "streamPath");
+  const sp = (key: string) => `streamPath.${key}`;
+  const dbx = section(raw, "databricks");
+  const d = (key: string) => `databricks.${key}`;
+  const mwaa = section(raw, "mwaa");
+  const uc = dbx.unityCatalog === undefined ? undefined : section(dbx, "unityCatalog");
+
+  const parsed: StackConfig = {
     prefix,
     logRetentionDays,
     allowDataLoss: bool(raw, "allowDataLoss", "allowDataLoss", false),
@@ -178,13 +255,167 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       ),
       allowedCidrs: allowedCidrs as string[],
     },
+    manageApiGatewayAccount: bool(raw, "manageApiGatewayAccount", "manageApiGatewayAccount", true),
+    kafka: {
+      enabled: bool(kafka, "enabled", k("enabled"), false),
+      brokerCount: int(kafka, "brokerCount", k("brokerCount"), 2, 2, 30),
+      brokerInstanceType: str(
+        kafka,
+        "brokerInstanceType",
+        k("brokerInstanceType"),
+        "kafka.t3.small",
+        /^kafka\./,
+      ),
+      brokerStorageGb: int(kafka, "brokerStorageGb", k("brokerStorageGb"), 20, 1, 16384),
+      kafkaVersion: str(kafka, "kafkaVersion", k("kafkaVersion"), "3.9.x"),
+      topicPartitions: int(kafka, "topicPartitions", k("topicPartitions"), 3, 1, 100),
+      clientInstanceType: str(kafka, "clientInstanceType", k("clientInstanceType"), "t3.small"),
+      connectorPluginPath: str(
+        kafka,
+        "connectorPluginPath",
+        k("connectorPluginPath"),
+        ".local/plugins/confluentinc-kafka-connect-s3.zip",
+      ),
+      connectorFlushSize: int(
+        kafka,
+        "connectorFlushSize",
+        k("connectorFlushSize"),
+        500,
+        1,
+        1_000_000,
+      ),
+      connectorMcuCount: int(kafka, "connectorMcuCount", k("connectorMcuCount"), 1, 1, 8),
+      connectorWorkerCount: int(kafka, "connectorWorkerCount", k("connectorWorkerCount"), 1, 1, 10),
+      rawDataExpirationDays: optionalInt(
+        kafka,
+        "rawDataExpirationDays",
+        k("rawDataExpirationDays"),
+        1,
+        3650,
+      ),
+    },
+    streamPath: {
+      enabled: bool(stream, "enabled", sp("enabled"), false),
+      capacityMode: str(
+        stream,
+        "capacityMode",
+        sp("capacityMode"),
+        "PROVISIONED",
+        /^(ON_DEMAND|PROVISIONED)$/,
+      ) as "ON_DEMAND" | "PROVISIONED",
+      shardCount: int(stream, "shardCount", sp("shardCount"), 1, 1, 100),
+      retentionHours: int(stream, "retentionHours", sp("retentionHours"), 24, 24, 8760),
+      streamAdminRoutes: bool(stream, "streamAdminRoutes", sp("streamAdminRoutes"), false),
+      throttlingRateLimit: int(
+        stream,
+        "throttlingRateLimit",
+        sp("throttlingRateLimit"),
+        50,
+        1,
+        10_000,
+      ),
+      throttlingBurstLimit: int(
+        stream,
+        "throttlingBurstLimit",
+        sp("throttlingBurstLimit"),
+        100,
+        1,
+        5_000,
+      ),
+      quotaPerDay: int(stream, "quotaPerDay", sp("quotaPerDay"), 1_000_000, 1, 1_000_000_000),
+      alarmTopicArn: optionalStr(
+        stream,
+        "alarmTopicArn",
+        sp("alarmTopicArn"),
+        /^arn:aws[\w-]*:sns:/,
+      ),
+    },
+    databricks: {
+      enabled: bool(dbx, "enabled", d("enabled"), false),
+      storageRoute: str(
+        dbx,
+        "storageRoute",
+        d("storageRoute"),
+        "mount",
+        /^(mount|unityCatalog)$/,
+      ) as "mount" | "unityCatalog",
+      autoterminationMinutes: int(
+        dbx,
+        "autoterminationMinutes",
+        d("autoterminationMinutes"),
+        15,
+        10,
+        120,
+      ),
+      batchSchedulePaused: bool(dbx, "batchSchedulePaused", d("batchSchedulePaused"), true),
+      batchScheduleCron: str(dbx, "batchScheduleCron", d("batchScheduleCron"), "0 0 2 * * ?"),
+      batchScheduleTimezone: str(dbx, "batchScheduleTimezone", d("batchScheduleTimezone"), "UTC"),
+      failureEmails: strings(dbx, "failureEmails", d("failureEmails")),
+      crossAccountRoleName: optionalStr(dbx, "crossAccountRoleName", d("crossAccountRoleName")),
+      unityCatalog: uc && {
+        catalog: str(uc, "catalog", d("unityCatalog.catalog"), "", /^\w+$/),
+        schema: str(uc, "schema", d("unityCatalog.schema"), "", /^\w+$/),
+        accountId: str(uc, "accountId", d("unityCatalog.accountId"), "", /^[\w-]+$/),
+      },
+    },
+    mwaa: {
+      enabled: bool(mwaa, "enabled", "mwaa.enabled", false),
+      environmentClass: str(
+        mwaa,
+        "environmentClass",
+        "mwaa.environmentClass",
+        "mw1.small",
+        /^mw1\./,
+      ),
+      publicWebserver: bool(mwaa, "publicWebserver", "mwaa.publicWebserver", false),
+    },
   };
+  checkCombinations(parsed);
+  return parsed;
+}
+
+/** Rules that span sections: what one part needs from another. */
+function checkCombinations(c: StackConfig): void {
+  const needsNat = [c.kafka.enabled && "kafka", c.mwaa.enabled && "mwaa"].filter(Boolean);
+  if (needsNat.length > 0 && c.network.natGateways === "none") {
+    throw new Error(
+      `Stack config enables ${needsNat.join(" and ")}, whose machines download packages and reach AWS APIs, ` +
+        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" (about $33/month).`,
+    );
+  }
+  if (c.databricks.enabled && !c.kafka.enabled) {
+    throw new Error(
+      'Stack config enables databricks, which reads the raw bucket of the Kafka batch path, but "kafka.enabled" is false.',
+    );
+  }
+  if (c.databricks.storageRoute === "unityCatalog" && !c.databricks.unityCatalog) {
+    throw new Error(
+      'Stack config "databricks.storageRoute" is "unityCatalog" but "databricks.unityCatalog" { catalog, schema, accountId } is missing.',
+    );
+  }
+  if (c.mwaa.enabled && !c.databricks.enabled) {
+    throw new Error(
+      'Stack config enables mwaa, whose DAG triggers the Databricks batch job, but "databricks.enabled" is false.',
+    );
+  }
 }
 
 /** Reads the current stack's config (namespace `pinterest-pipeline`) once. */
 export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();
-  const keys = ["prefix", "logRetentionDays", "allowDataLoss", "tags", "network", "sourceDatabase"];
+  const keys = [
+    "prefix",
+    "logRetentionDays",
+    "allowDataLoss",
+    "tags",
+    "network",
+    "sourceDatabase",
+    "manageApiGatewayAccount",
+    "kafka",
+    "streamPath",
+    "databricks",
+    "mwaa",
+  ];
   const raw: RawConfig = {};
   for (const key of keys) {
     const text = config.get(key);

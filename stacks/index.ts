@@ -1,27 +1,38 @@
 // The stack program: reads the stack's config once and composes the components. Its only export
 // is the versioned `pipeline` contract (stacks/contract.ts) that the emulator reads.
 import * as aws from "@pulumi/aws";
+import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import * as path from "path";
+import { ApiGatewayAccount } from "../components/apiGatewayAccount";
+import { DatabricksWorkspace } from "../components/databricksWorkspace";
+import { KafkaBatchPath } from "../components/kafkaBatchPath";
+import { kafkaTopicNames } from "../components/kafkaClientUserData";
+import { KinesisStreamPath } from "../components/kinesisStreamPath";
+import { MwaaEnvironment } from "../components/mwaaEnvironment";
 import { Network } from "../components/network";
+import { RawBucket } from "../components/rawBucket";
 import { SourceDatabase } from "../components/sourceDatabase";
 import { loadStackConfig } from "./config";
-import { CONTRACT_VERSION } from "./contract";
+import { CONTRACT_VERSION, PipelineOutputs } from "./contract";
 
 const config = loadStackConfig();
+const { prefix, tags, logRetentionDays } = config;
+const region = aws.getRegionOutput().region;
 
 const network = new Network("network", {
-  prefix: config.prefix,
+  prefix,
   cidrBlock: config.network.cidrBlock,
   natGateways: config.network.natGateways,
   flowLogs: config.network.flowLogs,
-  flowLogRetentionDays: config.logRetentionDays,
-  tags: config.tags,
+  flowLogRetentionDays: logRetentionDays,
+  tags,
 });
 
 const db = config.sourceDatabase;
 const sourceDatabase = db.enabled
   ? new SourceDatabase("source", {
-      prefix: config.prefix,
+      prefix,
       vpcId: network.vpcId,
       privateSubnetIds: network.privateSubnetIds,
       publicSubnetIds: network.publicSubnetIds,
@@ -32,19 +43,164 @@ const sourceDatabase = db.enabled
       backupRetentionDays: db.backupRetentionDays,
       multiAz: db.multiAz,
       deletionProtection: db.deletionProtection,
-      logRetentionDays: config.logRetentionDays,
-      tags: config.tags,
+      logRetentionDays,
+      tags,
     })
   : undefined;
 
-export const pipeline = pulumi.output({
+// One stack per account and region owns API Gateway's logging role; both APIs wait for it.
+const apiAccount =
+  config.manageApiGatewayAccount && (config.kafka.enabled || config.streamPath.enabled)
+    ? new ApiGatewayAccount("api-gateway-account", { tags })
+    : undefined;
+const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
+
+const kafka = config.kafka;
+const batch = kafka.enabled
+  ? new KafkaBatchPath(
+      "batch",
+      {
+        prefix,
+        vpcId: network.vpcId,
+        privateSubnetIds: network.privateSubnetIds,
+        connectorPluginPath: path.resolve(__dirname, "..", kafka.connectorPluginPath),
+        brokerCount: kafka.brokerCount,
+        brokerInstanceType: kafka.brokerInstanceType,
+        brokerStorageGb: kafka.brokerStorageGb,
+        kafkaVersion: kafka.kafkaVersion,
+        topicPartitions: kafka.topicPartitions,
+        clientInstanceType: kafka.clientInstanceType,
+        connectorFlushSize: kafka.connectorFlushSize,
+        connectorMcuCount: kafka.connectorMcuCount,
+        connectorWorkerCount: kafka.connectorWorkerCount,
+        rawDataExpirationDays: kafka.rawDataExpirationDays,
+        // Two keys to lose data: the component flag is set only by the stack's allowDataLoss.
+        forceDestroy: config.allowDataLoss,
+        logRetentionDays,
+        manageApiGatewayAccount: false,
+        tags,
+      },
+      afterAccount,
+    )
+  : undefined;
+
+const sp = config.streamPath;
+const stream = sp.enabled
+  ? new KinesisStreamPath(
+      "stream",
+      {
+        prefix,
+        capacityMode: sp.capacityMode,
+        shardCount: sp.capacityMode === "PROVISIONED" ? sp.shardCount : undefined,
+        retentionHours: sp.retentionHours,
+        logRetentionDays,
+        throttlingRateLimit: sp.throttlingRateLimit,
+        throttlingBurstLimit: sp.throttlingBurstLimit,
+        quotaPerDay: sp.quotaPerDay,
+        streamAdminRoutes: sp.streamAdminRoutes,
+        alarmTopicArn: sp.alarmTopicArn,
+        manageApiGatewayAccount: false,
+        tags,
+      },
+      afterAccount,
+    )
+  : undefined;
+
+const dbx = config.databricks;
+let workspace: DatabricksWorkspace | undefined;
+if (dbx.enabled && batch) {
+  // Workspace host and token are stack secrets; the provider is explicit so nothing else reads them.
+  const secrets = new pulumi.Config();
+  const databricksHost = secrets.requireSecret("databricksHost");
+  const databricksToken = secrets.requireSecret("databricksToken");
+  const provider = new databricks.Provider("databricks", {
+    host: databricksHost,
+    token: databricksToken,
+  });
+  workspace = new DatabricksWorkspace(
+    "databricks",
+    {
+      prefix,
+      region,
+      rawBucketName: batch.bucketName,
+      rawBucketArn: batch.bucketArn,
+      streamArns: stream
+        ? [
+            stream.streamArns.apply((a) => a.pin),
+            stream.streamArns.apply((a) => a.geo),
+            stream.streamArns.apply((a) => a.user),
+          ]
+        : [],
+      storageRoute: dbx.storageRoute,
+      unityCatalog: dbx.unityCatalog,
+      crossAccountRoleName: dbx.crossAccountRoleName,
+      autoterminationMinutes: dbx.autoterminationMinutes,
+      batchSchedule: {
+        cron: dbx.batchScheduleCron,
+        timezone: dbx.batchScheduleTimezone,
+        paused: dbx.batchSchedulePaused,
+      },
+      failureEmails: dbx.failureEmails,
+      tags,
+    },
+    { providers: { databricks: provider } },
+  );
+
+  if (config.mwaa.enabled) {
+    const dagBucket = new RawBucket("airflow", {
+      namePrefix: `${prefix}-airflow`,
+      forceDestroy: config.allowDataLoss,
+      tags,
+    });
+    new MwaaEnvironment("airflow", {
+      prefix,
+      vpcId: network.vpcId,
+      vpcCidr: network.cidrBlock,
+      privateSubnetIds: network.privateSubnetIds,
+      bucketName: dagBucket.bucketName,
+      bucketArn: dagBucket.bucketArn,
+      databricksHost,
+      databricksToken,
+      environmentClass: config.mwaa.environmentClass,
+      publicWebserver: config.mwaa.publicWebserver,
+      logRetentionDays,
+      tags,
+    });
+  }
+}
+
+const [pinTopic, geoTopic, userTopic] = kafkaTopicNames(prefix);
+
+export const pipeline: pulumi.Output<PipelineOutputs> = pulumi.output({
   contractVersion: CONTRACT_VERSION,
-  prefix: config.prefix,
-  region: aws.getRegionOutput().region,
+  prefix,
+  region,
   sourceDatabase: sourceDatabase && {
     host: sourceDatabase.host,
     port: sourceDatabase.port,
     databaseName: sourceDatabase.databaseName,
     secretArn: sourceDatabase.secretArn,
   },
+  batch: batch && {
+    invokeUrl: batch.invokeUrl,
+    apiKeyId: batch.apiKeyId,
+    topics: { pin: pinTopic, geo: geoTopic, user: userTopic },
+    bucketName: batch.bucketName,
+    bootstrapBrokers: batch.bootstrapBrokersIam,
+    kafkaAuth: "iam" as const,
+  },
+  stream: stream && {
+    invokeUrl: stream.invokeUrl,
+    apiKeyId: stream.apiKeyId,
+    streams: stream.streamNames,
+    kinesisEndpoint: "",
+  },
 });
+
+/** Databricks resources for people (not part of the client contract). */
+export const databricksJobs = workspace && {
+  batchJobUrl: workspace.batchJobUrl,
+  streamingJobUrl: workspace.streamingJobUrl,
+  clusterId: workspace.clusterId,
+  sourceRoot: workspace.sourceRoot,
+};

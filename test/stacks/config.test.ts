@@ -19,8 +19,88 @@ describe("stack config", () => {
         deletionProtection: false,
         allowedCidrs: [],
       },
+      manageApiGatewayAccount: true,
+      kafka: {
+        enabled: false,
+        brokerCount: 2,
+        brokerInstanceType: "kafka.t3.small",
+        brokerStorageGb: 20,
+        kafkaVersion: "3.9.x",
+        topicPartitions: 3,
+        clientInstanceType: "t3.small",
+        connectorPluginPath: ".local/plugins/confluentinc-kafka-connect-s3.zip",
+        connectorFlushSize: 500,
+        connectorMcuCount: 1,
+        connectorWorkerCount: 1,
+        rawDataExpirationDays: undefined,
+      },
+      streamPath: {
+        enabled: false,
+        capacityMode: "PROVISIONED",
+        shardCount: 1,
+        retentionHours: 24,
+        streamAdminRoutes: false,
+        throttlingRateLimit: 50,
+        throttlingBurstLimit: 100,
+        quotaPerDay: 1_000_000,
+        alarmTopicArn: undefined,
+      },
+      databricks: {
+        enabled: false,
+        storageRoute: "mount",
+        autoterminationMinutes: 15,
+        batchSchedulePaused: true,
+        batchScheduleCron: "0 0 2 * * ?",
+        batchScheduleTimezone: "UTC",
+        failureEmails: [],
+        crossAccountRoleName: undefined,
+        unityCatalog: undefined,
+      },
+      mwaa: { enabled: false, environmentClass: "mw1.small", publicWebserver: false },
     });
   });
+
+  const combinations: [string, Record<string, unknown>, string][] = [
+    [
+      "Kafka without a NAT",
+      { kafka: { enabled: true } },
+      "enables kafka, whose machines download packages",
+    ],
+    [
+      "MWAA without a NAT",
+      {
+        network: { natGateways: "none" },
+        kafka: { enabled: true },
+        databricks: { enabled: true },
+        mwaa: { enabled: true },
+      },
+      "enables kafka and mwaa",
+    ],
+    [
+      "Databricks without the batch path",
+      { databricks: { enabled: true } },
+      'reads the raw bucket of the Kafka batch path, but "kafka.enabled" is false',
+    ],
+    [
+      "Unity Catalog without a catalog",
+      {
+        network: { natGateways: "single" },
+        kafka: { enabled: true },
+        databricks: { enabled: true, storageRoute: "unityCatalog" },
+      },
+      '"databricks.unityCatalog" { catalog, schema, accountId } is missing',
+    ],
+    [
+      "MWAA without Databricks",
+      { network: { natGateways: "single" }, mwaa: { enabled: true } },
+      "enables mwaa, whose DAG triggers the Databricks batch job",
+    ],
+  ];
+  for (const [label, raw, message] of combinations) {
+    it(`rejects ${label}`, () => {
+      expect(() => parseStackConfig({ prefix: "pin", ...raw })).to.throw(message);
+    });
+  }
 
   const bad: [string, Record<string, unknown>, string][] = [
     [

@@ -1,29 +1,96 @@
 import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
 import { contractProblems, PipelineOutputs } from "../../stacks/contract";
-import { harness, importFresh, PulumiHarness } from "../harness/pulumiMocks";
+import { withKafkaMocks } from "../components/kafkaMocks";
+import { ACCOUNT_ID, harness, importFresh, PulumiHarness, REGION } from "../harness/pulumiMocks";
 import { readStackConfig } from "../harness/stackConfig";
 
-type Program = { pipeline: import("@pulumi/pulumi").Output<PipelineOutputs> };
+type Program = {
+  pipeline: import("@pulumi/pulumi").Output<PipelineOutputs>;
+  databricksJobs?: import("@pulumi/pulumi").Output<Record<string, string>>;
+};
+
+const SECRETS = {
+  "pinterest-pipeline:databricksHost": "https://dbc-123.cloud.databricks.com",
+  "pinterest-pipeline:databricksToken": "stack-secret-token",
+};
+
+// The connector zip is a build input the stack uploads; an empty stand-in file is enough under mocks.
+const PLUGIN = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plugin-")), "s3-sink.zip");
+fs.writeFileSync(PLUGIN, "");
 
 // Runs the real stack program with each committed Pulumi.<stack>.yaml under mocks.
 async function runStack(h: PulumiHarness, stack: string, overrides: Record<string, unknown> = {}) {
-  h.install({ stack, config: { ...readStackConfig(stack), ...overrides } });
+  const yaml = readStackConfig(stack);
+  const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPluginPath: PLUGIN };
+  h.install({
+    stack,
+    config: { ...yaml, "pinterest-pipeline:kafka": kafka, ...SECRETS, ...overrides },
+    secretKeys: Object.keys(SECRETS),
+  });
+  withKafkaMocks(h)
+    .compute("aws:kinesis/stream:Stream", (_n, inputs) => ({
+      arn: `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${inputs.name}`,
+    }))
+    .compute("databricks:index/job:Job", (name) => ({
+      url: `https://dbc-123.cloud.databricks.com/jobs/${name}`,
+    }))
+    .compute("aws:secretsmanager/secret:Secret", (name, inputs) => ({
+      arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:${inputs.name ?? name}`,
+    }))
+    .onInvoke("databricks:index/getSparkVersion:getSparkVersion", () => ({
+      id: "17.3.x-scala2.13",
+    }))
+    .onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
   const program = await importFresh<Program>("../../stacks/index");
   await h.settle();
-  return { outputs: await h.value(program.pipeline) };
+  return {
+    outputs: await h.value(program.pipeline),
+    jobs: program.databricksJobs && (await h.value(program.databricksJobs)),
+  };
 }
 
-describe("stack program", () => {
+const COMPONENTS = [
+  "Network",
+  "SourceDatabase",
+  "ApiGatewayAccount",
+  "KafkaBatchPath",
+  "KinesisStreamPath",
+  "DatabricksWorkspace",
+].map((c) => `pinterest-pipeline:components:${c}`);
+
+describe("stack program", function () {
+  this.timeout(60_000);
   let h: PulumiHarness;
   beforeEach(() => {
     h = harness();
   });
 
-  it("dev composes a NAT-free network and a private source database", async () => {
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack} composes every part and exports the contract the emulator validates`, async () => {
+      const { outputs } = await runStack(h, stack);
+      for (const type of COMPONENTS) expect(h.ofType(type), type).to.have.length(1);
+      expect(h.ofType("pinterest-pipeline:components:MwaaEnvironment")).to.have.length(0);
+      expect(contractProblems(outputs)).to.deep.equal([]);
+      expect(outputs.batch?.topics).to.deep.equal({
+        pin: `pin-${stack}.pin`,
+        geo: `pin-${stack}.geo`,
+        user: `pin-${stack}.user`,
+      });
+      expect(outputs.stream?.streams).to.deep.equal({
+        pin: `streaming-pin-${stack}-pin`,
+        geo: `streaming-pin-${stack}-geo`,
+        user: `streaming-pin-${stack}-user`,
+      });
+      expect(outputs.batch?.kafkaAuth).to.equal("iam");
+    });
+  }
+
+  it("dev: one NAT, a private deletable database, paused batch schedule, stream admin routes", async () => {
     const { outputs } = await runStack(h, "dev");
-    expect(h.ofType("pinterest-pipeline:components:Network")).to.have.length(1);
-    expect(h.ofType("pinterest-pipeline:components:SourceDatabase")).to.have.length(1);
-    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(0);
+    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(1);
     expect(h.ofType("aws:ec2/flowLog:FlowLog")).to.have.length(0);
     expect(h.one("aws:rds/instance:Instance").inputs).to.include({
       identifier: "pin-dev-source",
@@ -31,20 +98,17 @@ describe("stack program", () => {
       publiclyAccessible: false,
       multiAz: false,
     });
-    expect(outputs).to.deep.equal({
-      contractVersion: 1,
-      prefix: "pin-dev",
-      region: "eu-west-1",
-      sourceDatabase: {
-        host: "pin-dev-source.abcdefghijkl.eu-west-1.rds.amazonaws.com",
-        port: 3306,
-        databaseName: "pinterest_data",
-        secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-source-mysql",
-      },
+    expect(h.byName("databricks-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
+    expect(h.one("databricks:index/cluster:Cluster").inputs.autoterminationMinutes).to.equal(15);
+    expect(outputs.sourceDatabase).to.deep.equal({
+      host: "pin-dev-source.abcdefghijkl.eu-west-1.rds.amazonaws.com",
+      port: 3306,
+      databaseName: "pinterest_data",
+      secretArn: "arn:aws:secretsmanager:eu-west-1:123456789012:secret:rds!db-source-mysql",
     });
   });
 
-  it("prod protects the database, keeps logs longer and turns on flow logs and a NAT", async () => {
+  it("prod: protected standby database, flow logs, long retention, running schedule, kept data", async () => {
     await runStack(h, "prod");
     expect(h.one("aws:rds/instance:Instance").inputs).to.include({
       identifier: "pin-prod-source",
@@ -53,52 +117,79 @@ describe("stack program", () => {
       multiAz: true,
       backupRetentionPeriod: 14,
     });
-    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(1);
-    const retention = h
-      .ofType("aws:cloudwatch/logGroup:LogGroup")
-      .map((l) => l.inputs.retentionInDays);
-    expect(retention).to.deep.equal([90, 90, 90]);
+    expect(h.ofType("aws:ec2/flowLog:FlowLog")).to.have.length(1);
+    const retention = new Set(
+      h.ofType("aws:cloudwatch/logGroup:LogGroup").map((l) => l.inputs.retentionInDays),
+    );
+    expect([...retention]).to.deep.equal([90]);
+    expect(h.byName("databricks-batch-job").inputs.schedule.pauseStatus).to.equal("UNPAUSED");
+    for (const bucket of h.ofType("aws:s3/bucket:Bucket"))
+      expect(bucket.inputs.forceDestroy, bucket.name).to.not.equal(true);
+    expect(
+      h.ofType("aws:kinesis/stream:Stream").map((s) => s.inputs.retentionPeriod),
+    ).to.deep.equal([168, 168, 168]);
   });
 
-  it("every tag carries the environment and the pipeline prefix", async () => {
-    await runStack(h, "prod");
-    const vpc = h.one("aws:ec2/vpc:Vpc");
-    expect(vpc.inputs.tags).to.deep.equal({
-      environment: "prod",
-      pipeline: "pin-prod",
-      Name: "pin-prod-vpc",
-    });
+  it("empties buckets on destroy only in a stack that allows data loss", async () => {
+    await runStack(h, "dev");
+    expect(h.ofType("aws:s3/bucket:Bucket").every((b) => b.inputs.forceDestroy === true)).to.equal(
+      true,
+    );
   });
 
-  it("leaves the database out when the stack switches it off", async () => {
+  it("gives Databricks keyless access to the batch bucket and the stream ARNs", async () => {
+    const { outputs, jobs } = await runStack(h, "dev");
+    const policy = JSON.parse(
+      h.byName("databricks-data", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
+    );
+    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+    expect(bySid.ReadRawEvents.Resource).to.equal(
+      `arn:aws:s3:::${outputs.batch?.bucketName}/topics/*`,
+    );
+    expect(bySid.ReadStreams.Resource).to.deep.equal(
+      ["pin", "geo", "user"].map(
+        (t) => `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/streaming-pin-dev-${t}`,
+      ),
+    );
+    expect(jobs?.sourceRoot).to.equal("/mnt/pin-dev-raw");
+  });
+
+  it("adds MWAA with its own bucket when switched on", async () => {
+    await runStack(h, "prod", { "pinterest-pipeline:mwaa": { enabled: true } });
+    expect(h.ofType("pinterest-pipeline:components:MwaaEnvironment")).to.have.length(1);
+    expect(h.one("aws:mwaa/environment:Environment").inputs.webserverAccessMode).to.equal(
+      "PRIVATE_ONLY",
+    );
+  });
+
+  it("leaves out every switched-off part and its contract section", async () => {
     const { outputs } = await runStack(h, "dev", {
       "pinterest-pipeline:sourceDatabase": { enabled: false },
+      "pinterest-pipeline:kafka": { enabled: false },
+      "pinterest-pipeline:streamPath": { enabled: false },
+      "pinterest-pipeline:databricks": { enabled: false },
     });
     expect(h.ofType("aws:rds/instance:Instance")).to.have.length(0);
-    expect(outputs.sourceDatabase).to.equal(undefined);
+    expect(h.ofType("aws:msk/cluster:Cluster")).to.have.length(0);
+    expect(h.ofType("aws:kinesis/stream:Stream")).to.have.length(0);
+    expect(h.ofType("pinterest-pipeline:components:ApiGatewayAccount")).to.have.length(0);
+    expect(JSON.parse(JSON.stringify(outputs))).to.deep.equal({
+      contractVersion: 1,
+      prefix: "pin-dev",
+      region: "eu-west-1",
+    });
+    expect(contractProblems(outputs)).to.deep.equal([]);
   });
 
-  for (const stack of ["dev", "prod"]) {
-    it(`${stack}'s exports conform to the contract schema the emulator validates with`, async () => {
-      const { outputs } = await runStack(h, stack);
-      expect(contractProblems(outputs)).to.deep.equal([]);
-    });
-  }
-
-  it("exports only the contract's keys, none of them a credential", async () => {
-    const { outputs } = await runStack(h, "prod");
-    expect(Object.keys(outputs).sort()).to.deep.equal([
-      "contractVersion",
-      "prefix",
-      "region",
-      "sourceDatabase",
+  it("keeps the Databricks token out of every resource but the provider and MWAA's secret", async () => {
+    const { outputs } = await runStack(h, "prod", { "pinterest-pipeline:mwaa": { enabled: true } });
+    const holders = h.resources
+      .filter((r) => JSON.stringify(r.inputs).includes("stack-secret-token"))
+      .map((r) => r.type);
+    expect(holders.sort()).to.deep.equal([
+      "aws:secretsmanager/secretVersion:SecretVersion",
+      "pulumi:providers:databricks",
     ]);
-    expect(Object.keys(outputs.sourceDatabase ?? {}).sort()).to.deep.equal([
-      "databaseName",
-      "host",
-      "port",
-      "secretArn",
-    ]);
-    expect(JSON.stringify(outputs)).to.not.match(/password/i);
+    expect(JSON.stringify(outputs)).to.not.match(/stack-secret-token|password/i);
   });
 });

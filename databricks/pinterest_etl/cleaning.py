@@ -30,7 +30,9 @@ SAVE_LOCATION_PREFIX = "Local save in "
 # A plain count, or a count with a k (thousand) or M (million) suffix. The source only has integer
 # mantissas; a decimal one with a suffix ("1.5k", as Pinterest displays counts) is accepted too,
 # a decimal without a suffix ("1.5") is not a count.
-_FOLLOWER_RE = r"^([0-9]+(?:\.[0-9]+(?=[kKmM]))?)([kKmM]?)$"
+# At most 12 integer digits (an int has 10) keeps the decimal arithmetic below from overflowing,
+# which ANSI mode would turn into a failed job.
+_FOLLOWER_RE = r"^([0-9]{1,12}(?:\.[0-9]{1,6}(?=[kKmM]))?)([kKmM]?)$"
 
 # The two datetime forms that occur downstream: "YYYY-MM-DD HH:MM:SS" and the ISO "T" form, the
 # latter optionally with a fraction and a zone ("2020-01-01T10:00:00.000Z" is what JSON.stringify
@@ -69,7 +71,7 @@ def parse_follower_count(c: Column) -> Column:
     mantissa = F.regexp_extract(text, _FOLLOWER_RE, 1)
     suffix = F.lower(F.regexp_extract(text, _FOLLOWER_RE, 2))
     multiplier = F.when(suffix == "k", F.lit(1_000)).when(suffix == "m", F.lit(1_000_000))
-    number = mantissa.try_cast("decimal(38,6)") * F.coalesce(multiplier, F.lit(1))
+    number = mantissa.try_cast("decimal(18,6)") * F.coalesce(multiplier, F.lit(1))
     rounded = F.round(number, 0)
     return F.when(text.rlike(_FOLLOWER_RE) & (rounded <= F.lit(_INT_MAX)), rounded.try_cast("int"))
 

@@ -34,6 +34,9 @@ FOLLOWER_CASES = [
     ("2147483647", 2_147_483_647),  # int max
     ("2147483648", None),  # beyond int: null, not an overflow error
     ("3000M", None),
+    ("999999999999M", None),  # 12 digits times a million: null, not a decimal overflow error
+    ("99999999999999999999999999999999M", None),
+    ("1.2345k", 1_235),
     ("User Info Error", None),
     ("", None),
     ("   ", None),

@@ -28,21 +28,23 @@ export interface JobsSpec {
   readonly failureEmails: string[];
 }
 
-/** The notebooks' widgets, filled from the stack (databricks/notebooks/*.py define the same names). */
+/** The widgets of databricks/notebooks/batch.py and streaming.py, filled from the stack. */
 export function notebookParameters(spec: {
   prefix: string;
   sourceRoot: string;
   deltaRoot: string;
   packageRoot: string;
   region: string;
-}): Record<string, string> {
+}): { batch: Record<string, string>; streaming: Record<string, string> } {
   return {
-    source_root: spec.sourceRoot,
-    prefix: spec.prefix,
-    delta_root: spec.deltaRoot,
-    checkpoint_root: `${spec.deltaRoot}/_checkpoints`,
-    package_root: spec.packageRoot,
-    region: spec.region,
+    batch: { source_root: spec.sourceRoot, prefix: spec.prefix, package_path: spec.packageRoot },
+    streaming: {
+      prefix: spec.prefix,
+      region: spec.region,
+      // One checkpoint folder per table below this root (the notebook adds the table name).
+      checkpoint_root: `${spec.deltaRoot}/_checkpoints`,
+      package_path: spec.packageRoot,
+    },
   };
 }
 
@@ -80,7 +82,10 @@ export function createJobs(parent: pulumi.Resource, name: string, spec: JobsSpec
         {
           taskKey: "batch",
           jobClusterKey: "single-node",
-          notebookTask: { notebookPath: spec.batchNotebookPath, baseParameters: parameters },
+          notebookTask: {
+            notebookPath: spec.batchNotebookPath,
+            baseParameters: parameters.apply((p) => p.batch),
+          },
           maxRetries: 2,
           minRetryIntervalMillis: 5 * 60 * 1000,
           retryOnTimeout: false,
@@ -105,7 +110,10 @@ export function createJobs(parent: pulumi.Resource, name: string, spec: JobsSpec
         {
           taskKey: "streaming",
           jobClusterKey: "single-node",
-          notebookTask: { notebookPath: spec.streamingNotebookPath, baseParameters: parameters },
+          notebookTask: {
+            notebookPath: spec.streamingNotebookPath,
+            baseParameters: parameters.apply((p) => p.streaming),
+          },
         },
       ],
       ...notifications,

@@ -9,6 +9,7 @@ import {
   UC_MASTER_ROLE_ARN,
   validateDatabricksWorkspaceArgs,
 } from "../../components/databricksWorkspace";
+import { notebookParameters } from "../../components/databricksJobs";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
 
 const BUCKET_ARN = "arn:aws:s3:::pin-test-raw";
@@ -170,11 +171,16 @@ describe("DatabricksWorkspace", () => {
     expect(task.notebookTask.baseParameters).to.deep.equal({
       source_root: "/mnt/pin-test-raw",
       prefix: "pin-test",
-      delta_root: "/mnt/pin-test-raw/delta",
-      checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
-      package_root: "/Workspace/Shared/pin-test",
-      region: "eu-west-1",
+      package_path: "/Workspace/Shared/pin-test",
     });
+    expect(h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters).to.deep.equal(
+      {
+        prefix: "pin-test",
+        region: "eu-west-1",
+        checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
+        package_path: "/Workspace/Shared/pin-test",
+      },
+    );
     expect(job.jobClusters[0].newCluster.awsAttributes.instanceProfileArn).to.match(
       /instance-profile\/pin-test-databricks-data$/,
     );
@@ -242,6 +248,29 @@ describe("DatabricksWorkspace", () => {
       "USER_ISOLATION",
     );
     expect(await h.value(ws.sourceRoot)).to.equal("/Volumes/main/pinterest/pin_test_raw");
+  });
+
+  it("fills exactly the widgets the real notebooks define", () => {
+    const real = path.resolve(__dirname, "..", "..", "databricks", "notebooks");
+    const widgets = (file: string) =>
+      [
+        ...fs
+          .readFileSync(path.join(real, file), "utf8")
+          .matchAll(/dbutils\.widgets\.\w+\("(\w+)"/g),
+      ].map((m) => m[1]);
+    const params = notebookParameters({
+      prefix: "p",
+      sourceRoot: "/mnt/r",
+      deltaRoot: "/mnt/r/delta",
+      packageRoot: "/W",
+      region: "r",
+    });
+    for (const [kind, file] of [
+      ["batch", "batch.py"],
+      ["streaming", "streaming.py"],
+    ] as const) {
+      expect(widgets(file), file).to.include.members(Object.keys(params[kind]));
+    }
   });
 
   it("deploys every Python file of the real package", () => {

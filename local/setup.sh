@@ -45,3 +45,6 @@ fi
 
 local/setup-python.sh
 local/setup-airflow.sh
+# The replica's Kafka runtime (Maven Central) and object store (PyPI): installed, not started.
+local/kafka/kafka.sh install
+local/s3/s3.sh install

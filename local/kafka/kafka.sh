@@ -2,6 +2,7 @@
 # A throw-away single-node Apache Kafka broker (KRaft: broker and controller in one JVM), owned by
 # this checkout: data in .local/kafka/data, log in .local/logs/kafka.log, loopback only, topics
 # never created automatically. Installs itself from Maven Central on first use (local/kafka/pom.xml).
+#   local/kafka/kafka.sh install          fetch the Kafka runtime from Maven Central (setup does it)
 #   local/kafka/kafka.sh start            format the storage once, start, wait until it serves
 #   local/kafka/kafka.sh stop | status    stop it (data kept) | say whether it runs
 #   local/kafka/kafka.sh wipe             stop it and delete every topic and offset
@@ -101,6 +102,7 @@ topics() {
 }
 
 case "${1:-}" in
+  install) install ;;
   start) start ;;
   stop) stop_pid "$PIDFILE" ;;
   status) status_pid "$PIDFILE" "$BOOTSTRAP" ;;

@@ -2,6 +2,7 @@
 # A throw-away S3-compatible object store for the local replica: moto's server (PyPI, Apache-2.0),
 # in its own virtual environment under .local/s3, on 127.0.0.1 only. It keeps objects in memory:
 # stopping it loses them, like the rest of a test run. Log in .local/logs/s3.log.
+#   local/s3/s3.sh install             install moto only (setup does it)
 #   local/s3/s3.sh start               install moto if needed, start it, wait until it answers
 #   local/s3/s3.sh stop | status       stop it | say whether it runs
 #   local/s3/s3.sh wipe                delete every bucket and object (the server keeps running)
@@ -119,6 +120,7 @@ create_bucket() {
 }
 
 case "${1:-}" in
+  install) install ;;
   start) start ;;
   stop) stop ;;
   status)

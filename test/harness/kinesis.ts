@@ -21,6 +21,43 @@ export interface LocalKinesis {
   close(): Promise<void>;
 }
 
+/** A client for a Kinesis API at `endpoint` (local credentials, HTTP/1.1 as emulators need). */
+export function kinesisClient(endpoint: string): KinesisClient {
+  return new KinesisClient({
+    endpoint,
+    region: "eu-west-1",
+    credentials: { accessKeyId: "local", secretAccessKey: "local" },
+    requestHandler: new NodeHttpHandler(),
+  });
+}
+
+/** Every record's data in a stream, decoded as text, in shard order. */
+export async function readStream(client: KinesisClient, stream: string): Promise<string[]> {
+  const out: string[] = [];
+  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
+  for (const shard of Shards) {
+    let iterator = (
+      await client.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shard.ShardId,
+          ShardIteratorType: "TRIM_HORIZON",
+        }),
+      )
+    ).ShardIterator;
+    while (iterator) {
+      const page = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
+      );
+      out.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data!).toString("utf8")));
+      // A full page may end exactly at the tip; only an empty page at the tip is the end.
+      if (!page.Records?.length && !page.MillisBehindLatest) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return out;
+}
+
 export async function startKinesis(): Promise<LocalKinesis> {
   const server = kinesalite({
     createStreamMs: 0,
@@ -30,12 +67,7 @@ export async function startKinesis(): Promise<LocalKinesis> {
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const client = new KinesisClient({
-    endpoint,
-    region: "eu-west-1",
-    credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    requestHandler: new NodeHttpHandler(),
-  });
+  const client = kinesisClient(endpoint);
   return {
     endpoint,
     client,
@@ -43,30 +75,7 @@ export async function startKinesis(): Promise<LocalKinesis> {
       for (const StreamName of names)
         await client.send(new CreateStreamCommand({ StreamName, ShardCount: shards }));
     },
-    async readAll(stream) {
-      const out: string[] = [];
-      const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
-      for (const shard of Shards) {
-        let iterator = (
-          await client.send(
-            new GetShardIteratorCommand({
-              StreamName: stream,
-              ShardId: shard.ShardId,
-              ShardIteratorType: "TRIM_HORIZON",
-            }),
-          )
-        ).ShardIterator;
-        while (iterator) {
-          const page = await client.send(
-            new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-          );
-          out.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data!).toString("utf8")));
-          if (!page.Records?.length || page.MillisBehindLatest === 0) break;
-          iterator = page.NextShardIterator;
-        }
-      }
-      return out;
-    },
+    readAll: (stream) => readStream(client, stream),
     async close() {
       client.destroy();
       await new Promise((resolve) => server.close(resolve));

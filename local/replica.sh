@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# The local replica: the pipeline's data-moving parts on this machine, made of real servers, on
+# loopback ports, with the same names and outputs contract as a deployed stack (stack "local").
+#   local/replica.sh up            install on first use, start everything, create topics, streams,
+#                                  bucket and connector, write .local/stacks/local.json (+ API key)
+#   local/replica.sh down [--wipe] stop every process it started (by pid); --wipe deletes the data
+#   local/replica.sh status        what runs where
+# Parts and the AWS resource each stands for (see README "Local replica"):
+#   MariaDB (RDS MySQL) · Kafka KRaft broker (MSK) · REST proxy v2 (the client machine's proxy) ·
+#   Kafka Connect + S3 sink (MSK Connect) · moto S3 (raw bucket) · kinesalite (Kinesis) ·
+#   local gateway (the two API Gateway APIs, same routes/templates/models, API key required)
+# Ports (env): PIPELINE_MYSQL_PORT 33306, PIPELINE_KAFKA_PORT 39092, PIPELINE_CONNECT_PORT 38083,
+#   PIPELINE_REST_PROXY_PORT 8082, PIPELINE_S3_PORT 39000, PIPELINE_KINESIS_PORT 34567,
+#   PIPELINE_GATEWAY_PORT 34580. Prefix: PIPELINE_LOCAL_PREFIX (default pin-local). Logs: .local/logs/.
+set -euo pipefail
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+
+PREFIX="${PIPELINE_LOCAL_PREFIX:-pin-local}"
+BUCKET="$PREFIX-raw"
+RUN="$ROOT/.local/replica"
+LOGS="$ROOT/.local/logs"
+export PIPELINE_STACKS_DIR="$ROOT/.local/stacks"
+KINESIS_PORT="${PIPELINE_KINESIS_PORT:-34567}"
+GATEWAY_PORT="${PIPELINE_GATEWAY_PORT:-34580}"
+export PIPELINE_KINESIS_ENDPOINT="http://127.0.0.1:$KINESIS_PORT"
+export PIPELINE_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
+export PIPELINE_BUCKET="$BUCKET"
+
+log() { printf 'replica: %s\n' "$*" >&2; }
+die() { log "$*"; exit 1; }
+tool() { npx --no-install ts-node --transpile-only local/replica/tool.ts "$@"; }
+
+running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
+port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# Starts a Node service in the background with a pid file; waits until its port answers.
+start_node() {
+  local name=$1 port=$2
+  shift 2
+  if running "$name"; then return; fi
+  port_busy "$port" && die "port $port ($name) is busy: another server listens there; set its PIPELINE_*_PORT to a free port"
+  nohup "$@" >>"$LOGS/$name.log" 2>&1 &
+  echo $! >"$RUN/$name.pid"
+  for _ in $(seq 1 100); do
+    port_busy "$port" && return
+    if ! kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
+      log "$name exited while starting; last lines of $LOGS/$name.log:"
+      tail -n 20 "$LOGS/$name.log" >&2
+      exit 1
+    fi
+    sleep 0.2
+  done
+  die "$name did not listen on $port within 20 s; see $LOGS/$name.log"
+}
+
+stop_node() {
+  local name=$1
+  if running "$name"; then kill "$(cat "$RUN/$name.pid")"; fi
+  rm -f "$RUN/$name.pid"
+}
+
+up() {
+  mkdir -p "$RUN" "$LOGS" "$PIPELINE_STACKS_DIR"
+  local/mysql.sh start
+  # shellcheck disable=SC1090
+  . <(local/mysql.sh env)
+  export MYSQL_HOST MYSQL_PORT MYSQL_DATABASE
+  local/s3/s3.sh start
+  local/s3/s3.sh create-bucket "$BUCKET"
+  # shellcheck disable=SC1090
+  . <(local/s3/s3.sh env)
+  local/kafka/kafka.sh start
+  local/kafka/kafka.sh topics "$PREFIX"
+  PIPELINE_KAFKA_BOOTSTRAP=$(local/kafka/kafka.sh bootstrap)
+  export PIPELINE_KAFKA_BOOTSTRAP
+  local/kafka/connect.sh start
+  local/kafka/connect.sh deploy-sink "$PREFIX" "$BUCKET"
+  local/kafka/rest-proxy.sh start
+  local rest_proxy
+  rest_proxy=$(local/kafka/rest-proxy.sh url)
+
+  start_node kinesis "$KINESIS_PORT" node_modules/.bin/kinesalite --port "$KINESIS_PORT" \
+    --createStreamMs 0 --deleteStreamMs 0 --updateStreamMs 0
+  tool streams "$PREFIX"
+
+  # The API key: random, like the usage plan's; stored where only this user reads it.
+  if [ ! -s "$PIPELINE_STACKS_DIR/local.api-key" ]; then
+    (umask 077 && head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$PIPELINE_STACKS_DIR/local.api-key")
+  fi
+  start_node gateway "$GATEWAY_PORT" node -r ts-node/register/transpile-only local/gateway/server.ts \
+    --port "$GATEWAY_PORT" --prefix "$PREFIX" --rest-proxy "$rest_proxy" \
+    --kinesis "$PIPELINE_KINESIS_ENDPOINT" --api-key-file "$PIPELINE_STACKS_DIR/local.api-key"
+
+  tool outputs "$PREFIX"
+  log "up: stack \"local\" (prefix $PREFIX); outputs in .local/stacks/local.json; logs in .local/logs/"
+}
+
+down() {
+  stop_node gateway
+  stop_node kinesis
+  local/kafka/rest-proxy.sh stop || true
+  local/kafka/connect.sh stop || true
+  if [ "${1:-}" = "--wipe" ]; then
+    local/kafka/kafka.sh wipe || true
+    local/s3/s3.sh stop || true
+    local/mysql.sh wipe || true
+    rm -f "$PIPELINE_STACKS_DIR/local.json" "$PIPELINE_STACKS_DIR/local.checkpoint.json"
+  else
+    local/kafka/kafka.sh stop || true
+    local/s3/s3.sh stop || true
+    local/mysql.sh stop || true
+  fi
+  log "down${1:+ ($1)}"
+}
+
+status() {
+  local/mysql.sh status || true
+  local/kafka/kafka.sh status || true
+  local/kafka/connect.sh status || true
+  local/kafka/rest-proxy.sh status || true
+  local/s3/s3.sh status || true
+  for name in kinesis gateway; do
+    if running "$name"; then log "$name: running (pid $(cat "$RUN/$name.pid"))"; else log "$name: not running"; fi
+  done
+  log "kinesis: $PIPELINE_KINESIS_ENDPOINT; gateway: $PIPELINE_GATEWAY_URL/batch and $PIPELINE_GATEWAY_URL/stream"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down "${2:-}" ;;
+  status) status ;;
+  *) echo "usage: local/replica.sh up | down [--wipe] | status" >&2; exit 2 ;;
+esac

@@ -1,0 +1,264 @@
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { expect } from "chai";
+import { execFileSync } from "child_process";
+import * as fs from "fs";
+import { Kafka, logLevel } from "kafkajs";
+import * as mysql from "mysql2/promise";
+import * as os from "os";
+import * as path from "path";
+import { main } from "../../emulator/cli";
+import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
+import type { PipelineOutputs } from "../../stacks/contract";
+import { kinesisClient, readStream } from "../harness/kinesis";
+import { scratchDatabase } from "../harness/mysql";
+import { REPO_ROOT } from "../harness/stackConfig";
+
+const ROWS = 400;
+const SEED = 20261123; // rows unlike the main command's (seed 42): found by unique_id among others
+
+// End to end on the replica that `local/replica.sh up` starts (the same one `local/pipeline`
+// uses): the emulator sends a scratch source through both local APIs; the S3 sink lands the batch
+// path; the streams hold the stream path; the batch job runs over what landed.
+describe("local replica end to end", function () {
+  this.timeout(20 * 60_000);
+  let outputs: PipelineOutputs;
+  let apiKey: string;
+  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let source: mysql.Connection;
+  let s3: S3Client;
+  let dir: string;
+  const saved = { ...process.env };
+
+  before(async () => {
+    execFileSync(path.join(REPO_ROOT, "local", "replica.sh"), ["up"], {
+      stdio: ["ignore", "ignore", "inherit"],
+    });
+    outputs = JSON.parse(
+      fs.readFileSync(path.join(REPO_ROOT, ".local", "stacks", "local.json"), "utf8"),
+    ).pipeline;
+    apiKey = fs
+      .readFileSync(path.join(REPO_ROOT, ".local", "stacks", "local.api-key"), "utf8")
+      .trim();
+    db = await scratchDatabase();
+    source = await connect(db.settings);
+    await ensureSchema(source);
+    await loadRows(source, { seed: SEED, rows: ROWS });
+    const env = Object.fromEntries(
+      [
+        ...execFileSync(path.join(REPO_ROOT, "local", "s3", "s3.sh"), ["env"], {
+          encoding: "utf8",
+        }).matchAll(/^export (\w+)=(.*)$/gm),
+      ].map((m) => [m[1], m[2]]),
+    );
+    s3 = new S3Client({
+      endpoint: env.PIPELINE_S3_ENDPOINT,
+      region: env.AWS_REGION,
+      forcePathStyle: true,
+      credentials: {
+        accessKeyId: env.AWS_ACCESS_KEY_ID,
+        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
+      },
+    });
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "replica-"));
+    Object.assign(process.env, {
+      MYSQL_USER: db.settings.user,
+      MYSQL_PASSWORD: db.settings.password,
+      AWS_ACCESS_KEY_ID: "test",
+      AWS_SECRET_ACCESS_KEY: "test",
+    });
+  });
+  after(async () => {
+    process.env = saved;
+    s3?.destroy();
+    await source?.end();
+    await db?.drop();
+    fs.rmSync(path.join(REPO_ROOT, ".local", "stacks", "e2e.checkpoint.json"), { force: true });
+  });
+
+  /** Every landed record of a topic, parsed, with its object key. */
+  async function landed(topic: string): Promise<{ key: string; value: any }[]> {
+    const out: { key: string; value: any }[] = [];
+    let token: string | undefined;
+    do {
+      const page = await s3.send(
+        new ListObjectsV2Command({
+          Bucket: outputs.batch!.bucketName,
+          Prefix: `topics/${topic}/`,
+          ContinuationToken: token,
+        }),
+      );
+      for (const o of page.Contents ?? []) {
+        const text = await (
+          await s3.send(new GetObjectCommand({ Bucket: outputs.batch!.bucketName, Key: o.Key! }))
+        ).Body!.transformToString("utf8");
+        out.push(
+          ...text
+            .split("\n")
+            .filter(Boolean)
+            .map((line) => ({ key: o.Key!, value: JSON.parse(line) })),
+        );
+      }
+      token = page.NextContinuationToken;
+    } while (token);
+    return out;
+  }
+
+  async function topicEndOffsets(): Promise<number[]> {
+    const admin = new Kafka({
+      brokers: [outputs.batch!.bootstrapBrokers],
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      const topics = Object.values(outputs.batch!.topics);
+      const all = await Promise.all(topics.map((t) => admin.fetchTopicOffsets(t)));
+      return all.map((parts) => parts.reduce((sum, p) => sum + Number(p.high), 0));
+    } finally {
+      await admin.disconnect();
+    }
+  }
+
+  it("sends the source through both local APIs, and the sink lands each batch row exactly once in the course's layout", async () => {
+    const file = path.join(dir, "outputs.json");
+    const scratch = {
+      ...outputs,
+      sourceDatabase: { ...outputs.sourceDatabase!, databaseName: db.settings.database },
+    };
+    fs.writeFileSync(file, JSON.stringify({ pipeline: scratch }));
+    const log = console.log;
+    const printed: string[] = [];
+    console.log = (line: string) => printed.push(line);
+    try {
+      const keyFile = path.join(REPO_ROOT, ".local", "stacks", "local.api-key");
+      const args = [
+        "--stack",
+        "e2e",
+        "--outputs",
+        file,
+        "--api-key-file",
+        keyFile,
+        "--batch-size",
+        "150",
+      ];
+      expect(await main(args), printed.join("\n")).to.equal(0);
+    } finally {
+      console.log = log;
+    }
+    const [pins] = await source.query<mysql.RowDataPacket[]>(
+      "SELECT * FROM pinterest_data ORDER BY `index`",
+    );
+    const ours = new Set(pins.map((p) => p.unique_id));
+    const layout = new RegExp(
+      `^topics/${outputs.batch!.topics.pin.replace(".", "\\.")}/partition=\\d+/${outputs.batch!.topics.pin.replace(".", "\\.")}\\+\\d+\\+\\d{10}\\.json$`,
+    );
+    let records: { key: string; value: any }[] = [];
+    for (let i = 0; i < 60; i++) {
+      records = (await landed(outputs.batch!.topics.pin)).filter((r) =>
+        ours.has(r.value.unique_id),
+      );
+      if (records.length >= ROWS) break;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    expect(records.every((r) => layout.test(r.key))).to.equal(true);
+    const byId = new Map(records.map((r) => [r.value.unique_id, r.value]));
+    expect(records.length, "each row exactly once").to.equal(ROWS);
+    expect(pins.map((p) => byId.get(p.unique_id))).to.deep.equal(pins.map((p) => ({ ...p })));
+
+    // The stream path: every row of this source is in the stream as the exact JSON of the row.
+    const kinesis = kinesisClient(outputs.stream!.kinesisEndpoint);
+    const [users] = await source.query<mysql.RowDataPacket[]>(
+      "SELECT * FROM user_data ORDER BY ind",
+    );
+    const streamed = (await readStream(kinesis, outputs.stream!.streams.user)).map((t) =>
+      JSON.parse(t),
+    );
+    kinesis.destroy();
+    for (const user of users) expect(streamed).to.deep.include({ ...user });
+  });
+
+  it("refuses a missing API key and a bad body at the gateway; nothing reaches Kafka or Kinesis", async () => {
+    const before = await topicEndOffsets();
+    const noKey = await fetch(`${outputs.batch!.invokeUrl}/topics/${outputs.batch!.topics.pin}`, {
+      method: "POST",
+      headers: { "content-type": "application/vnd.kafka.json.v2+json" },
+      body: JSON.stringify({ records: [{ value: { index: -1 } }] }),
+    });
+    expect(noKey.status).to.equal(403);
+    const badBody = await fetch(`${outputs.batch!.invokeUrl}/topics/${outputs.batch!.topics.pin}`, {
+      method: "POST",
+      headers: { "content-type": "application/vnd.kafka.json.v2+json", "x-api-key": apiKey },
+      body: '{"records": [{"value": ',
+    });
+    expect(badBody.status).to.be.within(400, 499);
+    const streamNoKey = await fetch(
+      `${outputs.stream!.invokeUrl}/streams/${outputs.stream!.streams.pin}/records`,
+      {
+        method: "PUT",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ records: [{ data: { index: -1 }, "partition-key": "x" }] }),
+      },
+    );
+    expect(streamNoKey.status).to.equal(403);
+    const streamBad = await fetch(
+      `${outputs.stream!.invokeUrl}/streams/${outputs.stream!.streams.pin}/records`,
+      {
+        method: "PUT",
+        headers: { "content-type": "application/json", "x-api-key": apiKey },
+        body: JSON.stringify({ records: [{ data: { index: -1 } }] }),
+      },
+    );
+    expect(streamBad.status).to.equal(400);
+    expect(await topicEndOffsets()).to.deep.equal(before);
+    const kinesis = kinesisClient(outputs.stream!.kinesisEndpoint);
+    const pins = (await readStream(kinesis, outputs.stream!.streams.pin)).map((t) => JSON.parse(t));
+    kinesis.destroy();
+    expect(pins.some((p) => p.index === -1)).to.equal(false);
+  });
+
+  it("runs the batch job over the landed objects and prints the nine results", () => {
+    const raw = path.join(dir, "raw");
+    execFileSync(
+      "npx",
+      [
+        "--no-install",
+        "ts-node",
+        "--transpile-only",
+        "local/replica/tool.ts",
+        "download",
+        outputs.batch!.bucketName,
+        raw,
+      ],
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...s3Env() },
+        stdio: ["ignore", "ignore", "inherit"],
+      },
+    );
+    const out = execFileSync(
+      path.join(REPO_ROOT, ".venv", "bin", "python"),
+      [
+        "-m",
+        "pinterest_etl.local_job",
+        "--source-root",
+        raw,
+        "--prefix",
+        outputs.prefix,
+        "--warehouse",
+        path.join(dir, "warehouse"),
+        "--max-rows",
+        "3",
+      ],
+      { cwd: REPO_ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] },
+    );
+    const tasks = out.match(/^Task \w+: /gm) ?? [];
+    expect(tasks).to.have.length(9);
+    expect(out).to.match(/Delta tables under /);
+  });
+});
+
+function s3Env(): Record<string, string> {
+  const text = execFileSync(path.join(REPO_ROOT, "local", "s3", "s3.sh"), ["env"], {
+    encoding: "utf8",
+  });
+  return Object.fromEntries([...text.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
+}

@@ -15,6 +15,7 @@ import { REPO_ROOT } from "../harness/stackConfig";
 
 const ROWS = 400;
 const SEED = 20261123; // rows unlike the main command's (seed 42): found by unique_id among others
+const INDEX_OFFSET = 10_000_000;
 
 // End to end on the replica that `local/replica.sh up` starts (the same one `local/pipeline`
 // uses): the emulator sends a scratch source through both local APIs; the S3 sink lands the batch
@@ -43,6 +44,10 @@ describe("local replica end to end", function () {
     source = await connect(db.settings);
     await ensureSchema(source);
     await loadRows(source, { seed: SEED, rows: ROWS });
+    // Indexes far above the main command's, so the batch job never sees two versions of one row.
+    await source.query("UPDATE pinterest_data SET `index` = `index` + ?", [INDEX_OFFSET]);
+    await source.query("UPDATE geolocation_data SET ind = ind + ?", [INDEX_OFFSET]);
+    await source.query("UPDATE user_data SET ind = ind + ?", [INDEX_OFFSET]);
     const env = Object.fromEntries(
       [
         ...execFileSync(path.join(REPO_ROOT, "local", "s3", "s3.sh"), ["env"], {

@@ -1,7 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ApiGatewayAccount } from "./apiGatewayAccount";
-import { ACCESS_LOG_FORMAT } from "./kinesisApiTemplates";
+import { createApiStage } from "./apiStage";
 import { REST_PROXY_PORT } from "./kafkaClientUserData";
 import { contentHash } from "./s3SinkConnectorConfig";
 
@@ -233,74 +232,20 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       // The new deployment exists before the old one goes (create before delete).
       { parent: this, dependsOn: [method, integration], deleteBeforeReplace: false },
     );
-    const accessLogs = new aws.cloudwatch.LogGroup(
-      `${name}-access-logs`,
-      { name: `/aws/apigateway/${apiName}/${stageName}`, retentionInDays, tags },
-      parent,
-    );
-    // API Gateway creates its execution log group on first use without retention; this sets one.
-    const executionLogs = new aws.cloudwatch.LogGroup(
-      `${name}-execution-logs`,
-      {
-        name: pulumi.interpolate`API-Gateway-Execution-Logs_${api.id}/${stageName}`,
-        retentionInDays,
-        tags,
-      },
-      parent,
-    );
-    const account = args.manageApiGatewayAccount
-      ? [new ApiGatewayAccount(`${name}-account`, { tags }, parent)]
-      : [];
-    const stage = new aws.apigateway.Stage(
-      `${name}-stage`,
-      {
-        restApi: api.id,
-        deployment: deployment.id,
-        stageName,
-        xrayTracingEnabled: true,
-        accessLogSettings: { destinationArn: accessLogs.arn, format: ACCESS_LOG_FORMAT },
-        tags,
-      },
-      { parent: this, dependsOn: [executionLogs, ...account] },
-    );
-    new aws.apigateway.MethodSettings(
-      `${name}-method-settings`,
-      {
-        restApi: api.id,
-        stageName: stage.stageName,
-        methodPath: "*/*",
-        settings: {
-          metricsEnabled: true,
-          loggingLevel: "ERROR",
-          dataTraceEnabled: false, // full bodies in the logs would copy every record
-          throttlingRateLimit: rate,
-          throttlingBurstLimit: burst,
-        },
-      },
-      parent,
-    );
-
-    const apiKey = new aws.apigateway.ApiKey(
-      `${name}-key`,
-      { name: `${args.prefix}-batch-client`, description: `Clients of ${apiName}`, tags },
-      parent,
-    );
-    const usagePlan = new aws.apigateway.UsagePlan(
-      `${name}-usage-plan`,
-      {
-        name: `${args.prefix}-batch`,
-        apiStages: [{ apiId: api.id, stage: stage.stageName }],
-        throttleSettings: { rateLimit: rate, burstLimit: burst },
-        quotaSettings: { limit: args.quotaPerDay ?? 1_000_000, period: "DAY" },
-        tags,
-      },
-      parent,
-    );
-    new aws.apigateway.UsagePlanKey(
-      `${name}-usage-plan-key`,
-      { keyId: apiKey.id, keyType: "API_KEY", usagePlanId: usagePlan.id },
-      parent,
-    );
+    const { stage, apiKey, accessLogs } = createApiStage(this, name, {
+      api,
+      apiName,
+      deployment,
+      stageName,
+      retentionInDays,
+      rate,
+      burst,
+      quotaPerDay: args.quotaPerDay ?? 1_000_000,
+      keyName: `${args.prefix}-batch-client`,
+      planName: `${args.prefix}-batch`,
+      manageApiGatewayAccount: args.manageApiGatewayAccount,
+      tags,
+    });
 
     this.invokeUrl = stage.invokeUrl;
     this.restApiId = api.id;

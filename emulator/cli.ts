@@ -14,8 +14,12 @@ import {
 import { Progress, RunResult, runEmulation, targetsFor } from "./run";
 import { randomEvents, sequentialEvents, SourceConnection, sourceKeys } from "./sourceReader";
 import { ApiTransport, DirectTransport, Path } from "./transports";
+import { verify, verifyText } from "./verify";
 
 const USAGE = `usage: npm run emulate -- --stack NAME [options]
+       npm run emulate -- verify --stack NAME [--outputs FILE] [--password-file F]
+                       read back every topic and stream and report rows missing, duplicated or
+                       different from the source (exit 1 when any is missing or different)
   --stack NAME         stack whose outputs name the endpoints (default: local)
   --outputs FILE       outputs JSON (\`pulumi stack output --json\`) instead of looking them up
   --mode MODE          sequential: every row once, resumable (default); random: the course's
@@ -107,7 +111,43 @@ export function summaryText(result: RunResult): string {
   return lines.join("\n");
 }
 
+async function verifyMain(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      stack: { type: "string" },
+      outputs: { type: "string" },
+      "password-file": { type: "string" },
+    },
+  });
+  const stack = values.stack ?? "local";
+  const outputs = await loadOutputs(stack, values.outputs);
+  if (!outputs.sourceDatabase)
+    throw new UsageError(`Stack "${stack}" exports no sourceDatabase to compare with.`);
+  if (outputs.batch && !outputs.batch.bootstrapBrokers) {
+    throw new UsageError(
+      `verify reads topics with a Kafka client, but stack "${stack}" exports no batch.bootstrapBrokers.`,
+    );
+  }
+  const db = outputs.sourceDatabase;
+  const login = await resolveDatabaseLogin(outputs, values["password-file"]);
+  const conn = new SourceConnection({
+    host: process.env.MYSQL_HOST ?? db.host,
+    port: Number(process.env.MYSQL_PORT ?? db.port),
+    database: process.env.MYSQL_DATABASE ?? db.databaseName,
+    ...login,
+  });
+  try {
+    const reports = await verify(outputs, conn);
+    console.log(verifyText(reports));
+    return reports.some((r) => r.missing.length > 0 || r.different.length > 0) ? 1 : 0;
+  } finally {
+    await conn.end();
+  }
+}
+
 export async function main(argv: string[], signal?: AbortSignal): Promise<number> {
+  if (argv[0] === "verify") return verifyMain(argv.slice(1));
   const { values } = parseArgs({
     args: argv,
     options: Object.fromEntries(

@@ -33,6 +33,13 @@ export interface Transport {
   close(): Promise<void>;
 }
 
+/** The local replica's Kinesis API takes any signature: no AWS credentials needed for it. */
+export function localCredentials(region: string) {
+  return region === "local"
+    ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } }
+    : {};
+}
+
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
 
 async function request(url: string, init: RequestInit, what: string): Promise<unknown> {
@@ -187,6 +194,7 @@ export class DirectTransport implements Transport {
     this.kinesis ??= new KinesisClient({
       region: this.region,
       ...(this.stream?.kinesisEndpoint ? { endpoint: this.stream.kinesisEndpoint } : {}),
+      ...localCredentials(this.region),
       // HTTP/1.1: Kinesis emulators do not speak the SDK's default HTTP/2.
       requestHandler: new NodeHttpHandler(),
     });

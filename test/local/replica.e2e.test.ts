@@ -181,6 +181,59 @@ describe("local replica end to end", function () {
     for (const user of users) expect(streamed).to.deep.include({ ...user });
   });
 
+  async function quietly(args: string[]): Promise<{ code: number; printed: string }> {
+    const log = console.log;
+    const printed: string[] = [];
+    console.log = (line: string) => printed.push(line);
+    try {
+      return { code: await main(args), printed: printed.join("\n") };
+    } finally {
+      console.log = log;
+    }
+  }
+
+  it("verify finds every row once in each topic and stream; after a direct re-send, the topics' duplicates", async () => {
+    const file = path.join(dir, "outputs.json");
+    const first = await quietly(["verify", "--outputs", file]);
+    expect(first.code, first.printed).to.equal(0);
+    for (const name of [
+      ...Object.values(outputs.batch!.topics),
+      ...Object.values(outputs.stream!.streams),
+    ]) {
+      expect(first.printed).to.match(
+        new RegExp(
+          `${name.replace(".", "\\.")}\\s+landed\\s+${ROWS}\\s+missing 0\\s+duplicated 0\\s+different 0`,
+        ),
+      );
+    }
+    // The direct transport (kafkajs to the broker) sends the batch path again: each row twice now.
+    const direct = await quietly([
+      "--stack",
+      "e2e",
+      "--outputs",
+      file,
+      "--via",
+      "direct",
+      "--paths",
+      "batch",
+      "--batch-size",
+      "200",
+    ]);
+    expect(direct.code, direct.printed).to.equal(0);
+    const second = await quietly(["verify", "--outputs", file]);
+    expect(second.code, second.printed).to.equal(0);
+    expect(second.printed).to.match(
+      new RegExp(
+        `${outputs.batch!.topics.geo.replace(".", "\\.")}\\s+landed\\s+${2 * ROWS}\\s+missing 0\\s+duplicated ${ROWS} `,
+      ),
+    );
+    expect(second.printed).to.match(
+      new RegExp(
+        `${outputs.stream!.streams.geo}\\s+landed\\s+${ROWS}\\s+missing 0\\s+duplicated 0`,
+      ),
+    );
+  });
+
   it("refuses a missing API key and a bad body at the gateway; nothing reaches Kafka or Kinesis", async () => {
     const before = await topicEndOffsets();
     const noKey = await fetch(`${outputs.batch!.invokeUrl}/topics/${outputs.batch!.topics.pin}`, {

@@ -1,6 +1,7 @@
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
-import { execFileSync } from "child_process";
+import { execFile, execFileSync } from "child_process";
+import { promisify } from "util";
 import * as fs from "fs";
 import { Kafka, logLevel } from "kafkajs";
 import * as mysql from "mysql2/promise";
@@ -16,6 +17,7 @@ import { REPO_ROOT } from "../harness/stackConfig";
 const ROWS = 400;
 const SEED = 20261123; // rows unlike the main command's (seed 42): found by unique_id among others
 const INDEX_OFFSET = 10_000_000;
+const run = promisify(execFile);
 
 // End to end on the replica that `local/replica.sh up` starts (the same one `local/pipeline`
 // uses): the emulator sends a scratch source through both local APIs; the S3 sink lands the batch
@@ -232,6 +234,36 @@ describe("local replica end to end", function () {
         `${outputs.stream!.streams.geo}\\s+landed\\s+${ROWS}\\s+missing 0\\s+duplicated 0`,
       ),
     );
+  });
+
+  it("loses no row when the REST proxy restarts mid-run", async () => {
+    const file = path.join(dir, "outputs.json");
+    const keyFile = path.join(REPO_ROOT, ".local", "stacks", "local.api-key");
+    const restProxy = path.join(REPO_ROOT, "local", "kafka", "rest-proxy.sh");
+    const sending = quietly([
+      "--stack",
+      "e2e",
+      "--outputs",
+      file,
+      "--api-key-file",
+      keyFile,
+      "--paths",
+      "batch",
+      "--batch-size",
+      "20",
+      "--rate",
+      "100",
+    ]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await run(restProxy, ["stop"]);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await run(restProxy, ["start"]);
+    const sent = await sending;
+    expect(sent.code, sent.printed).to.equal(0);
+    expect(sent.printed).to.match(/pin-local\.pin\s+400\s+\d+\s+[1-9]\d*\s+0/); // retried, none failed
+    const check = await quietly(["verify", "--outputs", file]);
+    expect(check.code, check.printed).to.equal(0);
+    expect(check.printed).to.not.match(/missing [1-9]/);
   });
 
   it("refuses a missing API key and a bad body at the gateway; nothing reaches Kafka or Kinesis", async () => {

@@ -2,7 +2,13 @@
 // which records (by position in the batch) were not accepted, so only those are sent again.
 //   api:    the stack's APIs — REST proxy v2 produce through API Gateway, Kinesis PutRecords proxy;
 //   direct: Kafka with kafkajs (MSK IAM via OAUTHBEARER) and Kinesis with the AWS SDK.
-import { KinesisClient, PutRecordsCommand } from "@aws-sdk/client-kinesis";
+import {
+  GetRecordsCommand,
+  GetShardIteratorCommand,
+  KinesisClient,
+  ListShardsCommand,
+  PutRecordsCommand,
+} from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import { Kafka, logLevel, Producer } from "kafkajs";
@@ -31,6 +37,54 @@ export class FatalError extends Error {}
 export interface Transport {
   send(target: Target, values: object[], partitionKeys: string[]): Promise<Delivery>;
   close(): Promise<void>;
+}
+
+/** A Kafka client for the stack's brokers: MSK IAM (OAUTHBEARER over TLS) or plaintext locally. */
+export function kafkaClient(batch: BatchEndpoint, region: string, clientId: string): Kafka {
+  const iam = batch.kafkaAuth === "iam";
+  return new Kafka({
+    clientId,
+    brokers: batch.bootstrapBrokers.split(","),
+    logLevel: logLevel.NOTHING,
+    ssl: iam,
+    ...(iam
+      ? {
+          sasl: {
+            mechanism: "oauthbearer" as const,
+            oauthBearerProvider: async () => ({
+              value: (await generateAuthToken({ region })).token,
+            }),
+          },
+        }
+      : {}),
+  });
+}
+
+/** Every record's data in a Kinesis stream, as text, from TRIM_HORIZON to the tip of each shard. */
+export async function readStream(client: KinesisClient, stream: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const shard of (await client.send(new ListShardsCommand({ StreamName: stream }))).Shards ??
+    []) {
+    let iterator = (
+      await client.send(
+        new GetShardIteratorCommand({
+          StreamName: stream,
+          ShardId: shard.ShardId,
+          ShardIteratorType: "TRIM_HORIZON",
+        }),
+      )
+    ).ShardIterator;
+    while (iterator) {
+      const page = await client.send(
+        new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
+      );
+      out.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data!).toString("utf8")));
+      // A full page may end exactly at the tip; only an empty page at the tip is the end.
+      if (!page.Records?.length && !page.MillisBehindLatest) break;
+      iterator = page.NextShardIterator;
+    }
+  }
+  return out;
 }
 
 /** The local replica's Kinesis API takes any signature: no AWS credentials needed for it. */
@@ -148,23 +202,7 @@ export class DirectTransport implements Transport {
         "--via direct needs batch.bootstrapBrokers in the stack outputs; this stack exports none (use --via api).",
       );
     }
-    const iam = batch.kafkaAuth === "iam";
-    const kafka = new Kafka({
-      clientId: "pinterest-emulator",
-      brokers: batch.bootstrapBrokers.split(","),
-      logLevel: logLevel.NOTHING,
-      ssl: iam,
-      ...(iam
-        ? {
-            sasl: {
-              mechanism: "oauthbearer" as const,
-              oauthBearerProvider: async () => ({
-                value: (await generateAuthToken({ region: this.region })).token,
-              }),
-            },
-          }
-        : {}),
-    });
+    const kafka = kafkaClient(batch, this.region, "pinterest-emulator");
     this.producer = kafka.producer({
       allowAutoTopicCreation: false,
       idempotent: true,

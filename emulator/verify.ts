@@ -3,19 +3,12 @@
 // Topics are read with kafkajs from the start to the high-water mark (a throw-away consumer group
 // named after the prefix, as the client role's IAM scope requires); streams with the AWS SDK from
 // TRIM_HORIZON to the tip. Needs the direct endpoints (`batch.bootstrapBrokers`, network access).
-import {
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from "@aws-sdk/client-kinesis";
+import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
-import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import { isDeepStrictEqual } from "util";
-import { Kafka, logLevel } from "kafkajs";
 import type { PipelineOutputs } from "../stacks/contract";
 import { SourceConnection, sourceKeys } from "./sourceReader";
-import { localCredentials, Table } from "./transports";
+import { kafkaClient, localCredentials, readStream, Table } from "./transports";
 
 export interface TargetReport {
   readonly name: string;
@@ -65,24 +58,7 @@ export function compare(
 }
 
 async function readTopic(outputs: PipelineOutputs, topic: string): Promise<string[]> {
-  const batch = outputs.batch!;
-  const iam = batch.kafkaAuth === "iam";
-  const kafka = new Kafka({
-    clientId: "pinterest-emulator-verify",
-    brokers: batch.bootstrapBrokers.split(","),
-    logLevel: logLevel.NOTHING,
-    ssl: iam,
-    ...(iam
-      ? {
-          sasl: {
-            mechanism: "oauthbearer" as const,
-            oauthBearerProvider: async () => ({
-              value: (await generateAuthToken({ region: outputs.region })).token,
-            }),
-          },
-        }
-      : {}),
-  });
+  const kafka = kafkaClient(outputs.batch!, outputs.region, "pinterest-emulator-verify");
   const admin = kafka.admin();
   await admin.connect();
   const ends = new Map(
@@ -118,39 +94,18 @@ async function readTopic(outputs: PipelineOutputs, topic: string): Promise<strin
   return values;
 }
 
-async function readStream(outputs: PipelineOutputs, stream: string): Promise<string[]> {
+async function readStreamOf(outputs: PipelineOutputs, stream: string): Promise<string[]> {
   const client = new KinesisClient({
     region: outputs.region,
     ...(outputs.stream!.kinesisEndpoint ? { endpoint: outputs.stream!.kinesisEndpoint } : {}),
     ...localCredentials(outputs.region),
     requestHandler: new NodeHttpHandler(),
   });
-  const out: string[] = [];
   try {
-    for (const shard of (await client.send(new ListShardsCommand({ StreamName: stream }))).Shards ??
-      []) {
-      let iterator = (
-        await client.send(
-          new GetShardIteratorCommand({
-            StreamName: stream,
-            ShardId: shard.ShardId,
-            ShardIteratorType: "TRIM_HORIZON",
-          }),
-        )
-      ).ShardIterator;
-      while (iterator) {
-        const page = await client.send(
-          new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-        );
-        out.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data!).toString("utf8")));
-        if (!page.Records?.length && !page.MillisBehindLatest) break;
-        iterator = page.NextShardIterator;
-      }
-    }
+    return await readStream(client, stream);
   } finally {
     client.destroy();
   }
-  return out;
 }
 
 /** Verifies every topic and stream of the stack against the source. */
@@ -169,7 +124,7 @@ export async function verify(
     }
     if (outputs.stream) {
       const stream = outputs.stream.streams[table];
-      reports.push(compare(stream, table, source, await readStream(outputs, stream)));
+      reports.push(compare(stream, table, source, await readStreamOf(outputs, stream)));
     }
   }
   return reports;

@@ -1,13 +1,8 @@
 // A real Kinesis API for tests: kinesalite, in-process, in memory, on a free loopback port.
-import {
-  CreateStreamCommand,
-  GetRecordsCommand,
-  GetShardIteratorCommand,
-  KinesisClient,
-  ListShardsCommand,
-} from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AddressInfo } from "net";
+import { readStream } from "../../emulator/transports";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kinesalite = require("kinesalite") as (options: object) => import("http").Server;
@@ -31,32 +26,8 @@ export function kinesisClient(endpoint: string): KinesisClient {
   });
 }
 
-/** Every record's data in a stream, decoded as text, in shard order. */
-export async function readStream(client: KinesisClient, stream: string): Promise<string[]> {
-  const out: string[] = [];
-  const { Shards = [] } = await client.send(new ListShardsCommand({ StreamName: stream }));
-  for (const shard of Shards) {
-    let iterator = (
-      await client.send(
-        new GetShardIteratorCommand({
-          StreamName: stream,
-          ShardId: shard.ShardId,
-          ShardIteratorType: "TRIM_HORIZON",
-        }),
-      )
-    ).ShardIterator;
-    while (iterator) {
-      const page = await client.send(
-        new GetRecordsCommand({ ShardIterator: iterator, Limit: 10_000 }),
-      );
-      out.push(...(page.Records ?? []).map((r) => Buffer.from(r.Data!).toString("utf8")));
-      // A full page may end exactly at the tip; only an empty page at the tip is the end.
-      if (!page.Records?.length && !page.MillisBehindLatest) break;
-      iterator = page.NextShardIterator;
-    }
-  }
-  return out;
-}
+/** Reading a stream back is the emulator's own code (its `verify` uses it too). */
+export { readStream };
 
 export async function startKinesis(): Promise<LocalKinesis> {
   const server = kinesalite({

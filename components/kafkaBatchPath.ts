@@ -4,7 +4,7 @@ import { KafkaRestApi } from "./kafkaRestApi";
 import { MskCluster } from "./mskCluster";
 import { RawBucket } from "./rawBucket";
 import { S3SinkConnector } from "./s3SinkConnector";
-import { S3_SINK_TOPICS_DIR } from "./s3SinkConnectorConfig";
+import { S3SinkPlugin, S3_SINK_TOPICS_DIR } from "./s3SinkConnectorConfig";
 
 /** Arguments of {@link KafkaBatchPath}. */
 export interface KafkaBatchPathArgs {
@@ -16,6 +16,8 @@ export interface KafkaBatchPathArgs {
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** Local path of the packaged S3 sink connector zip uploaded as the MSK Connect plugin. */
   readonly connectorPluginPath: string;
+  /** Which sink that zip is: `confluent` (the course's) or `aiven`; same object layout. @default "confluent" */
+  readonly connectorPlugin?: S3SinkPlugin;
   /** Number of brokers (a multiple of 2). @default 2 */
   readonly brokerCount?: number;
   /** Broker instance type. @default "kafka.t3.small" */
@@ -30,7 +32,7 @@ export interface KafkaBatchPathArgs {
   readonly clientInstanceType?: pulumi.Input<string>;
   /** Records per S3 object. @default 500 */
   readonly connectorFlushSize?: number;
-  /** Milliseconds of record time before an S3 object is committed anyway. @default 60000 */
+  /** Milliseconds before an open S3 object is committed anyway (see S3SinkConnector). @default 60000 */
   readonly connectorRotateIntervalMs?: number;
   /** MSK Connect units per worker (1, 2, 4, 8). @default 1 */
   readonly connectorMcuCount?: number;
@@ -162,6 +164,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         bucketArn: this.bucket.bucketArn,
         bucketKmsKeyArn: args.kmsKeyArn,
         pluginPath: args.connectorPluginPath,
+        plugin: args.connectorPlugin,
         flushSize: args.connectorFlushSize,
         rotateIntervalMs: args.connectorRotateIntervalMs,
         mcuCount: args.connectorMcuCount,

@@ -8,6 +8,8 @@ import {
   pluginContentType,
   s3SinkConnectorProperties,
   s3SinkWorkerProperties,
+  S3SinkPlugin,
+  S3_SINK_PLUGINS,
   S3_SINK_TOPICS_DIR,
 } from "./s3SinkConnectorConfig";
 
@@ -33,11 +35,19 @@ export interface S3SinkConnectorArgs {
   readonly bucketKmsKeyArn?: pulumi.Input<string>;
   /** Local path of the packaged connector (.zip or .jar) to upload as the custom plugin. */
   readonly pluginPath: string;
+  /**
+   * Which sink the plugin at `pluginPath` is: Confluent's (the course's) or Aiven's. Both are
+   * configured to write the same object keys and lines. @default "confluent"
+   */
+  readonly plugin?: S3SinkPlugin;
   /** Connector tasks. @default 3 (one per topic) */
   readonly tasksMax?: number;
   /** Records per S3 object. @default 500 */
   readonly flushSize?: number;
-  /** Milliseconds of record time before an object is committed anyway. @default 60000 */
+  /**
+   * Milliseconds before an open object is committed anyway: of record time with Confluent's sink,
+   * of wall clock (the workers' offset flush interval) with Aiven's. @default 60000
+   */
   readonly rotateIntervalMs?: number;
   /** Properties added to (or overriding) the connector configuration. @default {} */
   readonly extraConnectorProperties?: Record<string, string>;
@@ -56,6 +66,11 @@ export interface S3SinkConnectorArgs {
 /** Checks arguments; the plugin file itself is checked by the constructor. */
 export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   pluginContentType(args.pluginPath);
+  if (args.plugin !== undefined && !S3_SINK_PLUGINS.includes(args.plugin)) {
+    throw new Error(
+      `S3SinkConnector plugin "${String(args.plugin)}" is not one of ${S3_SINK_PLUGINS.join(", ")}.`,
+    );
+  }
   const whole = (field: string, value: number, min: number, max: number) => {
     if (!Number.isInteger(value) || value < min || value > max) {
       throw new Error(
@@ -102,6 +117,8 @@ export class S3SinkConnector extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = { ...args.tags };
     const connectorName = `${args.prefix}-s3-sink`;
+    const sinkPlugin = args.plugin ?? "confluent";
+    const rotateIntervalMs = args.rotateIntervalMs ?? 60_000;
     const pluginBytes = fs.readFileSync(args.pluginPath);
 
     const pluginObject = new aws.s3.BucketObjectv2(
@@ -118,7 +135,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
       `${name}-plugin`,
       {
         name: contentName(connectorName, pluginBytes),
-        description: `S3 sink plugin ${path.basename(args.pluginPath)}`,
+        description: `S3 sink plugin ${path.basename(args.pluginPath)} (${sinkPlugin})`,
         contentType: pluginContentType(args.pluginPath),
         location: {
           s3: {
@@ -132,7 +149,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
       },
       parent,
     );
-    const workerProperties = s3SinkWorkerProperties();
+    const workerProperties = s3SinkWorkerProperties(sinkPlugin, rotateIntervalMs);
     const workerConfiguration = new aws.mskconnect.WorkerConfiguration(
       `${name}-worker-config`,
       {
@@ -217,12 +234,13 @@ export class S3SinkConnector extends pulumi.ComponentResource {
         },
         connectorConfiguration: pulumi.all([args.bucketName, region]).apply(([bucketName, r]) =>
           s3SinkConnectorProperties({
+            plugin: sinkPlugin,
             prefix: args.prefix,
             bucketName,
             region: r,
             tasksMax: args.tasksMax ?? 3,
             flushSize: args.flushSize ?? 500,
-            rotateIntervalMs: args.rotateIntervalMs ?? 60_000,
+            rotateIntervalMs,
             extraProperties: args.extraConnectorProperties,
           }),
         ),

@@ -1,12 +1,41 @@
 // The S3 sink's configuration as pure functions: the connector properties (the course's settings
-// of PIPELINE.md §5 with a sane flush policy) and the worker properties, named by their content.
+// of PIPELINE.md §5 with a sane flush policy) for Confluent's or Aiven's sink, and the worker
+// properties, named by their content.
 import { createHash } from "crypto";
 
 /** The folder the sink writes under; objects are `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json`. */
 export const S3_SINK_TOPICS_DIR = "topics";
 
+/**
+ * Digits of the zero-padded start offset in object names. The course's Confluent default is 10;
+ * Aiven's sink can only pad to 20, so both are set to 20 and write the very same keys.
+ */
+export const S3_SINK_OFFSET_DIGITS = 20;
+
+/** The S3 sink plugins the connector can run. */
+export const S3_SINK_PLUGINS = ["confluent", "aiven"] as const;
+/** `confluent`: Confluent's S3 sink (the course's). `aiven`: Aiven's Apache-2.0 S3 sink. */
+export type S3SinkPlugin = (typeof S3_SINK_PLUGINS)[number];
+
+/** The connector class each plugin is configured with. */
+export const S3_SINK_CONNECTOR_CLASSES: Record<S3SinkPlugin, string> = {
+  confluent: "io.confluent.connect.s3.S3SinkConnector",
+  aiven: "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector",
+};
+
+/**
+ * The key of the object holding the records of `topic`/`partition` from `startOffset` on: the
+ * layout both plugins are configured to write and the Databricks readers expect.
+ */
+export function s3SinkObjectKey(topic: string, partition: number, startOffset: number): string {
+  const offset = String(startOffset).padStart(S3_SINK_OFFSET_DIGITS, "0");
+  return `${S3_SINK_TOPICS_DIR}/${topic}/partition=${partition}/${topic}+${partition}+${offset}.json`;
+}
+
 /** Settings the connector properties are rendered from. */
 export interface S3SinkSettings {
+  /** Which sink plugin the connector runs. @default "confluent" */
+  readonly plugin?: S3SinkPlugin;
   /** The stack's prefix: the sink reads every topic `<prefix>.<anything>`. */
   readonly prefix: string;
   readonly bucketName: string;
@@ -15,9 +44,12 @@ export interface S3SinkSettings {
   readonly tasksMax: number;
   /** Records per object before it is committed (the course's 1 made one object per record). */
   readonly flushSize: number;
-  /** Milliseconds of record time after which an open object is committed even if not full. */
+  /**
+   * Milliseconds after which an open object is committed even if not full: of record time with
+   * Confluent's sink; with Aiven's, the worker's offset flush interval (wall clock).
+   */
   readonly rotateIntervalMs: number;
-  /** Properties added last, overriding the above (e.g. for another sink plugin). */
+  /** Properties added last, overriding the above. */
   readonly extraProperties?: Record<string, string>;
 }
 
@@ -26,43 +58,85 @@ export function topicsRegex(prefix: string): string {
   return `${prefix.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}\\..*`;
 }
 
+/** Record converters shared by both plugins and the workers: string keys, schemaless JSON values. */
+const CONVERTERS = {
+  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
+  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
+  "value.converter.schemas.enable": "false",
+} as const;
+
 /**
- * The Confluent S3 sink's properties. Everything the course set, except the flush policy: objects
- * hold up to `flushSize` records or `rotateIntervalMs` of record time, whichever comes first.
- * Rotation by record time (not wall clock) keeps object boundaries deterministic, so a replayed
- * partition rewrites the same keys instead of adding duplicates.
+ * The connector properties of the chosen plugin. Both write the same objects: one JSON value per
+ * line under {@link s3SinkObjectKey}, at most `flushSize` records each.
  */
 export function s3SinkConnectorProperties(settings: S3SinkSettings): Record<string, string> {
-  return {
-    "connector.class": "io.confluent.connect.s3.S3SinkConnector",
+  const plugin = settings.plugin ?? "confluent";
+  const common = {
+    "connector.class": S3_SINK_CONNECTOR_CLASSES[plugin],
     "tasks.max": String(settings.tasksMax),
     "topics.regex": topicsRegex(settings.prefix),
+    ...CONVERTERS,
+  };
+  const specific = plugin === "aiven" ? aivenProperties(settings) : confluentProperties(settings);
+  return { ...common, ...specific, ...settings.extraProperties };
+}
+
+/**
+ * Confluent's sink: everything the course set, except the flush policy: objects hold up to
+ * `flushSize` records or `rotateIntervalMs` of record time, whichever comes first. Rotation by
+ * record time (not wall clock) keeps object boundaries deterministic, so a replayed partition
+ * rewrites the same keys instead of adding duplicates.
+ */
+function confluentProperties(settings: S3SinkSettings): Record<string, string> {
+  return {
     "s3.region": settings.region,
     "s3.bucket.name": settings.bucketName,
     "topics.dir": S3_SINK_TOPICS_DIR,
     "storage.class": "io.confluent.connect.s3.storage.S3Storage",
     "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
     "partitioner.class": "io.confluent.connect.storage.partitioner.DefaultPartitioner",
-    "filename.offset.zero.pad.width": "10",
+    "filename.offset.zero.pad.width": String(S3_SINK_OFFSET_DIGITS),
     "schema.compatibility": "NONE",
     "flush.size": String(settings.flushSize),
     "rotate.interval.ms": String(settings.rotateIntervalMs),
     "timestamp.extractor": "Record",
-    "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-    "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-    "value.converter.schemas.enable": "false",
-    ...settings.extraProperties,
   };
 }
 
-/** The worker properties: the same converters as the connector, so defaults never differ. */
-export function s3SinkWorkerProperties(): string {
-  return [
-    "key.converter=org.apache.kafka.connect.storage.StringConverter",
-    "value.converter=org.apache.kafka.connect.json.JsonConverter",
-    "value.converter.schemas.enable=false",
-    "",
-  ].join("\n");
+/**
+ * Aiven's sink laid out like Confluent's: the file name template spells the default partitioner's
+ * path, JSON lines hold the bare value (no `{"value": ...}` envelope), no compression. It commits
+ * objects at `flushSize` records and at each offset flush of the worker (see
+ * {@link s3SinkWorkerProperties}); credentials come from the default chain, i.e. the connector's
+ * execution role.
+ */
+function aivenProperties(settings: S3SinkSettings): Record<string, string> {
+  const template =
+    `${S3_SINK_TOPICS_DIR}/{{topic}}/partition={{partition}}/` +
+    "{{topic}}+{{partition}}+{{start_offset:padding=true}}.json";
+  return {
+    "aws.s3.region": settings.region,
+    "aws.s3.bucket.name": settings.bucketName,
+    "file.name.template": template,
+    "file.compression.type": "none",
+    "file.max.records": String(settings.flushSize),
+    "format.output.type": "jsonl",
+    "format.output.fields": "value",
+    "format.output.envelope": "false",
+  };
+}
+
+/**
+ * The worker properties: the same converters as the connector, so defaults never differ. Aiven's
+ * sink writes its open objects when the worker flushes offsets, so that interval is its rotation.
+ */
+export function s3SinkWorkerProperties(
+  plugin: S3SinkPlugin = "confluent",
+  rotateIntervalMs = 60_000,
+): string {
+  const lines = Object.entries(CONVERTERS).map(([key, value]) => `${key}=${value}`);
+  if (plugin === "aiven") lines.push(`offset.flush.interval.ms=${rotateIntervalMs}`);
+  return [...lines, ""].join("\n");
 }
 
 /** The first 10 hex digits of the SHA-256 of some content. */

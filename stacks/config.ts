@@ -2,6 +2,7 @@
 // never read config themselves; every per-environment difference is visible here and in the YAML.
 import * as pulumi from "@pulumi/pulumi";
 import type { NatGatewayMode } from "../components/network";
+import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/s3SinkConnectorConfig";
 
 export interface NetworkConfig {
   readonly cidrBlock: string;
@@ -29,6 +30,8 @@ export interface KafkaConfig {
   readonly kafkaVersion: string;
   readonly topicPartitions: number;
   readonly clientInstanceType: string;
+  /** Which S3 sink the plugin zip is (see docs/kafka-batch-path.md). */
+  readonly connectorPlugin: S3SinkPlugin;
   /** The packaged S3 sink connector zip, relative to the repository (see docs/kafka-batch-path.md). */
   readonly connectorPluginPath: string;
   readonly connectorFlushSize: number;
@@ -156,6 +159,12 @@ function str(bag: RawConfig, key: string, path: string, fallback: string, patter
   return value;
 }
 
+/** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set. */
+const DEFAULT_PLUGIN_PATHS: Record<S3SinkPlugin, string> = {
+  confluent: ".local/plugins/confluentinc-kafka-connect-s3.zip",
+  aiven: ".local/plugins/aiven-s3-connector-for-apache-kafka.zip",
+};
+
 /** Validates a raw config bag and fills defaults. Pure: tests call it directly. */
 export function parseStackConfig(raw: RawConfig): StackConfig {
   const prefix = raw.prefix;
@@ -197,6 +206,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
 
   const kafka = section(raw, "kafka");
   const k = (key: string) => `kafka.${key}`;
+  const connectorPlugin = str(
+    kafka,
+    "connectorPlugin",
+    k("connectorPlugin"),
+    "confluent",
+    new RegExp(`^(${S3_SINK_PLUGINS.join("|")})$`),
+  ) as S3SinkPlugin;
   const stream = section(raw, "streamPath");
   const sp = (key: string) => `streamPath.${key}`;
   const dbx = section(raw, "databricks");
@@ -270,11 +286,12 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       kafkaVersion: str(kafka, "kafkaVersion", k("kafkaVersion"), "3.9.x"),
       topicPartitions: int(kafka, "topicPartitions", k("topicPartitions"), 3, 1, 100),
       clientInstanceType: str(kafka, "clientInstanceType", k("clientInstanceType"), "t3.small"),
+      connectorPlugin,
       connectorPluginPath: str(
         kafka,
         "connectorPluginPath",
         k("connectorPluginPath"),
-        ".local/plugins/confluentinc-kafka-connect-s3.zip",
+        DEFAULT_PLUGIN_PATHS[connectorPlugin],
       ),
       connectorFlushSize: int(
         kafka,

@@ -64,6 +64,7 @@ const batch = kafka.enabled
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
         connectorPluginPath: path.resolve(__dirname, "..", kafka.connectorPluginPath),
+        connectorPlugin: kafka.connectorPlugin,
         brokerCount: kafka.brokerCount,
         brokerInstanceType: kafka.brokerInstanceType,
         brokerStorageGb: kafka.brokerStorageGb,
@@ -196,6 +197,14 @@ export const pipeline: pulumi.Output<PipelineOutputs> = pulumi.output({
     kinesisEndpoint: "",
   },
 });
+
+/** The batch path's resources for people (not part of the client contract). */
+export const kafkaBatch = batch && {
+  clusterArn: batch.clusterArn,
+  clientInstanceId: batch.clientInstanceId,
+  connectorArn: batch.connectorArn,
+  sinkPlugin: kafka.connectorPlugin,
+};
 
 /** Databricks resources for people (not part of the client contract). */
 export const databricksJobs = workspace && {

@@ -12,7 +12,9 @@ import {
   contentHash,
   contentName,
   pluginContentType,
+  S3SinkSettings,
   s3SinkConnectorProperties,
+  s3SinkObjectKey,
   s3SinkWorkerProperties,
   topicsRegex,
 } from "../../components/s3SinkConnectorConfig";
@@ -113,24 +115,43 @@ describe("S3SinkConnector", () => {
     expect(ingressRules(h)).to.deep.equal([]);
   });
 
+  // The settings build() below renders with flushSize 1000 and rotateIntervalMs 30000.
+  const BUILT_WITH: S3SinkSettings = {
+    prefix: "pin-test",
+    bucketName: "pin-test-raw-1",
+    region: "eu-west-1",
+    tasksMax: 3,
+    flushSize: 1000,
+    rotateIntervalMs: 30_000,
+  };
+
   it("runs the course's connector settings with a sane flush policy", async () => {
     await build({ flushSize: 1000, rotateIntervalMs: 30_000 });
     const connector = h.one("aws:mskconnect/connector:Connector");
     expect(connector.inputs.connectorConfiguration).to.deep.equal(
-      s3SinkConnectorProperties({
-        prefix: "pin-test",
-        bucketName: "pin-test-raw-1",
-        region: "eu-west-1",
-        tasksMax: 3,
-        flushSize: 1000,
-        rotateIntervalMs: 30_000,
-      }),
+      s3SinkConnectorProperties(BUILT_WITH),
     );
     expect(connector.inputs.name).to.equal("pin-test-s3-sink");
     expect(connector.inputs.kafkaconnectVersion).to.equal("3.7.x");
     expect(connector.inputs.capacity).to.deep.equal({
       provisionedCapacity: { mcuCount: 1, workerCount: 1 },
     });
+  });
+
+  it("runs Aiven's sink when asked, flushing its objects with the workers' offsets", async () => {
+    await build({ plugin: "aiven", flushSize: 1000, rotateIntervalMs: 30_000 });
+    const connector = h.one("aws:mskconnect/connector:Connector").inputs;
+    expect(connector.connectorConfiguration).to.deep.equal(
+      s3SinkConnectorProperties({ ...BUILT_WITH, plugin: "aiven" }),
+    );
+    const worker = h.one("aws:mskconnect/workerConfiguration:WorkerConfiguration").inputs;
+    expect(worker.propertiesFileContent).to.contain("offset.flush.interval.ms=30000\n");
+    expect(worker.name).to.not.equal(
+      `pin-test-s3-sink-worker-${contentHash(s3SinkWorkerProperties())}`,
+    );
+    expect(h.one("aws:mskconnect/customPlugin:CustomPlugin").inputs.description).to.contain(
+      "(aiven)",
+    );
   });
 
   it("is replaced delete-first under the same name, keeping its consumer group", async () => {
@@ -193,14 +214,15 @@ describe("S3SinkConnector", () => {
 });
 
 describe("S3 sink configuration", () => {
-  const properties = s3SinkConnectorProperties({
+  const settings: S3SinkSettings = {
     prefix: "pin-dev",
     bucketName: "b",
     region: "eu-west-1",
     tasksMax: 3,
     flushSize: 500,
     rotateIntervalMs: 60_000,
-  });
+  };
+  const properties = s3SinkConnectorProperties(settings);
   // PIPELINE.md §5: the course's settings, each of which must survive unchanged.
   const course: [string, string][] = [
     ["connector.class", "io.confluent.connect.s3.S3SinkConnector"],
@@ -214,7 +236,8 @@ describe("S3 sink configuration", () => {
     ["s3.region", "eu-west-1"],
     ["s3.bucket.name", "b"],
     ["topics.dir", "topics"],
-    ["filename.offset.zero.pad.width", "10"],
+    // The course's 10 digits widened to Aiven's only padded width, so both plugins name alike.
+    ["filename.offset.zero.pad.width", "20"],
     ["flush.size", "500"],
     ["rotate.interval.ms", "60000"],
     ["timestamp.extractor", "Record"],
@@ -241,6 +264,76 @@ describe("S3 sink configuration", () => {
     expect(custom["flush.size"]).to.equal("7");
     expect(custom["errors.tolerance"]).to.equal("all");
   });
+
+  it("keeps the Confluent workers' properties to the converters", () => {
+    expect(s3SinkWorkerProperties()).to.equal(
+      [
+        "key.converter=org.apache.kafka.connect.storage.StringConverter",
+        "value.converter=org.apache.kafka.connect.json.JsonConverter",
+        "value.converter.schemas.enable=false",
+        "",
+      ].join("\n"),
+    );
+  });
+
+  const aiven = s3SinkConnectorProperties({ ...settings, plugin: "aiven" });
+  // Aiven's sink (its README and config classes): the same records, converters and topics,
+  // written as bare JSON values one per line, credentials from the connector's execution role.
+  const aivenExpected: [string, string][] = [
+    ["connector.class", "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector"],
+    ["tasks.max", "3"],
+    ["topics.regex", "pin-dev\\..*"],
+    ["key.converter", "org.apache.kafka.connect.storage.StringConverter"],
+    ["value.converter", "org.apache.kafka.connect.json.JsonConverter"],
+    ["value.converter.schemas.enable", "false"],
+    ["aws.s3.region", "eu-west-1"],
+    ["aws.s3.bucket.name", "b"],
+    [
+      "file.name.template",
+      "topics/{{topic}}/partition={{partition}}/{{topic}}+{{partition}}+{{start_offset:padding=true}}.json",
+    ],
+    ["file.compression.type", "none"],
+    ["file.max.records", "500"],
+    ["format.output.type", "jsonl"],
+    ["format.output.fields", "value"],
+    ["format.output.envelope", "false"],
+  ];
+  it("configures Aiven's sink with exactly its keys and no credential", () => {
+    expect(Object.entries(aiven).sort()).to.deep.equal(aivenExpected.sort());
+    expect(Object.keys(aiven).join()).to.not.match(/access\.key|secret/);
+  });
+
+  // How each plugin turns its properties into an object key, as its documentation describes:
+  // Confluent's default partitioner `<topics.dir>/<topic>/partition=<p>/<topic>+<p>+<offset>.json`
+  // with the offset padded to `filename.offset.zero.pad.width`; Aiven's `file.name.template`, whose
+  // `start_offset:padding=true` pads to 20 digits.
+  const confluentKey = (props: Record<string, string>, t: string, p: number, o: number) => {
+    const width = Number(props["filename.offset.zero.pad.width"]);
+    const offset = String(o).padStart(width, "0");
+    return `${props["topics.dir"]}/${t}/partition=${p}/${t}+${p}+${offset}.json`;
+  };
+  const aivenKey = (props: Record<string, string>, t: string, p: number, o: number) =>
+    props["file.name.template"]
+      .replace(/\{\{topic\}\}/g, t)
+      .replace(/\{\{partition\}\}/g, String(p))
+      .replace("{{start_offset:padding=true}}", String(o).padStart(20, "0"));
+  const samples: [string, number, number][] = [
+    ["pin-dev.pin", 0, 0],
+    ["pin-dev.geo", 2, 1500],
+    ["pin-dev.user", 11, 9_007_199_254_740_991],
+  ];
+  for (const [topic, partition, offset] of samples) {
+    it(`names ${topic} partition ${partition} offset ${offset} alike from both plugins`, () => {
+      const expected = s3SinkObjectKey(topic, partition, offset);
+      expect(expected).to.match(
+        new RegExp(
+          `^topics/${topic}/partition=${partition}/${topic}\\+${partition}\\+\\d{20}\\.json$`,
+        ),
+      );
+      expect(confluentKey(properties, topic, partition, offset)).to.equal(expected);
+      expect(aivenKey(aiven, topic, partition, offset)).to.equal(expected);
+    });
+  }
 
   const regexCases: [string, string, string[], string[]][] = [
     ["pin-dev", "pin-dev\\..*", ["pin-dev.pin", "pin-dev.user"], ["pin-dev2.pin", "pin-devXpin"]],
@@ -277,6 +370,11 @@ describe("S3SinkConnector argument validation", () => {
     ["a sub-second rotation", { rotateIntervalMs: 10 }, "rotateIntervalMs 10 must be"],
     ["3 MCUs", { mcuCount: 3 }, "mcuCount 3 is not one of 1, 2, 4, 8"],
     ["11 workers", { workerCount: 11 }, "workerCount 11 must be"],
+    [
+      "a sink plugin it cannot configure",
+      { plugin: "lenses" as never },
+      'plugin "lenses" is not one of confluent, aiven',
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

@@ -8,6 +8,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { REPO_ROOT } from "../harness/stackConfig";
+import { s3SinkObjectKey } from "../../components/s3SinkConnectorConfig";
 
 const SCRIPTS = {
   s3: path.join(REPO_ROOT, "local", "s3", "s3.sh"),
@@ -277,7 +278,7 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     expect(deleted.status).to.equal(204);
   });
 
-  it("lands every record exactly once in the bucket, keyed topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json", async function () {
+  it("lands every record exactly once in the bucket, keyed topics/<topic>/partition=<p>/<topic>+<p>+<offset, 20 digits>.json", async function () {
     this.timeout(90_000);
     const expected: Record<string, Row[]> = {
       [topic("pin")]: [...ROWS.pin, ...EXTRA_PIN],
@@ -312,9 +313,11 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     // Rebuild each topic from its objects: the start offset in the name places each object.
     const rebuilt: Record<string, Row[]> = {};
     for (const [key, rows] of landed) {
-      const m = /^topics\/([^/]+)\/partition=(\d+)\/([^/+]+)\+(\d+)\+(\d{10})\.json$/.exec(key);
+      const m = /^topics\/([^/]+)\/partition=(\d+)\/([^/+]+)\+(\d+)\+(\d{20})\.json$/.exec(key);
       expect(m, `unexpected key ${key}`).to.not.equal(null);
       const [, dirTopic, dirPartition, fileTopic, filePartition, start] = m!;
+      // The key the stacks configure both production sinks to write.
+      expect(key).to.equal(s3SinkObjectKey(dirTopic, Number(dirPartition), Number(start)));
       expect(fileTopic).to.equal(dirTopic);
       expect(filePartition).to.equal(dirPartition);
       expect(dirPartition).to.equal("0");

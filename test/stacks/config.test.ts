@@ -28,6 +28,7 @@ describe("stack config", () => {
         kafkaVersion: "3.9.x",
         topicPartitions: 3,
         clientInstanceType: "t3.small",
+        connectorPlugin: "confluent",
         connectorPluginPath: ".local/plugins/confluentinc-kafka-connect-s3.zip",
         connectorFlushSize: 500,
         connectorMcuCount: 1,
@@ -102,6 +103,19 @@ describe("stack config", () => {
     });
   }
 
+  it("looks for Aiven's zip when Aiven's sink is chosen, unless a path is given", () => {
+    const aiven = parseStackConfig({ prefix: "pin", kafka: { connectorPlugin: "aiven" } });
+    expect(aiven.kafka.connectorPlugin).to.equal("aiven");
+    expect(aiven.kafka.connectorPluginPath).to.equal(
+      ".local/plugins/aiven-s3-connector-for-apache-kafka.zip",
+    );
+    const given = parseStackConfig({
+      prefix: "pin",
+      kafka: { connectorPlugin: "aiven", connectorPluginPath: "plugins/s3.zip" },
+    });
+    expect(given.kafka.connectorPluginPath).to.equal("plugins/s3.zip");
+  });
+
   const bad: [string, Record<string, unknown>, string][] = [
     [
       "a missing prefix",
@@ -129,6 +143,11 @@ describe("stack config", () => {
       "2 days of backups",
       { prefix: "pin", sourceDatabase: { backupRetentionDays: 2 } },
       "is 2; expected a whole number from 7 to 35",
+    ],
+    [
+      "a sink plugin the connector cannot be configured for",
+      { prefix: "pin", kafka: { connectorPlugin: "lenses" } },
+      '"pinterest-pipeline:kafka.connectorPlugin" is "lenses"; expected a string matching /^(confluent|aiven)$/',
     ],
     [
       "a string for a switch",

@@ -10,6 +10,7 @@ import { readStackConfig } from "../harness/stackConfig";
 type Program = {
   pipeline: import("@pulumi/pulumi").Output<PipelineOutputs>;
   databricksJobs?: import("@pulumi/pulumi").Output<Record<string, string>>;
+  kafkaBatch?: import("@pulumi/pulumi").Output<Record<string, string>>;
 };
 
 const SECRETS = {
@@ -49,6 +50,7 @@ async function runStack(h: PulumiHarness, stack: string, overrides: Record<strin
   return {
     outputs: await h.value(program.pipeline),
     jobs: program.databricksJobs && (await h.value(program.databricksJobs)),
+    kafkaBatch: program.kafkaBatch && (await h.value(program.kafkaBatch)),
   };
 }
 
@@ -152,6 +154,33 @@ describe("stack program", function () {
       ),
     );
     expect(jobs?.sourceRoot).to.equal("/mnt/pin-dev-raw");
+  });
+
+  it("exports the batch path's cluster, client machine and connector for people", async () => {
+    const { kafkaBatch } = await runStack(h, "dev");
+    expect(kafkaBatch).to.deep.equal({
+      clusterArn: h.one("aws:msk/cluster:Cluster").state.arn,
+      clientInstanceId: h.one("aws:ec2/instance:Instance").state.id,
+      connectorArn: h.one("aws:mskconnect/connector:Connector").state.arn,
+      sinkPlugin: "confluent",
+    });
+    expect(kafkaBatch?.clusterArn).to.match(/^arn:aws:kafka:/);
+    expect(kafkaBatch?.clientInstanceId).to.be.a("string").and.not.equal("");
+  });
+
+  it("runs Aiven's sink when the stack chooses it, with the same contract", async () => {
+    const yaml = readStackConfig("dev");
+    const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPlugin: "aiven" };
+    const { outputs, kafkaBatch } = await runStack(h, "dev", {
+      "pinterest-pipeline:kafka": { ...kafka, connectorPluginPath: PLUGIN },
+    });
+    const config = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
+    expect(config["connector.class"]).to.equal(
+      "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector",
+    );
+    expect(config["aws.s3.bucket.name"]).to.equal(outputs.batch?.bucketName);
+    expect(kafkaBatch?.sinkPlugin).to.equal("aiven");
+    expect(contractProblems(outputs)).to.deep.equal([]);
   });
 
   it("adds MWAA with its own bucket when switched on", async () => {

@@ -1,6 +1,6 @@
-"""Write records the way the Confluent S3 sink (JsonFormat) does, into a local folder.
+"""Write records the way the S3 sink (Confluent's or Aiven's) writes them, into a local folder.
 
-``<root>/topics/<topic>/partition=<p>/<topic>+<p>+<startOffset zero-padded to 10>.json``, each
+``<root>/topics/<topic>/partition=<p>/<topic>+<p>+<startOffset zero-padded to 20>.json``, each
 object ``records_per_object`` JSON rows separated by newlines. Used by the tests, the benchmark and
 anyone building a local replica of the bucket for the local runner.
 """
@@ -32,7 +32,7 @@ def write_objects(
 
     def flush() -> None:
         nonlocal offset
-        path = os.path.join(folder, f"{topic}+{partition}+{offset:010d}.json")
+        path = os.path.join(folder, f"{topic}+{partition}+{offset:020d}.json")
         with open(path, "w", encoding="utf-8") as out:
             out.write("\n".join(batch) + "\n")
         paths.append(path)

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as mysql from "mysql2/promise";
+import * as net from "net";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../emulator/cli";
@@ -227,6 +228,61 @@ describe("emulator → Kinesis (direct)", function () {
     });
     expect(await emulate(file, "--rows", "10")).to.equal(1);
     expect(printed.join("\n")).to.include("stopped: stream no-such-stream does not exist");
+  });
+
+  it("retries an API that does not answer, then stops naming it, with nothing counted as sent", async () => {
+    // A port that was just free: nothing listens there, so every connection is refused.
+    const closed = net.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as net.AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const file = outputsFile(kinesis.endpoint, {
+      stream: {
+        invokeUrl: `http://127.0.0.1:${port}/v1`,
+        apiKeyId: "local",
+        streams: STREAMS,
+        kinesisEndpoint: kinesis.endpoint,
+      },
+    });
+    process.env.PIPELINE_API_KEY = "a-key-nobody-checks";
+    const report = path.join(dir, "unreachable-report.json");
+    try {
+      const code = await main([
+        "--stack",
+        "emu-unreachable",
+        "--outputs",
+        file,
+        "--via",
+        "api",
+        "--paths",
+        "stream",
+        "--rows",
+        "20",
+        "--report",
+        report,
+      ]);
+      expect(code).to.equal(1);
+    } finally {
+      delete process.env.PIPELINE_API_KEY;
+      fs.rmSync(path.join(LOCAL_STACKS, "emu-unreachable.checkpoint.json"), { force: true });
+    }
+    const out = printed.join("\n");
+    expect(out).to.match(
+      new RegExp(
+        `stopped: .*http://127\\.0\\.0\\.1:${port}/v1/streams/.* did not answer \\(ECONNREFUSED\\) \\(gave up after 8 attempts\\)`,
+      ),
+    );
+    const summary = JSON.parse(fs.readFileSync(report, "utf-8"));
+    const stats = Object.values(
+      summary.stats as Record<string, { rows: number; requests: number }>,
+    );
+    expect(stats.map((t) => t.rows)).to.deep.equal([0, 0, 0]);
+    expect(Math.max(...stats.map((t) => t.requests))).to.equal(8);
+    const undelivered = Object.values(summary.undelivered as Record<string, number[]>);
+    expect(undelivered.some((indexes) => indexes.length > 0)).to.equal(true);
+    expect(summary.checkpoint ?? 0).to.equal(0);
+    for (const stream of Object.values(STREAMS))
+      expect(await kinesis.readAll(stream)).to.deep.equal([]);
   });
 
   it("rejects an outputs file missing a field, naming it", async () => {

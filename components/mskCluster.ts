@@ -82,6 +82,28 @@ export function mskServerProperties(opts: {
 }
 
 /**
+ * The SASL/IAM bootstrap brokers, never silently empty. The cluster resource's attribute has been
+ * seen empty for a running cluster (pulumi/pulumi-aws#4889), so MSK's GetBootstrapBrokers answer is
+ * the fallback; if both are empty the deployment stops here instead of handing every client an
+ * empty broker list.
+ */
+export function iamBootstrapBrokers(
+  clusterName: string,
+  fromCluster: string | undefined,
+  fromApi: string | undefined,
+): string {
+  const brokers = fromCluster || fromApi;
+  if (!brokers) {
+    throw new Error(
+      `MSK cluster ${clusterName} reports no SASL/IAM bootstrap brokers, neither on the cluster ` +
+        `nor from GetBootstrapBrokers. Check that IAM client authentication is enabled on it ` +
+        `(aws kafka get-bootstrap-brokers --cluster-arn <arn>), then run pulumi refresh and up.`,
+    );
+  }
+  return brokers;
+}
+
+/**
  * A provisioned MSK cluster reachable only inside the VPC: IAM client authentication and nothing
  * else, TLS between clients and brokers and between brokers, encryption at rest, broker logs to a
  * log group with retention. Clients join {@link clientSecurityGroupId} to reach port 9098.
@@ -205,7 +227,10 @@ export class MskCluster extends pulumi.ComponentResource {
 
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.clusterName;
-    this.bootstrapBrokersIam = cluster.bootstrapBrokersSaslIam;
+    const reported = aws.msk.getBootstrapBrokersOutput({ clusterArn: cluster.arn }, parent);
+    this.bootstrapBrokersIam = pulumi
+      .all([cluster.bootstrapBrokersSaslIam, reported.bootstrapBrokersSaslIam])
+      .apply(([fromCluster, fromApi]) => iamBootstrapBrokers(clusterName, fromCluster, fromApi));
     this.securityGroupId = brokers.id;
     this.clientSecurityGroupId = clients.id;
     this.replicationFactor = Math.min(brokerCount, 3);

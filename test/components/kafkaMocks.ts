@@ -20,6 +20,9 @@ export function brokersOf(clusterName: string): string {
 
 export function withKafkaMocks(h: PulumiHarness): PulumiHarness {
   return h
+    .onInvoke("aws:msk/getBootstrapBrokers:getBootstrapBrokers", (inputs) => ({
+      bootstrapBrokersSaslIam: brokersOf(String(inputs.clusterArn).split("/")[1]),
+    }))
     .compute("aws:msk/cluster:Cluster", (name, inputs) => {
       const clusterName = inputs.clusterName ?? name;
       return {

@@ -1,12 +1,13 @@
 import { expect } from "chai";
 import {
+  iamBootstrapBrokers,
   MskCluster,
   MskClusterArgs,
   mskServerProperties,
   validateMskClusterArgs,
 } from "../../components/mskCluster";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
-import { brokersOf, ingressRules, withKafkaMocks } from "./kafkaMocks";
+import { brokersOf, CLUSTER_UUID, ingressRules, withKafkaMocks } from "./kafkaMocks";
 
 // Mocks prove the cluster's settings and its firewall graph; they cannot prove that MSK accepts the
 // Kafka version for the instance type, or that brokers actually refuse unauthenticated clients.
@@ -138,6 +139,49 @@ describe("MskCluster", () => {
     expect(msk.replicationFactor).to.equal(2);
     const component = h.one("pinterest-pipeline:components:MskCluster");
     expect(h.childrenOf(component)).to.have.length(h.resources.length - 1);
+  });
+});
+
+describe("MskCluster bootstrap brokers", () => {
+  // pulumi/pulumi-aws#4889: the cluster resource has reported empty broker strings for running
+  // clusters. The component asks MSK's GetBootstrapBrokers too, and fails loudly if both are empty.
+  let h: PulumiHarness;
+  function clusterReporting(brokers: string, apiBrokers: string) {
+    h = withKafkaMocks(harness().install())
+      .compute("aws:msk/cluster:Cluster", (_name, inputs) => ({
+        arn: `arn:aws:kafka:eu-west-1:123456789012:cluster/${inputs.clusterName}/${CLUSTER_UUID}`,
+        bootstrapBrokersSaslIam: brokers,
+        currentVersion: "K1",
+      }))
+      .onInvoke("aws:msk/getBootstrapBrokers:getBootstrapBrokers", () => ({
+        bootstrapBrokersSaslIam: apiBrokers,
+      }));
+    return new MskCluster("msk", { prefix: "pin-test", vpcId: "v", subnetIds: ["a", "b"] });
+  }
+
+  it("asks MSK for them when the cluster's attribute comes back empty", async () => {
+    const msk = clusterReporting("", "b-1.from-api:9098");
+    expect(await h.value(msk.bootstrapBrokersIam)).to.equal("b-1.from-api:9098");
+    const asked = h.invokes.filter(
+      (i) => i.token === "aws:msk/getBootstrapBrokers:getBootstrapBrokers",
+    );
+    expect(asked.map((i) => i.inputs.clusterArn)).to.deep.equal([
+      `arn:aws:kafka:eu-west-1:123456789012:cluster/pin-test-kafka/${CLUSTER_UUID}`,
+    ]);
+  });
+
+  it("prefers the cluster's own attribute when it has one", async () => {
+    const msk = clusterReporting("b-1.from-cluster:9098", "b-1.from-api:9098");
+    expect(await h.value(msk.bootstrapBrokersIam)).to.equal("b-1.from-cluster:9098");
+  });
+
+  it("refuses to hand out an empty broker list, saying what to check", () => {
+    expect(() => iamBootstrapBrokers("pin-test-kafka", "", undefined)).to.throw(
+      "MSK cluster pin-test-kafka reports no SASL/IAM bootstrap brokers",
+    );
+    expect(() => iamBootstrapBrokers("pin-test-kafka", undefined, "")).to.throw(
+      "aws kafka get-bootstrap-brokers --cluster-arn",
+    );
   });
 });
 

@@ -158,7 +158,7 @@ describe("local replica end to end", function () {
     );
     const ours = new Set(pins.map((p) => p.unique_id));
     const layout = new RegExp(
-      `^topics/${outputs.batch!.topics.pin.replace(".", "\\.")}/partition=\\d+/${outputs.batch!.topics.pin.replace(".", "\\.")}\\+\\d+\\+\\d{10}\\.json$`,
+      `^topics/${outputs.batch!.topics.pin.replace(".", "\\.")}/partition=\\d+/${outputs.batch!.topics.pin.replace(".", "\\.")}\\+\\d+\\+\\d{20}\\.json$`,
     );
     let records: { key: string; value: any }[] = [];
     for (let i = 0; i < 60; i++) {

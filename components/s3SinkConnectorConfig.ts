@@ -23,13 +23,18 @@ export const S3_SINK_CONNECTOR_CLASSES: Record<S3SinkPlugin, string> = {
   aiven: "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector",
 };
 
+/** The one object layout, filled with values or with a plugin's placeholders. */
+function objectKeyLayout(topic: string, partition: string, startOffset: string): string {
+  return `${S3_SINK_TOPICS_DIR}/${topic}/partition=${partition}/${topic}+${partition}+${startOffset}.json`;
+}
+
 /**
  * The key of the object holding the records of `topic`/`partition` from `startOffset` on: the
  * layout both plugins are configured to write and the Databricks readers expect.
  */
 export function s3SinkObjectKey(topic: string, partition: number, startOffset: number): string {
   const offset = String(startOffset).padStart(S3_SINK_OFFSET_DIGITS, "0");
-  return `${S3_SINK_TOPICS_DIR}/${topic}/partition=${partition}/${topic}+${partition}+${offset}.json`;
+  return objectKeyLayout(topic, String(partition), offset);
 }
 
 /** Settings the connector properties are rendered from. */
@@ -111,13 +116,15 @@ function confluentProperties(settings: S3SinkSettings): Record<string, string> {
  * execution role.
  */
 function aivenProperties(settings: S3SinkSettings): Record<string, string> {
-  const template =
-    `${S3_SINK_TOPICS_DIR}/{{topic}}/partition={{partition}}/` +
-    "{{topic}}+{{partition}}+{{start_offset:padding=true}}.json";
   return {
     "aws.s3.region": settings.region,
     "aws.s3.bucket.name": settings.bucketName,
-    "file.name.template": template,
+    // `start_offset:padding=true` pads to 20 digits, S3_SINK_OFFSET_DIGITS.
+    "file.name.template": objectKeyLayout(
+      "{{topic}}",
+      "{{partition}}",
+      "{{start_offset:padding=true}}",
+    ),
     "file.compression.type": "none",
     "file.max.records": String(settings.flushSize),
     "format.output.type": "jsonl",

@@ -2,7 +2,7 @@
 
 The functions are pure column/DataFrame transforms shared by the batch job and the streaming job.
 They accept the raw columns with the reader's types (or with inferred types: ``long`` integers), and
-ignore extra columns.
+drop extra columns unless ``clean`` is asked to keep them.
 
 ANSI mode is on by default in Spark 4 (and in Databricks SQL), so every conversion that can meet
 junk uses a ``try_`` form: junk becomes null instead of failing the job.
@@ -10,7 +10,7 @@ junk uses a ``try_`` form: junk becomes null instead of failing the job.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -91,7 +91,7 @@ def is_bad_datetime(c: Column) -> Column:
     return F.coalesce(blank_to_null(c).isNotNull() & parse_datetime(c).isNull(), F.lit(False))
 
 
-def clean_pin(df: DataFrame) -> DataFrame:
+def clean_pin(df: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
     """Raw pin rows -> ``ind, unique_id, title, description, follower_count, poster_name,
     tag_list, is_image_or_video, image_src, save_location, category``."""
     return df.select(
@@ -108,6 +108,7 @@ def clean_pin(df: DataFrame) -> DataFrame:
         junk_to_null(F.col("image_src"), PIN_JUNK["image_src"]).alias("image_src"),
         blank_to_null(clean_save_location(F.col("save_location"))).alias("save_location"),
         blank_to_null(F.col("category")).alias("category"),
+        *keep,
     )
 
 
@@ -116,7 +117,7 @@ def clean_save_location(c: Column) -> Column:
     return F.regexp_replace(c, "^" + SAVE_LOCATION_PREFIX, "")
 
 
-def clean_geo(df: DataFrame) -> DataFrame:
+def clean_geo(df: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
     """Raw geo rows -> ``ind, country, coordinates, timestamp``.
 
     ``coordinates`` is ``[latitude, longitude]``; it is null only when both are null.
@@ -128,10 +129,11 @@ def clean_geo(df: DataFrame) -> DataFrame:
         blank_to_null(F.col("country")).alias("country"),
         F.when(lat.isNotNull() | lon.isNotNull(), F.array(lat, lon)).alias("coordinates"),
         parse_datetime(F.col("timestamp")).alias("timestamp"),
+        *keep,
     )
 
 
-def clean_user(df: DataFrame) -> DataFrame:
+def clean_user(df: DataFrame, keep: Sequence[str] = ()) -> DataFrame:
     """Raw user rows -> ``ind, user_name, age, date_joined``.
 
     ``user_name`` is ``first_name + " " + last_name``; a missing part is skipped rather than
@@ -143,19 +145,51 @@ def clean_user(df: DataFrame) -> DataFrame:
         blank_to_null(name).alias("user_name"),
         F.col("age").try_cast("int").alias("age"),
         parse_datetime(F.col("date_joined")).alias("date_joined"),
+        *keep,
     )
 
 
 CLEANERS = {"pin": clean_pin, "geo": clean_geo, "user": clean_user}
 
 
-def clean(df: DataFrame, table: str) -> DataFrame:
-    """Apply the cleaning of ``table`` (``pin``, ``geo`` or ``user``)."""
+def clean(df: DataFrame, table: str, keep: Sequence[str] = ()) -> DataFrame:
+    """Apply the cleaning of ``table`` (``pin``, ``geo`` or ``user``).
+
+    The ``keep`` columns follow the cleaned ones unchanged (the batch job carries a record's
+    malformed marks through cleaning this way, so one cached frame holds both kinds of record).
+    """
     try:
         cleaner = CLEANERS[table]
     except KeyError:
         raise ValueError(f"unknown table {table!r}: expected one of pin, geo, user") from None
-    return cleaner(df)
+    return cleaner(df, keep)
+
+
+#: Flags mark_duplicates adds: the row deduplicate keeps, and the first copy of a distinct row.
+KEPT_COLUMN = "_kept"
+FIRST_COPY_COLUMN = "_first_copy"
+
+
+def mark_duplicates(df: DataFrame, key: str = "ind") -> DataFrame:
+    """``df`` plus ``_kept`` (the one row per ``key`` that ``deduplicate`` keeps) and
+    ``_first_copy`` (true on one copy of each distinct row), from a single sort per key.
+
+    Counting both flags gives the distinct rows and the kept rows without a separate ``distinct``
+    job: rows tie in the sort exactly when they are equal, and ``rank`` equals ``row_number`` only
+    on the first row of a tie.
+    """
+    others = [c for c in df.columns if c != key]
+    order = [F.col(c).asc_nulls_last() for c in others] or [F.lit(1)]
+    window = Window.partitionBy(key).orderBy(*order)
+    row = F.row_number().over(window)
+    return df.select(
+        "*", (row == 1).alias(KEPT_COLUMN), (F.rank().over(window) == row).alias(FIRST_COPY_COLUMN)
+    )
+
+
+def kept_rows(marked: DataFrame) -> DataFrame:
+    """The rows of ``mark_duplicates``'s output that ``deduplicate`` keeps, without the flags."""
+    return marked.filter(F.col(KEPT_COLUMN)).drop(KEPT_COLUMN, FIRST_COPY_COLUMN)
 
 
 def deduplicate(df: DataFrame, key: str = "ind") -> DataFrame:
@@ -168,12 +202,7 @@ def deduplicate(df: DataFrame, key: str = "ind") -> DataFrame:
     how many keys were affected. De-duplicating on the full row instead would let such conflicts
     double count in every join on ``ind``.
     """
-    others = [c for c in df.columns if c != key]
-    order = [F.col(c).asc_nulls_last() for c in others] or [F.lit(1)]
-    window = Window.partitionBy(key).orderBy(*order)
-    return (
-        df.withColumn("_row", F.row_number().over(window)).filter(F.col("_row") == 1).drop("_row")
-    )
+    return kept_rows(mark_duplicates(df, key))
 
 
 def count_key_conflicts(df: DataFrame, key: str = "ind") -> int:

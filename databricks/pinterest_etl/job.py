@@ -6,17 +6,40 @@ is rebuilt from all raw data on each run (see writers), so re-running is safe.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import reduce
+from typing import TypeVar
 
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
 from .analysis import ANALYSES
-from .cleaning import clean, deduplicate
+from .cleaning import FIRST_COPY_COLUMN, KEPT_COLUMN, clean, kept_rows, mark_duplicates
 from .naming import TABLES, cleaned_table_name, malformed_table_name, table_base
-from .readers import parse_records, read_topic_text, split_malformed, topic_path
+from .readers import (
+    MARK_COLUMNS,
+    REASON_COLUMN,
+    malformed_records,
+    mark_malformed,
+    parse_records,
+    read_topic_text,
+    topic_path,
+)
 from .writers import TableLocation, check_table_name, read_table, write_table
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+#: The job's stages, as timed in ``BatchResult.stage_seconds``: reading, parsing, cleaning and
+#: marking every record into the caches; the three cleaned tables and their counts; the nine
+#: results and the malformed table.
+STAGES = ("read_parse_clean", "cleaned_tables", "results")
 
 
 class NoRawDataError(RuntimeError):
@@ -80,6 +103,7 @@ class BatchResult:
     analysis_tables: dict[str, str]
     stats: dict[str, TableStats]
     results: dict[str, DataFrame]
+    stage_seconds: dict[str, float] = field(default_factory=dict)
 
     @property
     def malformed_count(self) -> int:
@@ -93,6 +117,7 @@ class BatchResult:
             "malformed_records": self.malformed_count,
             "analysis_tables": self.analysis_tables,
             "stats": {t: vars(s) for t, s in self.stats.items()},
+            "stage_seconds": self.stage_seconds,
         }
 
 
@@ -101,62 +126,125 @@ def run_batch(spark: SparkSession, config: BatchConfig) -> BatchResult:
 
     Raises readers.RawDataMissingError when a topic folder is missing and NoRawDataError when one
     holds no record, before anything is written.
+
+    Each topic is read, parsed and cleaned once, into a cache (see ``_records``) that its cleaned
+    table, its statistics, the malformed table and the nine results are all computed from. Writes
+    that do not depend on each other run from parallel threads (see ``_in_parallel``).
     """
     names = config.cleaned_tables()
-    malformed_name = config.malformed()
     analysis_names = config.analysis_tables()
     location = config.location
 
-    parsed: dict[str, DataFrame] = {}
-    raw_counts: dict[str, int] = {}
+    records: dict[str, DataFrame] = {}
+    seconds: dict[str, float] = {}
     try:
-        for table in TABLES:
-            lines = read_topic_text(spark, config.source_root, config.prefix, table)
-            parsed[table] = parse_records(lines, table).persist(StorageLevel.MEMORY_AND_DISK)
-            raw_counts[table] = parsed[table].count()
-        empty = [t for t in TABLES if raw_counts[t] == 0]
-        if empty:
-            where = ", ".join(topic_path(config.source_root, config.prefix, t) for t in empty)
-            raise NoRawDataError(
-                f"no records under {where}: no non-empty *.json object there yet "
-                "(has the S3 sink flushed? is the prefix right?)"
+        with _timed(seconds, STAGES[0]):
+            lines = {
+                t: read_topic_text(spark, config.source_root, config.prefix, t) for t in TABLES
+            }
+            _check_not_empty(config, lines)
+            records = {
+                t: _records(lines[t], t).persist(StorageLevel.MEMORY_AND_DISK) for t in TABLES
+            }
+            _in_parallel(lambda t: records[t].count(), TABLES)  # fills the caches
+        with _timed(seconds, STAGES[1]):
+            written, stats = zip(
+                *_in_parallel(lambda t: _write_cleaned(records[t], names[t], location), TABLES),
+                strict=True,
             )
-
-        stats: dict[str, TableStats] = {}
-        written: dict[str, str] = {}
-        malformed_parts = []
-        for table in TABLES:
-            valid, malformed = split_malformed(parsed[table], table)
-            malformed_parts.append(malformed)
-            cleaned = clean(valid, table)
-            written[table] = write_table(deduplicate(cleaned), names[table], location)
-            malformed_count = malformed.count()
-            distinct_count = cleaned.distinct().count()
-            stored = read_table(spark, names[table], location).count()
-            stats[table] = TableStats(
-                raw=raw_counts[table],
-                malformed=malformed_count,
-                duplicates_removed=raw_counts[table] - malformed_count - distinct_count,
-                conflicting_versions=distinct_count - stored,
-                cleaned=stored,
+        with _timed(seconds, STAGES[2]):
+            pin, geo, user = (_cleaned_rows(records[t]) for t in TABLES)
+            outputs = {analysis_names[a.suffix]: a.compute(pin, geo, user) for a in ANALYSES}
+            outputs[config.malformed()] = reduce(
+                DataFrame.unionByName, (malformed_records(records[t], t) for t in TABLES)
             )
-        all_malformed = reduce(DataFrame.unionByName, malformed_parts)
-        malformed_ref = write_table(all_malformed, malformed_name, location)
+            written_outputs = _in_parallel(lambda n: write_table(outputs[n], n, location), outputs)
+            refs = dict(zip(outputs, written_outputs, strict=True))
     finally:
-        for df in parsed.values():
+        for df in records.values():
             df.unpersist()
+    return BatchResult(
+        cleaned_tables=dict(zip(TABLES, written, strict=True)),
+        malformed_table=refs[config.malformed()],
+        analysis_tables={a.suffix: refs[analysis_names[a.suffix]] for a in ANALYSES},
+        stats=dict(zip(TABLES, stats, strict=True)),
+        results={a.suffix: read_table(spark, analysis_names[a.suffix], location) for a in ANALYSES},
+        stage_seconds=seconds,
+    )
 
-    # The cleaned tables as stored, cached: the nine results read them 17 times.
-    pin, geo, user = (read_table(spark, names[t], location).cache() for t in TABLES)
-    analysis_refs: dict[str, str] = {}
-    results: dict[str, DataFrame] = {}
+
+@contextmanager
+def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
+    """Record the wall-clock seconds of the block in ``seconds[stage]``."""
+    start = time.perf_counter()
     try:
-        for analysis in ANALYSES:
-            name = analysis_names[analysis.suffix]
-            result = analysis.compute(pin, geo, user)
-            analysis_refs[analysis.suffix] = write_table(result, name, location)
-            results[analysis.suffix] = read_table(spark, name, location)
+        yield
     finally:
-        for df in (pin, geo, user):
-            df.unpersist()
-    return BatchResult(written, malformed_ref, analysis_refs, stats, results)
+        seconds[stage] = round(time.perf_counter() - start, 3)
+
+
+def _check_not_empty(config: BatchConfig, lines: dict[str, DataFrame]) -> None:
+    """Raise NoRawDataError naming every topic without a record (reading only until one)."""
+    empty = [t for t in TABLES if lines[t].isEmpty()]
+    if empty:
+        where = ", ".join(topic_path(config.source_root, config.prefix, t) for t in empty)
+        raise NoRawDataError(
+            f"no records under {where}: no non-empty *.json object there yet "
+            "(has the S3 sink flushed? is the prefix right?)"
+        )
+
+
+def _records(lines: DataFrame, table: str) -> DataFrame:
+    """Every record of one topic: cleaned columns, malformed marks and de-duplication flags.
+
+    One frame for both kinds of record, so that one pass parses the text (the costliest step) and
+    one cache serves everything after it. A malformed record's key is nulled: well-formed keys never
+    are, so it never competes with a well-formed row of its key in ``mark_duplicates``.
+    """
+    marked = mark_malformed(parse_records(lines, table), table)
+    cleaned = clean(marked, table, keep=MARK_COLUMNS)
+    cleaned = cleaned.withColumn("ind", F.when(F.col(REASON_COLUMN).isNull(), F.col("ind")))
+    return mark_duplicates(cleaned)
+
+
+def _cleaned_rows(records: DataFrame) -> DataFrame:
+    """The cleaned table's rows: one per key of the well-formed records."""
+    return kept_rows(records.filter(F.col(REASON_COLUMN).isNull())).drop(*MARK_COLUMNS)
+
+
+def _write_cleaned(
+    records: DataFrame, name: str, location: TableLocation
+) -> tuple[str, TableStats]:
+    """Write one cleaned table from its cached records; return where, and its counts."""
+    ref = write_table(_cleaned_rows(records), name, location)
+    return ref, _stats(records)
+
+
+def _stats(records: DataFrame) -> TableStats:
+    """The counts of one table, in one aggregation over its cached records."""
+    well_formed = F.col(REASON_COLUMN).isNull()
+    raw, malformed, distinct, kept = records.agg(
+        F.count(F.lit(1)),
+        F.count(REASON_COLUMN),
+        F.count_if(well_formed & F.col(FIRST_COPY_COLUMN)),
+        F.count_if(well_formed & F.col(KEPT_COLUMN)),
+    ).first()
+    return TableStats(
+        raw=raw,
+        malformed=malformed,
+        duplicates_removed=raw - malformed - distinct,
+        conflicting_versions=distinct - kept,
+        cleaned=kept,
+    )
+
+
+def _in_parallel(fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """``[fn(item) for item in items]`` with each call in its own thread.
+
+    Spark runs the jobs of different threads at the same time: one table's Delta commit (about half
+    a second of driver work even for a tiny table) overlaps another's computing, and the last tasks
+    of one job no longer leave a core idle. Raises the first error once every call has ended.
+    """
+    items = list(items)
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(fn, items))

@@ -30,6 +30,11 @@ TEXT_COLUMN = "value"
 SOURCE_COLUMN = "_source"
 
 MALFORMED_COLUMNS = ("table", "reason", "source", "record")
+#: What mark_malformed adds to the raw columns: why a record is malformed, and its text and origin.
+REASON_COLUMN = "_reason"
+MALFORMED_RECORD_COLUMN = "_malformed_record"
+MALFORMED_SOURCE_COLUMN = "_malformed_source"
+MARK_COLUMNS = (REASON_COLUMN, MALFORMED_RECORD_COLUMN, MALFORMED_SOURCE_COLUMN)
 
 
 class RawDataMissingError(RuntimeError):
@@ -92,6 +97,48 @@ def malformed_reason(table: str) -> Column:
     return reason
 
 
+def mark_malformed(
+    parsed: DataFrame,
+    table: str,
+    text_column: str = TEXT_COLUMN,
+    source_column: str | None = SOURCE_COLUMN,
+) -> DataFrame:
+    """The raw columns of ``table`` plus ``_reason`` (null when the record is well-formed) and, for
+    malformed records only, their original text and origin (``_malformed_record``,
+    ``_malformed_source``; null for well-formed ones, so that a cached copy stays small).
+
+    ``source_column`` None means the origin is unknown (null).
+    """
+    reason = F.col(REASON_COLUMN)
+    source = F.col(source_column) if source_column else F.lit(None)
+    return parsed.withColumn(REASON_COLUMN, malformed_reason(table)).select(
+        *RAW_SCHEMAS[table].fieldNames(),
+        reason,
+        F.when(reason.isNotNull(), F.col(text_column).cast("string")).alias(
+            MALFORMED_RECORD_COLUMN
+        ),
+        F.when(reason.isNotNull(), source.cast("string")).alias(MALFORMED_SOURCE_COLUMN),
+    )
+
+
+def well_formed_rows(marked: DataFrame, table: str) -> DataFrame:
+    """The well-formed rows of ``mark_malformed``'s output, with exactly the raw columns."""
+    rows = marked.filter(F.col(REASON_COLUMN).isNull())
+    return rows.select(*RAW_SCHEMAS[table].fieldNames())
+
+
+def malformed_records(marked: DataFrame, table: str) -> DataFrame:
+    """The malformed records of ``mark_malformed``'s output as ``table, reason, source, record``:
+    ``record`` is the original text, ``source`` where it came from."""
+    reason = F.col(REASON_COLUMN)
+    return marked.filter(reason.isNotNull()).select(
+        F.lit(table).alias("table"),
+        reason.alias("reason"),
+        F.col(MALFORMED_SOURCE_COLUMN).alias("source"),
+        F.col(MALFORMED_RECORD_COLUMN).alias("record"),
+    )
+
+
 def split_malformed(
     parsed: DataFrame,
     table: str,
@@ -104,16 +151,8 @@ def split_malformed(
     ``table, reason, source, record``: ``record`` is the original text, ``source`` where it came
     from (null when ``source_column`` is None).
     """
-    with_reason = parsed.withColumn("_reason", malformed_reason(table))
-    valid = with_reason.filter(F.col("_reason").isNull()).select(*RAW_SCHEMAS[table].fieldNames())
-    source = F.col(source_column) if source_column else F.lit(None)
-    malformed = with_reason.filter(F.col("_reason").isNotNull()).select(
-        F.lit(table).alias("table"),
-        F.col("_reason").alias("reason"),
-        source.cast("string").alias("source"),
-        F.col(text_column).cast("string").alias("record"),
-    )
-    return valid, malformed
+    marked = mark_malformed(parsed, table, text_column, source_column)
+    return well_formed_rows(marked, table), malformed_records(marked, table)
 
 
 def read_topic(

@@ -15,6 +15,8 @@ from pinterest_etl.cleaning import (
     clean_user,
     count_key_conflicts,
     deduplicate,
+    kept_rows,
+    mark_duplicates,
     parse_datetime,
     parse_follower_count,
 )
@@ -321,3 +323,34 @@ def test_deduplicate_resolves_a_key_conflict_deterministically(spark: SparkSessi
     assertDataFrameEqual(deduplicate(cleaned), expected)
     assertDataFrameEqual(deduplicate(cleaned.orderBy(F.col("user_name").desc())), expected)
     assert count_key_conflicts(cleaned) == 1
+
+
+def test_mark_duplicates_flags_give_the_distinct_and_kept_counts(spark: SparkSession) -> None:
+    """The job's statistics count the flags instead of running distinct(): they must agree,
+    with nulls and arrays among the compared columns."""
+    when = dt.datetime(2019, 5, 5, 10)
+    cleaned = spark.createDataFrame(
+        [
+            (0, "Albania", [-45.5, 100.25], when),
+            (0, "Albania", [-45.5, 100.25], when),  # exact resend
+            (0, "Albania", [-45.5, 100.25], when),  # and again
+            (0, "Albania", [-45.5, None], when),  # another version of key 0
+            (1, None, None, None),
+            (1, None, None, None),  # a resend that is all nulls but the key
+            (2, "Chad", [1.0, 2.0], when),
+            (2, "Chad", [1.0, 2.0], None),  # another version, differing only by a null
+            (3, "Peru", [3.0, 4.0], when),
+        ],
+        GEO_CLEAN,
+    )
+    marked = mark_duplicates(cleaned)
+    first_copies = marked.filter(F.col("_first_copy")).count()
+    kept = marked.filter(F.col("_kept")).count()
+    assert (first_copies, kept) == (cleaned.distinct().count(), 4) == (6, 4)
+    assert marked.count() == cleaned.count()
+    expected = spark.createDataFrame(
+        [(1, None, None, None), (2, "Chad", [1.0, 2.0], when), (3, "Peru", [3.0, 4.0], when)],
+        GEO_CLEAN,
+    )
+    assertDataFrameEqual(kept_rows(marked).filter("ind > 0"), expected)
+    assert kept_rows(marked).columns == cleaned.columns

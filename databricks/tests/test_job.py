@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pyspark.sql import SparkSession
 
 from pinterest_etl import local_job
 from pinterest_etl.analysis import ANALYSES
+from pinterest_etl.job import STAGES
 from pinterest_etl.sink_files import write_objects
 from pinterest_etl.writers import TableLocation, read_table, write_table
 
@@ -110,6 +112,7 @@ def test_batch_job_twice_leaves_the_same_tables(
         ("user", "date_joined is not a supported datetime"),
     ]
     assert "Malformed records: 2" in out
+    assert re.search(r"Stages: read_parse_clean [0-9.]+ s, cleaned_tables [0-9.]+ s, results", out)
     assert "pin : 7 records, 1 malformed, 2 duplicates removed, 0 conflicting" in out
     assert (
         "user: 7 records, 1 malformed, 1 duplicates removed, 1 conflicting versions dropped, 4"
@@ -224,6 +227,8 @@ def test_batch_notebook_runs_the_job_into_metastore_tables(
     summary = json.loads(dbutils.exit_value)
     assert summary["malformed_records"] == 2
     assert summary["cleaned_tables"]["pin"] == "`pin_e2e_pin`"
+    assert list(summary["stage_seconds"]) == list(STAGES)
+    assert all(seconds > 0 for seconds in summary["stage_seconds"].values())
     assert spark.table("pin_e2e_pin").count() == 4
     assert spark.table("nb_users_joined_by_year").count() == 3  # joined 2015, 2016, 2017
     assert len(shown) == len(ANALYSES)

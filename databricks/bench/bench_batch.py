@@ -111,8 +111,7 @@ def main() -> None:
             print(f"run {run}: {seconds:.1f} s, {total / seconds:,.0f} records/s "
                   f"({sum(s.cleaned for s in result.stats.values())} cleaned rows, "
                   f"{result.malformed_count} malformed)")  # fmt: skip
-            for stage, stage_seconds in result.stage_seconds.items():
-                print(f"  {stage:<17} {stage_seconds:6.1f} s")
+            print(f"  stages: {result.stage_report()}")
         spark.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)

@@ -163,8 +163,7 @@ def main() -> None:
         ours = time.perf_counter() - start
         print(f"project's way: {ours:6.1f} s  {total / ours:8,.0f} records/s  "
               f"(3 cleaned + 1 malformed + 9 result Delta tables written)")  # fmt: skip
-        for stage, seconds in result.stage_seconds.items():
-            print(f"  {stage:<17} {seconds:6.1f} s")
+        print(f"  stages: {result.stage_report()}")
         print(f"speed-up: {course / ours:.1f}x")
         spark.stop()
     finally:

@@ -121,7 +121,7 @@ def _report(result, source_root: str, prefix: str, warehouse: str, max_rows: int
             f"{s.conflicting_versions} conflicting versions dropped, {s.cleaned} rows cleaned"
         )
     print(f"Malformed records: {result.malformed_count} (Delta table {result.malformed_table})")
-    print("Stages: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.stage_seconds.items()))
+    print(f"Stages: {result.stage_report()}")
     for analysis in ANALYSES:
         df = display_order(result.results[analysis.suffix])
         rows = [tuple(r) for r in df.collect()]

@@ -121,12 +121,6 @@ def mark_malformed(
     )
 
 
-def well_formed_rows(marked: DataFrame, table: str) -> DataFrame:
-    """The well-formed rows of ``mark_malformed``'s output, with exactly the raw columns."""
-    rows = marked.filter(F.col(REASON_COLUMN).isNull())
-    return rows.select(*RAW_SCHEMAS[table].fieldNames())
-
-
 def malformed_records(marked: DataFrame, table: str) -> DataFrame:
     """The malformed records of ``mark_malformed``'s output as ``table, reason, source, record``:
     ``record`` is the original text, ``source`` where it came from."""
@@ -152,7 +146,8 @@ def split_malformed(
     from (null when ``source_column`` is None).
     """
     marked = mark_malformed(parsed, table, text_column, source_column)
-    return well_formed_rows(marked, table), malformed_records(marked, table)
+    valid = marked.filter(F.col(REASON_COLUMN).isNull()).select(*RAW_SCHEMAS[table].fieldNames())
+    return valid, malformed_records(marked, table)
 
 
 def read_topic(

@@ -43,9 +43,7 @@ def local_spark(
     """A SparkSession with Delta Lake, UTC session time and small shuffles, or the running one.
 
     ``shuffle_partitions`` also bounds Delta's snapshot partitions (50 by default), which dominate
-    the cost of small tables. Cached tables are kept uncompressed: on a laptop's few cores the
-    encoding costs more time (about 15% of filling the batch job's caches) than the memory it saves,
-    and a cache that does not fit spills to disk.
+    the cost of small tables.
     """
     from delta import configure_spark_with_delta_pip  # local-only dependency
 
@@ -65,7 +63,6 @@ def local_spark(
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.adaptive.enabled", "true")
-        .config("spark.sql.inMemoryColumnarStorage.compressed", "false")
     )
     if warehouse_dir:
         builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)

@@ -175,6 +175,14 @@ describe("MskCluster bootstrap brokers", () => {
     expect(await h.value(msk.bootstrapBrokersIam)).to.equal("b-1.from-cluster:9098");
   });
 
+  it("fails the deployment when neither the cluster nor MSK reports brokers", async () => {
+    const msk = clusterReporting("", "");
+    const failure = await h.failure(msk.bootstrapBrokersIam);
+    expect(failure.message).to.contain(
+      "MSK cluster pin-test-kafka reports no SASL/IAM bootstrap brokers",
+    );
+  });
+
   it("refuses to hand out an empty broker list, saying what to check", () => {
     expect(() => iamBootstrapBrokers("pin-test-kafka", "", undefined)).to.throw(
       "MSK cluster pin-test-kafka reports no SASL/IAM bootstrap brokers",

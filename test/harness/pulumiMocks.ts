@@ -168,6 +168,21 @@ export class PulumiHarness {
     return new Promise((resolve) => pulumi.output(output).apply((v) => resolve(v as T)));
   }
 
+  /**
+   * The error an Output failed with (an `apply` that threw); rejects if it resolved instead.
+   * `value` cannot report one: a failed Output never calls its `apply` callbacks. This uses the
+   * Output's `promise()`, which @pulumi/pulumi marks internal but which rejects with that error.
+   */
+  async failure(output: pulumi.Output<unknown>): Promise<Error> {
+    const settled = (output as unknown as { promise(): Promise<unknown> }).promise();
+    const value = await settled.then(
+      (v) => ({ v }),
+      (err: Error) => err,
+    );
+    if (value instanceof Error) return value;
+    throw new Error(`expected the Output to fail, but it resolved to ${JSON.stringify(value.v)}`);
+  }
+
   /** All recorded resources of a type, in registration order. */
   ofType(type: string): RecordedResource[] {
     return this.resources.filter((r) => r.type === type);

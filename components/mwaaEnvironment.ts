@@ -117,7 +117,7 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
       { assumeRolePolicy: JSON.stringify(mwaaTrustPolicy()), description: `MWAA ${envName}`, tags },
       parent,
     );
-    new aws.iam.RolePolicy(
+    const executionPolicy = new aws.iam.RolePolicy(
       `${name}-execution`,
       {
         role: role.id,
@@ -214,7 +214,8 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
         },
         tags,
       },
-      { parent: this, dependsOn: [dag, ...logGroups] },
+      // CreateEnvironment checks the role's permissions: the policy must be attached first.
+      { parent: this, dependsOn: [dag, executionPolicy, ...logGroups] },
     );
 
     this.environmentName = environment.name;

@@ -33,8 +33,12 @@ export interface MwaaPolicyScope {
 
 /**
  * What the environment needs and no more: its own metrics, its DAG bucket, its log groups, its
- * Celery queue, and the one secret holding the Databricks connection. `logs:DescribeLogGroups` and
+ * Celery queue (and the AWS-owned key that encrypts it), and the one secret holding the Databricks
+ * connection. `logs:DescribeLogGroups`, `s3:GetAccountPublicAccessBlock` and
  * `cloudwatch:PutMetricData` accept no resource scope (AWS documents them as `*`-only).
+ * Source: AWS MWAA User Guide, "Amazon MWAA execution role",
+ * https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html (sample policy for an
+ * environment on an AWS-owned key).
  */
 export function mwaaExecutionPolicy(s: MwaaPolicyScope): PolicyDocument {
   const logGroup = `arn:aws:logs:${s.region}:${s.accountId}:log-group:airflow-${s.environmentName}-*`;
@@ -74,6 +78,13 @@ export function mwaaExecutionPolicy(s: MwaaPolicyScope): PolicyDocument {
         Resource: "*",
       },
       {
+        // MWAA checks that the DAG bucket blocks public access before it uses it.
+        Sid: "ReadAccountPublicAccessBlock",
+        Effect: "Allow",
+        Action: "s3:GetAccountPublicAccessBlock",
+        Resource: "*",
+      },
+      {
         Sid: "PutMetrics",
         Effect: "Allow",
         Action: "cloudwatch:PutMetricData",
@@ -92,6 +103,15 @@ export function mwaaExecutionPolicy(s: MwaaPolicyScope): PolicyDocument {
           "sqs:SendMessage",
         ],
         Resource: `arn:aws:sqs:${s.region}:*:airflow-celery-*`,
+      },
+      {
+        // The Celery queue lives in an AWS service account, encrypted with an AWS-owned key: any
+        // key outside this account, and only when SQS in this region uses it for the caller.
+        Sid: "CeleryQueueKey",
+        Effect: "Allow",
+        Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"],
+        NotResource: `arn:aws:kms:*:${s.accountId}:key/*`,
+        Condition: { StringLike: { "kms:ViaService": [`sqs.${s.region}.amazonaws.com`] } },
       },
       {
         Sid: "DatabricksConnection",

@@ -128,11 +128,44 @@ describe("MwaaEnvironment", () => {
     expect(bySid.DatabricksConnection.Resource).to.equal(
       "arn:aws:secretsmanager:eu-west-1:123456789012:secret:airflow/pin-test/connections/databricks_default-AbCd",
     );
-    // Only the two actions AWS cannot scope take "*".
+    // Only the actions AWS cannot scope take "*".
     const unscoped = policy.Statement.filter((s: any) => s.Resource === "*").map(
       (s: any) => s.Action,
     );
-    expect(unscoped).to.deep.equal(["logs:DescribeLogGroups", "cloudwatch:PutMetricData"]);
+    expect(unscoped).to.deep.equal([
+      "logs:DescribeLogGroups",
+      "s3:GetAccountPublicAccessBlock",
+      "cloudwatch:PutMetricData",
+    ]);
+  });
+
+  // Rule (AWS MWAA User Guide, "Amazon MWAA execution role",
+  // https://docs.aws.amazon.com/mwaa/latest/userguide/mwaa-create-role.html): on an AWS-owned key
+  // (no kmsKey on the environment) the role must use keys outside its account through SQS in its
+  // region, for the Celery queue; the documented minimum also reads the account's public-access block.
+  it("lets the role use the AWS-owned key of MWAA's Celery queue, only through SQS", async () => {
+    const { mwaa } = await build();
+    expect(mwaa.kmsKey).to.equal(undefined);
+    const policy = JSON.parse(h.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+    expect(bySid.CeleryQueueKey).to.deep.equal({
+      Sid: "CeleryQueueKey",
+      Effect: "Allow",
+      Action: ["kms:Decrypt", "kms:DescribeKey", "kms:GenerateDataKey*", "kms:Encrypt"],
+      NotResource: "arn:aws:kms:*:123456789012:key/*",
+      Condition: { StringLike: { "kms:ViaService": ["sqs.eu-west-1.amazonaws.com"] } },
+    });
+    expect(bySid.CeleryQueue.Resource).to.equal("arn:aws:sqs:eu-west-1:*:airflow-celery-*");
+    expect(bySid.ReadAccountPublicAccessBlock.Action).to.equal("s3:GetAccountPublicAccessBlock");
+  });
+
+  // Rule (same page): the environment validates and uses its execution role on creation, so the
+  // role's policy is attached before CreateEnvironment starts. Mocks prove the order Pulumi
+  // follows; not how long IAM takes to propagate.
+  it("creates the environment only after its execution role's policy", async () => {
+    await build();
+    const env = h.one("aws:mwaa/environment:Environment");
+    expect(env.dependsOn).to.include(h.one("aws:iam/rolePolicy:RolePolicy").urn);
   });
 
   it("admits only its own members and opens no port to the internet", async () => {

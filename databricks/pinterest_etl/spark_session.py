@@ -47,6 +47,10 @@ def local_spark(
     """
     from delta import configure_spark_with_delta_pip  # local-only dependency
 
+    # Python workers (the local Kinesis source, UDFs) run this interpreter and its packages, not
+    # whatever python3 is first on PATH (SparkContext reads PYSPARK_PYTHON).
+    os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+
     builder = (
         SparkSession.builder.master(master)
         .appName(app_name)

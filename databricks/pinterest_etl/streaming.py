@@ -7,8 +7,9 @@ resends rows) are dropped by ``ind`` with streaming state, and the rows are appe
 ``<prefix>_<table>_stream``; malformed records to ``<that table>_malformed``. Each target table has
 its own checkpoint: ``<checkpoint_root>/<target table name>``.
 
-The Kinesis source exists only on Databricks (``read_kinesis``); everything after it is tested
-locally on a file stream.
+The Kinesis source (``read_kinesis``) is Databricks' own on Databricks; elsewhere it is
+``kinesis_source``, a stand-in with the same columns and options that reads a Kinesis API such as
+the local replica's, so this module runs unchanged on local Spark (``local_stream``).
 """
 
 from __future__ import annotations
@@ -20,23 +21,32 @@ from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
 
 from .cleaning import clean
+from .kinesis_source import register as register_local_kinesis
 from .naming import TABLES, stream_name, stream_table_name
 from .readers import parse_records, split_malformed
 from .writers import TableLocation, check_table_name
 
 
 def read_kinesis(
-    spark: SparkSession, stream: str, region: str, initial_position: str = "earliest"
+    spark: SparkSession,
+    stream: str,
+    region: str,
+    initial_position: str = "earliest",
+    endpoint: str | None = None,
 ) -> DataFrame:
-    """The Databricks Kinesis source for one stream. Access is by the cluster's instance profile
-    (or its service credential); no keys are ever passed here."""
-    return (
+    """The Kinesis source for one stream: Databricks' own, or off Databricks the local stand-in
+    (registered here). ``endpoint`` is the Kinesis API's URL (None: the region's). Access is by
+    the cluster's instance profile (or its service credential); no keys are ever passed here."""
+    register_local_kinesis(spark)
+    reader = (
         spark.readStream.format("kinesis")
         .option("streamName", stream)
         .option("region", region)
         .option("initialPosition", initial_position)
-        .load()
     )
+    if endpoint:
+        reader = reader.option("endpoint", endpoint)
+    return reader.load()
 
 
 def kinesis_source() -> Column:
@@ -109,6 +119,8 @@ class StreamConfig:
     streams: dict[str, str] | None = None
     initial_position: str = "earliest"
     available_now: bool = False
+    #: The Kinesis API's URL; None means the region's (the replica sets its kinesalite's).
+    kinesis_endpoint: str | None = None
 
     def table_names(self) -> dict[str, str]:
         given = self.tables or {}
@@ -121,13 +133,15 @@ class StreamConfig:
 
 def start_kinesis_streams(spark: SparkSession, config: StreamConfig) -> list[StreamingQuery]:
     """Start, per source table, the query appending cleaned rows and the one appending malformed
-    records. Databricks only (the Kinesis source)."""
+    records."""
     if not config.region:
         raise ValueError("region is empty: give the AWS region of the Kinesis streams")
     queries = []
     tables, streams = config.table_names(), config.stream_names()
     for table in TABLES:
-        records = read_kinesis(spark, streams[table], config.region, config.initial_position)
+        records = read_kinesis(
+            spark, streams[table], config.region, config.initial_position, config.kinesis_endpoint
+        )
         cleaned, malformed = transform_records(records, table, source=kinesis_source())
         malformed_name = f"{tables[table]}_malformed"
         for df, name in ((cleaned, tables[table]), (malformed, malformed_name)):

@@ -8,8 +8,11 @@ VENV="$ROOT/.local/venv-airflow"
 LOCK="$ROOT/databricks/dags/requirements-test.txt"
 STAMP="$VENV/.installed"
 
+# shellcheck source=local/lib.sh
+. "$ROOT/local/lib.sh"
+
 if [ -f "$STAMP" ] && cmp -s "$LOCK" "$STAMP"; then exit 0; fi
-printf 'setup: installing Airflow for the DAG tests (one time, ~2 min)\n' >&2
-[ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-"$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$LOCK"
+printf 'setup: installing Airflow for the DAG tests (one time, ~2 min; log: .local/logs/setup-airflow.log)\n' >&2
+[ -x "$VENV/bin/python" ] || quietly setup-airflow python3 -m venv "$VENV"
+quietly setup-airflow "$VENV/bin/pip" install --quiet --disable-pip-version-check --no-deps -r "$LOCK"
 cp "$LOCK" "$STAMP"

@@ -2,11 +2,14 @@
 # The Python/Spark environment of databricks/: .venv at the repo root (python3.11), the pinned
 # databricks/requirements-dev.txt, the pinterest_etl package (editable), and Delta's jars in the
 # Ivy cache (.local/ivy, or $PINTEREST_ETL_IVY_DIR). Idempotent; a no-op when already done.
+#   pip's and Ivy's output goes to .local/logs/setup-python.log, shown only on failure.
 #   Reinstalls only when requirements-dev.txt or pyproject.toml changed (stamp in .venv).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
+# shellcheck source=local/lib.sh
+. "$ROOT/local/lib.sh"
 log() { printf 'setup-python: %s\n' "$*" >&2; }
 
 VENV=$ROOT/.venv
@@ -27,8 +30,8 @@ fi
 wanted=$(cat "$REQUIREMENTS" databricks/pyproject.toml | sha256sum | cut -d' ' -f1)
 if [ "$(cat "$STAMP" 2>/dev/null || true)" != "$wanted" ]; then
   log "installing $REQUIREMENTS and databricks/ (editable)"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
-  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e databricks
+  quietly setup-python "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQUIREMENTS"
+  quietly setup-python "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps -e databricks
   printf '%s\n' "$wanted" >"$STAMP"
 fi
 
@@ -43,5 +46,5 @@ delta_version=$(sed -n 's/^delta-spark==//p' "$REQUIREMENTS")
 if ! ls "$PINTEREST_ETL_IVY_DIR"/jars/io.delta_delta-spark_*-"$delta_version".jar >/dev/null 2>&1; then
   log "resolving Delta $delta_version jars into $PINTEREST_ETL_IVY_DIR"
   mkdir -p "$PINTEREST_ETL_IVY_DIR"
-  "$VENV/bin/python" -m pinterest_etl.spark_session --warm >&2
+  quietly setup-python "$VENV/bin/python" -m pinterest_etl.spark_session --warm
 fi

@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
-# Installs what the pipeline and its tests need on a fresh Debian machine; fast when done already.
+# Installs what the pipeline needs on a fresh Debian machine; fast when done already.
 #   Node packages (npm ci), MariaDB and shellcheck (Debian), the Python/Spark environment (.venv),
-#   and Airflow for the DAG tests (.local/venv-airflow).
-# Everything comes from the package registries; nothing else is downloaded.
+#   the replica's Kafka runtime and object store. Airflow, which only the DAG tests use, is
+#   installed by local/test (local/setup-airflow.sh).
+# Everything comes from the package registries; nothing else is downloaded. Installers' output
+# goes to .local/logs/setup.log and is shown only when one fails.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 
+# shellcheck source=local/lib.sh
+. "$ROOT/local/lib.sh"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
 if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing Node packages (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  quietly setup npm ci --no-audit --no-fund --loglevel=error
 fi
 
 missing=()
@@ -20,8 +24,8 @@ command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ] || missing+=(ma
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq >/dev/null
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  quietly setup apt-get update -qq
+  quietly setup apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # The package starts a system server on 3306; the project runs its own (local/mysql.sh).
   service mariadb stop >/dev/null 2>&1 || true
 fi
@@ -37,14 +41,13 @@ if [ ! -f .local/kafka-client-libs/.resolved ] || [ components/kafkaClientUserDa
     fs.writeFileSync(".local/kafka-client-libs/cli.xml", poms.cli);
     fs.writeFileSync(".local/kafka-client-libs/iam.xml", poms.iamAuth);'
   for pom in cli iam; do
-    mvn -B -q -f ".local/kafka-client-libs/$pom.xml" dependency:copy-dependencies \
-      -DincludeScope=runtime -DoutputDirectory=".local/kafka-client-libs/$pom" >/dev/null
+    quietly setup mvn -B -q --no-transfer-progress -f ".local/kafka-client-libs/$pom.xml" \
+      dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory=".local/kafka-client-libs/$pom"
   done
   touch .local/kafka-client-libs/.resolved
 fi
 
 local/setup-python.sh
-local/setup-airflow.sh
 # The replica's Kafka runtime (Maven Central) and object store (PyPI): installed, not started.
 local/kafka/kafka.sh install
 local/s3/s3.sh install

@@ -1,5 +1,5 @@
 // Helpers the replica's scripts call (the parts that talk AWS APIs to the local servers):
-//   streams PREFIX                      create streaming-PREFIX-{pin,geo,user} if missing
+//   streams PREFIX                      create streaming-PREFIX-{pin,geo,user} if missing, wait ACTIVE
 //   outputs PREFIX                      write .local/stacks/local.json in the stacks' contract
 //   wait-sink PREFIX BUCKET ROWS [S]    wait until each topic's landed objects hold ROWS records
 //   download BUCKET DIR                 copy the bucket's topics/ objects into DIR (the job's input)
@@ -57,12 +57,27 @@ async function streams(prefix: string) {
     credentials: LOCAL_CREDENTIALS,
     requestHandler: new NodeHttpHandler(),
   });
-  for (const table of TABLES) {
-    const StreamName = `streaming-${prefix}-${table}`;
+  const names = TABLES.map((table) => `streaming-${prefix}-${table}`);
+  for (const StreamName of names) {
     try {
       await client.send(new DescribeStreamSummaryCommand({ StreamName }));
     } catch {
       await client.send(new CreateStreamCommand({ StreamName, ShardCount: 1 }));
+    }
+  }
+  // CreateStream returns while the stream is CREATING; writes are refused until it is ACTIVE.
+  const deadline = Date.now() + 30_000;
+  for (const StreamName of names) {
+    for (;;) {
+      const { StreamDescriptionSummary } = await client.send(
+        new DescribeStreamSummaryCommand({ StreamName }),
+      );
+      if (StreamDescriptionSummary?.StreamStatus === "ACTIVE") break;
+      if (Date.now() > deadline)
+        throw new Error(
+          `replica: stream ${StreamName} not ACTIVE after 30 s; see .local/logs/kinesis.log`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
   client.destroy();

@@ -1,8 +1,9 @@
 // A real Kinesis API for tests: kinesalite, in-process, in memory, on a free loopback port.
-import { CreateStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
+import { CreateStreamCommand, DescribeStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AddressInfo } from "net";
 import { readStream } from "../../emulator/transports";
+import { waitFor } from "./waitFor";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kinesalite = require("kinesalite") as (options: object) => import("http").Server;
@@ -10,6 +11,7 @@ const kinesalite = require("kinesalite") as (options: object) => import("http").
 export interface LocalKinesis {
   readonly endpoint: string;
   readonly client: KinesisClient;
+  /** Creates the streams and returns once each is ACTIVE with all its shards. */
   createStreams(names: string[], shards?: number): Promise<void>;
   /** Every record's data, decoded as text, in shard order. */
   readAll(stream: string): Promise<string[]>;
@@ -24,6 +26,27 @@ export function kinesisClient(endpoint: string): KinesisClient {
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
     requestHandler: new NodeHttpHandler(),
   });
+}
+
+/**
+ * Waits until the stream is ACTIVE with `shards` open shards. CreateStream is asynchronous, in
+ * kinesalite too (even with createStreamMs: 0 the shards appear on a later tick): "The stream is
+ * created in the CREATING state ... you can perform read and write operations only on an ACTIVE
+ * stream" (Kinesis API Reference, CreateStream).
+ */
+export async function waitForStreamActive(
+  client: KinesisClient,
+  StreamName: string,
+  shards?: number,
+): Promise<void> {
+  await waitFor(
+    `stream ${StreamName} to be ACTIVE${shards === undefined ? "" : ` with ${shards} shards`}`,
+    async () => {
+      const { StreamDescription: d } = await client.send(new DescribeStreamCommand({ StreamName }));
+      return { status: d?.StreamStatus, shards: d?.Shards?.length ?? 0 };
+    },
+    (d) => d.status === "ACTIVE" && (shards === undefined || d.shards === shards),
+  );
 }
 
 /** Reading a stream back is the emulator's own code (its `verify` uses it too). */
@@ -45,6 +68,7 @@ export async function startKinesis(): Promise<LocalKinesis> {
     async createStreams(names, shards = 2) {
       for (const StreamName of names)
         await client.send(new CreateStreamCommand({ StreamName, ShardCount: shards }));
+      for (const StreamName of names) await waitForStreamActive(client, StreamName, shards);
     },
     readAll: (stream) => readStream(client, stream),
     async close() {

@@ -10,6 +10,7 @@ import { LOCAL_STACKS } from "../../emulator/outputs";
 import { startFaultProxy } from "../harness/faultProxy";
 import { startKinesis, LocalKinesis } from "../harness/kinesis";
 import { scratchDatabase } from "../harness/mysql";
+import { waitFor } from "../harness/waitFor";
 
 const ROWS = 1200;
 const STREAMS = { pin: "streaming-emu-pin", geo: "streaming-emu-geo", user: "streaming-emu-user" };
@@ -171,8 +172,17 @@ describe("emulator → Kinesis (direct)", function () {
 
   it("resumes after an interruption without re-sending delivered pages", async () => {
     const file = outputsFile(kinesis.endpoint);
+    const checkpointFile = path.join(LOCAL_STACKS, "emu-test.checkpoint.json");
+    fs.rmSync(checkpointFile, { force: true });
+    // Interrupt once the first page is delivered (its checkpoint is written), not after a fixed
+    // time: on a busy machine a timer could fire before anything was sent or after everything was.
     const controller = new AbortController();
-    setTimeout(() => controller.abort(), 150);
+    const interrupted = waitFor(
+      "the first delivered page's checkpoint",
+      () => fs.existsSync(checkpointFile),
+      Boolean,
+      { timeoutMs: 60_000, intervalMs: 5 },
+    ).then(() => controller.abort());
     const first = await main(
       [
         "--stack",
@@ -186,14 +196,13 @@ describe("emulator → Kinesis (direct)", function () {
         "--batch-size",
         "100",
         "--rate",
-        "2000",
+        "400",
       ],
       controller.signal,
     );
+    await interrupted;
     expect(first).to.equal(130);
-    const checkpoint = JSON.parse(
-      fs.readFileSync(path.join(LOCAL_STACKS, "emu-test.checkpoint.json"), "utf8"),
-    );
+    const checkpoint = JSON.parse(fs.readFileSync(checkpointFile, "utf8"));
     expect(checkpoint.lastDeliveredIndex).to.be.within(0, ROWS - 2);
     const second = await emulate(file, "--batch-size", "100", "--resume");
     expect(second).to.equal(0);

@@ -4,7 +4,6 @@
 // known differences in local/apigw/vtl.ts), and IAM (kinesalite does not check permissions).
 import {
   CreateStreamCommand,
-  DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
   KinesisClient,
@@ -20,6 +19,8 @@ import {
   sdkKinesisTransport,
 } from "../../local/apigw/kinesisProxy";
 import { renderMappingTemplate } from "../../local/apigw/vtl";
+import { waitForStreamActive } from "../harness/kinesis";
+import { waitFor } from "../harness/waitFor";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kinesalite = require("kinesalite") as (options: object) => import("http").Server;
@@ -102,13 +103,8 @@ describe("Kinesis proxy templates against kinesalite", function () {
   async function freshStream(): Promise<string> {
     const name = `streaming-${PREFIX}-t${++streamCount}`;
     await reader.send(new CreateStreamCommand({ StreamName: name, ShardCount: 1 }));
-    for (;;) {
-      const { StreamDescription } = await reader.send(
-        new DescribeStreamCommand({ StreamName: name }),
-      );
-      if (StreamDescription?.StreamStatus === "ACTIVE") return name;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    await waitForStreamActive(reader, name, 1);
+    return name;
   }
 
   /** Every record of the stream's one shard, oldest first, data as UTF-8 text. */
@@ -334,6 +330,8 @@ describe("Kinesis proxy templates against kinesalite", function () {
         body: '{"ShardCount": 2}',
       });
       expect(withTwo.statusCode).to.equal(200);
+      // CreateStream only starts the creation; describe once the stream is ACTIVE.
+      await waitForStreamActive(reader, two, 2);
       const described = await call({ method: "GET", path: `/streams/${two}` });
       expect(JSON.parse(described.body).StreamDescription.Shards).to.have.length(2);
       const tooMany = await call({
@@ -344,7 +342,12 @@ describe("Kinesis proxy templates against kinesalite", function () {
       expect(tooMany.statusCode).to.equal(400);
       const deleted = await call({ method: "DELETE", path: `/streams/${two}` });
       expect(deleted.statusCode).to.equal(200);
-      const gone = await call({ method: "GET", path: `/streams/${two}` });
+      // DeleteStream is asynchronous too (the stream is DELETING first): wait until it is gone.
+      const gone = await waitFor(
+        `stream ${two} to be deleted`,
+        () => call({ method: "GET", path: `/streams/${two}` }),
+        (answer) => answer.statusCode !== 200,
+      );
       expect([gone.statusCode, JSON.parse(gone.body).__type]).to.deep.equal([
         400,
         "ResourceNotFoundException",

@@ -12,13 +12,16 @@ import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { kinesisClient, readStream } from "../harness/kinesis";
 import { scratchDatabase } from "../harness/mysql";
+import { runIndexOffset, RUN_INDEX_SLOT } from "../harness/runIndex";
 import { REPO_ROOT } from "../harness/stackConfig";
+import { waitFor } from "../harness/waitFor";
 
 const ROWS = 400;
-// Each run sends rows of its own (seed and index range), so earlier runs' records on a replica
-// that keeps its topics never count as duplicates, and never collide with the main command's.
+// Each run sends rows of its own (seed and an index range no earlier run used), so earlier runs'
+// records on a replica that keeps its topics never count as duplicates, and never collide with
+// the main command's.
 const SEED = 1 + Math.floor(Math.random() * 2 ** 30);
-const INDEX_OFFSET = 10_000_000 * (1 + Math.floor(Math.random() * 100));
+const INDEX_OFFSET = runIndexOffset(0);
 const run = promisify(execFile);
 
 // End to end on the replica that `local/replica.sh up` starts (the same one `local/pipeline`
@@ -47,6 +50,7 @@ describe("local replica end to end", function () {
     db = await scratchDatabase();
     source = await connect(db.settings);
     await ensureSchema(source);
+    expect(ROWS).to.be.at.most(RUN_INDEX_SLOT);
     await loadRows(source, { seed: SEED, rows: ROWS });
     // Indexes far above the main command's, so the batch job never sees two versions of one row.
     await source.query("UPDATE pinterest_data SET `index` = `index` + ?", [INDEX_OFFSET]);
@@ -160,14 +164,13 @@ describe("local replica end to end", function () {
     const layout = new RegExp(
       `^topics/${outputs.batch!.topics.pin.replace(".", "\\.")}/partition=\\d+/${outputs.batch!.topics.pin.replace(".", "\\.")}\\+\\d+\\+\\d{20}\\.json$`,
     );
-    let records: { key: string; value: any }[] = [];
-    for (let i = 0; i < 60; i++) {
-      records = (await landed(outputs.batch!.topics.pin)).filter((r) =>
-        ours.has(r.value.unique_id),
-      );
-      if (records.length >= ROWS) break;
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-    }
+    const records = await waitFor(
+      `the S3 sink to land this run's ${ROWS} pin records`,
+      async () =>
+        (await landed(outputs.batch!.topics.pin)).filter((r) => ours.has(r.value.unique_id)),
+      (found) => found.length >= ROWS,
+      { timeoutMs: 120_000, intervalMs: 1000, show: (found) => `${found.length} landed` },
+    );
     expect(records.every((r) => layout.test(r.key))).to.equal(true);
     const byId = new Map(records.map((r) => [r.value.unique_id, r.value]));
     expect(records.length, "each row exactly once").to.equal(ROWS);
@@ -242,6 +245,8 @@ describe("local replica end to end", function () {
     const file = path.join(dir, "outputs.json");
     const keyFile = path.join(REPO_ROOT, ".local", "stacks", "local.api-key");
     const restProxy = path.join(REPO_ROOT, "local", "kafka", "rest-proxy.sh");
+    const checkpoint = path.join(REPO_ROOT, ".local", "stacks", "e2e.checkpoint.json");
+    fs.rmSync(checkpoint, { force: true });
     const sending = quietly([
       "--stack",
       "e2e",
@@ -252,13 +257,19 @@ describe("local replica end to end", function () {
       "--paths",
       "batch",
       "--batch-size",
-      "20",
+      "10",
       "--rate",
-      "100",
+      "40",
     ]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // Restart the proxy once the run is under way (its first page delivered and checkpointed);
+    // at 40 rows/s the 400 rows take at least 10 s, so the restart falls inside the run.
+    await waitFor(
+      "the first page of the run to be delivered (its checkpoint)",
+      () => fs.existsSync(checkpoint),
+      Boolean,
+      { timeoutMs: 60_000 },
+    );
     await run(restProxy, ["stop"]);
-    await new Promise((resolve) => setTimeout(resolve, 1000));
     await run(restProxy, ["start"]);
     const sent = await sending;
     expect(sent.code, sent.printed).to.equal(0);

@@ -9,6 +9,7 @@ import {
   s3SinkConnectorProperties,
   s3SinkWorkerProperties,
   S3SinkPlugin,
+  S3_SINK_DEFAULTS,
   S3_SINK_PLUGINS,
   S3_SINK_TOPICS_DIR,
 } from "./s3SinkConnectorConfig";
@@ -45,8 +46,10 @@ export interface S3SinkConnectorArgs {
   /** Records per S3 object. @default 500 */
   readonly flushSize?: number;
   /**
-   * Milliseconds before an open object is committed anyway: of record time with Confluent's sink,
-   * of wall clock (the workers' offset flush interval) with Aiven's. @default 60000
+   * Wall-clock milliseconds that bound how long records below `flushSize` wait: Confluent's sink
+   * commits an open object at the next multiple of it since 00:00 UTC
+   * (`rotate.schedule.interval.ms`), Aiven's at each offset flush of the workers
+   * (`offset.flush.interval.ms`). @default 60000
    */
   readonly rotateIntervalMs?: number;
   /** Properties added to (or overriding) the connector configuration. @default {} */
@@ -78,9 +81,14 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
       );
     }
   };
-  whole("tasksMax", args.tasksMax ?? 3, 1, 100);
-  whole("flushSize", args.flushSize ?? 500, 1, 1_000_000);
-  whole("rotateIntervalMs", args.rotateIntervalMs ?? 60_000, 1000, 86_400_000);
+  whole("tasksMax", args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax, 1, 100);
+  whole("flushSize", args.flushSize ?? S3_SINK_DEFAULTS.flushSize, 1, 1_000_000);
+  whole(
+    "rotateIntervalMs",
+    args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs,
+    1000,
+    86_400_000,
+  );
   whole("workerCount", args.workerCount ?? 1, 1, 10);
   whole("logRetentionDays", args.logRetentionDays ?? 30, 1, 3653);
   const mcu = args.mcuCount ?? 1;
@@ -117,8 +125,8 @@ export class S3SinkConnector extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = { ...args.tags };
     const connectorName = `${args.prefix}-s3-sink`;
-    const sinkPlugin = args.plugin ?? "confluent";
-    const rotateIntervalMs = args.rotateIntervalMs ?? 60_000;
+    const sinkPlugin = args.plugin ?? S3_SINK_DEFAULTS.plugin;
+    const rotateIntervalMs = args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs;
     const pluginBytes = fs.readFileSync(args.pluginPath);
 
     const pluginObject = new aws.s3.BucketObjectv2(
@@ -238,8 +246,8 @@ export class S3SinkConnector extends pulumi.ComponentResource {
             prefix: args.prefix,
             bucketName,
             region: r,
-            tasksMax: args.tasksMax ?? 3,
-            flushSize: args.flushSize ?? 500,
+            tasksMax: args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax,
+            flushSize: args.flushSize ?? S3_SINK_DEFAULTS.flushSize,
             rotateIntervalMs,
             extraProperties: args.extraConnectorProperties,
           }),

@@ -37,6 +37,14 @@ export function s3SinkObjectKey(topic: string, partition: number, startOffset: n
   return objectKeyLayout(topic, String(partition), offset);
 }
 
+/** What the S3SinkConnector component uses for a setting its arguments leave out. */
+export const S3_SINK_DEFAULTS = {
+  plugin: "confluent",
+  tasksMax: 3,
+  flushSize: 500,
+  rotateIntervalMs: 60_000,
+} as const satisfies Partial<S3SinkSettings>;
+
 /** Settings the connector properties are rendered from. */
 export interface S3SinkSettings {
   /** Which sink plugin the connector runs. @default "confluent" */
@@ -50,8 +58,10 @@ export interface S3SinkSettings {
   /** Records per object before it is committed (the course's 1 made one object per record). */
   readonly flushSize: number;
   /**
-   * Milliseconds after which an open object is committed even if not full: of record time with
-   * Confluent's sink; with Aiven's, the worker's offset flush interval (wall clock).
+   * Wall-clock milliseconds that bound how long records below `flushSize` wait before their
+   * object is committed. Confluent's sink: `rotate.schedule.interval.ms`, an open object is
+   * committed at the next multiple of this interval since 00:00 UTC. Aiven's sink: the worker's
+   * `offset.flush.interval.ms`, every open object is written at each offset flush.
    */
   readonly rotateIntervalMs: number;
   /** Properties added last, overriding the above. */
@@ -83,14 +93,60 @@ export function s3SinkConnectorProperties(settings: S3SinkSettings): Record<stri
     ...CONVERTERS,
   };
   const specific = plugin === "aiven" ? aivenProperties(settings) : confluentProperties(settings);
-  return { ...common, ...specific, ...settings.extraProperties };
+  const properties = { ...common, ...specific, ...settings.extraProperties };
+  if (plugin === "confluent") checkConfluentRotation(properties);
+  return properties;
 }
 
+/** Confluent's partitioners that carry a timestamp extractor (TimeBasedPartitioner and its subclasses). */
+const CONFLUENT_TIME_BASED_PARTITIONER =
+  /^io\.confluent\.connect\.storage\.partitioner\.(TimeBased|Hourly|Daily)Partitioner$/;
+
 /**
- * Confluent's sink: everything the course set, except the flush policy: objects hold up to
- * `flushSize` records or `rotateIntervalMs` of record time, whichever comes first. Rotation by
- * record time (not wall clock) keeps object boundaries deterministic, so a replayed partition
- * rewrites the same keys instead of adding duplicates.
+ * Refuses rotation settings Confluent's sink would silently ignore (`rotate.interval.ms` without a
+ * time-based partitioner: TopicPartitionWriter logs "This property is ignored") or refuse at start
+ * (`rotate.schedule.interval.ms` without `timezone`: S3SinkConnectorConfig), e.g. from
+ * `extraProperties`.
+ */
+function checkConfluentRotation(properties: Record<string, string>): void {
+  const partitioner = properties["partitioner.class"] ?? CONFLUENT_DEFAULT_PARTITIONER;
+  if (
+    Number(properties["rotate.interval.ms"] ?? -1) > 0 &&
+    !CONFLUENT_TIME_BASED_PARTITIONER.test(partitioner)
+  ) {
+    throw new Error(
+      `S3 sink property "rotate.interval.ms" is ignored by Confluent's S3 sink with ${partitioner} ` +
+        `(only a TimeBasedPartitioner rotates on record time): records below flush.size would never ` +
+        `be committed. Use rotate.schedule.interval.ms with timezone instead.`,
+    );
+  }
+  if (
+    Number(properties["rotate.schedule.interval.ms"] ?? -1) > 0 &&
+    !(properties.timezone ?? "").trim()
+  ) {
+    throw new Error(
+      `S3 sink property "timezone" must be set when rotate.schedule.interval.ms is (e.g. "UTC"): ` +
+        `Confluent's S3 sink refuses to start without it.`,
+    );
+  }
+}
+
+/** Confluent's partitioner the connector runs: the course's, which gives the `partition=<p>` keys. */
+export const CONFLUENT_DEFAULT_PARTITIONER =
+  "io.confluent.connect.storage.partitioner.DefaultPartitioner";
+
+/**
+ * Confluent's sink: everything the course set, except the flush policy. An object is committed
+ * when it holds `flushSize` records, or at the first wall-clock boundary (a multiple of
+ * `rotateIntervalMs` since 00:00 UTC) that passes while it holds any, whichever comes first.
+ *
+ * Not `rotate.interval.ms`: Confluent's TopicPartitionWriter (kafka-connect-s3) takes a timestamp
+ * extractor only from a TimeBasedPartitioner; with the DefaultPartitioner it logs that the
+ * property "is ignored" and never rotates on time, so records below `flush.size` would never be
+ * committed. `rotate.schedule.interval.ms` works with any partitioner and needs `timezone`
+ * (S3SinkConnectorConfig refuses to start without it). Wall-clock boundaries are not
+ * deterministic: a partition re-read after a task failure can be cut differently, leaving some
+ * records in two objects (at-least-once; the batch job de-duplicates).
  */
 function confluentProperties(settings: S3SinkSettings): Record<string, string> {
   return {
@@ -99,12 +155,12 @@ function confluentProperties(settings: S3SinkSettings): Record<string, string> {
     "topics.dir": S3_SINK_TOPICS_DIR,
     "storage.class": "io.confluent.connect.s3.storage.S3Storage",
     "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
-    "partitioner.class": "io.confluent.connect.storage.partitioner.DefaultPartitioner",
+    "partitioner.class": CONFLUENT_DEFAULT_PARTITIONER,
     "filename.offset.zero.pad.width": String(S3_SINK_OFFSET_DIGITS),
     "schema.compatibility": "NONE",
     "flush.size": String(settings.flushSize),
-    "rotate.interval.ms": String(settings.rotateIntervalMs),
-    "timestamp.extractor": "Record",
+    "rotate.schedule.interval.ms": String(settings.rotateIntervalMs),
+    timezone: "UTC",
   };
 }
 

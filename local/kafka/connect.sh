@@ -5,12 +5,13 @@
 #   local/kafka/connect.sh start                      start the worker, wait until its API answers
 #   local/kafka/connect.sh stop | status              stop it | say whether it runs
 #   local/kafka/connect.sh deploy-sink PREFIX BUCKET  create or update the S3 sink for PREFIX.*
-#                                                     topics, wait until its task runs
+#                                                     topics, wait until its tasks run
 #   local/kafka/connect.sh sink-config PREFIX BUCKET  print that connector config (JSON)
 #   local/kafka/connect.sh url                        print the REST API's address
+# The connector config is the one the dev stack deploys to MSK Connect, rendered by
+# components/s3SinkConnectorConfig.ts (see sinkProperties.ts), with only the connector class, the
+# store's endpoint and its credentials replaced. PIPELINE_SINK_STACK picks another Pulumi.<stack>.yaml.
 # Ports: PIPELINE_CONNECT_PORT (REST API, default 38083), PIPELINE_S3_PORT (store, default 39000).
-# Sink tuning: PIPELINE_SINK_FLUSH_SIZE (records per object, default 500),
-# PIPELINE_SINK_ROTATE_MS (write a partial object after this many ms, default 2000).
 # Heap: PIPELINE_CONNECT_HEAP (default 384m).
 set -euo pipefail
 # shellcheck disable=SC2034 # read by common.sh's log()
@@ -82,34 +83,10 @@ check_prefix() {
   fi
 }
 
-# The course's connector settings (PIPELINE.md §5) mapped onto the local sink; the keys that are
-# Confluent-specific classes (format, storage, partitioner) have no counterpart: the local sink
-# always writes JSON lines with the default partitioner's layout.
+# The stack's connector properties for PREFIX and BUCKET, rendered by the stack's own code.
 sink_config() {
-  local prefix=$1 bucket=$2
-  # topics.regex: the prefix literally (its dots escaped), then a dot, then anything.
-  local regex
-  regex="^$(printf '%s' "$prefix" | sed 's/\./\\\\./g')\\\\..*"
-  cat <<JSON
-{
-  "connector.class": "$PLUGIN_CLASS",
-  "tasks.max": "1",
-  "topics.regex": "$regex",
-  "key.converter": "org.apache.kafka.connect.storage.StringConverter",
-  "value.converter": "org.apache.kafka.connect.json.JsonConverter",
-  "value.converter.schemas.enable": "false",
-  "s3.bucket.name": "$bucket",
-  "s3.region": "us-east-1",
-  "store.url": "http://127.0.0.1:$S3_PORT",
-  "s3.path.style.access.enabled": "true",
-  "aws.access.key.id": "test",
-  "aws.secret.access.key": "test",
-  "topics.dir": "topics",
-  "flush.size": "${PIPELINE_SINK_FLUSH_SIZE:-500}",
-  "rotate.schedule.interval.ms": "${PIPELINE_SINK_ROTATE_MS:-2000}",
-  "consumer.override.auto.offset.reset": "earliest"
-}
-JSON
+  (cd "$ROOT" && npx --no-install ts-node --transpile-only local/kafka/sinkProperties.ts \
+    "$1" "$2" "http://127.0.0.1:$S3_PORT" "${PIPELINE_SINK_STACK:-dev}")
 }
 
 deploy_sink() {
@@ -123,18 +100,23 @@ deploy_sink() {
     die "bucket $bucket is not in the store at http://127.0.0.1:$S3_PORT (HTTP $code): run local/s3/s3.sh start and local/s3/s3.sh create-bucket $bucket"
   fi
   local name="$prefix-s3-sink" answer="$STATE/deploy-sink.out"
+  local config="$STATE/sink-config-$prefix.json"
+  sink_config "$prefix" "$bucket" >"$config" || die "could not render the connector config (above)"
   # PUT .../config creates the connector or updates it in place: running it twice is harmless.
-  code=$(sink_config "$prefix" "$bucket" | curl -s -o "$answer" -w '%{http_code}' --max-time 60 \
-    -X PUT -H 'Content-Type: application/json' --data-binary @- "$API/connectors/$name/config")
+  code=$(curl -s -o "$answer" -w '%{http_code}' --max-time 60 \
+    -X PUT -H 'Content-Type: application/json' --data-binary "@$config" "$API/connectors/$name/config")
   case "$code" in
     200 | 201) ;;
     *) die "Connect refused the connector config (HTTP $code): $(cat "$answer")" ;;
   esac
-  local deadline=$((SECONDS + START_TIMEOUT)) status="" restarted=no
+  local tasks deadline=$((SECONDS + START_TIMEOUT)) status="" restarted=no running_count
+  tasks=$(sed -n 's/^ *"tasks.max": "\([0-9]*\)".*/\1/p' "$config")
   while [ "$SECONDS" -lt "$deadline" ]; do
     status=$(curl -sf --max-time 5 "$API/connectors/$name/status" || true)
-    if [[ "$status" == *'"tasks":[{'*'"state":"RUNNING"'* ]]; then
-      log "connector $name running: topics $prefix.* -> s3://$bucket/topics/"
+    # The connector and each of its tasks.max tasks report RUNNING.
+    running_count=$(grep -o '"state":"RUNNING"' <<<"$status" | wc -l)
+    if [ "$running_count" -ge $((1 + ${tasks:-1})) ] && [[ "$status" != *'"state":"FAILED"'* ]]; then
+      log "connector $name running ($tasks tasks): topics $prefix.* -> s3://$bucket/topics/"
       return
     fi
     if [[ "$status" == *'"state":"FAILED"'* ]]; then

@@ -239,8 +239,9 @@ describe("S3 sink configuration", () => {
     // The course's 10 digits widened to Aiven's only padded width, so both plugins name alike.
     ["filename.offset.zero.pad.width", "20"],
     ["flush.size", "500"],
-    ["rotate.interval.ms", "60000"],
-    ["timestamp.extractor", "Record"],
+    // The course's time-based commit, made one Confluent's sink honours with this partitioner.
+    ["rotate.schedule.interval.ms", "60000"],
+    ["timezone", "UTC"],
     ["tasks.max", "3"],
   ];
   for (const [key, value] of course) {
@@ -251,6 +252,76 @@ describe("S3 sink configuration", () => {
       [...course.map(([k]) => k), "topics.regex"].sort(),
     );
   });
+  // Confluent's rotation rules, from kafka-connect-s3's TopicPartitionWriter.java and
+  // S3SinkConnectorConfig.java (confluentinc/kafka-connect-storage-cloud): the writer takes a
+  // timestamp extractor only from a TimeBasedPartitioner (or a subclass); with any other
+  // partitioner, rotate.interval.ms > 0 is logged as "ignored" and rotateOnTime() never fires for
+  // it; rotate.schedule.interval.ms > 0 rotates on the wall clock with any partitioner, and the
+  // config refuses it without a timezone. flush.size is required (StorageSinkConnectorConfig).
+  const TIME_BASED =
+    /^io\.confluent\.connect\.storage\.partitioner\.(TimeBased|Hourly|Daily)Partitioner$/;
+  function confluentTimeRotation(props: Record<string, string>): {
+    recordTime: boolean;
+    wallClock: boolean;
+    ignored: string[];
+    refused: string[];
+  } {
+    const partitioner =
+      props["partitioner.class"] ?? "io.confluent.connect.storage.partitioner.DefaultPartitioner";
+    const rotate = Number(props["rotate.interval.ms"] ?? -1);
+    const schedule = Number(props["rotate.schedule.interval.ms"] ?? -1);
+    const timeBased = TIME_BASED.test(partitioner);
+    const ignored = rotate > 0 && !timeBased ? ["rotate.interval.ms"] : [];
+    const refused = [
+      ...(schedule > 0 && !(props.timezone ?? "").trim() ? ["timezone"] : []),
+      ...(/^-?\d+$/.test(props["flush.size"] ?? "") ? [] : ["flush.size"]),
+    ];
+    return { recordTime: rotate > 0 && timeBased, wallClock: schedule > 0, ignored, refused };
+  }
+
+  it("the sink's flush settings are ones Confluent's sink honours for this partitioner", () => {
+    const rotation = confluentTimeRotation(properties);
+    expect(rotation.ignored, "settings Confluent ignores").to.deep.equal([]);
+    expect(rotation.refused, "settings Confluent refuses").to.deep.equal([]);
+    // Records below flush.size are committed: some time-based rotation is in force.
+    expect(rotation.recordTime || rotation.wallClock).to.equal(true);
+    expect(properties["rotate.schedule.interval.ms"]).to.equal(String(settings.rotateIntervalMs));
+  });
+
+  it("would have flagged the reviewed configuration (rotate.interval.ms with the default partitioner)", () => {
+    const rest = Object.fromEntries(
+      Object.entries(properties).filter(
+        ([k]) => !["rotate.schedule.interval.ms", "timezone"].includes(k),
+      ),
+    );
+    const reviewed = { ...rest, "rotate.interval.ms": "60000", "timestamp.extractor": "Record" };
+    const rotation = confluentTimeRotation(reviewed);
+    expect(rotation.ignored).to.deep.equal(["rotate.interval.ms"]);
+    expect(rotation.recordTime || rotation.wallClock).to.equal(false);
+    expect(confluentTimeRotation({ ...properties, timezone: "" }).refused).to.deep.equal([
+      "timezone",
+    ]);
+  });
+
+  it("refuses extra properties that Confluent's sink would ignore or refuse", () => {
+    const base = { ...settings, prefix: "p" };
+    expect(() =>
+      s3SinkConnectorProperties({ ...base, extraProperties: { "rotate.interval.ms": "60000" } }),
+    ).to.throw('"rotate.interval.ms" is ignored by Confluent\'s S3 sink');
+    expect(() =>
+      s3SinkConnectorProperties({ ...base, extraProperties: { timezone: "" } }),
+    ).to.throw('"timezone" must be set');
+    // With a time-based partitioner, record-time rotation is honoured and allowed.
+    const timeBased = s3SinkConnectorProperties({
+      ...base,
+      extraProperties: {
+        "partitioner.class": "io.confluent.connect.storage.partitioner.TimeBasedPartitioner",
+        "rotate.interval.ms": "60000",
+      },
+    });
+    expect(timeBased["rotate.interval.ms"]).to.equal("60000");
+  });
+
   it("lets extra properties override", () => {
     const custom = s3SinkConnectorProperties({
       prefix: "p",

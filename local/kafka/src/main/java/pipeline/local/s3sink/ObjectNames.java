@@ -1,13 +1,17 @@
 package pipeline.local.s3sink;
 
-/** The object layout of the production sink (Confluent's with its DefaultPartitioner, or Aiven's). */
+/**
+ * The object layout of Confluent's S3 sink with its DefaultPartitioner (directory delimiter "/",
+ * file delimiter "+"), which the stacks also configure Aiven's sink to write.
+ */
 public final class ObjectNames {
   private ObjectNames() {}
 
-  /** topics/<topic>/partition=<p>/<topic>+<p>+<startOffset zero-padded to 20>.json */
-  public static String key(String topicsDir, String topic, int partition, long startOffset) {
-    return String.format(
-        "%s/%s/partition=%d/%s+%d+%020d.json",
-        topicsDir, topic, partition, topic, partition, startOffset);
+  /** topics/<topic>/partition=<p>/<topic>+<p>+<startOffset zero-padded to width>.json */
+  public static String key(
+      String topicsDir, String topic, int partition, long startOffset, int padWidth) {
+    String offset = padWidth > 0 ? String.format("%0" + padWidth + "d", startOffset) : "" + startOffset;
+    return topicsDir + "/" + topic + "/partition=" + partition + "/"
+        + topic + "+" + partition + "+" + offset + ".json";
   }
 }

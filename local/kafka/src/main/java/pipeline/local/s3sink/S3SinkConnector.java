@@ -8,9 +8,10 @@ import org.apache.kafka.connect.connector.Task;
 import org.apache.kafka.connect.sink.SinkConnector;
 
 /**
- * Writes each topic partition's records to S3 as newline-delimited JSON objects named like
- * Confluent's S3 sink does (see ObjectNames). The local replica's stand-in for that connector,
- * which Maven Central does not serve.
+ * Writes each topic partition's records to S3 as newline-delimited JSON objects named and rotated
+ * like Confluent's S3 sink with its DefaultPartitioner (see ObjectNames, PartitionWriter), from
+ * the same properties (S3SinkConfig). The local replica's stand-in for that connector, which
+ * Maven Central does not serve.
  */
 public final class S3SinkConnector extends SinkConnector {
   public static final String VERSION = "1.0.0";
@@ -18,7 +19,9 @@ public final class S3SinkConnector extends SinkConnector {
 
   @Override
   public void start(Map<String, String> props) {
-    new S3SinkConfig(props); // fail at creation, with the offending key, not in the task
+    // Fails the connector, with the offending key, as Confluent's start() does (e.g. a schedule
+    // without a timezone, which Connect's validation lets through).
+    new S3SinkConfig(props);
     this.props = props;
   }
 

@@ -1,12 +1,14 @@
 package pipeline.local.s3sink;
 
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.connect.errors.ConnectException;
 import org.apache.kafka.connect.errors.RetriableException;
 import org.apache.kafka.connect.json.JsonConverter;
 import org.apache.kafka.connect.sink.SinkRecord;
@@ -28,29 +30,20 @@ import software.amazon.awssdk.services.s3.S3Configuration;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
 
 /**
- * Buffers records per topic partition and writes one object when flush.size records are buffered
- * or rotate.schedule.interval.ms has passed since the first one. Offsets are committed only up to
- * the last record written, so after a crash the same records are re-read and the same object
- * names (start offset) are written again: an object is replaced, never duplicated.
+ * The local stand-in for Confluent's S3SinkTask: each assigned topic partition has a
+ * {@link PartitionWriter}, which rotates objects as Confluent's TopicPartitionWriter does. On
+ * every put (Connect calls it at least once per poll, with or without records) the records are
+ * buffered per partition, then every partition's writer runs, so a scheduled rotation happens even
+ * when no record arrives. Offsets are committed only up to the last record in the store, so after
+ * a crash the same records are read again and written under the same start offset.
  */
 public final class S3SinkTask extends SinkTask {
   private static final Logger LOG = LoggerFactory.getLogger(S3SinkTask.class);
-  private static final byte[] NEWLINE = {'\n'};
 
   private S3SinkConfig config;
   private S3Client s3;
   private final JsonConverter json = new JsonConverter();
-  private final Map<TopicPartition, Buffer> buffers = new HashMap<>();
-  /** Per partition, the offset after the last record that is safely in S3 (or skipped). */
-  private final Map<TopicPartition, Long> committable = new HashMap<>();
-
-  private static final class Buffer {
-    long startOffset = -1;
-    long nextOffset = -1;
-    long openedAtMs;
-    int count;
-    final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-  }
+  private final Map<TopicPartition, PartitionWriter> writers = new HashMap<>();
 
   @Override
   public String version() {
@@ -92,56 +85,22 @@ public final class S3SinkTask extends SinkTask {
   }
 
   @Override
-  public void put(Collection<SinkRecord> records) {
-    for (SinkRecord record : records) {
-      TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
-      Buffer buffer = buffers.computeIfAbsent(tp, k -> new Buffer());
-      long offset = record.kafkaOffset();
-      // Redelivery after a failed put (RetriableException) or a rebalance: already buffered.
-      if (buffer.nextOffset >= 0 && offset < buffer.nextOffset) {
-        continue;
-      }
-      if (record.value() == null) {
-        // A tombstone has no JSON line to write; treat it as written once nothing is pending.
-        buffer.nextOffset = offset + 1;
-        if (buffer.count == 0) {
-          committable.put(tp, offset + 1);
-        }
-        continue;
-      }
-      if (buffer.count == 0) {
-        buffer.startOffset = offset;
-        buffer.openedAtMs = System.currentTimeMillis();
-      }
-      byte[] line = json.fromConnectData(record.topic(), record.valueSchema(), record.value());
-      buffer.bytes.writeBytes(line);
-      buffer.bytes.writeBytes(NEWLINE);
-      buffer.count++;
-      buffer.nextOffset = offset + 1;
-      if (buffer.count >= config.flushSize()) {
-        write(tp, buffer);
-      }
-    }
-    writeDue();
-  }
-
-  private void writeDue() {
-    long interval = config.rotateScheduleIntervalMs();
-    if (interval < 0) {
-      return;
-    }
+  public void open(Collection<TopicPartition> partitions) {
     long now = System.currentTimeMillis();
-    for (Map.Entry<TopicPartition, Buffer> e : buffers.entrySet()) {
-      Buffer buffer = e.getValue();
-      if (buffer.count > 0 && now - buffer.openedAtMs >= interval) {
-        write(e.getKey(), buffer);
-      }
+    for (TopicPartition tp : partitions) {
+      writers.computeIfAbsent(tp, k -> newWriter(k, now));
     }
   }
 
-  private void write(TopicPartition tp, Buffer buffer) {
-    String key =
-        ObjectNames.key(config.topicsDir(), tp.topic(), tp.partition(), buffer.startOffset);
+  private PartitionWriter newWriter(TopicPartition tp, long now) {
+    return new PartitionWriter(tp, config, this::store, this::line, now);
+  }
+
+  private byte[] line(SinkRecord record) {
+    return json.fromConnectData(record.topic(), record.valueSchema(), record.value());
+  }
+
+  private void store(String key, byte[] content, int records) {
     try {
       s3.putObject(
           PutObjectRequest.builder()
@@ -149,29 +108,45 @@ public final class S3SinkTask extends SinkTask {
               .key(key)
               .contentType("application/json")
               .build(),
-          RequestBody.fromBytes(buffer.bytes.toByteArray()));
+          RequestBody.fromBytes(content));
     } catch (RuntimeException e) {
-      // Connect pauses, then hands the same records to put() again; the buffer is kept.
+      // Connect pauses, then calls put() again; the open object and the buffer are kept.
       throw new RetriableException(
           "could not write s3://" + config.bucket() + "/" + key + ": " + e.getMessage(), e);
     }
-    LOG.info("wrote s3://{}/{} ({} records)", config.bucket(), key, buffer.count);
-    committable.put(tp, buffer.nextOffset);
-    buffer.count = 0;
-    buffer.bytes.reset();
+  }
+
+  @Override
+  public void put(Collection<SinkRecord> records) {
+    long now = System.currentTimeMillis();
+    for (SinkRecord record : records) {
+      TopicPartition tp = new TopicPartition(record.topic(), record.kafkaPartition());
+      PartitionWriter writer = writers.computeIfAbsent(tp, k -> newWriter(k, now));
+      if (record.value() == null) {
+        if (config.failOnNullValues()) {
+          // Confluent's default behavior.on.null.values=fail stops the task the same way.
+          throw new ConnectException(
+              "record " + tp + "@" + record.kafkaOffset() + " has a null value (a tombstone) and "
+                  + S3SinkConfig.BEHAVIOR_ON_NULL_VALUES + " is fail; set it to ignore to skip"
+                  + " tombstones");
+        }
+        continue;
+      }
+      writer.buffer(record);
+    }
+    List<TopicPartition> partitions = new ArrayList<>(writers.keySet());
+    for (TopicPartition tp : partitions) {
+      writers.get(tp).write(now);
+    }
   }
 
   @Override
   public Map<TopicPartition, OffsetAndMetadata> preCommit(
       Map<TopicPartition, OffsetAndMetadata> currentOffsets) {
-    try {
-      writeDue();
-    } catch (RetriableException e) {
-      LOG.warn("{}; will retry", e.getMessage());
-    }
     Map<TopicPartition, OffsetAndMetadata> safe = new HashMap<>();
     for (TopicPartition tp : currentOffsets.keySet()) {
-      Long offset = committable.get(tp);
+      PartitionWriter writer = writers.get(tp);
+      Long offset = writer == null ? null : writer.committable();
       if (offset != null) {
         safe.put(tp, new OffsetAndMetadata(offset));
       }
@@ -181,18 +156,18 @@ public final class S3SinkTask extends SinkTask {
 
   @Override
   public void close(Collection<TopicPartition> partitions) {
-    // The next owner re-reads everything after the committed offset, so unwritten records go.
+    // The next owner re-reads everything after the committed offset, so open objects are dropped.
     for (TopicPartition tp : partitions) {
-      buffers.remove(tp);
-      committable.remove(tp);
+      writers.remove(tp);
     }
   }
 
   @Override
   public void stop() {
-    buffers.clear();
+    writers.clear();
     if (s3 != null) {
       s3.close();
     }
+    LOG.info("stopped");
   }
 }

@@ -1,4 +1,5 @@
-// The two Databricks jobs of the pipeline: the daily batch job and the continuous streaming job.
+// The Databricks jobs of the pipeline: the daily batch job and, where there are streams, the
+// continuous streaming job.
 // Both run on job clusters (Jobs Compute costs about half the DBU rate of an all-purpose cluster)
 // with the same single-node spec as the interactive cluster.
 import * as databricks from "@pulumi/databricks";
@@ -10,7 +11,7 @@ export interface BatchSchedule {
   readonly cron?: string;
   /** Time zone of the expression. @default "UTC" */
   readonly timezone?: string;
-  /** Keep the schedule paused (dev default: runs only when started by hand). @default true */
+  /** Keep the schedule paused (runs only when started by hand, or by MWAA's DAG). @default true */
   readonly paused?: boolean;
 }
 
@@ -18,11 +19,17 @@ export interface JobsSpec {
   readonly prefix: string;
   readonly region: pulumi.Input<string>;
   readonly sourceRoot: pulumi.Input<string>;
-  readonly deltaRoot: pulumi.Input<string>;
-  /** Workspace folder holding the `pinterest_etl` package, put on the notebooks' `sys.path`. */
-  readonly packageRoot: string;
+  /** Folder of the streaming checkpoints; the notebook adds one subfolder per table. */
+  readonly checkpointRoot: pulumi.Input<string>;
+  /** `catalog.schema` the tables are written to; empty = the cluster's current schema. */
+  readonly tableSchema: pulumi.Input<string>;
+  /** Folder holding the `pinterest_etl` package, put on the notebooks' `sys.path`. */
+  readonly packageRoot: pulumi.Input<string>;
   readonly batchNotebookPath: pulumi.Input<string>;
-  readonly streamingNotebookPath: pulumi.Input<string>;
+  /** The streaming notebook; undefined = no streaming job (the stack has no streams). */
+  readonly streamingNotebookPath?: pulumi.Input<string>;
+  /** Keep the continuous streaming job paused (a job cluster runs around the clock otherwise). */
+  readonly streamingPaused: boolean;
   readonly cluster: databricks.types.input.JobJobClusterNewCluster;
   readonly schedule?: BatchSchedule;
   readonly failureEmails: string[];
@@ -32,32 +39,44 @@ export interface JobsSpec {
 export function notebookParameters(spec: {
   prefix: string;
   sourceRoot: string;
-  deltaRoot: string;
+  checkpointRoot: string;
+  tableSchema: string;
   packageRoot: string;
   region: string;
 }): { batch: Record<string, string>; streaming: Record<string, string> } {
   return {
-    batch: { source_root: spec.sourceRoot, prefix: spec.prefix, package_path: spec.packageRoot },
+    batch: {
+      source_root: spec.sourceRoot,
+      prefix: spec.prefix,
+      schema: spec.tableSchema,
+      package_path: spec.packageRoot,
+    },
     streaming: {
       prefix: spec.prefix,
       region: spec.region,
       // One checkpoint folder per table below this root (the notebook adds the table name).
-      checkpoint_root: `${spec.deltaRoot}/_checkpoints`,
+      checkpoint_root: spec.checkpointRoot,
+      schema: spec.tableSchema,
       package_path: spec.packageRoot,
     },
   };
 }
 
-export function createJobs(parent: pulumi.Resource, name: string, spec: JobsSpec) {
+export function createJobs(
+  parent: pulumi.Resource,
+  name: string,
+  spec: JobsSpec,
+): { batch: databricks.Job; streaming?: databricks.Job } {
   const schedule = spec.schedule ?? {};
   const parameters = pulumi
-    .all([spec.sourceRoot, spec.deltaRoot, spec.region])
-    .apply(([sourceRoot, deltaRoot, region]) =>
+    .all([spec.sourceRoot, spec.checkpointRoot, spec.tableSchema, spec.packageRoot, spec.region])
+    .apply(([sourceRoot, checkpointRoot, tableSchema, packageRoot, region]) =>
       notebookParameters({
         prefix: spec.prefix,
         sourceRoot,
-        deltaRoot,
-        packageRoot: spec.packageRoot,
+        checkpointRoot,
+        tableSchema,
+        packageRoot,
         region,
       }),
     );
@@ -96,6 +115,7 @@ export function createJobs(parent: pulumi.Resource, name: string, spec: JobsSpec
     { parent },
   );
 
+  if (spec.streamingNotebookPath === undefined) return { batch, streaming: undefined };
   const streaming = new databricks.Job(
     `${name}-streaming-job`,
     {
@@ -103,8 +123,9 @@ export function createJobs(parent: pulumi.Resource, name: string, spec: JobsSpec
       description:
         "Kinesis streams -> the same cleaning -> Delta tables (one checkpoint per table)",
       maxConcurrentRuns: 1,
-      // Continuous jobs restart on failure; paused until someone turns the stream path on.
-      continuous: { pauseStatus: (schedule.paused ?? true) ? "PAUSED" : "UNPAUSED" },
+      // Continuous jobs restart on failure and keep a job cluster up around the clock: paused
+      // unless the stack asks, whatever the batch schedule does.
+      continuous: { pauseStatus: spec.streamingPaused ? "PAUSED" : "UNPAUSED" },
       jobClusters: [{ jobClusterKey: "single-node", newCluster: spec.cluster }],
       tasks: [
         {

@@ -65,24 +65,72 @@ export function ec2TrustPolicy(): PolicyDocument {
   };
 }
 
+/** Databricks' Unity Catalog role on AWS (the provider's default `unityCatalogIamArn`). */
+export const UC_MASTER_ROLE_ARN =
+  "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL";
+
 /**
- * Trust for the Unity Catalog route: Databricks' Unity Catalog role, bound to the account by the
- * external id, and the role itself (Databricks requires a self-assuming storage credential role).
+ * Trust for the Unity Catalog route, the document `databricks.getAwsUnityCatalogAssumeRolePolicy`
+ * renders (provider source `aws/data_aws_unity_catalog_assume_role_policy.go`): Databricks' Unity
+ * Catalog role, and the role itself (Databricks requires storage-credential roles to be
+ * self-assuming), both bound to the storage credential's external id. The role is named through
+ * the account root plus an `aws:PrincipalArn` condition, never as a principal: IAM resolves
+ * principals when the policy is saved, so a role cannot name itself on creation.
  */
 export function unityCatalogTrustPolicy(
-  masterRoleArn: string,
+  accountId: string,
+  roleName: string,
   externalId: string,
-  selfRoleArn: string,
 ): PolicyDocument {
+  const condition = { StringEquals: { "sts:ExternalId": externalId } };
   return {
     Version: "2012-10-17",
     Statement: [
       {
+        Sid: "UnityCatalogAssumeRole",
         Effect: "Allow",
-        Principal: { AWS: [masterRoleArn, selfRoleArn] },
+        Principal: { AWS: UC_MASTER_ROLE_ARN },
         Action: "sts:AssumeRole",
-        Condition: { StringEquals: { "sts:ExternalId": externalId } },
+        Condition: condition,
       },
+      {
+        Sid: "ExplicitSelfRoleAssumption",
+        Effect: "Allow",
+        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+        Action: "sts:AssumeRole",
+        Condition: {
+          ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` },
+          ...condition,
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * What the Unity Catalog storage credential may do: list the raw bucket and read it (the external
+ * location over it is read-only; tables, checkpoints and the package live in the catalog's managed
+ * storage), and assume itself, which Databricks' self-assuming role needs in the role's own policy
+ * too (as in the provider's `getAwsUnityCatalogPolicy` document, `aws/data_aws_unity_catalog_policy.go`).
+ */
+export function unityCatalogDataPolicy(bucketArn: string, roleArn: string): PolicyDocument {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        // No prefix condition: Unity Catalog validates the location by listing its root.
+        Sid: "ListRawBucket",
+        Effect: "Allow",
+        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+        Resource: bucketArn,
+      },
+      {
+        Sid: "ReadRawBucket",
+        Effect: "Allow",
+        Action: ["s3:GetObject"],
+        Resource: `${bucketArn}/*`,
+      },
+      { Sid: "AssumeSelf", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArn },
     ],
   };
 }

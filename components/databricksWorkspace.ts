@@ -3,20 +3,17 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-import {
-  dataAccessPolicy,
-  ec2TrustPolicy,
-  passRolePolicy,
-  unityCatalogTrustPolicy,
-} from "./databricksPolicies";
 import { BatchSchedule, createJobs } from "./databricksJobs";
+import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
 
-/** How clusters reach the raw bucket: a DBFS mount (the course's) or a Unity Catalog volume. */
+export { UC_MASTER_ROLE_ARN } from "./databricksPolicies";
+
+/**
+ * How clusters reach the raw bucket: Unity Catalog (a storage credential, an external location
+ * and volumes; works in every current workspace) or the course's DBFS mount (needs a workspace
+ * with legacy features enabled: DBFS mounts and no-isolation clusters).
+ */
 export type StorageRoute = "mount" | "unityCatalog";
-
-/** Databricks' Unity Catalog role on AWS (the documented principal for storage credentials). */
-export const UC_MASTER_ROLE_ARN =
-  "arn:aws:iam::414351767826:role/unity-catalog-prod-UCMasterRole-14S5ZJVKOTYTL";
 
 /** Arguments of {@link DatabricksWorkspace}. */
 export interface DatabricksWorkspaceArgs {
@@ -32,15 +29,14 @@ export interface DatabricksWorkspaceArgs {
   readonly deltaPrefix?: string;
   /** ARNs of the Kinesis streams the streaming job reads. @default [] */
   readonly streamArns?: pulumi.Input<string>[];
-  /** The storage route. @default "mount" */
+  /** The storage route. @default "unityCatalog" */
   readonly storageRoute?: StorageRoute;
-  /** Unity Catalog catalog and schema for the volume (route "unityCatalog"). @default undefined */
-  readonly unityCatalog?: {
-    readonly catalog: string;
-    readonly schema: string;
-    readonly accountId: pulumi.Input<string>;
-  };
-  /** Workspace cross-account role to grant `iam:PassRole` on the data role. @default undefined (grant it yourself) */
+  /**
+   * Existing catalog (with managed storage) and the schema the stack creates in it for the tables
+   * and volumes (route "unityCatalog"). @default schema: the prefix with "_" for "-"
+   */
+  readonly unityCatalog?: { readonly catalog: string; readonly schema?: string };
+  /** The workspace's cross-account role, granted `iam:PassRole` on the data role (route "mount"; required there). @default undefined */
   readonly crossAccountRoleName?: pulumi.Input<string>;
   /** Databricks runtime. @default the latest LTS runtime the workspace offers */
   readonly sparkVersion?: pulumi.Input<string>;
@@ -50,6 +46,8 @@ export interface DatabricksWorkspaceArgs {
   readonly autoterminationMinutes?: number;
   /** Daily batch schedule. @default 02:00 UTC, paused */
   readonly batchSchedule?: BatchSchedule;
+  /** Keep the continuous streaming job (made only when there are streams) paused. @default true */
+  readonly streamingPaused?: boolean;
   /** Addresses mailed when a job fails. @default [] */
   readonly failureEmails?: string[];
   /** Folder of the repository's `databricks/` sources. @default the repository's */
@@ -59,15 +57,21 @@ export interface DatabricksWorkspaceArgs {
 }
 
 export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): void {
-  const route = args.storageRoute ?? "mount";
+  const route = args.storageRoute ?? "unityCatalog";
   if (route !== "mount" && route !== "unityCatalog") {
     throw new Error(
       `DatabricksWorkspace storageRoute "${route}" is not "mount" or "unityCatalog".`,
     );
   }
-  if (route === "unityCatalog" && !args.unityCatalog) {
+  if (route === "unityCatalog" && !args.unityCatalog?.catalog) {
     throw new Error(
-      'DatabricksWorkspace storageRoute "unityCatalog" needs unityCatalog { catalog, schema, accountId }.',
+      'DatabricksWorkspace storageRoute "unityCatalog" needs unityCatalog { catalog }: an existing catalog with managed storage.',
+    );
+  }
+  if (route === "mount" && !args.crossAccountRoleName) {
+    throw new Error(
+      'DatabricksWorkspace storageRoute "mount" needs crossAccountRoleName: the workspace\'s cross-account role, ' +
+        "which registers the instance profile only if it may pass the data role.",
     );
   }
   const minutes = args.autoterminationMinutes ?? 15;
@@ -106,92 +110,69 @@ export function packageFiles(sourceDir: string): string[] {
 const base64 = (file: string) => fs.readFileSync(file).toString("base64");
 
 /**
- * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (instance
- * profile + mount, or Unity Catalog), an auto-terminating cluster, the notebooks and package
- * deployed from `databricks/`, and the batch and streaming jobs.
+ * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
+ * Catalog, or instance profile + mount), an auto-terminating cluster, the notebooks and package
+ * deployed from `databricks/`, the batch job and, where there are streams, the streaming job.
  */
 export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   readonly clusterId: pulumi.Output<string>;
   readonly sourceRoot: pulumi.Output<string>;
+  /** `catalog.schema` of the tables; empty on the mount route (the cluster's current schema). */
+  readonly tableSchema: pulumi.Output<string>;
   readonly batchNotebookPath: pulumi.Output<string>;
-  readonly streamingNotebookPath: pulumi.Output<string>;
   readonly batchJobId: pulumi.Output<string>;
   readonly batchJobUrl: pulumi.Output<string>;
+  /** Empty when there are no streams (no streaming job, no notebook). */
+  readonly streamingNotebookPath: pulumi.Output<string>;
+  /** Empty when there are no streams. */
   readonly streamingJobId: pulumi.Output<string>;
+  /** Empty when there are no streams. */
   readonly streamingJobUrl: pulumi.Output<string>;
 
   constructor(name: string, args: DatabricksWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:DatabricksWorkspace", name, {}, opts);
     validateDatabricksWorkspaceArgs(args);
     const parent = { parent: this };
-    const route = args.storageRoute ?? "mount";
+    const route = args.storageRoute ?? "unityCatalog";
     const deltaPrefix = args.deltaPrefix ?? "delta/";
     const sourceDir = args.sourceDir ?? path.resolve(__dirname, "..", "databricks");
     const root = `/Shared/${args.prefix}`;
     const roleName = `${args.prefix}-databricks-data`;
+    const streamArns = args.streamArns ?? [];
 
     const account = aws.getCallerIdentityOutput({}, parent);
-    const selfArn = pulumi.interpolate`arn:aws:iam::${account.accountId}:role/${roleName}`;
-    const role = new aws.iam.Role(
-      `${name}-data`,
-      {
-        name: roleName,
-        description: `Databricks access to ${args.prefix}'s raw bucket and streams`,
-        assumeRolePolicy:
-          route === "mount"
-            ? JSON.stringify(ec2TrustPolicy())
-            : pulumi
-                .all([args.unityCatalog!.accountId, selfArn])
-                .apply(([id, self]) =>
-                  JSON.stringify(unityCatalogTrustPolicy(UC_MASTER_ROLE_ARN, id, self)),
-                ),
-        tags: args.tags,
-      },
-      parent,
-    );
-    new aws.iam.RolePolicy(
-      `${name}-data`,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([args.rawBucketArn, pulumi.all(args.streamArns ?? [])])
-          .apply(([bucket, streams]) =>
-            JSON.stringify(dataAccessPolicy(bucket, deltaPrefix, streams)),
-          ),
-      },
-      parent,
-    );
+    const uc =
+      route === "unityCatalog"
+        ? unityCatalogStorage(this, name, {
+            prefix: args.prefix,
+            roleName,
+            accountId: account.accountId,
+            rawBucketName: args.rawBucketName,
+            rawBucketArn: args.rawBucketArn,
+            catalog: args.unityCatalog!.catalog,
+            schema: args.unityCatalog!.schema ?? tableBase(args.prefix),
+            tags: args.tags,
+          })
+        : undefined;
+    const mount =
+      route === "mount"
+        ? mountAccess(this, name, {
+            prefix: args.prefix,
+            roleName,
+            rawBucketArn: args.rawBucketArn,
+            deltaPrefix,
+            streamArns,
+            crossAccountRoleName: args.crossAccountRoleName!,
+            tags: args.tags,
+          })
+        : undefined;
 
     const sparkVersion =
       args.sparkVersion ?? databricks.getSparkVersionOutput({ longTermSupport: true }, parent).id;
     const nodeTypeId =
       args.nodeTypeId ?? databricks.getNodeTypeOutput({ localDisk: true }, parent).id;
-    let instanceProfileArn: pulumi.Output<string> | undefined;
-    if (route === "mount") {
-      const profile = new aws.iam.InstanceProfile(
-        `${name}-data`,
-        { name: roleName, role: role.name, tags: args.tags },
-        parent,
-      );
-      if (args.crossAccountRoleName) {
-        new aws.iam.RolePolicy(
-          `${name}-pass-role`,
-          {
-            role: args.crossAccountRoleName,
-            policy: role.arn.apply((arn) => JSON.stringify(passRolePolicy(arn))),
-          },
-          parent,
-        );
-      }
-      const registered = new databricks.InstanceProfile(
-        `${name}-data`,
-        { instanceProfileArn: profile.arn },
-        parent,
-      );
-      instanceProfileArn = registered.instanceProfileArn;
-    }
-
+    const spot = { availability: "SPOT_WITH_FALLBACK", firstOnDemand: 1 };
     // Single node: the course's data fits one machine; a worker would double the bill.
     const clusterSpec = {
       sparkVersion,
@@ -199,11 +180,9 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       numWorkers: 0,
       sparkConf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]" },
       customTags: { ...args.tags, ResourceClass: "SingleNode" },
-      // Mounts need a cluster without Unity Catalog isolation; volumes need a Unity Catalog mode.
-      dataSecurityMode: route === "mount" ? "NONE" : "USER_ISOLATION",
-      awsAttributes: instanceProfileArn
-        ? { instanceProfileArn, availability: "SPOT_WITH_FALLBACK", firstOnDemand: 1 }
-        : { availability: "SPOT_WITH_FALLBACK", firstOnDemand: 1 },
+      // Mounts need a no-isolation cluster; volumes and catalog tables need a Unity Catalog mode.
+      dataSecurityMode: mount ? "NONE" : "USER_ISOLATION",
+      awsAttributes: mount ? { ...spot, instanceProfileArn: mount.instanceProfileArn } : spot,
     };
     const cluster = new databricks.Cluster(
       `${name}-cluster`,
@@ -215,19 +194,30 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       parent,
     );
 
-    const sourceRoot =
-      route === "mount"
-        ? this.mount(name, args, cluster, instanceProfileArn!)
-        : this.volume(name, args, role);
+    const sourceRoot = mount
+      ? rawMount(this, name, args.prefix, args.rawBucketName, cluster, mount.instanceProfileArn)
+      : uc!.sourceRoot;
+    const checkpointRoot = uc
+      ? uc.checkpointRoot
+      : pulumi.interpolate`${sourceRoot}/${deltaPrefix.replace(/\/$/, "")}/_checkpoints`;
 
-    const files = packageFiles(sourceDir).map(
-      (rel) =>
-        new databricks.WorkspaceFile(
-          `${name}-file-${rel.replace(/[/.]/g, "-")}`,
-          { path: `${root}/${rel}`, contentBase64: base64(path.join(sourceDir, rel)) },
-          parent,
-        ),
-    );
+    // The package: in the work volume (Unity Catalog) or beside the notebooks (mount route).
+    const packageRoot = uc ? uc.packageRoot : pulumi.output(`/Workspace${root}`);
+    const files = packageFiles(sourceDir).map((rel) => {
+      const fileName = `${name}-file-${rel.replace(/[/.]/g, "-")}`;
+      const content = base64(path.join(sourceDir, rel));
+      return uc
+        ? new databricks.File(
+            fileName,
+            { path: pulumi.interpolate`${uc.packageRoot}/${rel}`, contentBase64: content },
+            { parent: this, dependsOn: [uc.workVolume] },
+          )
+        : new databricks.WorkspaceFile(
+            fileName,
+            { path: `${root}/${rel}`, contentBase64: content },
+            parent,
+          );
+    });
     const notebook = (kind: "batch" | "streaming") =>
       new databricks.Notebook(
         `${name}-notebook-${kind}`,
@@ -239,89 +229,39 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         { parent: this, dependsOn: files },
       );
     const batchNotebook = notebook("batch");
-    const streamingNotebook = notebook("streaming");
+    const streamingNotebook = streamArns.length > 0 ? notebook("streaming") : undefined;
 
     const jobs = createJobs(this, name, {
       prefix: args.prefix,
       region: args.region,
       sourceRoot,
-      deltaRoot: pulumi.interpolate`${sourceRoot}/${deltaPrefix.replace(/\/$/, "")}`,
-      packageRoot: `/Workspace${root}`,
+      checkpointRoot,
+      tableSchema: uc ? uc.tableSchema : "",
+      packageRoot,
       batchNotebookPath: batchNotebook.path,
-      streamingNotebookPath: streamingNotebook.path,
+      streamingNotebookPath: streamingNotebook?.path,
+      streamingPaused: args.streamingPaused ?? true,
       cluster: clusterSpec,
       schedule: args.batchSchedule,
       failureEmails: args.failureEmails ?? [],
     });
 
-    this.roleArn = role.arn;
+    const none = pulumi.output("");
+    this.roleArn = uc ? uc.roleArn : mount!.roleArn;
     this.clusterId = cluster.id;
     this.sourceRoot = sourceRoot;
+    this.tableSchema = uc ? uc.tableSchema : none;
     this.batchNotebookPath = batchNotebook.path;
-    this.streamingNotebookPath = streamingNotebook.path;
     this.batchJobId = jobs.batch.id;
     this.batchJobUrl = jobs.batch.url;
-    this.streamingJobId = jobs.streaming.id;
-    this.streamingJobUrl = jobs.streaming.url;
+    this.streamingNotebookPath = streamingNotebook?.path ?? none;
+    this.streamingJobId = jobs.streaming?.id ?? none;
+    this.streamingJobUrl = jobs.streaming?.url ?? none;
     this.registerOutputs({
       clusterId: this.clusterId,
       batchJobId: this.batchJobId,
       sourceRoot: this.sourceRoot,
+      tableSchema: this.tableSchema,
     });
-  }
-
-  /** The course's mount, managed once by Pulumi: a scheduled run never mounts again. */
-  private mount(
-    name: string,
-    args: DatabricksWorkspaceArgs,
-    cluster: databricks.Cluster,
-    profile: pulumi.Output<string>,
-  ) {
-    const mount = new databricks.Mount(
-      `${name}-raw-mount`,
-      {
-        name: `${args.prefix}-raw`,
-        clusterId: cluster.id,
-        s3: { bucketName: args.rawBucketName, instanceProfile: profile },
-      },
-      { parent: this },
-    );
-    return pulumi.interpolate`/mnt/${mount.name}`;
-  }
-
-  /** The Unity Catalog route: credential → external location → volume over the bucket. */
-  private volume(name: string, args: DatabricksWorkspaceArgs, role: aws.iam.Role) {
-    const uc = args.unityCatalog!;
-    const parent = { parent: this };
-    const credential = new databricks.StorageCredential(
-      `${name}-credential`,
-      {
-        name: `${args.prefix}-raw`,
-        awsIamRole: { roleArn: role.arn },
-        comment: "pinterest-pipeline raw bucket",
-      },
-      parent,
-    );
-    const location = new databricks.ExternalLocation(
-      `${name}-location`,
-      {
-        name: `${args.prefix}-raw`,
-        url: pulumi.interpolate`s3://${args.rawBucketName}/`,
-        credentialName: credential.name,
-      },
-      parent,
-    );
-    const volume = new databricks.Volume(
-      `${name}-volume`,
-      {
-        name: `${args.prefix.replace(/-/g, "_")}_raw`,
-        catalogName: uc.catalog,
-        schemaName: uc.schema,
-        volumeType: "EXTERNAL",
-        storageLocation: location.url,
-      },
-      parent,
-    );
-    return pulumi.interpolate`/Volumes/${uc.catalog}/${uc.schema}/${volume.name}`;
   }
 }

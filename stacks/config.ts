@@ -55,14 +55,20 @@ export interface StreamPathConfig {
 
 export interface DatabricksConfig {
   readonly enabled: boolean;
+  /** Unity Catalog (default; every current workspace) or the course's DBFS mount (legacy features). */
   readonly storageRoute: "mount" | "unityCatalog";
   readonly autoterminationMinutes: number;
+  /** Must stay true with MWAA on: the DAG is then the batch job's only scheduler. */
   readonly batchSchedulePaused: boolean;
+  /** The continuous streaming job (only where streamPath is on) stays paused unless false. */
+  readonly streamingPaused: boolean;
   readonly batchScheduleCron: string;
   readonly batchScheduleTimezone: string;
   readonly failureEmails: string[];
+  /** The workspace's cross-account role (required by the mount route: it must pass the data role). */
   readonly crossAccountRoleName?: string;
-  readonly unityCatalog?: { catalog: string; schema: string; accountId: string };
+  /** Existing catalog, and the schema the stack creates there (default: the prefix, "_" for "-"). */
+  readonly unityCatalog?: { catalog: string; schema?: string };
 }
 
 export interface MwaaConfig {
@@ -219,6 +225,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   const d = (key: string) => `databricks.${key}`;
   const mwaa = section(raw, "mwaa");
   const uc = dbx.unityCatalog === undefined ? undefined : section(dbx, "unityCatalog");
+  if (uc?.accountId !== undefined) {
+    // It used to be the trust's external id; Unity Catalog checks the storage credential's own.
+    fail(
+      d("unityCatalog.accountId"),
+      uc.accountId,
+      "no value: the external id now comes from the storage credential the stack creates; remove the key",
+    );
+  }
 
   const parsed: StackConfig = {
     prefix,
@@ -353,7 +367,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         dbx,
         "storageRoute",
         d("storageRoute"),
-        "mount",
+        "unityCatalog",
         /^(mount|unityCatalog)$/,
       ) as "mount" | "unityCatalog",
       autoterminationMinutes: int(
@@ -365,14 +379,14 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         120,
       ),
       batchSchedulePaused: bool(dbx, "batchSchedulePaused", d("batchSchedulePaused"), true),
+      streamingPaused: bool(dbx, "streamingPaused", d("streamingPaused"), true),
       batchScheduleCron: str(dbx, "batchScheduleCron", d("batchScheduleCron"), "0 0 2 * * ?"),
       batchScheduleTimezone: str(dbx, "batchScheduleTimezone", d("batchScheduleTimezone"), "UTC"),
       failureEmails: strings(dbx, "failureEmails", d("failureEmails")),
       crossAccountRoleName: optionalStr(dbx, "crossAccountRoleName", d("crossAccountRoleName")),
       unityCatalog: uc && {
         catalog: str(uc, "catalog", d("unityCatalog.catalog"), "", /^\w+$/),
-        schema: str(uc, "schema", d("unityCatalog.schema"), "", /^\w+$/),
-        accountId: str(uc, "accountId", d("unityCatalog.accountId"), "", /^[\w-]+$/),
+        schema: optionalStr(uc, "schema", d("unityCatalog.schema"), /^\w+$/),
       },
     },
     mwaa: {
@@ -405,9 +419,30 @@ function checkCombinations(c: StackConfig): void {
       'Stack config enables databricks, which reads the raw bucket of the Kafka batch path, but "kafka.enabled" is false.',
     );
   }
-  if (c.databricks.storageRoute === "unityCatalog" && !c.databricks.unityCatalog) {
+  const dbx = c.databricks;
+  if (dbx.enabled && dbx.storageRoute === "unityCatalog" && !dbx.unityCatalog) {
     throw new Error(
-      'Stack config "databricks.storageRoute" is "unityCatalog" but "databricks.unityCatalog" { catalog, schema, accountId } is missing.',
+      'Stack config "databricks.storageRoute" is "unityCatalog" (the default) but "databricks.unityCatalog" { catalog } is missing: ' +
+        'name an existing catalog of the workspace\'s metastore, or set storageRoute to "mount".',
+    );
+  }
+  // Databricks registers an instance profile with an EC2 dry run as the workspace's cross-account
+  // role, which fails unless that role may pass the data role (provider doc of InstanceProfile).
+  if (dbx.enabled && dbx.storageRoute === "mount" && !dbx.crossAccountRoleName) {
+    throw new Error(
+      'Stack config "databricks.storageRoute" is "mount" but "databricks.crossAccountRoleName" is missing: ' +
+        "give the name of the workspace's cross-account IAM role (Account console > Cloud resources > Credential configuration).",
+    );
+  }
+  if (dbx.enabled && !dbx.streamingPaused && !c.streamPath.enabled) {
+    throw new Error(
+      'Stack config "databricks.streamingPaused" is false but "streamPath.enabled" is false: there are no streams to run the streaming job on.',
+    );
+  }
+  if (c.mwaa.enabled && !dbx.batchSchedulePaused) {
+    throw new Error(
+      'Stack config enables mwaa, whose DAG schedules the batch job, but "databricks.batchSchedulePaused" is false: ' +
+        "two schedulers would start it at once. Set batchSchedulePaused to true.",
     );
   }
   if (c.mwaa.enabled && !c.databricks.enabled) {

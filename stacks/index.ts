@@ -141,6 +141,7 @@ if (dbx.enabled && batch) {
         timezone: dbx.batchScheduleTimezone,
         paused: dbx.batchSchedulePaused,
       },
+      streamingPaused: dbx.streamingPaused,
       failureEmails: dbx.failureEmails,
       tags,
     },
@@ -212,4 +213,5 @@ export const databricksJobs = workspace && {
   streamingJobUrl: workspace.streamingJobUrl,
   clusterId: workspace.clusterId,
   sourceRoot: workspace.sourceRoot,
+  tableSchema: workspace.tableSchema,
 };

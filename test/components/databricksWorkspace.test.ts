@@ -33,9 +33,21 @@ function fixtureSources(): string {
   return dir;
 }
 
-// Mocks prove the resources and their settings; they cannot prove that the workspace accepts the
-// instance profile (Databricks validates it against the cross-account role) or that a volume may
-// sit at the bucket's root.
+const ROLE_ARN = "arn:aws:iam::123456789012:role/pin-test-databricks-data";
+const EXTERNAL_ID = "0a1b2c3d-uc-credential-external-id";
+const UC = { catalog: "main" };
+const MOUNT = { storageRoute: "mount" as const, crossAccountRoleName: "databricks-cross-account" };
+
+/** Every principal a trust policy names, flattened. */
+const principals = (doc: string): string[] =>
+  JSON.parse(doc).Statement.flatMap((s: any) =>
+    Object.values(s.Principal ?? {}).flatMap((p) => [p].flat() as string[]),
+  );
+
+// Mocks prove the resources, their settings and their order; they cannot prove that Databricks
+// accepts them (it validates the instance profile with an EC2 dry run and the external location by
+// assuming the role, both against IAM that may still be propagating), nor that the catalog has
+// managed storage.
 describe("DatabricksWorkspace", () => {
   let h: PulumiHarness;
   let sourceDir: string;
@@ -49,6 +61,10 @@ describe("DatabricksWorkspace", () => {
     }));
     h.onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
     h.compute("databricks:index/job:Job", (name) => ({ url: `https://dbc.example/jobs/${name}` }));
+    // Databricks computes the credential's external id (provider doc: awsIamRole.externalId).
+    h.compute("databricks:index/storageCredential:StorageCredential", (_n, inputs) => ({
+      awsIamRole: { ...inputs.awsIamRole, externalId: EXTERNAL_ID },
+    }));
   });
 
   async function build(args: Partial<DatabricksWorkspaceArgs> = {}) {
@@ -58,6 +74,7 @@ describe("DatabricksWorkspace", () => {
       rawBucketName: "pin-test-raw",
       rawBucketArn: BUCKET_ARN,
       streamArns: STREAMS,
+      unityCatalog: UC,
       sourceDir,
       ...args,
     });
@@ -65,189 +82,358 @@ describe("DatabricksWorkspace", () => {
     return ws;
   }
 
-  it("builds the mount route: role, instance profile, cluster, mount, code and two jobs", async () => {
-    await build();
-    expect(h.graph()).to.deep.equal([
-      "aws:iam/instanceProfile:InstanceProfile dbx-data",
-      "aws:iam/role:Role dbx-data",
-      "aws:iam/rolePolicy:RolePolicy dbx-data",
-      "databricks:index/cluster:Cluster dbx-cluster",
-      "databricks:index/instanceProfile:InstanceProfile dbx-data",
-      "databricks:index/job:Job dbx-batch-job",
-      "databricks:index/job:Job dbx-streaming-job",
-      "databricks:index/mount:Mount dbx-raw-mount",
-      "databricks:index/notebook:Notebook dbx-notebook-batch",
-      "databricks:index/notebook:Notebook dbx-notebook-streaming",
-      "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-__init__-py",
-      "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-cleaning-py",
-      "pinterest-pipeline:components:DatabricksWorkspace dbx",
-    ]);
-  });
-
-  it("reaches S3 with no keys: an EC2-trusted role scoped to topics/ (read) and delta/ (read-write)", async () => {
-    await build();
-    const role = h.one("aws:iam/role:Role").inputs;
-    expect(JSON.parse(role.assumeRolePolicy).Statement).to.deep.equal([
-      { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
-    ]);
-    const policy = JSON.parse(h.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
-    const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
-    expect(bySid.ReadRawEvents.Resource).to.equal(`${BUCKET_ARN}/topics/*`);
-    expect(bySid.ReadRawEvents.Action).to.deep.equal(["s3:GetObject"]);
-    expect(bySid.ReadWriteDeltaTables.Resource).to.equal(`${BUCKET_ARN}/delta/*`);
-    expect(bySid.ListRawAndDeltaFolders.Condition.StringLike["s3:prefix"]).to.deep.equal([
-      "topics/*",
-      "delta/*",
-      "",
-    ]);
-    expect(bySid.ReadStreams.Resource).to.deep.equal(STREAMS);
-    for (const s of policy.Statement) {
-      expect([s.Action].flat().some((a: string) => a.includes("*"))).to.equal(false);
-      expect([s.Resource].flat()).to.not.include("*");
-    }
-    const text = JSON.stringify(h.resources.map((r) => r.inputs));
-    expect(text).to.not.match(/AKIA|aws_secret_access_key|secretKey/i);
-  });
-
-  it("runs a single-node cluster on the LTS runtime that stops after 15 idle minutes", async () => {
-    const ws = await build();
-    const cluster = h.one("databricks:index/cluster:Cluster").inputs;
-    expect(cluster).to.include({
-      clusterName: "pin-test-pipeline",
-      sparkVersion: "17.3.x-scala2.13",
-      nodeTypeId: "m5d.large",
-      numWorkers: 0,
-      autoterminationMinutes: 15,
-      dataSecurityMode: "NONE",
+  describe("Unity Catalog route (the default)", () => {
+    it("builds credential, role, read-only location, schema, two volumes, cluster, code and jobs", async () => {
+      await build();
+      expect(h.graph()).to.deep.equal([
+        "aws:iam/role:Role dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-data",
+        "databricks:index/cluster:Cluster dbx-cluster",
+        "databricks:index/externalLocation:ExternalLocation dbx-location",
+        "databricks:index/file:File dbx-file-pinterest_etl-__init__-py",
+        "databricks:index/file:File dbx-file-pinterest_etl-cleaning-py",
+        "databricks:index/job:Job dbx-batch-job",
+        "databricks:index/job:Job dbx-streaming-job",
+        "databricks:index/notebook:Notebook dbx-notebook-batch",
+        "databricks:index/notebook:Notebook dbx-notebook-streaming",
+        "databricks:index/schema:Schema dbx-schema",
+        "databricks:index/storageCredential:StorageCredential dbx-credential",
+        "databricks:index/volume:Volume dbx-volume-raw",
+        "databricks:index/volume:Volume dbx-volume-work",
+        "pinterest-pipeline:components:DatabricksWorkspace dbx",
+      ]);
     });
-    expect(cluster.awsAttributes.instanceProfileArn).to.equal(
-      "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
-    );
-    expect(h.invokes.map((i) => i.token)).to.include(
-      "databricks:index/getSparkVersion:getSparkVersion",
-    );
-    expect(
-      h.invokes.find((i) => i.token.includes("getSparkVersion"))!.inputs.longTermSupport,
-    ).to.equal(true);
-    expect(await h.value(ws.sourceRoot)).to.equal("/mnt/pin-test-raw");
-  });
 
-  it("mounts the bucket once, through Pulumi, with the instance profile", async () => {
-    await build();
-    const mount = h.one("databricks:index/mount:Mount").inputs;
-    expect(mount.name).to.equal("pin-test-raw");
-    expect(mount.s3).to.deep.equal({
-      bucketName: "pin-test-raw",
-      instanceProfile: "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
+    // Rule: IAM resolves principals when a policy is saved, so a trust policy naming the role being
+    // created fails CreateRole with "Invalid principal in policy" (aws-samples/
+    // aws-secure-environment-accelerator#1136, databrickslabs/ucx#2269). Self-assumption is granted
+    // through the account root + aws:PrincipalArn, as the provider renders it
+    // (terraform-provider-databricks aws/data_aws_unity_catalog_assume_role_policy.go).
+    it("never names the role being created in its own trust policy", async () => {
+      await build();
+      const role = h.one("aws:iam/role:Role").inputs;
+      expect(principals(role.assumeRolePolicy)).to.deep.equal([
+        UC_MASTER_ROLE_ARN,
+        "arn:aws:iam::123456789012:root",
+      ]);
+      const self = JSON.parse(role.assumeRolePolicy).Statement[1];
+      expect(self.Condition.ArnLike).to.deep.equal({ "aws:PrincipalArn": ROLE_ARN });
+    });
+
+    // Rule: Databricks assumes the role with the storage credential's own external id (provider
+    // docs: getAwsUnityCatalogAssumeRolePolicy externalId "The storage credential external id";
+    // guide unity-catalog.md). The credential names the role by ARN, not by reference, so the
+    // trust can wait for the credential without a cycle.
+    it("binds the trust to the storage credential's external id, in the provider's two-step order", async () => {
+      await build();
+      const credential = h.one("databricks:index/storageCredential:StorageCredential");
+      expect(credential.inputs.awsIamRole).to.deep.equal({ roleArn: ROLE_ARN });
+      const role = h.one("aws:iam/role:Role");
+      for (const s of JSON.parse(role.inputs.assumeRolePolicy).Statement) {
+        expect(s.Condition.StringEquals).to.deep.equal({ "sts:ExternalId": EXTERNAL_ID });
+      }
+      expect(role.dependsOn).to.include(credential.urn);
+      expect(credential.dependsOn).to.not.include(role.urn);
+    });
+
+    // Rule: a self-assuming role also needs sts:AssumeRole on itself in its permission policy
+    // (provider aws/data_aws_unity_catalog_policy.go; databricks/terraform-databricks-sra#37);
+    // external-location validation lists the location's root (no prefix condition).
+    it("lets the role assume itself and list and read the bucket, nothing more", async () => {
+      await build();
+      const policy = JSON.parse(h.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+      expect(policy.Statement).to.deep.equal([
+        {
+          Sid: "ListRawBucket",
+          Effect: "Allow",
+          Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+          Resource: BUCKET_ARN,
+        },
+        {
+          Sid: "ReadRawBucket",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: `${BUCKET_ARN}/*`,
+        },
+        { Sid: "AssumeSelf", Effect: "Allow", Action: "sts:AssumeRole", Resource: ROLE_ARN },
+      ]);
+    });
+
+    // Rule: Databricks validates an external location by assuming the credential's role, so the
+    // role and its policy exist first (guide unity-catalog.md orders them so).
+    it("creates the external location only after the role and its policy", async () => {
+      await build();
+      const location = h.one("databricks:index/externalLocation:ExternalLocation");
+      expect(location.inputs).to.include({
+        name: "pin-test-raw",
+        url: "s3://pin-test-raw/",
+        credentialName: "pin-test-raw",
+        readOnly: true,
+      });
+      expect(location.dependsOn).to.include.members([
+        h.one("aws:iam/role:Role").urn,
+        h.one("aws:iam/rolePolicy:RolePolicy").urn,
+      ]);
+    });
+
+    it("writes tables to <catalog>.<schema>, checkpoints and the package to a managed volume", async () => {
+      const ws = await build();
+      expect(h.one("databricks:index/schema:Schema").inputs).to.include({
+        catalogName: "main",
+        name: "pin_test",
+      });
+      expect(h.byName("dbx-volume-raw").inputs).to.include({
+        name: "pin_test_raw",
+        volumeType: "EXTERNAL",
+        storageLocation: "s3://pin-test-raw/",
+      });
+      expect(h.byName("dbx-volume-work").inputs).to.include({
+        name: "pin_test_work",
+        volumeType: "MANAGED",
+      });
+      expect(h.byName("dbx-volume-work").inputs).to.not.have.property("storageLocation");
+      const file = h.byName("dbx-file-pinterest_etl-cleaning-py");
+      expect(file.inputs.path).to.equal(
+        "/Volumes/main/pin_test/pin_test_work/package/pinterest_etl/cleaning.py",
+      );
+      expect(Buffer.from(file.inputs.contentBase64, "base64").toString()).to.equal(
+        "def clean(): pass\n",
+      );
+      expect(file.dependsOn).to.include(h.byName("dbx-volume-work").urn);
+      expect(h.ofType("databricks:index/workspaceFile:WorkspaceFile")).to.have.length(0);
+      const batch = h.byName("dbx-batch-job").inputs.tasks[0].notebookTask.baseParameters;
+      expect(batch).to.deep.equal({
+        source_root: "/Volumes/main/pin_test/pin_test_raw",
+        prefix: "pin-test",
+        schema: "main.pin_test",
+        package_path: "/Volumes/main/pin_test/pin_test_work/package",
+      });
+      const streaming = h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters;
+      expect(streaming).to.deep.equal({
+        prefix: "pin-test",
+        region: "eu-west-1",
+        checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
+        schema: "main.pin_test",
+        package_path: "/Volumes/main/pin_test/pin_test_work/package",
+      });
+      expect(await h.value(ws.tableSchema)).to.equal("main.pin_test");
+      expect(await h.value(ws.sourceRoot)).to.equal("/Volumes/main/pin_test/pin_test_raw");
+    });
+
+    it("uses the schema the stack names", async () => {
+      await build({ unityCatalog: { catalog: "lake", schema: "pinterest" } });
+      expect(h.one("databricks:index/schema:Schema").inputs).to.include({
+        catalogName: "lake",
+        name: "pinterest",
+      });
+    });
+
+    // Rule: workspaces with legacy features disabled refuse DBFS mounts and no-isolation clusters
+    // and provision no Hive metastore (provider doc of databricks.DisableLegacyFeaturesSetting):
+    // the default route uses none of them.
+    it("uses no mount, instance profile or no-isolation cluster", async () => {
+      await build();
+      expect(h.ofType("databricks:index/mount:Mount")).to.have.length(0);
+      expect(h.ofType("databricks:index/instanceProfile:InstanceProfile")).to.have.length(0);
+      expect(h.ofType("aws:iam/instanceProfile:InstanceProfile")).to.have.length(0);
+      const cluster = h.one("databricks:index/cluster:Cluster").inputs;
+      expect(cluster.dataSecurityMode).to.equal("USER_ISOLATION");
+      expect(cluster.awsAttributes).to.not.have.property("instanceProfileArn");
     });
   });
 
-  it("deploys the notebooks and every package file from the sources, byte for byte", async () => {
-    await build();
-    const notebook = h.byName("dbx-notebook-batch").inputs;
-    expect(notebook.path).to.equal("/Shared/pin-test/notebooks/batch");
-    expect(notebook.language).to.equal("PYTHON");
-    expect(Buffer.from(notebook.contentBase64, "base64").toString()).to.equal(
-      "# Databricks notebook source\n",
-    );
-    const file = h.byName("dbx-file-pinterest_etl-cleaning-py").inputs;
-    expect(file.path).to.equal("/Shared/pin-test/pinterest_etl/cleaning.py");
-    expect(Buffer.from(file.contentBase64, "base64").toString()).to.equal("def clean(): pass\n");
-  });
+  describe("mount route (the course's)", () => {
+    it("builds role, instance profile, pass-role grant, cluster, mount, code and jobs", async () => {
+      await build(MOUNT);
+      expect(h.graph()).to.deep.equal([
+        "aws:iam/instanceProfile:InstanceProfile dbx-data",
+        "aws:iam/role:Role dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-pass-role",
+        "databricks:index/cluster:Cluster dbx-cluster",
+        "databricks:index/instanceProfile:InstanceProfile dbx-data",
+        "databricks:index/job:Job dbx-batch-job",
+        "databricks:index/job:Job dbx-streaming-job",
+        "databricks:index/mount:Mount dbx-raw-mount",
+        "databricks:index/notebook:Notebook dbx-notebook-batch",
+        "databricks:index/notebook:Notebook dbx-notebook-streaming",
+        "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-__init__-py",
+        "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-cleaning-py",
+        "pinterest-pipeline:components:DatabricksWorkspace dbx",
+      ]);
+    });
 
-  it("schedules the batch job daily but paused, with retries, a timeout and the notebook's parameters", async () => {
-    const ws = await build();
-    const job = h.byName("dbx-batch-job").inputs;
-    expect(job.schedule).to.deep.equal({
-      quartzCronExpression: "0 0 2 * * ?",
-      timezoneId: "UTC",
-      pauseStatus: "PAUSED",
+    it("reaches S3 with no keys: an EC2-trusted role scoped to topics/ (read) and delta/ (read-write)", async () => {
+      await build(MOUNT);
+      const role = h.one("aws:iam/role:Role").inputs;
+      expect(JSON.parse(role.assumeRolePolicy).Statement).to.deep.equal([
+        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]);
+      const policy = JSON.parse(
+        h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
+      );
+      const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+      expect(bySid.ReadRawEvents.Resource).to.equal(`${BUCKET_ARN}/topics/*`);
+      expect(bySid.ReadRawEvents.Action).to.deep.equal(["s3:GetObject"]);
+      expect(bySid.ReadWriteDeltaTables.Resource).to.equal(`${BUCKET_ARN}/delta/*`);
+      expect(bySid.ListRawAndDeltaFolders.Condition.StringLike["s3:prefix"]).to.deep.equal([
+        "topics/*",
+        "delta/*",
+        "",
+      ]);
+      expect(bySid.ReadStreams.Resource).to.deep.equal(STREAMS);
+      for (const s of policy.Statement) {
+        expect([s.Action].flat().some((a: string) => a.includes("*"))).to.equal(false);
+        expect([s.Resource].flat()).to.not.include("*");
+      }
+      const text = JSON.stringify(h.resources.map((r) => r.inputs));
+      expect(text).to.not.match(/AKIA|aws_secret_access_key|secretKey/i);
     });
-    expect(job.timeoutSeconds).to.equal(3600);
-    expect(job.maxConcurrentRuns).to.equal(1);
-    const task = job.tasks[0];
-    expect(task).to.include({ taskKey: "batch", maxRetries: 2, jobClusterKey: "single-node" });
-    expect(task.notebookTask.notebookPath).to.equal("/Shared/pin-test/notebooks/batch");
-    expect(task.notebookTask.baseParameters).to.deep.equal({
-      source_root: "/mnt/pin-test-raw",
-      prefix: "pin-test",
-      package_path: "/Workspace/Shared/pin-test",
+
+    // Rule: registering an instance profile makes Databricks run an EC2 RunInstances dry run as
+    // the workspace's cross-account role (provider doc of databricks.InstanceProfile), which fails
+    // "not authorized" without iam:PassRole on the role (terraform-provider-databricks#654;
+    // Databricks "Tutorial: Configure S3 access with an instance profile", step 5). So the grant,
+    // and the role's own policy, exist before the registration.
+    it("registers the instance profile only after the pass-role grant it needs", async () => {
+      await build(MOUNT);
+      const pass = h.byName("dbx-pass-role").inputs;
+      expect(pass.role).to.equal("databricks-cross-account");
+      expect(JSON.parse(pass.policy).Statement).to.deep.equal([
+        { Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN },
+      ]);
+      const registered = h.one("databricks:index/instanceProfile:InstanceProfile");
+      expect(registered.dependsOn).to.include.members([
+        h.byName("dbx-pass-role").urn,
+        h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").urn,
+      ]);
     });
-    expect(h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters).to.deep.equal(
-      {
+
+    it("runs a single-node no-isolation cluster on the LTS runtime that stops after 15 idle minutes", async () => {
+      const ws = await build(MOUNT);
+      const cluster = h.one("databricks:index/cluster:Cluster").inputs;
+      expect(cluster).to.include({
+        clusterName: "pin-test-pipeline",
+        sparkVersion: "17.3.x-scala2.13",
+        nodeTypeId: "m5d.large",
+        numWorkers: 0,
+        autoterminationMinutes: 15,
+        dataSecurityMode: "NONE",
+      });
+      expect(cluster.awsAttributes.instanceProfileArn).to.equal(
+        "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
+      );
+      expect(
+        h.invokes.find((i) => i.token.includes("getSparkVersion"))!.inputs.longTermSupport,
+      ).to.equal(true);
+      expect(await h.value(ws.sourceRoot)).to.equal("/mnt/pin-test-raw");
+      expect(await h.value(ws.tableSchema)).to.equal("");
+    });
+
+    it("mounts the bucket once, through Pulumi, with the registered profile", async () => {
+      await build(MOUNT);
+      const mount = h.one("databricks:index/mount:Mount").inputs;
+      expect(mount.name).to.equal("pin-test-raw");
+      expect(mount.s3).to.deep.equal({
+        bucketName: "pin-test-raw",
+        instanceProfile: "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
+      });
+    });
+
+    it("deploys the notebooks and every package file beside them, byte for byte", async () => {
+      await build(MOUNT);
+      const notebook = h.byName("dbx-notebook-batch").inputs;
+      expect(notebook.path).to.equal("/Shared/pin-test/notebooks/batch");
+      expect(notebook.language).to.equal("PYTHON");
+      expect(Buffer.from(notebook.contentBase64, "base64").toString()).to.equal(
+        "# Databricks notebook source\n",
+      );
+      const file = h.byName("dbx-file-pinterest_etl-cleaning-py").inputs;
+      expect(file.path).to.equal("/Shared/pin-test/pinterest_etl/cleaning.py");
+      expect(Buffer.from(file.contentBase64, "base64").toString()).to.equal("def clean(): pass\n");
+    });
+
+    it("passes the mount, the current schema and the delta/ checkpoints to the notebooks", async () => {
+      await build(MOUNT);
+      const job = h.byName("dbx-batch-job").inputs;
+      expect(job.tasks[0].notebookTask.baseParameters).to.deep.equal({
+        source_root: "/mnt/pin-test-raw",
+        prefix: "pin-test",
+        schema: "",
+        package_path: "/Workspace/Shared/pin-test",
+      });
+      expect(
+        h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters,
+      ).to.deep.equal({
         prefix: "pin-test",
         region: "eu-west-1",
         checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
+        schema: "",
         package_path: "/Workspace/Shared/pin-test",
-      },
-    );
-    expect(job.jobClusters[0].newCluster.awsAttributes.instanceProfileArn).to.match(
-      /instance-profile\/pin-test-databricks-data$/,
-    );
-    expect(job).to.not.have.property("emailNotifications");
-    expect(await h.value(ws.batchJobUrl)).to.equal("https://dbc.example/jobs/dbx-batch-job");
-  });
-
-  it("unpauses the schedule and mails failures when the stack asks", async () => {
-    await build({
-      batchSchedule: { paused: false, cron: "0 30 6 * * ?", timezone: "Europe/London" },
-      failureEmails: ["oncall@example.com"],
-    });
-    const job = h.byName("dbx-batch-job").inputs;
-    expect(job.schedule).to.deep.equal({
-      quartzCronExpression: "0 30 6 * * ?",
-      timezoneId: "Europe/London",
-      pauseStatus: "UNPAUSED",
-    });
-    expect(job.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
-    expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
-      pauseStatus: "UNPAUSED",
+      });
+      expect(job.jobClusters[0].newCluster.awsAttributes.instanceProfileArn).to.match(
+        /instance-profile\/pin-test-databricks-data$/,
+      );
     });
   });
 
-  it("grants the workspace's cross-account role PassRole on this role only", async () => {
-    await build({ crossAccountRoleName: "databricks-cross-account" });
-    const pass = h.byName("dbx-pass-role").inputs;
-    expect(pass.role).to.equal("databricks-cross-account");
-    expect(JSON.parse(pass.policy).Statement).to.deep.equal([
-      {
-        Effect: "Allow",
-        Action: "iam:PassRole",
-        Resource: "arn:aws:iam::123456789012:role/pin-test-databricks-data",
-      },
-    ]);
-  });
+  describe("jobs", () => {
+    it("schedules the batch job daily but paused, with retries and a timeout", async () => {
+      const ws = await build();
+      const job = h.byName("dbx-batch-job").inputs;
+      expect(job.schedule).to.deep.equal({
+        quartzCronExpression: "0 0 2 * * ?",
+        timezoneId: "UTC",
+        pauseStatus: "PAUSED",
+      });
+      expect(job.timeoutSeconds).to.equal(3600);
+      expect(job.maxConcurrentRuns).to.equal(1);
+      const task = job.tasks[0];
+      expect(task).to.include({ taskKey: "batch", maxRetries: 2, jobClusterKey: "single-node" });
+      expect(task.notebookTask.notebookPath).to.equal("/Shared/pin-test/notebooks/batch");
+      expect(job).to.not.have.property("emailNotifications");
+      expect(await h.value(ws.batchJobUrl)).to.equal("https://dbc.example/jobs/dbx-batch-job");
+    });
 
-  it("builds the Unity Catalog route: credential, external location and volume, no mount or profile", async () => {
-    const ws = await build({
-      storageRoute: "unityCatalog",
-      unityCatalog: { catalog: "main", schema: "pinterest", accountId: "acc-123" },
+    // Review m2: the streaming job's pause was the batch schedule's, so a stack running its batch
+    // schedule also ran a continuous job cluster around the clock.
+    it("keeps the streaming job paused when the batch schedule runs, and mails failures", async () => {
+      await build({
+        batchSchedule: { paused: false, cron: "0 30 6 * * ?", timezone: "Europe/London" },
+        failureEmails: ["oncall@example.com"],
+      });
+      const job = h.byName("dbx-batch-job").inputs;
+      expect(job.schedule).to.deep.equal({
+        quartzCronExpression: "0 30 6 * * ?",
+        timezoneId: "Europe/London",
+        pauseStatus: "UNPAUSED",
+      });
+      expect(job.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
+      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
+        pauseStatus: "PAUSED",
+      });
     });
-    expect(h.ofType("databricks:index/mount:Mount")).to.have.length(0);
-    expect(h.ofType("aws:iam/instanceProfile:InstanceProfile")).to.have.length(0);
-    expect(
-      h.one("databricks:index/storageCredential:StorageCredential").inputs.awsIamRole,
-    ).to.deep.equal({
-      roleArn: "arn:aws:iam::123456789012:role/pin-test-databricks-data",
+
+    it("runs the streaming job only when asked", async () => {
+      await build({ streamingPaused: false });
+      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
+        pauseStatus: "UNPAUSED",
+      });
+      expect(h.byName("dbx-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
     });
-    expect(h.one("databricks:index/externalLocation:ExternalLocation").inputs.url).to.equal(
-      "s3://pin-test-raw/",
-    );
-    expect(h.one("databricks:index/volume:Volume").inputs).to.include({
-      volumeType: "EXTERNAL",
-      catalogName: "main",
-      name: "pin_test_raw",
+
+    // Review m2: a continuous job with no stream to read fails and restarts forever.
+    it("makes no streaming job or notebook where there are no streams", async () => {
+      const ws = await build({ streamArns: [] });
+      expect(h.ofType("databricks:index/job:Job").map((j) => j.name)).to.deep.equal([
+        "dbx-batch-job",
+      ]);
+      expect(h.ofType("databricks:index/notebook:Notebook").map((n) => n.name)).to.deep.equal([
+        "dbx-notebook-batch",
+      ]);
+      expect(await h.value(ws.streamingJobUrl)).to.equal("");
+      expect(await h.value(ws.streamingJobId)).to.equal("");
     });
-    const trust = JSON.parse(h.one("aws:iam/role:Role").inputs.assumeRolePolicy).Statement[0];
-    expect(trust.Principal.AWS).to.deep.equal([
-      UC_MASTER_ROLE_ARN,
-      "arn:aws:iam::123456789012:role/pin-test-databricks-data",
-    ]);
-    expect(trust.Condition).to.deep.equal({ StringEquals: { "sts:ExternalId": "acc-123" } });
-    expect(h.one("databricks:index/cluster:Cluster").inputs.dataSecurityMode).to.equal(
-      "USER_ISOLATION",
-    );
-    expect(await h.value(ws.sourceRoot)).to.equal("/Volumes/main/pinterest/pin_test_raw");
   });
 
   it("fills exactly the widgets the real notebooks define", () => {
@@ -261,7 +447,8 @@ describe("DatabricksWorkspace", () => {
     const params = notebookParameters({
       prefix: "p",
       sourceRoot: "/mnt/r",
-      deltaRoot: "/mnt/r/delta",
+      checkpointRoot: "/mnt/r/delta/_checkpoints",
+      tableSchema: "main.p",
       packageRoot: "/W",
       region: "r",
     });
@@ -283,6 +470,7 @@ describe("DatabricksWorkspace", () => {
 
 describe("DatabricksWorkspace argument validation", () => {
   const base = { prefix: "p", region: "eu-west-1", rawBucketName: "b", rawBucketArn: "arn" };
+  const uc = { unityCatalog: { catalog: "main" } };
   const cases: [string, Partial<DatabricksWorkspaceArgs>, string][] = [
     [
       "an unknown route",
@@ -290,18 +478,23 @@ describe("DatabricksWorkspace argument validation", () => {
       'storageRoute "dbfs" is not "mount" or "unityCatalog"',
     ],
     [
-      "UC without a catalog",
-      { storageRoute: "unityCatalog" },
-      "needs unityCatalog { catalog, schema, accountId }",
+      "UC (the default) without a catalog",
+      {},
+      'storageRoute "unityCatalog" needs unityCatalog { catalog }',
+    ],
+    [
+      "the mount route without the cross-account role (review B1)",
+      { storageRoute: "mount" },
+      'storageRoute "mount" needs crossAccountRoleName',
     ],
     [
       "a cluster that never stops",
-      { autoterminationMinutes: 0 },
+      { ...uc, autoterminationMinutes: 0 },
       "autoterminationMinutes 0 must be from 10 to 120",
     ],
     [
       "Delta inside the raw folder",
-      { deltaPrefix: "topics/" },
+      { ...uc, deltaPrefix: "topics/" },
       'deltaPrefix "topics/" must be one folder name',
     ],
   ];

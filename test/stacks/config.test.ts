@@ -48,9 +48,10 @@ describe("stack config", () => {
       },
       databricks: {
         enabled: false,
-        storageRoute: "mount",
+        storageRoute: "unityCatalog",
         autoterminationMinutes: 15,
         batchSchedulePaused: true,
+        streamingPaused: true,
         batchScheduleCron: "0 0 2 * * ?",
         batchScheduleTimezone: "UTC",
         failureEmails: [],
@@ -83,13 +84,55 @@ describe("stack config", () => {
       'reads the raw bucket of the Kafka batch path, but "kafka.enabled" is false',
     ],
     [
-      "Unity Catalog without a catalog",
+      "Unity Catalog (the default route) without a catalog",
       {
         network: { natGateways: "single" },
         kafka: { enabled: true },
-        databricks: { enabled: true, storageRoute: "unityCatalog" },
+        databricks: { enabled: true },
       },
-      '"databricks.unityCatalog" { catalog, schema, accountId } is missing',
+      '"databricks.storageRoute" is "unityCatalog" (the default) but "databricks.unityCatalog" { catalog } is missing',
+    ],
+    [
+      // Review M3: the external id is the storage credential's, not a configured one.
+      "the retired Unity Catalog accountId",
+      { databricks: { unityCatalog: { catalog: "main", accountId: "acc-1" } } },
+      '"pinterest-pipeline:databricks.unityCatalog.accountId" is "acc-1"; expected no value',
+    ],
+    [
+      // Review B1: the instance profile registers only if the cross-account role may pass the
+      // data role (provider doc of databricks.InstanceProfile: an EC2 RunInstances dry run).
+      "the mount route without the workspace's cross-account role",
+      {
+        network: { natGateways: "single" },
+        kafka: { enabled: true },
+        databricks: { enabled: true, storageRoute: "mount" },
+      },
+      '"databricks.storageRoute" is "mount" but "databricks.crossAccountRoleName" is missing',
+    ],
+    [
+      // Review m2: a continuous job with no stream to read restarts forever.
+      "an unpaused streaming job without streams",
+      {
+        network: { natGateways: "single" },
+        kafka: { enabled: true },
+        databricks: { enabled: true, unityCatalog: { catalog: "main" }, streamingPaused: false },
+      },
+      '"databricks.streamingPaused" is false but "streamPath.enabled" is false',
+    ],
+    [
+      // Review m9: the DAG and the job's own schedule would both start the batch job at 02:00.
+      "MWAA beside the batch job's own running schedule",
+      {
+        network: { natGateways: "single" },
+        kafka: { enabled: true },
+        databricks: {
+          enabled: true,
+          unityCatalog: { catalog: "main" },
+          batchSchedulePaused: false,
+        },
+        mwaa: { enabled: true },
+      },
+      '"databricks.batchSchedulePaused" is false: two schedulers would start it at once',
     ],
     [
       "MWAA without Databricks",

@@ -38,6 +38,9 @@ async function runStack(h: PulumiHarness, stack: string, overrides: Record<strin
     .compute("databricks:index/job:Job", (name) => ({
       url: `https://dbc-123.cloud.databricks.com/jobs/${name}`,
     }))
+    .compute("databricks:index/storageCredential:StorageCredential", (_n, inputs) => ({
+      awsIamRole: { ...inputs.awsIamRole, externalId: "uc-credential-external-id" },
+    }))
     .compute("aws:secretsmanager/secret:Secret", (name, inputs) => ({
       arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:${inputs.name ?? name}`,
     }))
@@ -53,6 +56,17 @@ async function runStack(h: PulumiHarness, stack: string, overrides: Record<strin
     kafkaBatch: program.kafkaBatch && (await h.value(program.kafkaBatch)),
   };
 }
+
+const MOUNT_ROUTE = { storageRoute: "mount", crossAccountRoleName: "databricks-cross-account" };
+
+// With MWAA on, the DAG is the batch job's only scheduler: the config requires its schedule paused.
+const WITH_MWAA = {
+  "pinterest-pipeline:mwaa": { enabled: true },
+  "pinterest-pipeline:databricks": {
+    ...(readStackConfig("prod")["pinterest-pipeline:databricks"] as object),
+    batchSchedulePaused: true,
+  },
+};
 
 const COMPONENTS = [
   "Network",
@@ -139,8 +153,59 @@ describe("stack program", function () {
     );
   });
 
-  it("gives Databricks keyless access to the batch bucket and the stream ARNs", async () => {
-    const { outputs, jobs } = await runStack(h, "dev");
+  // Issue 15: both committed stacks deploy the Unity Catalog route (the mount route needs
+  // workspaces with legacy features; provider doc of databricks.DisableLegacyFeaturesSetting).
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: Unity Catalog route, tables in main.pin_${stack}, streaming job paused`, async () => {
+      const { outputs, jobs } = await runStack(h, stack);
+      expect(h.ofType("databricks:index/mount:Mount")).to.have.length(0);
+      expect(h.ofType("databricks:index/instanceProfile:InstanceProfile")).to.have.length(0);
+      expect(h.one("databricks:index/externalLocation:ExternalLocation").inputs.url).to.equal(
+        `s3://${outputs.batch?.bucketName}/`,
+      );
+      const policy = JSON.parse(
+        h.byName("databricks-data", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
+      );
+      const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+      expect(bySid.ReadRawBucket.Resource).to.equal(`arn:aws:s3:::${outputs.batch?.bucketName}/*`);
+      expect(jobs?.sourceRoot).to.equal(`/Volumes/main/pin_${stack}/pin_${stack}_raw`);
+      expect(jobs?.tableSchema).to.equal(`main.pin_${stack}`);
+      expect(h.byName("databricks-streaming-job").inputs.continuous).to.deep.equal({
+        pauseStatus: "PAUSED",
+      });
+    });
+  }
+
+  // Rule: IAM resolves principals when a policy is saved, so no trust policy may name the role
+  // being created (CreateRole fails "Invalid principal in policy"; aws-samples/
+  // aws-secure-environment-accelerator#1136). Checked over every role of both stacks and routes.
+  for (const [stack, overrides] of [
+    ["dev", {}],
+    ["prod", {}],
+    ["dev", { "pinterest-pipeline:databricks": { enabled: true, ...MOUNT_ROUTE } }],
+  ] as const) {
+    const label = Object.keys(overrides).length ? `${stack} (mount route)` : stack;
+    it(`${label}: no IAM trust policy names the role being created`, async () => {
+      await runStack(h, stack, overrides);
+      const roles = h.ofType("aws:iam/role:Role");
+      expect(roles.length).to.be.greaterThan(0);
+      for (const role of roles) {
+        const doc = JSON.parse(role.inputs.assumeRolePolicy);
+        const named = doc.Statement.flatMap((s: any) =>
+          Object.values(s.Principal ?? {}).flatMap((p) => [p].flat()),
+        );
+        expect(named, role.name).to.not.include(role.state.arn);
+        if (role.inputs.name) {
+          expect(named.join(" "), role.name).to.not.include(`:role/${role.inputs.name}`);
+        }
+      }
+    });
+  }
+
+  it("gives the mount route, when chosen, keyless access to the bucket and the stream ARNs", async () => {
+    const { outputs, jobs } = await runStack(h, "dev", {
+      "pinterest-pipeline:databricks": { enabled: true, ...MOUNT_ROUTE },
+    });
     const policy = JSON.parse(
       h.byName("databricks-data", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
     );
@@ -153,7 +218,15 @@ describe("stack program", function () {
         (t) => `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/streaming-pin-dev-${t}`,
       ),
     );
+    expect(h.byName("databricks-pass-role").inputs.role).to.equal("databricks-cross-account");
     expect(jobs?.sourceRoot).to.equal("/mnt/pin-dev-raw");
+  });
+
+  it("makes no streaming job in a stack without streams", async () => {
+    await runStack(h, "dev", { "pinterest-pipeline:streamPath": { enabled: false } });
+    expect(h.ofType("databricks:index/job:Job").map((j) => j.name)).to.deep.equal([
+      "databricks-batch-job",
+    ]);
   });
 
   it("exports the batch path's cluster, client machine and connector for people", async () => {
@@ -183,8 +256,9 @@ describe("stack program", function () {
     expect(contractProblems(outputs)).to.deep.equal([]);
   });
 
-  it("adds MWAA with its own bucket when switched on", async () => {
-    await runStack(h, "prod", { "pinterest-pipeline:mwaa": { enabled: true } });
+  it("adds MWAA with its own bucket when switched on, as the batch job's only scheduler", async () => {
+    await runStack(h, "prod", WITH_MWAA);
+    expect(h.byName("databricks-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
     expect(h.ofType("pinterest-pipeline:components:MwaaEnvironment")).to.have.length(1);
     expect(h.one("aws:mwaa/environment:Environment").inputs.webserverAccessMode).to.equal(
       "PRIVATE_ONLY",
@@ -211,7 +285,7 @@ describe("stack program", function () {
   });
 
   it("keeps the Databricks token out of every resource but the provider and MWAA's secret", async () => {
-    const { outputs } = await runStack(h, "prod", { "pinterest-pipeline:mwaa": { enabled: true } });
+    const { outputs } = await runStack(h, "prod", WITH_MWAA);
     const holders = h.resources
       .filter((r) => JSON.stringify(r.inputs).includes("stack-secret-token"))
       .map((r) => r.type);

@@ -1,14 +1,27 @@
 // The batch path of the local replica against real servers, each started through its script:
 // course-format requests to the REST proxy -> Kafka broker -> Kafka Connect S3 sink -> object store.
+// The connector runs the dev stack's own rendered properties (local/kafka/sinkProperties.ts), and
+// the project's sink follows Confluent's S3 sink for each of them: flush.size and the wall-clock
+// rotate.schedule.interval.ms commit objects, rotate.interval.ms with the DefaultPartitioner is
+// ignored with a warning (so the reviewed configuration strands records below flush.size, as it
+// would on MSK Connect), and what Confluent's config refuses is refused.
 // What this cannot prove: MSK's IAM authentication and TLS, API Gateway in front of the proxy,
 // and Confluent's S3 sink itself (the replica runs the project's own sink with the same layout).
 import { execFileSync } from "child_process";
 import * as crypto from "crypto";
+import * as fs from "fs";
 import * as path from "path";
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import { REPO_ROOT } from "../harness/stackConfig";
-import { s3SinkObjectKey } from "../../components/s3SinkConnectorConfig";
+import { Kafka, logLevel } from "kafkajs";
+import { REPO_ROOT, readStackConfig } from "../harness/stackConfig";
+import { waitFor } from "../harness/waitFor";
+import {
+  s3SinkConnectorProperties,
+  s3SinkObjectKey,
+  S3_SINK_DEFAULTS,
+} from "../../components/s3SinkConnectorConfig";
+import { parseStackConfig } from "../../stacks/config";
 
 const SCRIPTS = {
   s3: path.join(REPO_ROOT, "local", "s3", "s3.sh"),
@@ -32,9 +45,20 @@ function isRunning(script: string): boolean {
   }
 }
 
-async function sleep(ms: number): Promise<void> {
-  await new Promise((resolve) => setTimeout(resolve, ms));
-}
+const CONNECT_LOG = path.join(REPO_ROOT, ".local", "logs", "connect.log");
+// The dev stack's sink settings (Pulumi.dev.yaml through stacks/config.ts).
+const DEV_KAFKA = parseStackConfig(
+  Object.fromEntries(
+    Object.entries(readStackConfig("dev"))
+      .filter(([k]) => k.startsWith("pinterest-pipeline:"))
+      .map(([k, v]) => [k.slice("pinterest-pipeline:".length), v]),
+  ),
+).kafka;
+const FLUSH_SIZE = DEV_KAFKA.connectorFlushSize;
+const ROTATE_MS = S3_SINK_DEFAULTS.rotateIntervalMs;
+// Longer than a bulk request of records spans and not a multiple of flush.size: two full
+// objects and a tail below flush.size.
+const BULK = 2 * FLUSH_SIZE + 100;
 
 type Row = Record<string, unknown>;
 
@@ -141,13 +165,17 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
   // Fresh topics and bucket per run: offsets start at 0 and earlier runs cannot interfere.
   const prefix = `test-${suffix}`;
   const bucket = `test-raw-${suffix}`;
+  // A second connector on topics of its own, with the reviewed configuration (below).
+  const oldPrefix = `test-old-${suffix}`;
+  const oldBucket = `test-old-raw-${suffix}`;
   const topic = (t: keyof typeof ROWS) => `${prefix}.${t}`;
   const stopAfter: string[] = [];
   let proxy = "";
   let connect = "";
   let s3: S3Client;
+  let oldProducedAt = 0;
 
-  before(function () {
+  before(async function () {
     // The first run installs Kafka from Maven Central and moto from PyPI (about 3 minutes).
     this.timeout(15 * 60_000);
     for (const script of [SCRIPTS.s3, SCRIPTS.kafka, SCRIPTS.restProxy, SCRIPTS.connect]) {
@@ -157,10 +185,37 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
       }
     }
     run(SCRIPTS.s3, "create-bucket", bucket);
+    run(SCRIPTS.s3, "create-bucket", oldBucket);
     run(SCRIPTS.kafka, "topics", prefix);
+    run(SCRIPTS.kafka, "topics", oldPrefix);
+    // One more topic per prefix for bulk traffic, before the connectors subscribe to the pattern.
+    const admin = new Kafka({
+      brokers: [run(SCRIPTS.kafka, "bootstrap").trim()],
+      logLevel: logLevel.NOTHING,
+    }).admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({
+        topics: [`${prefix}.bulk`, `${oldPrefix}.bulk`].map((t) => ({
+          topic: t,
+          numPartitions: 1,
+        })),
+        waitForLeaders: true,
+      });
+    } finally {
+      await admin.disconnect();
+    }
     run(SCRIPTS.connect, "deploy-sink", prefix, bucket);
     proxy = run(SCRIPTS.restProxy, "url").trim();
     connect = run(SCRIPTS.connect, "url").trim();
+    await putConnector(`${oldPrefix}-s3-sink`, reviewedProperties(oldPrefix, oldBucket));
+    await waitFor(
+      `connector ${oldPrefix}-s3-sink and its tasks RUNNING`,
+      () => connectorStatus(`${oldPrefix}-s3-sink`),
+      (st) =>
+        st.connector === "RUNNING" && st.tasks.length > 0 && st.tasks.every((t) => t === "RUNNING"),
+      { timeoutMs: 60_000, intervalMs: 250 },
+    );
     const env = Object.fromEntries(
       [...run(SCRIPTS.s3, "env").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
     );
@@ -178,13 +233,91 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
   after(async function () {
     this.timeout(120_000);
     if (connect) {
-      await fetch(`${connect}/connectors/${prefix}-s3-sink`, { method: "DELETE" });
+      for (const p of [prefix, oldPrefix]) {
+        await fetch(`${connect}/connectors/${p}-s3-sink`, { method: "DELETE" });
+      }
     }
     // Servers that were already running belong to someone else: only stop the ones started here.
     for (const script of stopAfter) {
       run(script, "stop");
     }
   });
+
+  /** The sink config `connect.sh sink-config` renders (the dev stack's, for these names). */
+  function renderedProperties(p: string, b: string): Record<string, string> {
+    return JSON.parse(run(SCRIPTS.connect, "sink-config", p, b)) as Record<string, string>;
+  }
+
+  /**
+   * The configuration the review found (commit b172e09's s3SinkConnectorProperties): the same
+   * properties with record-time rotate.interval.ms instead of the wall-clock schedule.
+   */
+  function reviewedProperties(p: string, b: string): Record<string, string> {
+    const rendered = renderedProperties(p, b);
+    delete rendered["rotate.schedule.interval.ms"];
+    delete rendered.timezone;
+    return {
+      ...rendered,
+      "rotate.interval.ms": String(ROTATE_MS),
+      "timestamp.extractor": "Record",
+    };
+  }
+
+  async function putConnector(name: string, config: Record<string, string>) {
+    const res = await fetch(`${connect}/connectors/${name}/config`, {
+      method: "PUT",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(config),
+    });
+    return { status: res.status, body: (await res.json()) as { message?: string } };
+  }
+
+  async function connectorStatus(name: string) {
+    const res = await fetch(`${connect}/connectors/${name}/status`);
+    if (!res.ok) throw new Error(`status of ${name}: HTTP ${res.status}`);
+    const body = (await res.json()) as {
+      connector: { state: string; trace?: string };
+      tasks: { state: string; trace?: string }[];
+    };
+    return {
+      connector: body.connector.state,
+      trace: body.connector.trace ?? "",
+      tasks: body.tasks.map((t) => t.state),
+    };
+  }
+
+  /** Each object under topics/<topicName>/: its key and its parsed lines. */
+  async function objects(b: string, topicName: string) {
+    const listing = await s3.send(
+      new ListObjectsV2Command({ Bucket: b, Prefix: `topics/${topicName}/` }),
+    );
+    const out: { key: string; rows: Row[] }[] = [];
+    for (const { Key } of listing.Contents ?? []) {
+      const object = await s3.send(new GetObjectCommand({ Bucket: b, Key: Key! }));
+      const text = await object.Body!.transformToString("utf-8");
+      out.push({
+        key: Key!,
+        rows: text
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => JSON.parse(l)),
+      });
+    }
+    return out.sort((x, y) => x.key.localeCompare(y.key));
+  }
+
+  function connectLog(): string[] {
+    return fs.readFileSync(CONNECT_LOG, "utf8").split("\n");
+  }
+
+  async function produceTo(topicName: string, rows: Row[]) {
+    const res = await fetch(`${proxy}/topics/${topicName}`, {
+      method: "POST",
+      headers: { "Content-Type": JSON_V2 },
+      body: JSON.stringify({ records: rows.map((value) => ({ value })) }),
+    });
+    expect(res.status, topicName).to.equal(200);
+  }
 
   async function produce(t: keyof typeof ROWS, rows: Row[]) {
     const res = await fetch(`${proxy}/topics/${topic(t)}`, {
@@ -217,6 +350,35 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     }
     const second = await produce("pin", EXTRA_PIN);
     expect(second.body).to.deep.equal(offsetsAnswer(ROWS.pin.length, EXTRA_PIN.length));
+    // The same traffic below flush.size, and a bulk topic with more, for the reviewed connector.
+    const bulk = Array.from({ length: BULK }, (_, i) => ({ ...ROWS.geo[0], ind: i }));
+    await produceTo(`${prefix}.bulk`, bulk);
+    oldProducedAt = Date.now();
+    for (const t of ["pin", "geo", "user"] as const) await produceTo(`${oldPrefix}.${t}`, ROWS[t]);
+    await produceTo(`${oldPrefix}.bulk`, bulk);
+  });
+
+  it("deploys exactly the properties the dev stack renders, overriding only the class, endpoint and credentials", async function () {
+    const res = await fetch(`${connect}/connectors/${prefix}-s3-sink/config`);
+    const { name, ...deployed } = (await res.json()) as Record<string, string>;
+    expect(name).to.equal(`${prefix}-s3-sink`);
+    const stack = readStackConfig("dev");
+    const stackRenders = s3SinkConnectorProperties({
+      plugin: DEV_KAFKA.connectorPlugin,
+      prefix,
+      bucketName: bucket,
+      region: stack["aws:region"] as string,
+      tasksMax: S3_SINK_DEFAULTS.tasksMax,
+      flushSize: DEV_KAFKA.connectorFlushSize,
+      rotateIntervalMs: S3_SINK_DEFAULTS.rotateIntervalMs,
+    });
+    const changed = Object.keys(deployed).filter((k) => deployed[k] !== stackRenders[k]);
+    expect(changed.sort()).to.deep.equal(
+      ["aws.access.key.id", "aws.secret.access.key", "connector.class", "store.url"].sort(),
+    );
+    expect(Object.keys(stackRenders).filter((k) => !(k in deployed))).to.deep.equal([]);
+    expect(deployed["connector.class"]).to.equal("pipeline.local.s3sink.S3SinkConnector");
+    expect(stackRenders["connector.class"]).to.equal("io.confluent.connect.s3.S3SinkConnector");
   });
 
   it("answers 404 with error code 40401 for a topic that does not exist", async function () {
@@ -278,8 +440,13 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     expect(deleted.status).to.equal(204);
   });
 
+  // Objects below flush.size land at the next multiple of rotate.schedule.interval.ms since
+  // 00:00 UTC (Confluent: TopicPartitionWriter.java / DateTimeUtils.getNextTimeAdjustedByDay),
+  // so within one interval plus one put cycle (offset.flush.interval.ms, 1 s here).
+  const LANDING_MS = ROTATE_MS + 30_000;
+
   it("lands every record exactly once in the bucket, keyed topics/<topic>/partition=<p>/<topic>+<p>+<offset, 20 digits>.json", async function () {
-    this.timeout(90_000);
+    this.timeout(LANDING_MS + 30_000);
     const expected: Record<string, Row[]> = {
       [topic("pin")]: [...ROWS.pin, ...EXTRA_PIN],
       [topic("geo")]: ROWS.geo,
@@ -287,28 +454,33 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     };
     const total = Object.values(expected).reduce((n, rows) => n + rows.length, 0);
     const landed = new Map<string, Row[]>();
-    const deadline = Date.now() + 60_000;
-    let count = 0;
-    while (count < total && Date.now() < deadline) {
-      await sleep(1000);
-      const listing = await s3.send(
-        new ListObjectsV2Command({ Bucket: bucket, Prefix: "topics/" }),
-      );
-      for (const { Key } of listing.Contents ?? []) {
-        if (!Key || landed.has(Key)) continue;
-        const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
-        const text = await object.Body!.transformToString("utf-8");
-        expect(text.endsWith("\n"), Key).to.equal(true);
-        landed.set(
-          Key,
-          text
-            .slice(0, -1)
-            .split("\n")
-            .map((line) => JSON.parse(line) as Row),
-        );
-      }
-      count = [...landed.values()].reduce((n, rows) => n + rows.length, 0);
-    }
+    const count = () => [...landed.values()].reduce((n, rows) => n + rows.length, 0);
+    await waitFor(
+      `${total} records of ${prefix}.pin/.geo/.user in s3://${bucket}/topics/`,
+      async () => {
+        for (const t of ["pin", "geo", "user"] as const) {
+          const listing = await s3.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: `topics/${topic(t)}/` }),
+          );
+          for (const { Key } of listing.Contents ?? []) {
+            if (!Key || landed.has(Key)) continue;
+            const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+            const text = await object.Body!.transformToString("utf-8");
+            expect(text.endsWith("\n"), Key).to.equal(true);
+            landed.set(
+              Key,
+              text
+                .slice(0, -1)
+                .split("\n")
+                .map((line) => JSON.parse(line) as Row),
+            );
+          }
+        }
+        return count();
+      },
+      (n) => n >= total,
+      { timeoutMs: LANDING_MS, intervalMs: 1000 },
+    );
 
     // Rebuild each topic from its objects: the start offset in the name places each object.
     const rebuilt: Record<string, Row[]> = {};
@@ -329,5 +501,107 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
       });
     }
     expect(rebuilt).to.deep.equal(expected);
+  });
+  // Confluent's TopicPartitionWriter commits an object as soon as it holds flush.size records
+  // (rotateOnSize: recordCount >= flushSize), and the tail at the next scheduled rotation.
+  it("cuts bulk traffic into objects of at most flush.size records, at least one of them full, and lands the tail", async function () {
+    this.timeout(LANDING_MS + 30_000);
+    const landed = await waitFor(
+      `${BULK} records of ${prefix}.bulk in s3://${bucket}`,
+      () => objects(bucket, `${prefix}.bulk`),
+      (os) => os.reduce((n, o) => n + o.rows.length, 0) >= BULK,
+      {
+        timeoutMs: LANDING_MS,
+        intervalMs: 1000,
+        show: (os) => JSON.stringify(os.map((o) => o.rows.length)),
+      },
+    );
+    const sizes = landed.map((o) => o.rows.length);
+    expect(Math.max(...sizes)).to.equal(FLUSH_SIZE);
+    expect(landed.flatMap((o) => o.rows.map((r) => r.ind))).to.deep.equal(
+      Array.from({ length: BULK }, (_, i) => i),
+    );
+    // Each object's name is its first record's offset.
+    let next = 0;
+    for (const o of landed) {
+      expect(o.key).to.equal(s3SinkObjectKey(`${prefix}.bulk`, 0, next));
+      next += o.rows.length;
+    }
+  });
+
+  // The reviewed configuration: rotate.interval.ms with the DefaultPartitioner. Confluent's
+  // TopicPartitionWriter.java logs that the property "is ignored" (no timestamp extractor without
+  // a TimeBasedPartitioner), and rotateOnTime() never fires: only full objects are committed.
+  it("with the reviewed configuration, warns that rotate.interval.ms is ignored and never lands records below flush.size", async function () {
+    this.timeout(ROTATE_MS + 90_000);
+    const held = (tp: string, n: number) =>
+      connectLog().some((l) => l.includes(`${tp}: ${n} records held in the open object`));
+    // Long enough for the reviewed setting to have fired if it were honoured (its interval plus
+    // two put cycles), and for the fixed connector's records, sent at the same time, to land.
+    const state = await waitFor(
+      `${oldPrefix}: the full objects committed, the rest held past rotate.interval.ms, while ${prefix}'s landed`,
+      async () => ({
+        elapsed: Date.now() - oldProducedAt,
+        oldBulk: (await objects(oldBucket, `${oldPrefix}.bulk`)).map((o) => o.rows.length),
+        held:
+          ["pin", "geo", "user"].every((t) => held(`${oldPrefix}.${t}-0`, ROWS.pin.length)) &&
+          held(`${oldPrefix}.bulk-0`, BULK - 2 * FLUSH_SIZE),
+        fixedLanded: (await objects(bucket, `${prefix}.geo`)).length > 0,
+      }),
+      (st) =>
+        st.elapsed >= ROTATE_MS + 2000 && st.oldBulk.length === 2 && st.held && st.fixedLanded,
+      { timeoutMs: ROTATE_MS + 60_000, intervalMs: 1000 },
+    );
+    expect(state.oldBulk).to.deep.equal([FLUSH_SIZE, FLUSH_SIZE]);
+    for (const t of ["pin", "geo", "user"]) {
+      expect(await objects(oldBucket, `${oldPrefix}.${t}`), t).to.deep.equal([]);
+    }
+    const warnings = connectLog().filter(
+      (l) => l.includes(" WARN ") && l.includes("rotate.interval.ms") && l.includes("ignores"),
+    );
+    for (const t of ["pin", "geo", "user", "bulk"]) {
+      expect(
+        warnings.some((l) => l.includes(`${oldPrefix}.${t}-0:`)),
+        t,
+      ).to.equal(true);
+    }
+    // The fixed connector logs no such warning.
+    expect(warnings.some((l) => l.includes(`${prefix}.`))).to.equal(false);
+  });
+
+  // What Confluent's config refuses, refused the same way: ConfigDef errors at validation (HTTP
+  // 400 from Connect), the timezone rule when the connector starts (S3SinkConnectorConfig.java's
+  // validateTimezone runs in the constructor; StorageSinkConnectorConfig.java: flush.size has no
+  // default; PartitionerConfig.java: TimezoneValidator).
+  it("refuses what Confluent's S3 sink refuses: no flush.size, an unknown timezone, a schedule without timezone", async function () {
+    this.timeout(90_000);
+    const base = renderedProperties(`test-bad-${suffix}`, bucket);
+    const { "flush.size": _flush, ...noFlush } = base;
+    void _flush;
+    const cases: [string, Record<string, string>, string][] = [
+      ["no flush.size", noFlush, "flush.size"],
+      ["an unknown timezone", { ...base, timezone: "Mars/Olympus_Mons" }, "timezone"],
+    ];
+    for (const [label, config, key] of cases) {
+      const answer = await putConnector(`test-bad-${suffix}-s3-sink`, config);
+      expect(answer.status, label).to.equal(400);
+      expect(answer.body.message, label).to.contain(key);
+    }
+    const { timezone: _tz, ...noTimezone } = base;
+    void _tz;
+    const name = `test-notz-${suffix}-s3-sink`;
+    const created = await putConnector(name, noTimezone);
+    expect(created.status).to.equal(201);
+    try {
+      const failed = await waitFor(
+        `connector ${name} FAILED`,
+        () => connectorStatus(name),
+        (st) => st.connector === "FAILED",
+        { timeoutMs: 60_000, intervalMs: 250 },
+      );
+      expect(failed.trace).to.contain("timezone must be set when rotate.schedule.interval.ms");
+    } finally {
+      await fetch(`${connect}/connectors/${name}`, { method: "DELETE" });
+    }
   });
 });

@@ -64,7 +64,7 @@ final class PartitionWriter {
     this.serializer = serializer;
     if (config.rotateIntervalMs() > 0) {
       LOG.warn(
-          "{}: {} is {} ms, but partitioner {} is not a {}; Confluent's S3 sink ignores the"
+          "{}: {} is {} ms, but partitioner {} is not an instance of {}; Confluent's S3 sink ignores the"
               + " property in that case, and so does this one: no object is committed on record"
               + " time.",
           tp,

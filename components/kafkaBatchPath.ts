@@ -2,9 +2,11 @@ import * as pulumi from "@pulumi/pulumi";
 import { KafkaClient } from "./kafkaClient";
 import { KafkaRestApi } from "./kafkaRestApi";
 import { MskCluster } from "./mskCluster";
-import { RawBucket } from "./rawBucket";
 import { S3SinkConnector } from "./s3SinkConnector";
-import { S3SinkPlugin, S3_SINK_TOPICS_DIR } from "./s3SinkConnectorConfig";
+import { S3SinkPlugin } from "./s3SinkConnectorConfig";
+
+/** The component's type token; part of every child's URN (aliases name it). */
+export const KAFKA_BATCH_PATH_TYPE = "pinterest-pipeline:components:KafkaBatchPath";
 
 /** Arguments of {@link KafkaBatchPath}. */
 export interface KafkaBatchPathArgs {
@@ -14,6 +16,13 @@ export interface KafkaBatchPathArgs {
   readonly vpcId: pulumi.Input<string>;
   /** Private subnets in two zones; the client machine takes the first. They need a NAT (see docs). */
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Name of the raw bucket the sink writes to. The bucket is the caller's (the stack's), so that
+   * switching this path off never deletes the data lake.
+   */
+  readonly bucketName: pulumi.Input<string>;
+  /** ARN of that bucket. */
+  readonly bucketArn: pulumi.Input<string>;
   /** Local path of the packaged S3 sink connector zip uploaded as the MSK Connect plugin. */
   readonly connectorPluginPath: string;
   /** Which sink that zip is: `confluent` (the course's) or `aiven`; same object layout. @default "confluent" */
@@ -38,11 +47,7 @@ export interface KafkaBatchPathArgs {
   readonly connectorMcuCount?: number;
   /** MSK Connect workers. @default 1 */
   readonly connectorWorkerCount?: number;
-  /** Days after which raw objects under `topics/` expire. @default undefined (kept) */
-  readonly rawDataExpirationDays?: number;
-  /** Let `pulumi destroy` empty the raw bucket; pass the stack's `allowDataLoss`. @default false */
-  readonly forceDestroy?: boolean;
-  /** KMS key for the bucket and the brokers' storage. @default undefined (AWS-managed keys) */
+  /** KMS key of the bucket and of the brokers' storage. @default undefined (AWS-managed keys) */
   readonly kmsKeyArn?: pulumi.Input<string>;
   /** Days to keep every log this path writes. @default 30 */
   readonly logRetentionDays?: number;
@@ -76,11 +81,10 @@ export function validateKafkaBatchPathArgs(args: KafkaBatchPathArgs): void {
 /**
  * The course's Kafka batch path, secure: an API (`/{proxy+}` with an API key) over a VPC link to a
  * private REST proxy machine that created the topics, an IAM-only TLS MSK cluster, and an MSK
- * Connect S3 sink writing `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json` to a raw bucket
- * with the storage baseline. Each part is its own component and usable alone.
+ * Connect S3 sink writing `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json` to the caller's
+ * raw bucket. Each part is its own component and usable alone.
  */
 export class KafkaBatchPath extends pulumi.ComponentResource {
-  readonly bucket: RawBucket;
   readonly cluster: MskCluster;
   readonly client: KafkaClient;
   readonly sink: S3SinkConnector;
@@ -91,33 +95,18 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
   readonly apiKeyId: pulumi.Output<string>;
   readonly topicNames: pulumi.Output<string[]>;
   readonly bootstrapBrokersIam: pulumi.Output<string>;
-  readonly bucketName: pulumi.Output<string>;
-  readonly bucketArn: pulumi.Output<string>;
   readonly clientInstanceId: pulumi.Output<string>;
   readonly clusterArn: pulumi.Output<string>;
   readonly connectorArn: pulumi.Output<string>;
 
   constructor(name: string, args: KafkaBatchPathArgs, opts?: pulumi.ComponentResourceOptions) {
-    super("pinterest-pipeline:components:KafkaBatchPath", name, {}, opts);
+    super(KAFKA_BATCH_PATH_TYPE, name, {}, opts);
     validateKafkaBatchPathArgs(args);
     const parent = { parent: this };
     const { prefix, vpcId, tags } = args;
     const subnetIds = args.privateSubnetIds;
     const logRetentionDays = args.logRetentionDays ?? 30;
 
-    this.bucket = new RawBucket(
-      `${name}-raw`,
-      {
-        namePrefix: `${prefix}-raw`,
-        forceDestroy: args.forceDestroy ?? false,
-        expirationDays: args.rawDataExpirationDays,
-        expirationPrefix:
-          args.rawDataExpirationDays === undefined ? undefined : `${S3_SINK_TOPICS_DIR}/`,
-        kmsKeyArn: args.kmsKeyArn,
-        tags,
-      },
-      parent,
-    );
     this.cluster = new MskCluster(
       `${name}-msk`,
       {
@@ -160,8 +149,8 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         clusterArn: this.cluster.clusterArn,
         bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
         kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
-        bucketName: this.bucket.bucketName,
-        bucketArn: this.bucket.bucketArn,
+        bucketName: args.bucketName,
+        bucketArn: args.bucketArn,
         bucketKmsKeyArn: args.kmsKeyArn,
         pluginPath: args.connectorPluginPath,
         plugin: args.connectorPlugin,
@@ -197,8 +186,6 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
     this.apiKeyId = this.api.apiKeyId;
     this.topicNames = this.client.topicNames;
     this.bootstrapBrokersIam = this.cluster.bootstrapBrokersIam;
-    this.bucketName = this.bucket.bucketName;
-    this.bucketArn = this.bucket.bucketArn;
     this.clientInstanceId = this.client.instanceId;
     this.clusterArn = this.cluster.clusterArn;
     this.connectorArn = this.sink.connectorArn;
@@ -207,7 +194,6 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
       apiKeyId: this.apiKeyId,
       topicNames: this.topicNames,
       bootstrapBrokersIam: this.bootstrapBrokersIam,
-      bucketName: this.bucketName,
       clientInstanceId: this.clientInstanceId,
     });
   }

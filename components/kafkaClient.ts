@@ -113,22 +113,29 @@ export class KafkaClient extends pulumi.ComponentResource {
       parent,
     );
 
+    // No inline rules: the API adds a standalone ingress rule to this group, and the provider's
+    // docs warn that inline rules next to standalone ones get revoked on a refresh or update
+    // (node_modules/@pulumi/aws/ec2/securityGroup.d.ts). AWS's default allow-all egress rule is
+    // removed by the provider at creation, so HTTPS is the only way out besides added rules.
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `${machineName}: no inbound by default; HTTPS out for packages and SSM`,
-        ingress: [],
-        egress: [
-          {
-            description: "HTTPS to package repositories, Maven Central and Session Manager",
-            protocol: "tcp",
-            fromPort: 443,
-            toPort: 443,
-            cidrBlocks: ["0.0.0.0/0"],
-          },
-        ],
         tags: { ...tags, Name: machineName },
+      },
+      parent,
+    );
+    new aws.vpc.SecurityGroupEgressRule(
+      `${name}-https-out`,
+      {
+        securityGroupId: securityGroup.id,
+        description: "HTTPS to package repositories, Maven Central and Session Manager",
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: "0.0.0.0/0",
+        tags,
       },
       parent,
     );

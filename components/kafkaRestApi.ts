@@ -86,8 +86,8 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         description: `${apiName} load balancer: API Gateway in (VPC link), the REST proxy out`,
-        ingress: [],
-        egress: [],
+        // No inline rules: this group's and the proxy group's rules are standalone resources
+        // (see the warning in node_modules/@pulumi/aws/ec2/securityGroup.d.ts).
         tags: { ...tags, Name: `${apiName}-nlb` },
       },
       parent,

@@ -127,14 +127,15 @@ export class MskCluster extends pulumi.ComponentResource {
     const clusterName = `${args.prefix}-kafka`;
     const brokerCount = args.brokerCount ?? 2;
 
+    // Every rule of both groups is a standalone rule resource and the groups declare no inline
+    // `ingress`/`egress`: mixing the two makes a refresh or update revoke the standalone rules
+    // (warning in node_modules/@pulumi/aws/ec2/securityGroup.d.ts). The provider removes AWS's
+    // default allow-all egress rule when it creates a group, so brokers open no connections.
     const brokers = new aws.ec2.SecurityGroup(
       `${name}-brokers`,
       {
         vpcId: args.vpcId,
         description: `MSK ${clusterName} brokers: SASL/IAM on ${MSK_IAM_PORT} from clients only`,
-        ingress: [],
-        // Brokers answer; they open no connections into the VPC.
-        egress: [],
         tags: { ...tags, Name: `${clusterName}-brokers` },
       },
       parent,
@@ -144,8 +145,6 @@ export class MskCluster extends pulumi.ComponentResource {
       {
         vpcId: args.vpcId,
         description: `Clients of MSK ${clusterName}: may reach the brokers on ${MSK_IAM_PORT}`,
-        ingress: [],
-        egress: [],
         tags: { ...tags, Name: `${clusterName}-clients` },
       },
       parent,

@@ -15,6 +15,11 @@ export interface RawBucketArgs {
   readonly expirationPrefix?: string;
   /** KMS key for SSE-KMS with an S3 bucket key; without it objects use SSE-S3 (AES-256). @default undefined */
   readonly kmsKeyArn?: pulumi.Input<string>;
+  /**
+   * Keep the bucket and its settings in AWS when the stack deletes them (`pulumi destroy`, or the
+   * component leaving the program): for data that must outlive the stack. @default false
+   */
+  readonly retainOnDelete?: boolean;
   /** Tags added to the bucket. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -83,7 +88,9 @@ export class RawBucket extends pulumi.ComponentResource {
   constructor(name: string, args: RawBucketArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:RawBucket", name, {}, opts);
     validateRawBucketArgs(args);
-    const parent = { parent: this };
+    // Every child is retained, not just the bucket: a kept bucket without its public-access block,
+    // encryption default and TLS-only policy would be a weaker bucket than the one deployed.
+    const parent = { parent: this, retainOnDelete: args.retainOnDelete ?? false };
 
     const bucket = new aws.s3.Bucket(
       `${name}-bucket`,
@@ -159,7 +166,7 @@ export class RawBucket extends pulumi.ComponentResource {
         ],
       },
       // S3 rejects a lifecycle with version rules until versioning is on.
-      { parent: this, dependsOn: [versioning] },
+      { ...parent, dependsOn: [versioning] },
     );
     new aws.s3.BucketPolicy(
       `${name}-policy`,
@@ -168,7 +175,7 @@ export class RawBucket extends pulumi.ComponentResource {
         policy: bucket.arn.apply((arn) => JSON.stringify(tlsOnlyBucketPolicy(arn))),
       },
       // With the block in place first, S3 can never hold a public policy, even for a moment.
-      { parent: this, dependsOn: [publicAccessBlock] },
+      { ...parent, dependsOn: [publicAccessBlock] },
     );
 
     this.bucketName = bucket.bucket;

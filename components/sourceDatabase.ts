@@ -10,14 +10,24 @@ export interface SourceDatabaseArgs {
   readonly prefix: string;
   /** VPC the database lives in. */
   readonly vpcId: pulumi.Input<string>;
-  /** Private subnets (two zones) for the instance when it is not reachable from outside. */
-  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** Public subnets, used only when `allowedCidrs` is non-empty. @default [] */
-  readonly publicSubnetIds?: pulumi.Input<pulumi.Input<string>[]>;
-  /** Security groups (e.g. a client machine's) allowed to connect on 3306. @default [] */
+  /**
+   * Subnets (two zones) of the DB subnet group, fixed for the instance's life: RDS cannot move an
+   * instance to other subnets of the same VPC, so the group is the public subnets from day one
+   * and opening the database to `allowedCidrs` only flips `publiclyAccessible` and adds rules.
+   */
+  readonly publicSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Security groups (e.g. the Kafka client machine's) allowed to connect on 3306. The component
+   * adds the ingress rule on its own group and the matching egress rule on each client group, so
+   * those groups must declare no inline rules. @default []
+   */
   readonly clientSecurityGroupIds?: pulumi.Input<string>[];
   /** CIDRs outside the VPC allowed on 3306; non-empty makes the instance public. @default [] */
   readonly allowedCidrs?: string[];
+  /** Apply instance changes now instead of in the next maintenance window. @default true */
+  readonly applyImmediately?: boolean;
+  /** Queries slower than this many seconds go to the slow query log. @default 2 */
+  readonly longQuerySeconds?: number;
   /** RDS instance class. @default "db.t4g.micro" */
   readonly instanceClass?: pulumi.Input<string>;
   /** Storage in GiB (gp3, encrypted). @default 20 */
@@ -64,12 +74,34 @@ export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
       `SourceDatabase engineVersion "${version}" is not MySQL 8.x; use e.g. "8.4" or "8.0".`,
     );
   }
+  const slow = args.longQuerySeconds ?? 2;
+  if (!(slow >= 0 && slow <= 3600)) {
+    throw new Error(`SourceDatabase longQuerySeconds ${slow} must be from 0 to 3600 seconds.`);
+  }
   const backups = args.backupRetentionDays ?? 7;
   if (!Number.isInteger(backups) || backups < 7 || backups > 35) {
     throw new Error(
       `SourceDatabase backupRetentionDays ${backups} must be a whole number from 7 to 35.`,
     );
   }
+}
+
+/** MySQL's port. */
+export const MYSQL_PORT = 3306;
+
+/**
+ * The final snapshot's name: unique per deployment of the stack, yet stable across updates. A
+ * fixed name collides on the second destroy after a recreate (the first snapshot is still
+ * there); a timestamp would change on every run (a perpetual diff). The VPC id is assigned by
+ * AWS once per network, kept in state, and new after a destroy and a fresh `up`.
+ */
+export function finalSnapshotIdentifier(
+  identifier: string,
+  vpcId: pulumi.Input<string>,
+): pulumi.Output<string> {
+  return pulumi
+    .output(vpcId)
+    .apply((id) => `${identifier}-final-${id.replace(/^vpc-/, "").replace(/[^a-zA-Z0-9]+/g, "")}`);
 }
 
 /**
@@ -96,43 +128,63 @@ export class SourceDatabase extends pulumi.ComponentResource {
     const publicAccess = (args.allowedCidrs ?? []).length > 0;
     const username = "pipeline_admin";
 
+    // Rules are standalone resources, one per source (the provider's advice in
+    // node_modules/@pulumi/aws/ec2/securityGroup.d.ts); the group declares none inline. The
+    // provider removes AWS's default allow-all egress at creation: a database starts no
+    // connections of its own.
     const securityGroup = new aws.ec2.SecurityGroup(
       `${name}-sg`,
       {
         vpcId: args.vpcId,
         description: `MySQL ${identifier}: only its clients on 3306`,
-        ingress: [
-          ...(args.clientSecurityGroupIds ?? []).map((sg) => ({
-            description: "MySQL from a client security group",
-            protocol: "tcp",
-            fromPort: 3306,
-            toPort: 3306,
-            securityGroups: [sg],
-          })),
-          ...(publicAccess
-            ? [
-                {
-                  description:
-                    "MySQL from the listed CIDRs (stack config sourceDatabase.allowedCidrs)",
-                  protocol: "tcp",
-                  fromPort: 3306,
-                  toPort: 3306,
-                  cidrBlocks: args.allowedCidrs,
-                },
-              ]
-            : []),
-        ],
-        // A database answers; it starts no connections of its own.
-        egress: [],
         tags: { ...tags, Name: `${identifier}-mysql` },
       },
       parent,
     );
+    const mysql = { ipProtocol: "tcp", fromPort: MYSQL_PORT, toPort: MYSQL_PORT };
+    (args.clientSecurityGroupIds ?? []).forEach((clientGroupId, i) => {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-from-client-${i}`,
+        {
+          ...mysql,
+          securityGroupId: securityGroup.id,
+          description: "MySQL from a client security group",
+          referencedSecurityGroupId: clientGroupId,
+          tags,
+        },
+        parent,
+      );
+      new aws.vpc.SecurityGroupEgressRule(
+        `${name}-client-${i}-to-mysql`,
+        {
+          ...mysql,
+          securityGroupId: clientGroupId,
+          description: `MySQL to ${identifier}`,
+          referencedSecurityGroupId: securityGroup.id,
+          tags,
+        },
+        parent,
+      );
+    });
+    // Named after the CIDR, so that removing one address leaves the others' rules untouched.
+    for (const cidr of args.allowedCidrs ?? []) {
+      new aws.vpc.SecurityGroupIngressRule(
+        `${name}-from-${cidr.replace(/[./]/g, "-")}`,
+        {
+          ...mysql,
+          securityGroupId: securityGroup.id,
+          description: "MySQL from a listed CIDR (stack config sourceDatabase.allowedCidrs)",
+          cidrIpv4: cidr,
+          tags,
+        },
+        parent,
+      );
+    }
     const subnetGroup = new aws.rds.SubnetGroup(
       `${name}-subnets`,
       {
         description: `Subnets of ${identifier}`,
-        subnetIds: publicAccess ? (args.publicSubnetIds ?? []) : args.privateSubnetIds,
+        subnetIds: args.publicSubnetIds,
         tags,
       },
       parent,
@@ -142,11 +194,16 @@ export class SourceDatabase extends pulumi.ComponentResource {
       `${name}-params`,
       {
         family,
-        description: `${identifier}: TLS only, utf8mb4`,
+        description: `${identifier}: TLS only, utf8mb4, slow query log`,
         parameters: [
           { name: "require_secure_transport", value: "1" },
           { name: "character_set_server", value: "utf8mb4" },
           { name: "collation_server", value: "utf8mb4_0900_ai_ci" },
+          // The slowquery export stays empty unless the log is on and written to a file:
+          // https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQLDB.PublishtoCloudWatchLogs.html
+          { name: "slow_query_log", value: "1" },
+          { name: "long_query_time", value: String(args.longQuerySeconds ?? 2) },
+          { name: "log_output", value: "FILE" },
         ],
         tags,
       },
@@ -186,12 +243,20 @@ export class SourceDatabase extends pulumi.ComponentResource {
         parameterGroupName: parameterGroup.name,
         vpcSecurityGroupIds: [securityGroup.id],
         publiclyAccessible: publicAccess,
+        // Without it, class, storage and parameter-group changes wait for the maintenance window
+        // while `pulumi up` reports success.
+        applyImmediately: args.applyImmediately ?? true,
+        // Only a permission: RDS refuses a new major version (8.0 -> 8.4) without it, and the
+        // family-named parameter group is replaced in the same modification.
+        allowMajorVersionUpgrade: true,
         multiAz: args.multiAz ?? false,
         backupRetentionPeriod: args.backupRetentionDays ?? 7,
         copyTagsToSnapshot: true,
         deletionProtection,
         skipFinalSnapshot: !deletionProtection,
-        finalSnapshotIdentifier: deletionProtection ? `${identifier}-final` : undefined,
+        finalSnapshotIdentifier: deletionProtection
+          ? finalSnapshotIdentifier(identifier, args.vpcId)
+          : undefined,
         autoMinorVersionUpgrade: true,
         enabledCloudwatchLogsExports: ["error", "slowquery"],
         tags,

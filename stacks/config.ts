@@ -20,6 +20,8 @@ export interface SourceDatabaseConfig {
   readonly deletionProtection: boolean;
   /** CIDRs allowed to reach MySQL from outside the VPC (the emulator's machine); empty = private. */
   readonly allowedCidrs: string[];
+  /** Apply instance changes at `pulumi up` rather than in the next maintenance window. */
+  readonly applyImmediately: boolean;
 }
 
 export interface KafkaConfig {
@@ -284,6 +286,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         false,
       ),
       allowedCidrs: allowedCidrs as string[],
+      applyImmediately: bool(db, "applyImmediately", "sourceDatabase.applyImmediately", true),
     },
     manageApiGatewayAccount: bool(raw, "manageApiGatewayAccount", "manageApiGatewayAccount", true),
     kafka: {

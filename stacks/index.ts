@@ -6,12 +6,13 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ApiGatewayAccount } from "../components/apiGatewayAccount";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
-import { KafkaBatchPath } from "../components/kafkaBatchPath";
+import { KAFKA_BATCH_PATH_TYPE, KafkaBatchPath } from "../components/kafkaBatchPath";
 import { kafkaTopicNames } from "../components/kafkaClientUserData";
 import { KinesisStreamPath } from "../components/kinesisStreamPath";
 import { MwaaEnvironment } from "../components/mwaaEnvironment";
 import { Network } from "../components/network";
 import { RawBucket } from "../components/rawBucket";
+import { S3_SINK_TOPICS_DIR } from "../components/s3SinkConnectorConfig";
 import { SourceDatabase } from "../components/sourceDatabase";
 import { loadStackConfig } from "./config";
 import { CONTRACT_VERSION, PipelineOutputs } from "./contract";
@@ -29,25 +30,6 @@ const network = new Network("network", {
   tags,
 });
 
-const db = config.sourceDatabase;
-const sourceDatabase = db.enabled
-  ? new SourceDatabase("source", {
-      prefix,
-      vpcId: network.vpcId,
-      privateSubnetIds: network.privateSubnetIds,
-      publicSubnetIds: network.publicSubnetIds,
-      allowedCidrs: db.allowedCidrs,
-      instanceClass: db.instanceClass,
-      allocatedStorageGb: db.allocatedStorageGb,
-      engineVersion: db.engineVersion,
-      backupRetentionDays: db.backupRetentionDays,
-      multiAz: db.multiAz,
-      deletionProtection: db.deletionProtection,
-      logRetentionDays,
-      tags,
-    })
-  : undefined;
-
 // One stack per account and region owns API Gateway's logging role; both APIs wait for it.
 const apiAccount =
   config.manageApiGatewayAccount && (config.kafka.enabled || config.streamPath.enabled)
@@ -56,6 +38,24 @@ const apiAccount =
 const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
 
 const kafka = config.kafka;
+// The data lake belongs to the stack, not to the Kafka path: switching `kafka.enabled` off must not
+// delete it. It was born as `batch-raw` under KafkaBatchPath "batch"; the alias names that old
+// parent, so stacks deployed then keep the same bucket (children inherit the alias in the engine).
+// In a stack that does not allow data loss, destroy leaves it (and its settings) in place.
+const rawBucket = new RawBucket(
+  "batch-raw",
+  {
+    namePrefix: `${prefix}-raw`,
+    forceDestroy: config.allowDataLoss,
+    expirationDays: kafka.rawDataExpirationDays,
+    expirationPrefix:
+      kafka.rawDataExpirationDays === undefined ? undefined : `${S3_SINK_TOPICS_DIR}/`,
+    retainOnDelete: !config.allowDataLoss,
+    tags,
+  },
+  { aliases: [{ parent: pulumi.createUrn("batch", KAFKA_BATCH_PATH_TYPE) }] },
+);
+
 const batch = kafka.enabled
   ? new KafkaBatchPath(
       "batch",
@@ -63,6 +63,8 @@ const batch = kafka.enabled
         prefix,
         vpcId: network.vpcId,
         privateSubnetIds: network.privateSubnetIds,
+        bucketName: rawBucket.bucketName,
+        bucketArn: rawBucket.bucketArn,
         connectorPluginPath: path.resolve(__dirname, "..", kafka.connectorPluginPath),
         connectorPlugin: kafka.connectorPlugin,
         brokerCount: kafka.brokerCount,
@@ -74,15 +76,34 @@ const batch = kafka.enabled
         connectorFlushSize: kafka.connectorFlushSize,
         connectorMcuCount: kafka.connectorMcuCount,
         connectorWorkerCount: kafka.connectorWorkerCount,
-        rawDataExpirationDays: kafka.rawDataExpirationDays,
-        // Two keys to lose data: the component flag is set only by the stack's allowDataLoss.
-        forceDestroy: config.allowDataLoss,
         logRetentionDays,
         manageApiGatewayAccount: false,
         tags,
       },
       afterAccount,
     )
+  : undefined;
+
+const db = config.sourceDatabase;
+const sourceDatabase = db.enabled
+  ? new SourceDatabase("source", {
+      prefix,
+      vpcId: network.vpcId,
+      publicSubnetIds: network.publicSubnetIds,
+      // The Kafka client machine reaches MySQL directly, and relays Session Manager port
+      // forwarding from a laptop (README, "Reaching the source database").
+      clientSecurityGroupIds: batch ? [batch.client.securityGroupId] : [],
+      allowedCidrs: db.allowedCidrs,
+      instanceClass: db.instanceClass,
+      allocatedStorageGb: db.allocatedStorageGb,
+      engineVersion: db.engineVersion,
+      backupRetentionDays: db.backupRetentionDays,
+      multiAz: db.multiAz,
+      deletionProtection: db.deletionProtection,
+      applyImmediately: db.applyImmediately,
+      logRetentionDays,
+      tags,
+    })
   : undefined;
 
 const sp = config.streamPath;
@@ -123,8 +144,8 @@ if (dbx.enabled && batch) {
     {
       prefix,
       region,
-      rawBucketName: batch.bucketName,
-      rawBucketArn: batch.bucketArn,
+      rawBucketName: rawBucket.bucketName,
+      rawBucketArn: rawBucket.bucketArn,
       streamArns: stream
         ? [
             stream.streamArns.apply((a) => a.pin),
@@ -187,7 +208,7 @@ export const pipeline: pulumi.Output<PipelineOutputs> = pulumi.output({
     invokeUrl: batch.invokeUrl,
     apiKeyId: batch.apiKeyId,
     topics: { pin: pinTopic, geo: geoTopic, user: userTopic },
-    bucketName: batch.bucketName,
+    bucketName: rawBucket.bucketName,
     bootstrapBrokers: batch.bootstrapBrokersIam,
     kafkaAuth: "iam" as const,
   },

@@ -44,6 +44,7 @@ describe("KafkaClient", () => {
       "aws:iam/rolePolicy:RolePolicy": 1,
       "aws:iam/instanceProfile:InstanceProfile": 1,
       "aws:ec2/securityGroup:SecurityGroup": 1,
+      "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
       "aws:ec2/instance:Instance": 1,
     });
   });
@@ -88,10 +89,20 @@ describe("KafkaClient", () => {
     const instance = h.one("aws:ec2/instance:Instance").inputs;
     expect(instance.vpcSecurityGroupIds).to.deep.equal(["client-sg-id", "sg-kafka-clients"]);
     expect(ingressRules(h)).to.deep.equal([]);
-    const egress = h.one("aws:ec2/securityGroup:SecurityGroup").inputs.egress;
-    expect(egress).to.have.length(1);
-    expect(egress[0]).to.include({ protocol: "tcp", fromPort: 443, toPort: 443 });
-    expect(egress[0].description).to.be.a("string");
+    // Standalone rules only: the API and the database add rules to this group, and inline rules
+    // next to them get revoked (node_modules/@pulumi/aws/ec2/securityGroup.d.ts, WARNING).
+    const group = h.one("aws:ec2/securityGroup:SecurityGroup").inputs;
+    expect(group).to.not.have.property("ingress");
+    expect(group).to.not.have.property("egress");
+    const egress = h.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").inputs;
+    expect(egress).to.include({
+      securityGroupId: "client-sg-id",
+      ipProtocol: "tcp",
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: "0.0.0.0/0",
+    });
+    expect(egress.description).to.be.a("string");
   });
 
   it("runs the rendered boot script and is replaced when it changes", async () => {

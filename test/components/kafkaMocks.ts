@@ -100,3 +100,34 @@ export function portsOf(rule: any): number[] {
   for (let p = rule.fromPort; p <= rule.toPort; p++) ports.push(p);
   return ports;
 }
+
+const STANDALONE_RULE_TYPES = [
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:ec2/securityGroupRule:SecurityGroupRule",
+];
+
+/**
+ * Names of the security groups that declare inline `ingress`/`egress` (even `[]`) although a
+ * standalone rule resource targets them. The provider warns that the two together make a refresh
+ * or an update revoke the standalone rules (node_modules/@pulumi/aws/ec2/securityGroup.d.ts, the
+ * WARNING at its top; tfsec's aws-vpc-disallow-mixed-sgr): this list must be empty.
+ */
+export function groupsMixingRules(h: PulumiHarness): string[] {
+  const targeted = new Set(
+    STANDALONE_RULE_TYPES.flatMap((type) => h.ofType(type)).map((r) => r.inputs.securityGroupId),
+  );
+  return h
+    .ofType("aws:ec2/securityGroup:SecurityGroup")
+    .filter((sg) => targeted.has(sg.state.id))
+    .filter((sg) => sg.inputs.ingress !== undefined || sg.inputs.egress !== undefined)
+    .map((sg) => sg.name);
+}
+
+/** Security groups a standalone rule targets that are not in the graph (a typo'd or stale id). */
+export function rulesOnUnknownGroups(h: PulumiHarness): string[] {
+  const groups = new Set(h.ofType("aws:ec2/securityGroup:SecurityGroup").map((sg) => sg.state.id));
+  return STANDALONE_RULE_TYPES.flatMap((type) => h.ofType(type))
+    .filter((r) => !groups.has(r.inputs.securityGroupId))
+    .map((r) => r.name);
+}

@@ -6,11 +6,11 @@ import {
   validateSourceDatabaseArgs,
 } from "../../components/sourceDatabase";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { groupsMixingRules } from "./kafkaMocks";
 
 const BASE: SourceDatabaseArgs = {
   prefix: "pin-test",
   vpcId: "vpc-1",
-  privateSubnetIds: ["subnet-private-a", "subnet-private-b"],
   publicSubnetIds: ["subnet-public-a", "subnet-public-b"],
 };
 
@@ -44,6 +44,14 @@ describe("SourceDatabase", () => {
     ]);
   });
 
+  it("applies changes at once and may take a new major version, from its arguments", async () => {
+    const { instance } = await build();
+    expect(instance).to.include({ applyImmediately: true, allowMajorVersionUpgrade: true });
+    h = harness().install();
+    const later = await build({ applyImmediately: false });
+    expect(later.instance.applyImmediately).to.equal(false);
+  });
+
   it("is a private, encrypted MySQL 8 with 7 days of backups and an RDS-managed password", async () => {
     const { instance } = await build();
     expect(instance).to.include({
@@ -61,9 +69,26 @@ describe("SourceDatabase", () => {
       skipFinalSnapshot: true,
     });
     expect(instance).to.not.have.property("password");
-    expect(h.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(
-      BASE.privateSubnetIds,
+  });
+
+  // RDS cannot move an instance to other subnets of the same VPC, and ModifyDBSubnetGroup refuses
+  // to drop a subnet in use (hashicorp/terraform-provider-aws#512, aws/aws-cdk#26135): the group
+  // must be the same subnets whether or not the database is open, so opening it is in place.
+  it("keeps one subnet group whether or not it is open to CIDRs", async () => {
+    await build();
+    const closed = h.one("aws:rds/subnetGroup:SubnetGroup").inputs;
+    const closedInstance = h.one("aws:rds/instance:Instance").inputs;
+    h = harness().install();
+    await build({ allowedCidrs: ["203.0.113.7/32"] });
+    const open = h.one("aws:rds/subnetGroup:SubnetGroup").inputs;
+    const openInstance = h.one("aws:rds/instance:Instance").inputs;
+    expect(open).to.deep.equal(closed);
+    expect(open.subnetIds).to.deep.equal(BASE.publicSubnetIds);
+    // Only publiclyAccessible differs on the instance (an in-place ModifyDBInstance).
+    const differing = Object.keys({ ...closedInstance, ...openInstance }).filter(
+      (k) => JSON.stringify(closedInstance[k]) !== JSON.stringify(openInstance[k]),
     );
+    expect(differing).to.deep.equal(["publiclyAccessible"]);
   });
 
   it("requires TLS and utf8mb4 through its parameter group", async () => {
@@ -74,35 +99,72 @@ describe("SourceDatabase", () => {
     expect(params.parameters).to.deep.include({ name: "character_set_server", value: "utf8mb4" });
   });
 
+  // The slowquery export needs slow_query_log = 1 and log_output = FILE in a custom parameter
+  // group: https://docs.aws.amazon.com/AmazonRDS/latest/UserGuide/USER_LogAccess.MySQLDB.PublishtoCloudWatchLogs.html
+  it("turns the slow query log on, to a file, since it exports it", async () => {
+    const { instance } = await build({ longQuerySeconds: 0.5 });
+    expect(instance.enabledCloudwatchLogsExports).to.include("slowquery");
+    const params = h.one("aws:rds/parameterGroup:ParameterGroup").inputs.parameters;
+    expect(params).to.deep.include.members([
+      { name: "slow_query_log", value: "1" },
+      { name: "long_query_time", value: "0.5" },
+      { name: "log_output", value: "FILE" },
+    ]);
+  });
+
   it("keeps a final snapshot and refuses deletion in production", async () => {
     const { instance } = await build({ deletionProtection: true, backupRetentionDays: 14 });
     expect(instance).to.include({
       deletionProtection: true,
       skipFinalSnapshot: false,
-      finalSnapshotIdentifier: "pin-test-source-final",
+      finalSnapshotIdentifier: "pin-test-source-final-1",
       backupRetentionPeriod: 14,
     });
   });
 
-  it("opens 3306 to nobody by default and never starts connections", async () => {
-    await build();
-    const sg = h.one("aws:ec2/securityGroup:SecurityGroup").inputs;
-    expect(sg.ingress).to.deep.equal([]);
-    expect(sg.egress).to.deep.equal([]);
+  // A fixed name fails the second destroy after a recreate (DBSnapshotAlreadyExists); a clock
+  // would give a new name on every run (a diff on every up). The VPC id is new per network only.
+  it("names the final snapshot after the network: stable on re-runs, new after a recreate", async () => {
+    const first = (await build({ deletionProtection: true, vpcId: "vpc-0a1b" })).instance;
+    h = harness().install();
+    const again = (await build({ deletionProtection: true, vpcId: "vpc-0a1b" })).instance;
+    h = harness().install();
+    const recreated = (await build({ deletionProtection: true, vpcId: "vpc-9f8e" })).instance;
+    expect(first.finalSnapshotIdentifier).to.equal("pin-test-source-final-0a1b");
+    expect(again.finalSnapshotIdentifier).to.equal(first.finalSnapshotIdentifier);
+    expect(recreated.finalSnapshotIdentifier).to.equal("pin-test-source-final-9f8e");
+    // RDS snapshot names: a letter first, letters, digits and single hyphens, at most 255.
+    expect(first.finalSnapshotIdentifier).to.match(/^[a-z](?!.*--)[a-z0-9-]{0,253}[a-z0-9]$/i);
   });
 
-  it("admits client security groups on 3306 only", async () => {
-    await build({ clientSecurityGroupIds: ["sg-client"] });
+  it("opens 3306 to nobody by default and declares no inline rules", async () => {
+    await build();
     const sg = h.one("aws:ec2/securityGroup:SecurityGroup").inputs;
-    expect(sg.ingress).to.deep.equal([
-      {
-        description: "MySQL from a client security group",
-        protocol: "tcp",
-        fromPort: 3306,
-        toPort: 3306,
-        securityGroups: ["sg-client"],
-      },
-    ]);
+    expect(sg).to.not.have.property("ingress");
+    expect(sg).to.not.have.property("egress");
+    expect(h.ofType("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")).to.deep.equal([]);
+  });
+
+  it("admits client security groups on 3306 only, and lets them out to it", async () => {
+    await build({ clientSecurityGroupIds: ["sg-client"] });
+    const ingress = h.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs;
+    expect(ingress).to.include({
+      securityGroupId: "source-sg-id",
+      ipProtocol: "tcp",
+      fromPort: 3306,
+      toPort: 3306,
+      referencedSecurityGroupId: "sg-client",
+    });
+    // The client group has no default egress (the provider removes it), so it needs this rule.
+    const egress = h.one("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule").inputs;
+    expect(egress).to.include({
+      securityGroupId: "sg-client",
+      ipProtocol: "tcp",
+      fromPort: 3306,
+      toPort: 3306,
+      referencedSecurityGroupId: "source-sg-id",
+    });
+    expect(groupsMixingRules(h)).to.deep.equal([]);
   });
 
   it("becomes public only for listed CIDRs, in the public subnets", async () => {
@@ -111,9 +173,9 @@ describe("SourceDatabase", () => {
     expect(h.one("aws:rds/subnetGroup:SubnetGroup").inputs.subnetIds).to.deep.equal(
       BASE.publicSubnetIds,
     );
-    const rule = h.one("aws:ec2/securityGroup:SecurityGroup").inputs.ingress[0];
-    expect(rule.cidrBlocks).to.deep.equal(["203.0.113.7/32"]);
-    expect(rule.fromPort).to.equal(3306);
+    const rule = h.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule");
+    expect(rule.name).to.equal("source-from-203-0-113-7-32");
+    expect(rule.inputs).to.include({ cidrIpv4: "203.0.113.7/32", fromPort: 3306, toPort: 3306 });
   });
 
   it("sets a retention on the exported MySQL logs before the instance exports to them", async () => {

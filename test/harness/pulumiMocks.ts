@@ -12,6 +12,10 @@ const { waitForRPCs } = require("@pulumi/pulumi/runtime/settings") as {
   waitForRPCs: () => Promise<void>;
 };
 import type { MockCallArgs, MockResourceArgs, Mocks } from "@pulumi/pulumi/runtime/mocks";
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const runtimeState = require("@pulumi/pulumi/runtime/state") as {
+  getStore: () => { supportsAliasSpecs: boolean };
+};
 
 export const PROJECT = "pinterest-pipeline";
 export const ACCOUNT_ID = "123456789012";
@@ -35,6 +39,17 @@ export interface RecordedResource {
   readonly ignoreChanges: string[];
   readonly replaceOnChanges: string[];
   readonly additionalSecretOutputs: string[];
+  /** The `aliases` option as the engine receives it (a URN, or a spec the engine resolves). */
+  readonly aliases: RecordedAlias[];
+}
+
+/** One alias: either a full URN, or the parts of one (unset parts mean "as the resource's own"). */
+export interface RecordedAlias {
+  readonly urn?: string;
+  readonly name?: string;
+  readonly type?: string;
+  readonly parentUrn?: string;
+  readonly noParent?: boolean;
 }
 
 type Computed = (name: string, inputs: Record<string, any>) => Record<string, any>;
@@ -141,6 +156,9 @@ export class PulumiHarness {
     // setMocks switches on the engine features; the recording monitor then replaces its monitor.
     pulumi.runtime.setMocks(mocks, PROJECT, stack, false);
     pulumi.runtime.setMockOptions(new RecordingMonitor(mocks, this), PROJECT, stack, false);
+    // setMockOptions resets the feature flags setMocks switched on; aliases must travel as specs
+    // (parent, name, type), as they do to the real engine, for tests to see what the engine gets.
+    runtimeState.getStore().supportsAliasSpecs = true;
     this.resources.length = 0;
     this.invokes.length = 0;
     return this;
@@ -282,11 +300,23 @@ class RecordingMonitor extends MockMonitor {
           ignoreChanges: req.getIgnorechangesList(),
           replaceOnChanges: req.getReplaceonchangesList(),
           additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          aliases: req.getAliasesList().map(recordAlias),
         });
       }
       callback(err, response);
     });
   }
+}
+
+function recordAlias(alias: any): RecordedAlias {
+  if (alias.hasUrn()) return { urn: alias.getUrn() };
+  const spec = alias.getSpec();
+  return {
+    ...(spec.getName() ? { name: spec.getName() } : {}),
+    ...(spec.getType() ? { type: spec.getType() } : {}),
+    ...(spec.getParenturn() ? { parentUrn: spec.getParenturn() } : {}),
+    ...(spec.getNoparent() ? { noParent: true } : {}),
+  };
 }
 
 /** A fresh harness; call `install()` in a `beforeEach`/`before`. */

@@ -18,6 +18,7 @@ describe("stack config", () => {
         multiAz: false,
         deletionProtection: false,
         allowedCidrs: [],
+        applyImmediately: true,
       },
       manageApiGatewayAccount: true,
       kafka: {

@@ -14,6 +14,7 @@ the local replica's, so this module runs unchanged on local Spark (``local_strea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from pyspark.sql import Column, DataFrame, SparkSession
@@ -131,9 +132,15 @@ class StreamConfig:
         return {t: given.get(t) or stream_name(self.prefix, t) for t in TABLES}
 
 
-def start_kinesis_streams(spark: SparkSession, config: StreamConfig) -> list[StreamingQuery]:
+def start_kinesis_streams(
+    spark: SparkSession,
+    config: StreamConfig,
+    on_start: Callable[[StreamingQuery], None] | None = None,
+) -> list[StreamingQuery]:
     """Start, per source table, the query appending cleaned rows and the one appending malformed
-    records."""
+    records; ``on_start`` is called with each query right after it starts (the local runner waits
+    there until the query's source is up, so that six Python source processes do not start at
+    once on a small machine)."""
     if not config.region:
         raise ValueError("region is empty: give the AWS region of the Kinesis streams")
     queries = []
@@ -145,9 +152,10 @@ def start_kinesis_streams(spark: SparkSession, config: StreamConfig) -> list[Str
         cleaned, malformed = transform_records(records, table, source=kinesis_source())
         malformed_name = f"{tables[table]}_malformed"
         for df, name in ((cleaned, tables[table]), (malformed, malformed_name)):
-            queries.append(
-                start_append(
-                    df, name, config.location, config.checkpoint_root, config.available_now
-                )
+            query = start_append(
+                df, name, config.location, config.checkpoint_root, config.available_now
             )
+            queries.append(query)
+            if on_start is not None:
+                on_start(query)
     return queries

@@ -6,7 +6,10 @@
 # MAGIC → the nine result tables. All logic is in the `pinterest_etl` package
 # MAGIC (`databricks/pinterest_etl`); this notebook only reads widgets, makes one call and exits.
 # MAGIC Re-running it is safe: an existing mount, table or result is reused or replaced, never
-# MAGIC doubled. No credentials here: S3 access is the cluster's instance profile, or a volume.
+# MAGIC doubled. No credentials here. Unity Catalog route (the stacks' default): `source_root` is
+# MAGIC the raw volume `/Volumes/<catalog>/<schema>/<p>_raw` and `schema` is `<catalog>.<schema>`.
+# MAGIC Mount route: `source_root` is `/mnt/<prefix>-raw` (the cluster's instance profile) and
+# MAGIC `schema` is empty (the current schema).
 
 # COMMAND ----------
 

@@ -4,7 +4,9 @@
 # MAGIC Kinesis streams `streaming-<prefix>-<pin|geo|user>` → parsed with an explicit schema →
 # MAGIC the batch job's cleaning → appended to Delta tables `<prefix>_<table>_stream` (malformed
 # MAGIC records to `<prefix>_<table>_stream_malformed`), each table with its own checkpoint
-# MAGIC `<checkpoint_root>/<table>`. Kinesis access is the cluster's instance profile: no keys.
+# MAGIC `<checkpoint_root>/<table>`, in `schema` (`<catalog>.<schema>` on the Unity Catalog route,
+# MAGIC empty = the current schema on the mount route); checkpoints in the work volume or under the
+# MAGIC mount. Kinesis access: the cluster's credentials (the mount route's instance profile).
 
 # COMMAND ----------
 

@@ -4,6 +4,8 @@ The job itself (`<prefix>-batch`) is created by the stack's DatabricksWorkspace 
 DAG only triggers it, by name, through the `databricks_default` connection (its host and token
 come from AWS Secrets Manager, never from this file). The stack prefix arrives as the Airflow
 configuration option `pinterest.prefix`, which MWAA exposes as AIRFLOW__PINTEREST__PREFIX.
+With MWAA on, the stack config requires the job's own schedule paused
+(`databricks.batchSchedulePaused: true`): this DAG is then the job's only scheduler.
 """
 
 from __future__ import annotations

@@ -9,10 +9,20 @@ export interface ApiGatewayAccountArgs {
 }
 
 /**
+ * The name of the logging role: one per account and region. IAM role names are unique in an
+ * account, so a second stack that tries to own the setting in the same account and region fails at
+ * CreateRole ("EntityAlreadyExists") before it can repoint the setting at its own role.
+ */
+export function apiGatewayLogsRoleName(region: string): string {
+  return `apigateway-cloudwatch-logs-${region}`;
+}
+
+/**
  * API Gateway's account-wide CloudWatch Logs role for one region: without it, stages with access
  * or execution logging fail to deploy. It is one setting per account and region, so exactly one
- * stack per account and region should own it; destroying that stack leaves the setting pointing at
- * a deleted role.
+ * stack per account and region owns it (stack config `manageApiGatewayAccount`, checked across the
+ * committed stacks); destroying that stack leaves the setting pointing at a deleted role. The role's
+ * fixed name makes AWS itself refuse a second owner in the same account and region.
  */
 export class ApiGatewayAccount extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
@@ -24,16 +34,17 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
   ) {
     super("pinterest-pipeline:components:ApiGatewayAccount", name, {}, opts);
     const parent = { parent: this };
+    const region = aws.getRegionOutput({}, parent).region;
     const role = new aws.iam.Role(
       `${name}-role`,
       {
+        name: region.apply(apiGatewayLogsRoleName),
         description: "API Gateway writing CloudWatch Logs (account setting of this region)",
         assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com"),
         tags: { ...args.tags },
       },
       parent,
     );
-    const region = aws.getRegionOutput({}, parent).region;
     const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     const policy = new aws.iam.RolePolicy(
       `${name}-role`,

@@ -57,6 +57,8 @@ export interface KafkaBatchPathArgs {
   readonly apiThrottlingBurstLimit?: number;
   /** API requests per key per day. @default 1000000 */
   readonly apiQuotaPerDay?: number;
+  /** SNS topic the REST proxy health alarm notifies. @default undefined (state changes only) */
+  readonly alarmTopicArn?: pulumi.Input<string>;
   /** Create the region's account-wide API Gateway logging role. @default false */
   readonly manageApiGatewayAccount?: boolean;
   /** Tags added to every resource. @default {} */
@@ -176,6 +178,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         throttlingRateLimit: args.apiThrottlingRateLimit,
         throttlingBurstLimit: args.apiThrottlingBurstLimit,
         quotaPerDay: args.apiQuotaPerDay,
+        alarmTopicArn: args.alarmTopicArn,
         manageApiGatewayAccount: args.manageApiGatewayAccount,
         tags,
       },

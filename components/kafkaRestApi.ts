@@ -28,6 +28,10 @@ export interface KafkaRestApiArgs {
   readonly throttlingBurstLimit?: number;
   /** Requests per API key per day. @default 1000000 */
   readonly quotaPerDay?: number;
+  /** Milliseconds API Gateway waits for the proxy (50–29000). @default 29000 */
+  readonly integrationTimeoutMs?: number;
+  /** SNS topic the proxy-health alarm notifies. @default undefined (the alarm only changes state) */
+  readonly alarmTopicArn?: pulumi.Input<string>;
   /** Create the region's account-wide API Gateway logging role. @default false */
   readonly manageApiGatewayAccount?: boolean;
   /** Tags added to every resource that takes tags. @default {} */
@@ -46,6 +50,12 @@ export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new Error(`KafkaRestApi targetPort ${port} must be an unprivileged port (1024–65535).`);
   }
+  const timeout = args.integrationTimeoutMs ?? 29000;
+  if (!Number.isInteger(timeout) || timeout < 50 || timeout > 29000) {
+    throw new Error(
+      `KafkaRestApi integrationTimeoutMs ${timeout} must be a whole number from 50 to 29000.`,
+    );
+  }
   const rate = args.throttlingRateLimit ?? 50;
   const burst = args.throttlingBurstLimit ?? 100;
   if (!(rate > 0) || !Number.isInteger(burst) || burst < 1) {
@@ -53,6 +63,30 @@ export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
       `KafkaRestApi throttling ${rate}/s, burst ${burst} must both be positive (burst whole).`,
     );
   }
+}
+
+/** JSON with object keys sorted at every level: equal values give equal text, whatever the key order. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.keys(v)
+            .sort()
+            .map((k) => [k, v[k]]),
+        )
+      : v,
+  );
+}
+
+/**
+ * The deployment trigger: a hash of every rendered argument of the route's resources. Ids alone
+ * are not enough: API Gateway method and integration ids are derived from the API, resource and
+ * verb, so an in-place change (API key, timeout, VPC link) keeps them, and without a new
+ * deployment the stage keeps serving its old snapshot
+ * (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html).
+ */
+export function redeploymentTrigger(renderedArgs: Record<string, unknown>): string {
+  return contentHash(canonicalJson(renderedArgs));
 }
 
 /**
@@ -148,6 +182,7 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       { targetGroupArn: targetGroup.arn, targetId: args.targetInstanceId, port },
       parent,
     );
+    this.createProxyHealthAlarm(name, apiName, nlb, targetGroup, args.alarmTopicArn, tags);
     new aws.lb.Listener(
       `${name}-listener`,
       {
@@ -176,44 +211,48 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       },
       parent,
     );
-    const proxy = new aws.apigateway.Resource(
-      `${name}-proxy`,
-      { restApi: api.id, parentId: api.rootResourceId, pathPart: "{proxy+}" },
-      parent,
-    );
+    const proxyArgs: aws.apigateway.ResourceArgs = {
+      restApi: api.id,
+      parentId: api.rootResourceId,
+      pathPart: "{proxy+}",
+    };
+    const proxy = new aws.apigateway.Resource(`${name}-proxy`, proxyArgs, parent);
+    const validatorArgs: aws.apigateway.RequestValidatorArgs = {
+      restApi: api.id,
+      name: `${apiName}-parameters`,
+      validateRequestParameters: true,
+    };
     const validator = new aws.apigateway.RequestValidator(
       `${name}-validator`,
-      { restApi: api.id, name: `${apiName}-parameters`, validateRequestParameters: true },
+      validatorArgs,
       parent,
     );
-    const method = new aws.apigateway.Method(
-      `${name}-any`,
-      {
-        restApi: api.id,
-        resourceId: proxy.id,
-        httpMethod: "ANY",
-        authorization: "NONE",
-        apiKeyRequired: true,
-        requestValidatorId: validator.id,
-        requestParameters: { "method.request.path.proxy": true },
-      },
-      parent,
-    );
+    const methodArgs: aws.apigateway.MethodArgs = {
+      restApi: api.id,
+      resourceId: proxy.id,
+      httpMethod: "ANY",
+      authorization: "NONE",
+      apiKeyRequired: true,
+      requestValidatorId: validator.id,
+      requestParameters: { "method.request.path.proxy": true },
+    };
+    const method = new aws.apigateway.Method(`${name}-any`, methodArgs, parent);
+    const integrationArgs: aws.apigateway.IntegrationArgs = {
+      restApi: api.id,
+      resourceId: proxy.id,
+      httpMethod: method.httpMethod,
+      type: "HTTP_PROXY",
+      integrationHttpMethod: "ANY",
+      // Plain HTTP inside the VPC: the proxy has no certificate; the link is private.
+      uri: pulumi.interpolate`http://${nlb.dnsName}:${port}/{proxy}`,
+      connectionType: "VPC_LINK",
+      connectionId: vpcLink.id,
+      requestParameters: { "integration.request.path.proxy": "method.request.path.proxy" },
+      timeoutMilliseconds: args.integrationTimeoutMs ?? 29000,
+    };
     const integration = new aws.apigateway.Integration(
       `${name}-integration`,
-      {
-        restApi: api.id,
-        resourceId: proxy.id,
-        httpMethod: method.httpMethod,
-        type: "HTTP_PROXY",
-        integrationHttpMethod: "ANY",
-        // Plain HTTP inside the VPC: the proxy has no certificate; the link is private.
-        uri: pulumi.interpolate`http://${nlb.dnsName}:${port}/{proxy}`,
-        connectionType: "VPC_LINK",
-        connectionId: vpcLink.id,
-        requestParameters: { "integration.request.path.proxy": "method.request.path.proxy" },
-        timeoutMilliseconds: 29000,
-      },
+      integrationArgs,
       parent,
     );
 
@@ -222,11 +261,18 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       {
         restApi: api.id,
         description: apiName,
-        // Any change to the route or its target yields a new deployment.
+        // Any change to any argument of the route yields a new deployment.
         triggers: {
           redeployment: pulumi
-            .all([proxy.id, method.id, integration.id, integration.uri, validator.id])
-            .apply((parts) => contentHash(JSON.stringify(parts))),
+            .all([
+              pulumi.output(proxyArgs),
+              pulumi.output(validatorArgs),
+              pulumi.output(methodArgs),
+              pulumi.output(integrationArgs),
+            ])
+            .apply(([resource, validator, method, integration]) =>
+              redeploymentTrigger({ resource, validator, method, integration }),
+            ),
         },
       },
       // The new deployment exists before the old one goes (create before delete).
@@ -254,5 +300,47 @@ export class KafkaRestApi extends pulumi.ComponentResource {
     this.loadBalancerDnsName = nlb.dnsName;
     this.accessLogGroupName = accessLogs.name;
     this.registerOutputs({ invokeUrl: this.invokeUrl, apiKeyId: this.apiKeyId });
+  }
+
+  /**
+   * An alarm when the REST proxy is not a healthy target: its boot script can fail after EC2
+   * reports "running" (pulumi up still succeeds), or the service can die later. HealthyHostCount
+   * is per target group and load balancer (both dimensions, as ARN suffixes); the Maximum over
+   * the load balancer's nodes below 1 means no node sees a healthy proxy, including one that never
+   * came up; missing data (no samples at all) counts as breaching.
+   * Metric and dimensions: https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-cloudwatch-metrics.html
+   */
+  private createProxyHealthAlarm(
+    name: string,
+    apiName: string,
+    nlb: aws.lb.LoadBalancer,
+    targetGroup: aws.lb.TargetGroup,
+    alarmTopicArn: pulumi.Input<string> | undefined,
+    tags: Record<string, string>,
+  ): aws.cloudwatch.MetricAlarm {
+    const actions = alarmTopicArn ? [alarmTopicArn] : [];
+    return new aws.cloudwatch.MetricAlarm(
+      `${name}-proxy-unhealthy`,
+      {
+        name: `${apiName}-proxy-unhealthy`,
+        alarmDescription:
+          `No healthy Kafka REST proxy behind ${apiName}: the batch API answers 5xx. ` +
+          "See /var/log/kafka-client-setup.log and `systemctl status kafka-rest-proxy` on the client machine.",
+        namespace: "AWS/NetworkELB",
+        metricName: "HealthyHostCount",
+        dimensions: { TargetGroup: targetGroup.arnSuffix, LoadBalancer: nlb.arnSuffix },
+        statistic: "Maximum",
+        period: 60,
+        evaluationPeriods: 5,
+        datapointsToAlarm: 3,
+        comparisonOperator: "LessThanThreshold",
+        threshold: 1,
+        treatMissingData: "breaching",
+        alarmActions: actions,
+        okActions: actions,
+        tags,
+      },
+      { parent: this },
+    );
   }
 }

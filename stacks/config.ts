@@ -455,6 +455,55 @@ function checkCombinations(c: StackConfig): void {
   }
 }
 
+/** One committed stack file as the cross-stack checks see it: its name and its `config:` map. */
+export interface StackFile {
+  readonly stack: string;
+  /** Keys as written in Pulumi.<stack>.yaml (`pinterest-pipeline:kafka`, `aws:region`, ...). */
+  readonly config: Record<string, unknown>;
+}
+
+/**
+ * Clashes over API Gateway's logging role, which is one setting per account and region: each
+ * message names two stacks that would both own it. Stacks in one region are taken to share an
+ * account unless both list `aws:allowedAccountIds` and the lists are disjoint (the provider then
+ * also refuses to deploy into any other account).
+ */
+export function apiGatewayAccountOwnerClashes(files: StackFile[]): string[] {
+  const owners = files
+    .map((file) => {
+      const ns = "pinterest-pipeline:";
+      const raw = Object.fromEntries(
+        Object.entries(file.config)
+          .filter(([key]) => key.startsWith(ns))
+          .map(([key, value]) => [key.slice(ns.length), value]),
+      );
+      const c = parseStackConfig(raw);
+      const accounts = file.config["aws:allowedAccountIds"];
+      return {
+        stack: file.stack,
+        region: String(file.config["aws:region"] ?? ""),
+        accounts: Array.isArray(accounts) ? accounts.map(String) : undefined,
+        owns: c.manageApiGatewayAccount && (c.kafka.enabled || c.streamPath.enabled),
+      };
+    })
+    .filter((o) => o.owns);
+  const clashes: string[] = [];
+  owners.forEach((a, i) =>
+    owners.slice(i + 1).forEach((b) => {
+      const apart = a.accounts && b.accounts && !a.accounts.some((id) => b.accounts!.includes(id));
+      if (a.region === b.region && !apart) {
+        clashes.push(
+          `Stacks "${a.stack}" and "${b.stack}" both set "pinterest-pipeline:manageApiGatewayAccount" ` +
+            `in ${a.region || "the same region"}: one setting per account and region, so destroying one ` +
+            `would stop the other's API logging. Set it false in one, or give both disjoint ` +
+            `"aws:allowedAccountIds".`,
+        );
+      }
+    }),
+  );
+  return clashes;
+}
+
 /** Reads the current stack's config (namespace `pinterest-pipeline`) once. */
 export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();

@@ -20,6 +20,10 @@ describe("ApiGatewayAccount", () => {
       "pinterest-pipeline:components:ApiGatewayAccount apigw",
     ]);
     const role = h.one("aws:iam/role:Role");
+    // One name per account and region: IAM refuses a second role of that name in the account
+    // (CreateRole: EntityAlreadyExists, https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html),
+    // so a second owner stack fails before it repoints the region's setting.
+    expect(role.inputs.name).to.equal(`apigateway-cloudwatch-logs-${REGION}`);
     expect(JSON.parse(role.inputs.assumeRolePolicy).Statement).to.deep.equal([
       {
         Effect: "Allow",

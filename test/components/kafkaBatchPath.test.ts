@@ -58,8 +58,8 @@ describe("KafkaBatchPath", () => {
       "pinterest-pipeline:components:KafkaRestApi",
     ]);
     expect(h.ofType("aws:s3/bucket:Bucket")).to.deep.equal([]);
-    // cluster 7, client 7, sink 8, API 21 (see each part's own test)
-    expect(h.resources.filter((r) => r.custom)).to.have.length(43);
+    // cluster 7, client 7, sink 8, API 22 (see each part's own test)
+    expect(h.resources.filter((r) => r.custom)).to.have.length(44);
   });
 
   it("wires the client, sink and API to the cluster, bucket and each other", async () => {

@@ -60,10 +60,12 @@ export function withKafkaMocks(h: PulumiHarness): PulumiHarness {
     }))
     .compute("aws:lb/loadBalancer:LoadBalancer", (name) => ({
       arn: arn("elasticloadbalancing", `loadbalancer/net/${name}/50dc6c495c0c9188`),
+      arnSuffix: `net/${name}/50dc6c495c0c9188`,
       dnsName: `${name}-50dc6c495c0c9188.elb.${REGION}.amazonaws.com`,
     }))
     .compute("aws:lb/targetGroup:TargetGroup", (name) => ({
       arn: arn("elasticloadbalancing", `targetgroup/${name}/73e2d6bc24d8a067`),
+      arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067`,
     }))
     .compute("aws:apigateway/restApi:RestApi", (name) => ({
       rootResourceId: `root-of-${name}`,

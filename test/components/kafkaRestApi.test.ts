@@ -2,6 +2,7 @@ import { expect } from "chai";
 import {
   KafkaRestApi,
   KafkaRestApiArgs,
+  redeploymentTrigger,
   validateKafkaRestApiArgs,
 } from "../../components/kafkaRestApi";
 import { ACCESS_LOG_FORMAT } from "../../components/kinesisApiTemplates";
@@ -40,6 +41,7 @@ describe("KafkaRestApi", () => {
       "aws:lb/targetGroup:TargetGroup": 1,
       "aws:lb/targetGroupAttachment:TargetGroupAttachment": 1,
       "aws:lb/listener:Listener": 1,
+      "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
       "aws:apigateway/vpcLink:VpcLink": 1,
       "aws:apigateway/restApi:RestApi": 1,
       "aws:apigateway/resource:Resource": 1,
@@ -162,6 +164,69 @@ describe("KafkaRestApi", () => {
     expect(second.inputs.triggers.redeployment).not.to.equal(first.inputs.triggers.redeployment);
   });
 
+  // Method and integration ids are derived from API, resource and verb, so an in-place change keeps
+  // them; only a new deployment publishes it to the stage
+  // (https://docs.aws.amazon.com/apigateway/latest/developerguide/how-to-deploy-api.html).
+  it("hashes every rendered argument of the route into the deployment trigger", async () => {
+    await build();
+    const trigger = h.one("aws:apigateway/deployment:Deployment").inputs.triggers.redeployment;
+    const rendered = (type: string) => {
+      const { __defaults, ...inputs } = h.one(type).inputs; // eslint-disable-line @typescript-eslint/no-unused-vars
+      return inputs;
+    };
+    const route = {
+      resource: rendered("aws:apigateway/resource:Resource"),
+      validator: rendered("aws:apigateway/requestValidator:RequestValidator"),
+      method: rendered("aws:apigateway/method:Method"),
+      integration: rendered("aws:apigateway/integration:Integration"),
+    };
+    expect(trigger).to.equal(redeploymentTrigger(route));
+    const changed = (part: keyof typeof route, key: string, value: unknown) =>
+      redeploymentTrigger({ ...route, [part]: { ...route[part], [key]: value } });
+    expect(changed("method", "apiKeyRequired", false)).to.not.equal(trigger);
+    expect(changed("integration", "timeoutMilliseconds", 10000)).to.not.equal(trigger);
+    expect(changed("integration", "connectionId", "other-link")).to.not.equal(trigger);
+    expect(changed("method", "requestParameters", {})).to.not.equal(trigger);
+    // Key order is not content: the same arguments in another order give the same trigger.
+    const reversed = Object.fromEntries(Object.entries(route.method).reverse());
+    expect(redeploymentTrigger({ ...route, method: reversed })).to.equal(trigger);
+  });
+
+  it("redeploys when the integration timeout changes", async () => {
+    await build();
+    const first = h.one("aws:apigateway/deployment:Deployment").inputs.triggers.redeployment;
+    h = withKafkaMocks(harness().install());
+    await build({ integrationTimeoutMs: 10000 });
+    expect(h.one("aws:apigateway/integration:Integration").inputs.timeoutMilliseconds).to.equal(
+      10000,
+    );
+    const second = h.one("aws:apigateway/deployment:Deployment").inputs.triggers.redeployment;
+    expect(second).to.not.equal(first);
+  });
+
+  // NLB metrics: HealthyHostCount in AWS/NetworkELB with the TargetGroup and LoadBalancer ARN
+  // suffixes as dimensions (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/load-balancer-cloudwatch-metrics.html).
+  it("alarms when no healthy REST proxy is behind the load balancer", async () => {
+    await build({ alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops" });
+    const alarm = h.one("aws:cloudwatch/metricAlarm:MetricAlarm").inputs;
+    expect(alarm).to.include({
+      namespace: "AWS/NetworkELB",
+      metricName: "HealthyHostCount",
+      statistic: "Maximum",
+      comparisonOperator: "LessThanThreshold",
+      threshold: 1,
+      treatMissingData: "breaching",
+    });
+    expect(alarm.dimensions).to.deep.equal({
+      TargetGroup: h.one("aws:lb/targetGroup:TargetGroup").state.arnSuffix,
+      LoadBalancer: h.one("aws:lb/loadBalancer:LoadBalancer").state.arnSuffix,
+    });
+    expect(alarm.dimensions.TargetGroup).to.match(/^targetgroup\/[^/]+\/[0-9a-f]+$/);
+    expect(alarm.dimensions.LoadBalancer).to.match(/^net\/[^/]+\/[0-9a-f]+$/);
+    expect(alarm.alarmActions).to.deep.equal(["arn:aws:sns:eu-west-1:123456789012:ops"]);
+    expect(alarm.okActions).to.deep.equal(["arn:aws:sns:eu-west-1:123456789012:ops"]);
+  });
+
   it("creates the account logging role only when asked", async () => {
     await build({ manageApiGatewayAccount: true });
     expect(h.ofType("aws:apigateway/account:Account")).to.have.length(1);
@@ -190,6 +255,7 @@ describe("KafkaRestApi argument validation", () => {
     ["a stage with a slash", { stageName: "v1/x" }, 'stageName "v1/x" may hold only'],
     ["a privileged port", { targetPort: 80 }, "targetPort 80 must be an unprivileged port"],
     ["zero rate", { throttlingRateLimit: 0 }, "throttling 0/s, burst 100 must both be positive"],
+    ["a 30 s timeout", { integrationTimeoutMs: 30000 }, "integrationTimeoutMs 30000 must be"],
     ["a fractional burst", { throttlingBurstLimit: 1.5 }, "burst 1.5 must both be positive"],
   ];
   for (const [label, args, message] of cases) {

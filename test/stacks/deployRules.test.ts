@@ -2,9 +2,11 @@
 // update, refresh or destroy would, checked over the whole graph of each committed stack. What the
 // mocks cannot prove is listed in docs/kafka-batch-path.md ("What only a real deployment can prove").
 import { expect } from "chai";
+import * as fs from "fs";
+import { apiGatewayAccountOwnerClashes } from "../../stacks/config";
 import { groupsMixingRules, rulesOnUnknownGroups } from "../components/kafkaMocks";
 import { harness, PulumiHarness, RecordedAlias, RecordedResource } from "../harness/pulumiMocks";
-import { readStackConfig } from "../harness/stackConfig";
+import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
 import { runStack } from "./runStack";
 
 const RAW_BUCKET = "pinterest-pipeline:components:RawBucket";
@@ -174,4 +176,53 @@ describe("stack program: deploy rules", function () {
       expect(Object.keys(first).length).to.be.above(100);
     });
   }
+});
+
+describe("committed stacks: one owner of API Gateway's logging role per account and region", () => {
+  const files = fs
+    .readdirSync(REPO_ROOT)
+    .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+    .filter((stack): stack is string => stack !== undefined)
+    .map((stack) => ({ stack, config: readStackConfig(stack) }));
+
+  // aws.apigateway.Account is one setting per account and region
+  // (node_modules/@pulumi/aws/apigateway/account.d.ts: "applied region-wide per provider"), so two
+  // owners repoint it at each other's role, and destroying one stops the other's logging.
+  it("no two committed stacks own it in one region unless their accounts are disjoint", () => {
+    expect(files.map((f) => f.stack)).to.include.members(STACKS);
+    expect(apiGatewayAccountOwnerClashes(files)).to.deep.equal([]);
+  });
+
+  it("prod owns it, dev does not", () => {
+    const owns = (stack: string) =>
+      files.find((f) => f.stack === stack)!.config["pinterest-pipeline:manageApiGatewayAccount"];
+    expect([owns("prod"), owns("dev")]).to.deep.equal([true, false]);
+  });
+
+  it("refuses two owners in one region, also by default, and allows disjoint accounts", () => {
+    const stack = (name: string, extra: Record<string, unknown>) => ({
+      stack: name,
+      config: {
+        "aws:region": "eu-west-1",
+        "pinterest-pipeline:prefix": `pin-${name}`,
+        "pinterest-pipeline:streamPath": { enabled: true },
+        ...extra,
+      },
+    });
+    const [clash] = apiGatewayAccountOwnerClashes([stack("a", {}), stack("b", {})]);
+    expect(clash).to.match(/^Stacks "a" and "b" both set .*manageApiGatewayAccount" in eu-west-1/);
+    expect(
+      apiGatewayAccountOwnerClashes([
+        stack("a", { "aws:allowedAccountIds": ["111111111111"] }),
+        stack("b", { "aws:allowedAccountIds": ["222222222222"] }),
+      ]),
+    ).to.deep.equal([]);
+    expect(
+      apiGatewayAccountOwnerClashes([
+        stack("a", {}),
+        stack("b", { "aws:region": "us-east-1" }),
+        stack("c", { "pinterest-pipeline:manageApiGatewayAccount": false }),
+      ]),
+    ).to.deep.equal([]);
+  });
 });

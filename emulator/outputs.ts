@@ -76,13 +76,77 @@ export async function resolveApiKey(
   if (fs.existsSync(local)) return fs.readFileSync(local, "utf8").trim();
   const id = outputs.batch?.apiKeyId ?? outputs.stream?.apiKeyId;
   if (!id) return undefined;
-  const client = new APIGatewayClient({ region: outputs.region });
+  return readApiKeyValue(outputs.region, id);
+}
+
+/** AWS error names that mean "these credentials may not do this" rather than "not there". */
+const DENIED = new Set([
+  "AccessDeniedException",
+  "AccessDenied",
+  "UnrecognizedClientException",
+  "InvalidClientTokenId",
+  "InvalidSignatureException",
+  "ExpiredTokenException",
+  "CredentialsProviderError",
+]);
+
+/**
+ * An AWS SDK error's code, HTTP status and message. A body the SDK could not parse (an emulator
+ * answering a JSON service in XML) still carries its status and, often, an XML `<Code>`.
+ */
+function awsError(error: unknown): { name: string; status?: number; message: string } {
+  const e = error as Error & {
+    $metadata?: { httpStatusCode?: number };
+    $response?: { body?: unknown };
+  };
+  const body = typeof e.$response?.body === "string" ? e.$response.body : "";
+  const code = /<Code>([^<]+)<\/Code>/.exec(body)?.[1];
+  const message = code
+    ? (/<Message>([^<]*)<\/Message>/.exec(body)?.[1] ?? "")
+    : String(e.message).split("\n")[0];
+  return { name: code ?? e.name, status: e.$metadata?.httpStatusCode, message };
+}
+
+function causeOf(error: unknown): string {
+  const { name, status, message } = awsError(error);
+  // The SDK could not parse the answer: the status is all there is to tell.
+  if (name === "SyntaxError" && status) return `HTTP ${status}, an answer the SDK could not parse`;
+  return `${name}${status ? `, HTTP ${status}` : ""}: ${message}`;
+}
+
+/** The caller may not do this (as opposed to: it is not there). */
+function denied(error: unknown): boolean {
+  const { name, status } = awsError(error);
+  return DENIED.has(name) || status === 403;
+}
+
+/**
+ * The value of API key `id` (API Gateway GetApiKey with includeValue), with AWS's default
+ * credentials. GetApiKey needs `apigateway:GET` on `arn:aws:apigateway:<region>::/apikeys/<id>`.
+ */
+export async function readApiKeyValue(region: string, id: string): Promise<string> {
+  const client = new APIGatewayClient({ region });
+  const instead = "or set PIPELINE_API_KEY or pass --api-key-file with the key's value";
   try {
-    return (await client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }))).value;
+    const key = await client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }));
+    if (!key.value) throw new UsageError(`API key ${id} in ${region} has no value; ${instead}.`);
+    return key.value;
   } catch (error) {
+    if (error instanceof UsageError) throw error;
+    if (awsError(error).name === "NotFoundException") {
+      throw new UsageError(
+        `API key ${id} does not exist in ${region} (${causeOf(error)}): the outputs are not those ` +
+          `of the deployed stack (export them again with \`pulumi stack output --json\`), ${instead}.`,
+      );
+    }
+    if (denied(error)) {
+      throw new UsageError(
+        `Not allowed to read API key ${id} in ${region} (${causeOf(error)}): use AWS credentials ` +
+          `allowed apigateway:GET on arn:aws:apigateway:${region}::/apikeys/${id}, ${instead}.`,
+      );
+    }
     throw new UsageError(
-      `Cannot read the value of API key ${id} in ${outputs.region} (${(error as Error).name}): ` +
-        `set PIPELINE_API_KEY or pass --api-key-file, or use AWS credentials allowed apigateway:GET on it.`,
+      `Cannot read the value of API key ${id} in ${region} (${causeOf(error)}): ${instead}.`,
     );
   } finally {
     client.destroy();
@@ -105,20 +169,55 @@ export async function resolveDatabaseLogin(
       "No source database password: set MYSQL_PASSWORD or pass --password-file.",
     );
   }
-  const client = new SecretsManagerClient({ region: outputs.region });
+  const secret = await readDatabaseSecret(outputs.region, arn);
+  return { user: user ?? secret.username ?? "pipeline_admin", password: secret.password };
+}
+
+/**
+ * The source database's login from its Secrets Manager secret (RDS's managed master secret holds
+ * `{"username","password"}`), with AWS's default credentials. GetSecretValue needs
+ * `secretsmanager:GetSecretValue` on the secret (and `kms:Decrypt` on its key if it has its own).
+ */
+export async function readDatabaseSecret(
+  region: string,
+  arn: string,
+): Promise<{ username?: string; password: string }> {
+  const client = new SecretsManagerClient({ region });
+  const instead = "or set MYSQL_PASSWORD or pass --password-file";
+  let text: string | undefined;
   try {
-    const secret = await client.send(new GetSecretValueCommand({ SecretId: arn }));
-    const parsed = JSON.parse(secret.SecretString ?? "{}") as {
-      username?: string;
-      password?: string;
-    };
-    return { user: user ?? parsed.username ?? "pipeline_admin", password: parsed.password };
+    text = (await client.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
   } catch (error) {
-    throw new UsageError(
-      `Cannot read the database secret ${arn} (${(error as Error).name}): set MYSQL_PASSWORD, or use AWS ` +
-        `credentials allowed secretsmanager:GetSecretValue on it.`,
-    );
+    if (awsError(error).name === "ResourceNotFoundException") {
+      throw new UsageError(
+        `The database secret ${arn} does not exist in ${region} (${causeOf(error)}): the outputs are ` +
+          `not those of the deployed stack (export them again with \`pulumi stack output --json\`), ${instead}.`,
+      );
+    }
+    if (denied(error)) {
+      throw new UsageError(
+        `Not allowed to read the database secret ${arn} (${causeOf(error)}): use AWS credentials ` +
+          `allowed secretsmanager:GetSecretValue on it, ${instead}.`,
+      );
+    }
+    throw new UsageError(`Cannot read the database secret ${arn} (${causeOf(error)}): ${instead}.`);
   } finally {
     client.destroy();
   }
+  let parsed: { username?: unknown; password?: unknown };
+  try {
+    parsed = JSON.parse(text ?? "");
+  } catch {
+    parsed = {};
+  }
+  if (typeof parsed?.password !== "string" || parsed.password === "") {
+    throw new UsageError(
+      `The database secret ${arn} holds no "password" (expected JSON {"username","password"}, as RDS ` +
+        `writes it), ${instead}.`,
+    );
+  }
+  return {
+    username: typeof parsed.username === "string" ? parsed.username : undefined,
+    password: parsed.password,
+  };
 }

@@ -2,9 +2,11 @@
 // `npm run source:summary -- [options]`: prints what the source tables hold.
 // Connection: flags, else MYSQL_HOST/PORT/USER/PASSWORD/DATABASE, else a stack outputs file's
 // `sourceDatabase` (--outputs), else 127.0.0.1:3306. The password is never taken from a flag
-// (it would show in the process list): MYSQL_PASSWORD or --password-file.
+// (it would show in the process list): MYSQL_PASSWORD or --password-file, else the deployed
+// stack's Secrets Manager secret (`sourceDatabase.secretArn` of --outputs), like the emulator.
 import * as fs from "fs";
 import { parseArgs } from "util";
+import { readDatabaseSecret } from "../outputs";
 import { DEFAULT_ROW_COUNT, DEFAULT_SEED } from "./generator";
 import {
   connect,
@@ -18,7 +20,8 @@ import {
 
 const USAGE = `usage: source <load|summary> [options]
   --host H --port N --user U --database D   connection (default: MYSQL_* variables, then 127.0.0.1:3306)
-  --password-file F                         read the password from a file (default: MYSQL_PASSWORD)
+  --password-file F                         read the password from a file (default: MYSQL_PASSWORD,
+                                            then the --outputs stack's database secret)
   --outputs F                               take host/port/database from a stack outputs JSON file
   --rows N        rows per table to load (default ${DEFAULT_ROW_COUNT})
   --seed S        generator seed (default ${DEFAULT_SEED})
@@ -33,12 +36,16 @@ function integer(name: string, text: string | undefined, fallback: number): numb
   return value;
 }
 
-function settingsFrom(values: Record<string, string | boolean | undefined>): ConnectionSettings {
+async function settingsFrom(
+  values: Record<string, string | boolean | undefined>,
+): Promise<ConnectionSettings> {
   const env = process.env;
-  let fromOutputs: { host?: string; port?: number; databaseName?: string } = {};
+  let fromOutputs: { host?: string; port?: number; databaseName?: string; secretArn?: string } = {};
+  let region: string | undefined;
   if (typeof values.outputs === "string") {
     let parsed: {
-      pipeline?: { sourceDatabase?: typeof fromOutputs };
+      pipeline?: { region?: string; sourceDatabase?: typeof fromOutputs };
+      region?: string;
       sourceDatabase?: typeof fromOutputs;
     };
     try {
@@ -49,6 +56,7 @@ function settingsFrom(values: Record<string, string | boolean | undefined>): Con
       );
     }
     fromOutputs = parsed.pipeline?.sourceDatabase ?? parsed.sourceDatabase ?? {};
+    region = parsed.pipeline?.region ?? parsed.region;
     if (!fromOutputs.host) {
       throw new SourceDatabaseError(
         `Stack outputs file ${values.outputs} has no sourceDatabase.host.`,
@@ -60,10 +68,20 @@ function settingsFrom(values: Record<string, string | boolean | undefined>): Con
     password = fs.readFileSync(values["password-file"], "utf8").trim();
   }
   const str = (v: string | boolean | undefined) => (typeof v === "string" ? v : undefined);
+  let secretUser: string | undefined;
+  if (password === undefined && fromOutputs.secretArn && region) {
+    try {
+      const secret = await readDatabaseSecret(region, fromOutputs.secretArn);
+      password = secret.password;
+      secretUser = secret.username;
+    } catch (error) {
+      throw new SourceDatabaseError((error as Error).message);
+    }
+  }
   return {
     host: str(values.host) ?? env.MYSQL_HOST ?? fromOutputs.host ?? "127.0.0.1",
     port: integer("port", str(values.port) ?? env.MYSQL_PORT, fromOutputs.port ?? 3306),
-    user: str(values.user) ?? env.MYSQL_USER ?? "root",
+    user: str(values.user) ?? env.MYSQL_USER ?? secretUser ?? "root",
     password,
     database:
       str(values.database) ?? env.MYSQL_DATABASE ?? fromOutputs.databaseName ?? "pinterest_data",
@@ -113,7 +131,7 @@ export async function main(argv: string[]): Promise<number> {
     console.error(USAGE);
     return values.help ? 0 : 2;
   }
-  const settings = settingsFrom(values);
+  const settings = await settingsFrom(values);
   const conn = await connect(settings);
   try {
     if (command === "load") {

@@ -67,6 +67,48 @@ export function subnetCidr(vpcCidr: string, index: number): string {
 }
 
 /**
+ * Trust of the flow-log role: the flow-logs service, only on behalf of this account's flow logs in
+ * this region (confused-deputy guard). Source: "IAM role for publishing flow logs to CloudWatch
+ * Logs", https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
+ */
+export function flowLogsTrustPolicy(region: string, accountId: string) {
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: {
+          StringEquals: { "aws:SourceAccount": accountId },
+          ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * What the flow-logs service does with the role: the documented actions (same page as the trust)
+ * except CreateLogGroup, since the stack creates the group with a retention. Streams and events on
+ * the one group; DescribeLogGroups is a listing call, so it gets the region's groups.
+ */
+export function flowLogsPolicy(logGroupArn: string) {
+  const groups = logGroupArn.replace(/:log-group:.*$/, ":log-group:*");
+  return {
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+        Resource: [logGroupArn, `${logGroupArn}:*`],
+      },
+      { Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
+    ],
+  };
+}
+
+/**
  * A VPC over two availability zones with public and private subnets, an S3 gateway endpoint, a
  * closed default security group, and optional NAT gateways and flow logs.
  */
@@ -231,39 +273,23 @@ export class Network extends pulumi.ComponentResource {
       { retentionInDays: retentionDays, tags: tagged("flow-logs") },
       parent,
     );
+    const region = aws.getRegionOutput({}, parent).region;
+    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
     const role = new aws.iam.Role(
       `${name}-flow-logs`,
       {
-        assumeRolePolicy: JSON.stringify({
-          Version: "2012-10-17",
-          Statement: [
-            {
-              Effect: "Allow",
-              Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-              Action: "sts:AssumeRole",
-            },
-          ],
-        }),
+        assumeRolePolicy: pulumi
+          .all([region, accountId])
+          .apply(([r, a]) => JSON.stringify(flowLogsTrustPolicy(r, a))),
         tags: tagged("flow-logs"),
       },
       parent,
     );
-    new aws.iam.RolePolicy(
+    const policy = new aws.iam.RolePolicy(
       `${name}-flow-logs`,
       {
         role: role.id,
-        policy: logGroup.arn.apply((arn) =>
-          JSON.stringify({
-            Version: "2012-10-17",
-            Statement: [
-              {
-                Effect: "Allow",
-                Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-                Resource: [arn, `${arn}:*`],
-              },
-            ],
-          }),
-        ),
+        policy: logGroup.arn.apply((arn) => JSON.stringify(flowLogsPolicy(arn))),
       },
       parent,
     );
@@ -278,7 +304,8 @@ export class Network extends pulumi.ComponentResource {
         maxAggregationInterval: 600,
         tags: tagged("flow-log"),
       },
-      parent,
+      // Delivery starts at once; without its policy in place it starts in "access error".
+      { parent: this, dependsOn: [policy] },
     );
   }
 }

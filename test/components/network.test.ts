@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { Network, subnetCidr, validateNetworkArgs } from "../../components/network";
-import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
 
 // Mocks prove the resource graph and its security-relevant inputs; they cannot prove that the
 // route tables actually route (AWS does that) or that the zone names exist in a real region.
@@ -109,6 +109,27 @@ describe("Network", () => {
       logGroup.state.arn,
       `${logGroup.state.arn}:*`,
     ]);
+  });
+
+  // https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html: the documented
+  // policy's actions, and the trust's aws:SourceAccount / aws:SourceArn confused-deputy conditions.
+  it("follows AWS's flow-log role: conditions on the trust, documented actions, policy first", async () => {
+    await build({ flowLogs: true });
+    const trust = JSON.parse(h.one("aws:iam/role:Role").inputs.assumeRolePolicy);
+    expect(trust.Statement[0].Condition).to.deep.equal({
+      StringEquals: { "aws:SourceAccount": ACCOUNT_ID },
+      ArnLike: { "aws:SourceArn": `arn:aws:ec2:${REGION}:${ACCOUNT_ID}:vpc-flow-log/*` },
+    });
+    const policy = h.one("aws:iam/rolePolicy:RolePolicy");
+    const statements = JSON.parse(policy.inputs.policy).Statement;
+    expect(statements.flatMap((st: { Action: string[] }) => st.Action)).to.have.members([
+      "logs:CreateLogStream",
+      "logs:PutLogEvents",
+      "logs:DescribeLogGroups",
+      "logs:DescribeLogStreams",
+    ]);
+    expect(statements[1].Resource).to.equal(`arn:aws:logs:${REGION}:${ACCOUNT_ID}:log-group:*`);
+    expect(h.one("aws:ec2/flowLog:FlowLog").dependsOn).to.include(policy.urn);
   });
 
   it("parents every child to the component and tags names from the prefix", async () => {

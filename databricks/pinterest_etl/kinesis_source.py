@@ -68,6 +68,8 @@ OPTIONS = ("streamName", "region", "endpoint", "initialPosition", "maxRecordsPer
 MAX_RECORDS_PER_FETCH = 10_000
 #: Shard iterators expire after 5 minutes (GetShardIterator); renew well before.
 _ITERATOR_MAX_AGE_S = 240.0
+#: Empty pages read past the last record of a closed shard before waiting for the next batch.
+_CLOSED_SHARD_EMPTY_PAGES = 5
 
 
 class KinesisSourceError(ValueError):
@@ -89,7 +91,7 @@ class KinesisOptions:
         """Validate Spark's options (keys in any case); raise KinesisSourceError naming one."""
         given = {k.lower(): (v if v is None else str(v)) for k, v in options.items()}
         known = {name.lower(): name for name in OPTIONS}
-        unknown = sorted(k for k in given if k not in known and k != "path")
+        unknown = sorted(k for k in options if k.lower() not in known and k.lower() != "path")
         if unknown:
             raise KinesisSourceError(
                 f"option {', '.join(unknown)} is not supported by the local Kinesis source "
@@ -310,26 +312,32 @@ class KinesisStreamReader(DataSourceStreamReader):
                 self._tips.get(p, _Tip()).closed for p in shard.parents if p in listed
             )
             if parents_done and not tip.closed:
-                self._scan(shard.shard_id, tip)
+                self._scan(shard, tip)
         tips = {s.shard_id: self._tips[s.shard_id] for s in shards}
         return _offset(self.options.stream_name, created, tips)
 
-    def _scan(self, shard_id: str, tip: _Tip) -> None:
-        """Page through the shard from the tip to its newest record (or its end, when closed)."""
+    def _scan(self, shard: Shard, tip: _Tip) -> None:
+        """Page through the shard from the tip to its newest record, or to its end when it is
+        closed: there GetRecords says so (no NextShardIterator) only on a call after the last
+        record, so a closed shard gets up to _CLOSED_SHARD_EMPTY_PAGES more empty pages."""
         iterator = tip.iterator
         if iterator is None or time.monotonic() - tip.iterator_time > _ITERATOR_MAX_AGE_S:
-            iterator = self._kinesis.iterator(shard_id, tip.after)
+            iterator = self._kinesis.iterator(shard.shard_id, tip.after)
             tip.iterator_time = time.monotonic()
+        empty = 0
         while True:
             page = self._kinesis.records(iterator)
             if page.get("Records"):
                 tip.after = page["Records"][-1]["SequenceNumber"]
+                empty = 0
             iterator = page.get("NextShardIterator")
             if iterator is None:
                 tip.closed = True
                 break
             if _caught_up(page):
-                break
+                empty += 1
+                if shard.ending_sequence_number is None or empty > _CLOSED_SHARD_EMPTY_PAGES:
+                    break
         tip.iterator = iterator
 
     def partitions(self, start: dict, end: dict) -> Sequence[InputPartition]:

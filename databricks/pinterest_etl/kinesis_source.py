@@ -444,8 +444,15 @@ def on_databricks() -> bool:
 
 def register(spark: Any) -> bool:
     """Register this source as ``kinesis`` unless on Databricks (whose own source it stands in
-    for); True when registered."""
+    for); True when registered.
+
+    Also lets ``availableNow`` drain in several batches as it does on Databricks: a Python source
+    cannot implement SupportsTriggerAvailableNow in PySpark 4.0, so without Spark's wrapper
+    (which fixes the target offset when the query starts) Spark falls back to one batch, and a
+    run that first replays an unfinished batch would stop after it.
+    """
     if on_databricks():
         return False
+    spark.conf.set("spark.sql.streaming.triggerAvailableNowWrapper.enabled", "true")
     spark.dataSource.register(KinesisDataSource)
     return True

@@ -189,18 +189,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [n for t in TABLES for n in (tables[t], f"{tables[t]}_malformed")]
     try:
         before = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
-        # available_now runs this source as a single batch (PySpark 4.0's Python sources cannot
-        # take part in Trigger.AvailableNow, so Spark falls back to Trigger.Once). After a stop
-        # mid-batch, that batch is the checkpoint's unfinished one, replayed as it was planned:
-        # a second round then reads what arrived after it.
-        rounds = 1 if args.continuous or not _unfinished(checkpoint_root, names) else 2
-        by_name: dict[str, list] = {n: [] for n in names}
-        for _ in range(rounds):
-            queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
-            print(f"started: {', '.join(q.name for q in queries)}", flush=True)
-            _await(spark, queries, args.continuous)
-            for query in queries:
-                by_name[query.name].append(query)
+        queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
+        print(f"started: {', '.join(q.name for q in queries)}", flush=True)
+        _await(spark, queries, args.continuous)
+        by_name = {q.name: q for q in queries}
         after = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
         print(f"Streaming job over {args.endpoint} (prefix {args.prefix})")
         for table in TABLES:
@@ -255,25 +247,8 @@ def _rows(spark, path: str) -> int:
     return spark.read.format("delta").load(path).count()
 
 
-def _unfinished(checkpoint_root: str, names: list[str]) -> bool:
-    """True when a query's checkpoint holds a planned batch that was never committed."""
-    for name in names:
-        folder = os.path.join(checkpoint_root, name)
-        planned, done = (
-            {int(f) for f in _listdir(os.path.join(folder, sub)) if f.isdigit()}
-            for sub in ("offsets", "commits")
-        )
-        if planned and max(planned) not in done:
-            return True
-    return False
-
-
-def _listdir(path: str) -> list[str]:
-    return os.listdir(path) if os.path.isdir(path) else []
-
-
 def _report(table: str, name: str, queries: dict, before: dict, after: dict) -> TableReport:
-    cleaned = [p for query in queries[name] for p in _batches(query)]
+    cleaned = _batches(queries[name])
     read = sum(p["numInputRows"] for p in cleaned)
     dropped = sum(
         op.get("customMetrics", {}).get("numDroppedDuplicateRows", 0)

@@ -1,6 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { kafkaClientUserData, kafkaTopicNames, REST_PROXY_PORT } from "./kafkaClientUserData";
+import {
+  ensureTopicsCommand,
+  kafkaClientUserData,
+  kafkaTopicNames,
+  REST_PROXY_PORT,
+} from "./kafkaClientUserData";
 import { kafkaClientPolicy, serviceTrustPolicy } from "./kafkaPolicies";
 
 /** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
@@ -21,8 +26,13 @@ export interface KafkaClientArgs {
   readonly bootstrapBrokersIam: pulumi.Input<string>;
   /** The cluster's client security group, which lets the machine reach the brokers. */
   readonly kafkaClientSecurityGroupId: pulumi.Input<string>;
-  /** Partitions of each topic. @default 3 */
+  /**
+   * Partitions of each topic. A change reaches the running machine through a Systems Manager
+   * association (topics grow in place; the machine is not replaced); Kafka refuses fewer. @default 3
+   */
   readonly partitions?: number;
+  /** Seconds `pulumi up` waits for the topics to be in place on a new machine. @default 2400 */
+  readonly topicsTimeoutSeconds?: number;
   /** Replicas of each topic (at most the broker count). @default 2 */
   readonly replicationFactor?: number;
   /** EC2 instance type; the JVMs need 2 GiB. @default "t3.small" */
@@ -149,7 +159,6 @@ export class KafkaClient extends pulumi.ComponentResource {
         prefix: args.prefix,
         topics,
         bootstrapBrokers,
-        partitions: args.partitions ?? 3,
         replicationFactor: args.replicationFactor ?? 2,
       }),
     );
@@ -189,6 +198,26 @@ export class KafkaClient extends pulumi.ComponentResource {
         // A newer AMI would otherwise replace the REST proxy's machine on an unrelated update.
         ignoreChanges: args.followLatestAmi ? [] : ["ami"],
       },
+    );
+
+    // Creates the topics on a new machine, and grows them in place when `partitions` changes: an
+    // association runs when it is created or its parameters or targets change. `pulumi up` waits
+    // for it, so a boot that never installed the Kafka CLI, or a partition count Kafka refuses,
+    // fails the deployment instead of passing silently.
+    // https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-about.html
+    new aws.ssm.Association(
+      `${name}-topics`,
+      {
+        associationName: `${machineName}-topics`,
+        name: "AWS-RunShellScript",
+        targets: [{ key: "InstanceIds", values: [instance.id] }],
+        parameters: {
+          commands: ensureTopicsCommand(args.partitions ?? 3),
+          executionTimeout: "3600",
+        },
+        waitForSuccessTimeoutSeconds: args.topicsTimeoutSeconds ?? 2400,
+      },
+      { parent: this, dependsOn: [instance] },
     );
 
     this.instanceId = instance.id;

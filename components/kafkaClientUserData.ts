@@ -100,12 +100,13 @@ export function kafkaClientPoms(versions: KafkaClientVersions = KAFKA_CLIENT_VER
 export interface KafkaClientUserDataInput {
   /** The stack's prefix; names the REST proxy instance. */
   readonly prefix: string;
-  /** Topics to create if they do not exist. */
+  /**
+   * Topics `ensure-topics <partitions>` creates or grows. The partition count is not part of the
+   * script: it comes from a Systems Manager association, so changing it never replaces the machine.
+   */
   readonly topics: string[];
   /** The cluster's SASL/IAM bootstrap brokers (`host:9098,...`). */
   readonly bootstrapBrokers: string;
-  /** Partitions of each created topic. */
-  readonly partitions: number;
   /** Replicas of each created topic (at most the broker count). */
   readonly replicationFactor: number;
   /** Port of the REST proxy. @default 8082 */
@@ -134,14 +135,42 @@ export function validateKafkaClientUserDataInput(input: KafkaClientUserDataInput
       `Kafka client user data: bootstrap brokers "${input.bootstrapBrokers}" are not host:port,...`,
     );
   }
-  for (const [field, value] of [
-    ["partitions", input.partitions],
-    ["replicationFactor", input.replicationFactor],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`Kafka client user data: ${field} ${value} must be a positive whole number.`);
-    }
+  const value = input.replicationFactor;
+  if (!Number.isInteger(value) || value < 1) {
+    throw new Error(
+      `Kafka client user data: replicationFactor ${value} must be a positive whole number.`,
+    );
   }
+}
+
+/** Where the boot script installs the topic tool the association runs. */
+export const ENSURE_TOPICS = "/usr/local/bin/ensure-topics";
+
+/** Seconds the association waits for the boot script to have installed {@link ENSURE_TOPICS}. */
+export const BOOT_WAIT_SECONDS = 1800;
+
+/**
+ * The command the Systems Manager association runs on the machine (AWS-RunShellScript): wait for
+ * the boot script's topic tool, with a deadline that names what it waited for, then create missing
+ * topics and grow existing ones to `partitions`. It fails (and so does `pulumi up`, which waits for
+ * the association) when a topic has more partitions: Kafka can add partitions, never remove them
+ * (https://kafka.apache.org/documentation/#basic_ops_modify_topic).
+ */
+export function ensureTopicsCommand(partitions: number): string {
+  if (!Number.isInteger(partitions) || partitions < 1) {
+    throw new Error(`Kafka topics: partitions ${partitions} must be a positive whole number.`);
+  }
+  return [
+    `deadline=$(( $(date +%s) + ${BOOT_WAIT_SECONDS} ))`,
+    `until [ -x ${ENSURE_TOPICS} ]; do`,
+    `  if [ "$(date +%s)" -ge "$deadline" ]; then`,
+    `    echo "${ENSURE_TOPICS} not installed after ${BOOT_WAIT_SECONDS} s: the boot script failed; see /var/log/kafka-client-setup.log" >&2`,
+    "    exit 1",
+    "  fi",
+    "  sleep 10",
+    "done",
+    `${ENSURE_TOPICS} ${partitions}`,
+  ].join("\n");
 }
 
 /** SASL/IAM settings shared by the CLI (bare) and the REST proxy (`client.`-prefixed). */
@@ -155,8 +184,51 @@ export function mskIamClientProperties(keyPrefix = ""): string {
 }
 
 /**
+ * `ensure-topics <partitions>`: creates missing topics with that many partitions, grows smaller
+ * ones with `--alter`, and refuses to shrink (Kafka cannot remove partitions). Reads the brokers and
+ * the SASL/IAM client settings the boot script wrote to /etc/profile.d/kafka-client.sh.
+ */
+export function ensureTopicsScript(topics: string[], replicationFactor: number): string {
+  return [
+    "#!/bin/bash",
+    "set -euo pipefail",
+    "# shellcheck disable=SC1091",
+    "source /etc/profile.d/kafka-client.sh",
+    `readonly TOPICS=(${topics.map((t) => `'${t}'`).join(" ")})`,
+    'readonly PARTITIONS="${1:?usage: ensure-topics <partitions>}"',
+    "topics() {",
+    "  local attempt",
+    "  for attempt in 1 2 3 4 5; do",
+    '    if /usr/local/bin/kafka-topics --bootstrap-server "$BOOTSTRAP_SERVERS" \\',
+    '      --command-config "$KAFKA_CLIENT_CONFIG" "$@"; then return 0; fi',
+    '    echo "kafka-topics $* failed (attempt $attempt); retrying in 30 s" >&2',
+    "    sleep 30",
+    "  done",
+    "  return 1",
+    "}",
+    "existing=$(topics --list)",
+    'for topic in "${TOPICS[@]}"; do',
+    '  if ! grep -qx "$topic" <<<"$existing"; then',
+    '    topics --create --if-not-exists --topic "$topic" --partitions "$PARTITIONS" \\',
+    `      --replication-factor ${replicationFactor}`,
+    "    continue",
+    "  fi",
+    "  current=$(topics --describe --topic \"$topic\" | sed -n 's/.*PartitionCount: *\\([0-9]*\\).*/\\1/p' | head -n 1)",
+    '  if [ "$current" -lt "$PARTITIONS" ]; then',
+    '    topics --alter --topic "$topic" --partitions "$PARTITIONS"',
+    '  elif [ "$current" -gt "$PARTITIONS" ]; then',
+    '    echo "topic $topic has $current partitions; Kafka cannot reduce them to $PARTITIONS" >&2',
+    "    exit 1",
+    "  fi",
+    "done",
+    'echo "topics ${TOPICS[*]}: $PARTITIONS partitions each"',
+    "",
+  ].join("\n");
+}
+
+/**
  * The cloud-init shell script: installs a JVM, Maven, the Kafka CLI and the MSK IAM library,
- * creates the topics idempotently, and runs the Confluent REST proxy (API v2) on the given port as
+ * installs `ensure-topics` (run by the stack's association, see {@link ensureTopicsCommand}), and runs the Confluent REST proxy (API v2) on the given port as
  * a systemd service authenticated by the instance role. No secret: IAM auth needs none.
  */
 export function kafkaClientUserData(input: KafkaClientUserDataInput): string {
@@ -174,9 +246,6 @@ set -euo pipefail
 exec > >(tee -a /var/log/kafka-client-setup.log) 2>&1
 
 readonly BOOTSTRAP_SERVERS='${input.bootstrapBrokers}'
-readonly TOPICS=(${input.topics.map((t) => `'${t}'`).join(" ")})
-readonly PARTITIONS=${input.partitions}
-readonly REPLICATION_FACTOR=${input.replicationFactor}
 readonly MAVEN_VERSION='${v.maven}'
 readonly MAVEN_SHA512='${v.mavenSha512}'
 readonly CONFLUENT_VERSION='${v.confluentPlatform}'
@@ -233,12 +302,10 @@ export BOOTSTRAP_SERVERS='$BOOTSTRAP_SERVERS'
 export KAFKA_CLIENT_CONFIG='$HOME_DIR/client.properties'
 PROFILE
 
-echo "== Topics (created only if missing)"
-for topic in "\${TOPICS[@]}"; do
-  retry /usr/local/bin/kafka-topics --bootstrap-server "$BOOTSTRAP_SERVERS" \\
-    --command-config "$HOME_DIR/client.properties" --create --if-not-exists \\
-    --topic "$topic" --partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR"
-done
+echo "== ${ENSURE_TOPICS}: topics created or grown by the stack's Systems Manager association"
+cat > ${ENSURE_TOPICS} <<'SCRIPT'
+${ensureTopicsScript(input.topics, input.replicationFactor)}SCRIPT
+chmod 755 ${ENSURE_TOPICS}
 
 echo "== Confluent REST proxy $CONFLUENT_VERSION (signed RPM from Confluent's repository)"
 cat > /etc/yum.repos.d/confluent.repo <<REPO

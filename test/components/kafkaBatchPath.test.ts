@@ -58,8 +58,8 @@ describe("KafkaBatchPath", () => {
       "pinterest-pipeline:components:KafkaRestApi",
     ]);
     expect(h.ofType("aws:s3/bucket:Bucket")).to.deep.equal([]);
-    // cluster 7, client 7, sink 8, API 22 (see each part's own test)
-    expect(h.resources.filter((r) => r.custom)).to.have.length(44);
+    // cluster 7, client 8, sink 8, API 22 (see each part's own test)
+    expect(h.resources.filter((r) => r.custom)).to.have.length(45);
   });
 
   it("wires the client, sink and API to the cluster, bucket and each other", async () => {
@@ -79,8 +79,7 @@ describe("KafkaBatchPath", () => {
     expect(h.one("aws:lb/targetGroupAttachment:TargetGroupAttachment").inputs.targetId).to.equal(
       "batch-client-instance-id",
     );
-    expect(instance.userData).to.contain('--replication-factor "$REPLICATION_FACTOR"');
-    expect(instance.userData).to.contain("readonly REPLICATION_FACTOR=2\n");
+    expect(instance.userData).to.contain("--replication-factor 2\n");
   });
 
   it("opens no port to 0.0.0.0/0, never port 22, never all ports", async () => {
@@ -152,7 +151,10 @@ describe("KafkaBatchPath", () => {
     expect(cluster.kafkaVersion).to.equal("3.8.x");
     const instance = h.one("aws:ec2/instance:Instance").inputs;
     expect(instance.instanceType).to.equal("t3.medium");
-    expect(instance.userData).to.contain("readonly PARTITIONS=6\nreadonly REPLICATION_FACTOR=3\n");
+    expect(instance.userData).to.contain("--replication-factor 3\n");
+    expect(h.one("aws:ssm/association:Association").inputs.parameters.commands).to.match(
+      /ensure-topics 6$/,
+    );
     const connector = h.one("aws:mskconnect/connector:Connector").inputs;
     expect(connector.connectorConfiguration["flush.size"]).to.equal("2000");
     expect(connector.capacity.provisionedCapacity).to.deep.equal({ mcuCount: 2, workerCount: 2 });

@@ -5,7 +5,7 @@ import {
   KafkaClientArgs,
   validateKafkaClientArgs,
 } from "../../components/kafkaClient";
-import { kafkaClientUserData } from "../../components/kafkaClientUserData";
+import { ensureTopicsCommand, kafkaClientUserData } from "../../components/kafkaClientUserData";
 import { kafkaClientPolicy } from "../../components/kafkaPolicies";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
 import { AMI_ID, brokersOf, ingressRules, withKafkaMocks } from "./kafkaMocks";
@@ -46,6 +46,7 @@ describe("KafkaClient", () => {
       "aws:ec2/securityGroup:SecurityGroup": 1,
       "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule": 1,
       "aws:ec2/instance:Instance": 1,
+      "aws:ssm/association:Association": 1,
     });
   });
 
@@ -113,11 +114,33 @@ describe("KafkaClient", () => {
         prefix: "pin-test",
         topics: ["pin-test.pin", "pin-test.geo", "pin-test.user"],
         bootstrapBrokers: brokersOf("pin-test-kafka"),
-        partitions: 6,
         replicationFactor: 2,
       }),
     );
     expect(instance.inputs.userDataReplaceOnChange).to.equal(true);
+  });
+
+  // The boot script runs once per machine (userDataReplaceOnChange), so the partition count lives
+  // in a State Manager association, which runs again when its parameters change:
+  // https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-about.html
+  it("changes topic partitions through its association, without replacing the machine", async () => {
+    await build({ partitions: 3 });
+    const before = h.one("aws:ec2/instance:Instance").inputs;
+    const association = h.one("aws:ssm/association:Association");
+    expect(association.inputs).to.deep.include({
+      name: "AWS-RunShellScript",
+      targets: [{ key: "InstanceIds", values: ["client-instance-id"] }],
+      waitForSuccessTimeoutSeconds: 2400,
+    });
+    expect(association.inputs.parameters.commands).to.equal(ensureTopicsCommand(3));
+    expect(association.dependsOn).to.include(h.one("aws:ec2/instance:Instance").urn);
+    h = withKafkaMocks(harness().install());
+    await build({ partitions: 12 });
+    const after = h.one("aws:ec2/instance:Instance").inputs;
+    expect(after).to.deep.equal(before);
+    expect(h.one("aws:ssm/association:Association").inputs.parameters.commands).to.equal(
+      ensureTopicsCommand(12),
+    );
   });
 
   it("lets only EC2 assume its role, with Session Manager and the scoped Kafka policy", async () => {

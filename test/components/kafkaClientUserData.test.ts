@@ -8,6 +8,9 @@ import {
   kafkaClientPoms,
   kafkaClientUserData,
   KafkaClientUserDataInput,
+  ENSURE_TOPICS,
+  ensureTopicsCommand,
+  ensureTopicsScript,
   kafkaTopicNames,
   mavenFetchPom,
   mskIamClientProperties,
@@ -20,7 +23,6 @@ const INPUT: KafkaClientUserDataInput = {
   bootstrapBrokers:
     "b-1.pin-dev-kafka.abc.c2.kafka.eu-west-1.amazonaws.com:9098," +
     "b-2.pin-dev-kafka.abc.c2.kafka.eu-west-1.amazonaws.com:9098",
-  partitions: 3,
   replicationFactor: 2,
 };
 
@@ -85,13 +87,38 @@ describe("kafkaClientUserData", () => {
     expect(script).to.contain("/opt/maven/bin/mvn -B -q -C -f");
   });
 
-  it("creates each of the three topics only if missing, with partitions and replicas", () => {
-    expect(script).to.contain("readonly TOPICS=('pin-dev.pin' 'pin-dev.geo' 'pin-dev.user')");
-    expect(script).to.contain("--create --if-not-exists");
-    expect(script).to.contain(
-      '--partitions "$PARTITIONS" --replication-factor "$REPLICATION_FACTOR"',
-    );
-    expect(script).to.contain("readonly PARTITIONS=3\nreadonly REPLICATION_FACTOR=2\n");
+  // Kafka adds partitions (kafka-topics --alter) but never removes them:
+  // https://kafka.apache.org/documentation/#basic_ops_modify_topic. The count is kept out of the
+  // user data, so a change reaches the running machine through the association instead of
+  // replacing it (userDataReplaceOnChange).
+  it("installs ensure-topics, which creates, grows and never shrinks; no partition count", () => {
+    const tool = ensureTopicsScript(INPUT.topics, 2);
+    expect(script).to.contain(`cat > ${ENSURE_TOPICS} <<'SCRIPT'\n${tool}SCRIPT\n`);
+    expect(tool).to.contain("readonly TOPICS=('pin-dev.pin' 'pin-dev.geo' 'pin-dev.user')");
+    expect(tool).to.contain('--create --if-not-exists --topic "$topic" --partitions "$PARTITIONS"');
+    expect(tool).to.contain("--replication-factor 2");
+    expect(tool).to.contain('--alter --topic "$topic" --partitions "$PARTITIONS"');
+    expect(tool).to.contain("Kafka cannot reduce them");
+    expect(script).to.not.match(/PARTITIONS=\d|--partitions \d/);
+    const other = kafkaClientUserData({ ...INPUT });
+    expect(other).to.equal(script);
+  });
+
+  it("ensure-topics and the association's command parse and pass shellcheck", function () {
+    for (const text of [
+      ensureTopicsScript(INPUT.topics, 2),
+      `#!/bin/bash\n${ensureTopicsCommand(6)}\n`,
+    ]) {
+      expect(runOnScript("bash", ["-n"], text).status).to.equal(0);
+      const probe = spawnSync("shellcheck", ["--version"], { encoding: "utf8" });
+      if (probe.status === 0) {
+        const lint = runOnScript("shellcheck", ["--shell=bash", "--severity=style"], text);
+        expect(lint.stdout + lint.stderr).to.equal("");
+      }
+    }
+    expect(ensureTopicsCommand(6).split("\n").pop()).to.equal(`${ENSURE_TOPICS} 6`);
+    expect(ensureTopicsCommand(6)).to.contain("not installed after 1800 s");
+    expect(() => ensureTopicsCommand(0)).to.throw("partitions 0 must be a positive whole number");
   });
 
   it("configures the CLI and the REST proxy for SASL/IAM over TLS", () => {
@@ -182,7 +209,6 @@ describe("Kafka client user data validation", () => {
     ["a topic with a space", { topics: ["pin dev"] }, 'topic "pin dev" is not a Kafka topic'],
     ["no topics", { topics: [] }, 'topic "" is not'],
     ["brokers with a command", { bootstrapBrokers: "b:9098;reboot" }, "are not host:port"],
-    ["zero partitions", { partitions: 0 }, "partitions 0 must be a positive"],
     ["fractional replicas", { replicationFactor: 1.5 }, "replicationFactor 1.5 must be"],
   ];
   for (const [label, change, message] of cases) {

@@ -78,7 +78,15 @@ export function replicaSinkProperties(
   bucketName: string,
   storeUrl: string,
 ): Record<string, string> {
-  const rendered = stackSinkProperties(stack, prefix, bucketName);
+  return replicate(stackSinkProperties(stack, prefix, bucketName), storeUrl, stack);
+}
+
+/** Rendered properties with {@link replicaOverrides}; only Confluent's sink can be replicated. */
+export function replicate(
+  rendered: Record<string, string>,
+  storeUrl: string,
+  stack = "this",
+): Record<string, string> {
   if (rendered["connector.class"] !== S3_SINK_CONNECTOR_CLASSES.confluent) {
     throw new Error(
       `Stack "${stack}" runs ${rendered["connector.class"]} (kafka.connectorPlugin); the local sink ` +

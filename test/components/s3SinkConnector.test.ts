@@ -19,6 +19,13 @@ import {
   topicsRegex,
 } from "../../components/s3SinkConnectorConfig";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { runStack } from "../stacks/runStack";
+import {
+  replicaOverrides,
+  replicaSinkProperties,
+  replicate,
+  stackSinkProperties,
+} from "../../local/kafka/sinkProperties";
 import { brokersOf, CLUSTER_UUID, ingressRules, withKafkaMocks } from "./kafkaMocks";
 
 const CLUSTER_ARN = `arn:aws:kafka:eu-west-1:123456789012:cluster/pin-test-kafka/${CLUSTER_UUID}`;
@@ -452,4 +459,43 @@ describe("S3SinkConnector argument validation", () => {
       expect(() => validateS3SinkConnectorArgs({ ...base, ...args })).to.throw(message);
     });
   }
+});
+
+// The local replica (local/kafka/connect.sh) deploys what local/kafka/sinkProperties.ts renders;
+// that must be what the stack program itself gives MSK Connect, or the replica tests an intention.
+describe("the replica's connector properties", function () {
+  this.timeout(120_000);
+  for (const stack of ["dev", "prod"]) {
+    it(`are the ${stack} stack program's connector configuration, with only the class, endpoint and credentials replaced`, async () => {
+      const h = harness();
+      const { outputs } = await runStack(h, stack);
+      const deployed = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
+      const bucket = outputs.batch!.bucketName;
+      expect(stackSinkProperties(stack, outputs.prefix, bucket)).to.deep.equal(deployed);
+      const replica = replicaSinkProperties(
+        stack,
+        outputs.prefix,
+        bucket,
+        "http://127.0.0.1:39000",
+      );
+      const changed = Object.keys(replica).filter((k) => replica[k] !== deployed[k]);
+      expect(changed.sort()).to.deep.equal(Object.keys(replicaOverrides("x")).sort());
+      expect(Object.keys(deployed).filter((k) => !(k in replica))).to.deep.equal([]);
+    });
+  }
+
+  it("refuses to replicate a stack that runs Aiven's sink, which the local sink does not implement", () => {
+    const aiven = s3SinkConnectorProperties({
+      plugin: "aiven",
+      prefix: "p",
+      bucketName: "b",
+      region: "eu-west-1",
+      tasksMax: 1,
+      flushSize: 500,
+      rotateIntervalMs: 60_000,
+    });
+    expect(() => replicate(aiven, "http://127.0.0.1:39000", "dev")).to.throw(
+      'Stack "dev" runs io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector (kafka.connectorPlugin); the local sink implements only',
+    );
+  });
 });

@@ -145,6 +145,9 @@ describe("S3SinkConnector", () => {
     });
   });
 
+  // Aiven's S3SinkTask.java (Aiven-Open/cloud-storage-connectors-for-apache-kafka): put() only
+  // groups records (file.max.records per file); flush(), called at each offset flush of the
+  // worker, writes every group. So offset.flush.interval.ms is what commits a partial object.
   it("runs Aiven's sink when asked, flushing its objects with the workers' offsets", async () => {
     await build({ plugin: "aiven", flushSize: 1000, rotateIntervalMs: 30_000 });
     const connector = h.one("aws:mskconnect/connector:Connector").inputs;

@@ -103,10 +103,13 @@ export function kafkaClientPolicy(input: KafkaClientPolicyInput): PolicyDocument
       {
         Sid: "PipelineTopics",
         Effect: "Allow",
+        // AlterTopic: ensure-topics grows partitions (CreatePartitions needs it), see
+        // https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
         Action: [
           "kafka-cluster:CreateTopic",
           "kafka-cluster:DescribeTopic",
           "kafka-cluster:DescribeTopicDynamicConfiguration",
+          "kafka-cluster:AlterTopic",
           "kafka-cluster:WriteData",
           "kafka-cluster:ReadData",
         ],

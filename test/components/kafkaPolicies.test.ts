@@ -92,12 +92,15 @@ describe("kafkaClientPolicy", () => {
       ],
       CLUSTER,
     ],
+    // AlterTopic: CreatePartitions (kafka-topics --alter --partitions) needs it:
+    // https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
     [
       "PipelineTopics",
       [
         "kafka-cluster:CreateTopic",
         "kafka-cluster:DescribeTopic",
         "kafka-cluster:DescribeTopicDynamicConfiguration",
+        "kafka-cluster:AlterTopic",
         "kafka-cluster:WriteData",
         "kafka-cluster:ReadData",
       ],

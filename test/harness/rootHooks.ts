@@ -1,0 +1,9 @@
+// Mocha root hooks for every test file (loaded through .mocharc.json).
+const STACK_TRACE_LIMIT = Error.stackTraceLimit;
+
+export const mochaHooks = {
+  // The Pulumi harness turns stack traces off while a program runs (see pulumiMocks.ts install).
+  afterEach() {
+    Error.stackTraceLimit = STACK_TRACE_LIMIT;
+  },
+};

@@ -23,6 +23,7 @@ Exit codes: 0 done, 1 a stream is missing or a query failed, 2 bad arguments.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -37,6 +38,9 @@ from .naming import TABLES, stream_name, stream_table_name, validate_prefix
 
 #: Where, beside the checkpoints, the streams' creation times are kept.
 STREAMS_FILE = "streams.json"
+#: Rounds of starting the queries when a Python source process fails to connect back in time.
+START_ATTEMPTS = 3
+_NO_CONNECT = "Python worker failed to connect back"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -189,10 +193,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     names = [n for t in TABLES for n in (tables[t], f"{tables[t]}_malformed")]
     try:
         before = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
-        queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
-        print(f"started: {', '.join(q.name for q in queries)}", flush=True)
-        _await(spark, queries, args.continuous)
-        by_name = {q.name: q for q in queries}
+        by_name: dict[str, list] = {n: [] for n in names}
+        for attempt in range(1, START_ATTEMPTS + 1):
+            queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
+            print(f"started: {', '.join(q.name for q in queries)}", flush=True)
+            failed = _await(spark, queries, args.continuous)
+            for query in queries:
+                by_name[query.name].append(query)
+            if not failed:
+                break
+            if attempt == START_ATTEMPTS or not all(_NO_CONNECT in str(e) for e in failed):
+                raise failed[0]
+            # Spark waits 10 s (fixed) for a Python source process to connect back: on a busy
+            # machine one may not; the checkpoints make starting again safe.
+            print(f"a Python source process did not start within 10 s (busy machine): "
+                  f"starting again ({attempt + 1}/{START_ATTEMPTS})", flush=True)  # fmt: skip
         after = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
         print(f"Streaming job over {args.endpoint} (prefix {args.prefix})")
         for table in TABLES:
@@ -210,9 +225,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             spark.stop()
 
 
-def _await(spark, queries, continuous: bool) -> None:
+def _await(spark, queries, continuous: bool) -> list[Exception]:
     """Wait until every query ends (available_now) or until Ctrl-C / SIGTERM (continuous);
-    raise the first query's failure."""
+    return the failures of the queries that failed."""
     stopping = []
 
     def stop(signum, frame):
@@ -221,14 +236,15 @@ def _await(spark, queries, continuous: bool) -> None:
     if continuous:
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
+    from pyspark.errors import StreamingQueryException
+
     while any(q.isActive for q in queries) and not stopping:
-        spark.streams.awaitAnyTermination(1)
+        with contextlib.suppress(StreamingQueryException):  # collected below, once all ended
+            spark.streams.awaitAnyTermination(1)
         spark.streams.resetTerminated()
-        for query in queries:
-            if query.exception() is not None:
-                raise query.exception()
     for query in queries:
         query.stop()
+    return [q.exception() for q in queries if q.exception() is not None]
 
 
 def _wait_until_initialized(query, seconds: float = 120.0) -> None:
@@ -248,7 +264,7 @@ def _rows(spark, path: str) -> int:
 
 
 def _report(table: str, name: str, queries: dict, before: dict, after: dict) -> TableReport:
-    cleaned = _batches(queries[name])
+    cleaned = [p for query in queries[name] for p in _batches(query)]
     read = sum(p["numInputRows"] for p in cleaned)
     dropped = sum(
         op.get("customMetrics", {}).get("numDroppedDuplicateRows", 0)

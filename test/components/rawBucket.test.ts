@@ -47,6 +47,18 @@ describe("RawBucket", () => {
     expect(h.one("aws:s3/bucket:Bucket").inputs.forceDestroy).to.equal(true);
   });
 
+  // https://www.pulumi.com/docs/iac/concepts/options/retainondelete/: the resource stays in AWS
+  // when Pulumi deletes it. All seven are kept, so a kept bucket keeps its protections too.
+  it("keeps the bucket and every setting of it in AWS on delete only when asked", async () => {
+    await build();
+    expect(h.resources.filter((r) => r.custom).map((r) => r.retainOnDelete)).to.not.include(true);
+    h = harness().install();
+    await build({ retainOnDelete: true });
+    const children = h.resources.filter((r) => r.custom);
+    expect(children).to.have.length(7);
+    expect(children.every((r) => r.retainOnDelete)).to.equal(true);
+  });
+
   it("blocks every kind of public access and disables ACLs", async () => {
     await build();
     const block = h.one("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").inputs;

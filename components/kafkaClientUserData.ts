@@ -188,18 +188,23 @@ export function mskIamClientProperties(keyPrefix = ""): string {
  * ones with `--alter`, and refuses to shrink (Kafka cannot remove partitions). Reads the brokers and
  * the SASL/IAM client settings the boot script wrote to /etc/profile.d/kafka-client.sh.
  */
-export function ensureTopicsScript(topics: string[], replicationFactor: number): string {
+export function ensureTopicsScript(
+  topics: string[],
+  replicationFactor: number,
+  paths: { kafkaTopics?: string; profile?: string } = {},
+): string {
+  const kafkaTopics = paths.kafkaTopics ?? "/usr/local/bin/kafka-topics";
   return [
     "#!/bin/bash",
     "set -euo pipefail",
     "# shellcheck disable=SC1091",
-    "source /etc/profile.d/kafka-client.sh",
+    `source ${paths.profile ?? "/etc/profile.d/kafka-client.sh"}`,
     `readonly TOPICS=(${topics.map((t) => `'${t}'`).join(" ")})`,
     'readonly PARTITIONS="${1:?usage: ensure-topics <partitions>}"',
     "topics() {",
     "  local attempt",
     "  for attempt in 1 2 3 4 5; do",
-    '    if /usr/local/bin/kafka-topics --bootstrap-server "$BOOTSTRAP_SERVERS" \\',
+    `    if ${kafkaTopics} --bootstrap-server "$BOOTSTRAP_SERVERS" \\`,
     '      --command-config "$KAFKA_CLIENT_CONFIG" "$@"; then return 0; fi',
     '    echo "kafka-topics $* failed (attempt $attempt); retrying in 30 s" >&2',
     "    sleep 30",

@@ -15,15 +15,26 @@ export const STACK_SECRETS = {
 };
 
 // The connector zip is a build input the stack uploads; an empty stand-in file is enough here.
-const PLUGIN = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plugin-")), "s3-sink.zip");
+export const PLUGIN = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plugin-")), "s3-sink.zip");
 fs.writeFileSync(PLUGIN, "");
+
+/** The program's exports (stacks/index.ts). */
+type Program = {
+  pipeline: pulumi.Output<PipelineOutputs>;
+  databricksJobs?: pulumi.Output<Record<string, string>>;
+  kafkaBatch?: pulumi.Output<Record<string, string>>;
+};
 
 /** Runs the program of `stack` with its YAML, plus `overrides` (whole sections replace). */
 export async function runStack(
   h: PulumiHarness,
   stack: string,
   overrides: Record<string, unknown> = {},
-): Promise<{ outputs: PipelineOutputs }> {
+): Promise<{
+  outputs: PipelineOutputs;
+  jobs?: Record<string, string>;
+  kafkaBatch?: Record<string, string>;
+}> {
   const yaml = readStackConfig(stack);
   const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPluginPath: PLUGIN };
   h.install({
@@ -38,6 +49,9 @@ export async function runStack(
     .compute("databricks:index/job:Job", (name) => ({
       url: `https://dbc-123.cloud.databricks.com/jobs/${name}`,
     }))
+    .compute("databricks:index/storageCredential:StorageCredential", (_n, inputs) => ({
+      awsIamRole: { ...inputs.awsIamRole, externalId: "uc-credential-external-id" },
+    }))
     .compute("aws:secretsmanager/secret:Secret", (name, inputs) => ({
       arn: `arn:aws:secretsmanager:${REGION}:${ACCOUNT_ID}:secret:${inputs.name ?? name}`,
     }))
@@ -45,9 +59,11 @@ export async function runStack(
       id: "17.3.x-scala2.13",
     }))
     .onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
-  const program = await importFresh<{ pipeline: pulumi.Output<PipelineOutputs> }>(
-    "../../stacks/index",
-  );
+  const program = await importFresh<Program>("../../stacks/index");
   await h.settle();
-  return { outputs: await h.value(program.pipeline) };
+  return {
+    outputs: await h.value(program.pipeline),
+    jobs: program.databricksJobs && (await h.value(program.databricksJobs)),
+    kafkaBatch: program.kafkaBatch && (await h.value(program.kafkaBatch)),
+  };
 }

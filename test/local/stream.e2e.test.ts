@@ -151,6 +151,7 @@ describe("stream path end to end on the replica", function () {
     kinesis?.destroy();
     await source?.end();
     await db?.drop();
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
     for (const stack of ["e2e-stream", "e2e-stream-k"])
       fs.rmSync(path.join(REPO_ROOT, ".local", "stacks", `${stack}.checkpoint.json`), {
         force: true,

@@ -195,9 +195,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         before = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
         by_name: dict[str, list] = {n: [] for n in names}
         for attempt in range(1, START_ATTEMPTS + 1):
-            queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
-            print(f"started: {', '.join(q.name for q in queries)}", flush=True)
-            failed = _await(spark, queries, args.continuous)
+            try:
+                queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
+            except Exception as err:  # load() starts a Python process too: it may miss 10 s
+                if attempt == START_ATTEMPTS or _NO_CONNECT not in str(err):
+                    raise
+                queries, failed = list(spark.streams.active), [err]
+                for query in queries:
+                    query.stop()
+            else:
+                print(f"started: {', '.join(q.name for q in queries)}", flush=True)
+                failed = _await(spark, queries, args.continuous)
             for query in queries:
                 by_name[query.name].append(query)
             if not failed:

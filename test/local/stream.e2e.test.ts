@@ -382,7 +382,7 @@ describe("stream path end to end on the replica", function () {
       let sending = true;
       const sent = emulate(
         ["--stack", "e2e-stream-k", "--outputs", outputsFile("k"), "--paths", "stream",
-         "--batch-size", "5", "--rate", "4"],
+         "--batch-size", "5", "--rate", "3"],
       ).finally(() => (sending = false)); // prettier-ignore
       const atKill = await waitFor(
         "the job to commit its first pin rows while the emulator still sends",

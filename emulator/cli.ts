@@ -12,6 +12,7 @@ import {
   UsageError,
 } from "./outputs";
 import { Progress, RunResult, runEmulation, targetsFor } from "./run";
+import { tlsFor } from "./source/loader";
 import { randomEvents, sequentialEvents, SourceConnection, sourceKeys } from "./sourceReader";
 import { ApiTransport, DirectTransport, Path } from "./transports";
 import { verify, verifyText } from "./verify";
@@ -135,6 +136,7 @@ async function verifyMain(argv: string[]): Promise<number> {
     host: process.env.MYSQL_HOST ?? db.host,
     port: Number(process.env.MYSQL_PORT ?? db.port),
     database: process.env.MYSQL_DATABASE ?? db.databaseName,
+    tls: tlsFor(db.host),
     ...login,
   });
   try {
@@ -211,6 +213,7 @@ export async function main(argv: string[], signal?: AbortSignal): Promise<number
     user: login.user,
     password: login.password,
     database: process.env.MYSQL_DATABASE ?? db.databaseName,
+    tls: tlsFor(db.host),
   });
   const checkpointFile = path.join(LOCAL_STACKS, `${stack}.checkpoint.json`);
   try {

@@ -16,6 +16,7 @@ import {
   SourceDatabaseError,
   SourceSummary,
   summarise,
+  tlsFor,
 } from "./loader";
 
 const USAGE = `usage: source <load|summary> [options]
@@ -85,6 +86,7 @@ async function settingsFrom(
     password,
     database:
       str(values.database) ?? env.MYSQL_DATABASE ?? fromOutputs.databaseName ?? "pinterest_data",
+    tls: tlsFor(fromOutputs.host ?? str(values.host) ?? env.MYSQL_HOST),
   };
 }
 

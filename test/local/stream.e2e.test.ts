@@ -5,7 +5,7 @@ import {
   ListStreamsCommand,
   PutRecordCommand,
 } from "@aws-sdk/client-kinesis";
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { ChildProcess, execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
@@ -17,6 +17,7 @@ import { main } from "../../emulator/cli";
 import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { kinesisClient, readStream, waitForStreamActive } from "../harness/kinesis";
+import { landedLines } from "../harness/landed";
 import { scratchDatabase } from "../harness/mysql";
 import { runIndexOffset } from "../harness/runIndex";
 import { REPO_ROOT } from "../harness/stackConfig";
@@ -210,28 +211,12 @@ describe("stream path end to end on the replica", function () {
 
   /** Landed S3 records of one topic whose key is in this run's index range. */
   async function landedOurs(s3: S3Client, topic: string, key: string): Promise<string[]> {
-    const lines: string[] = [];
-    let token: string | undefined;
-    do {
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: outputs.batch!.bucketName,
-          Prefix: `topics/${topic}/`,
-          ContinuationToken: token,
-        }),
-      );
-      for (const o of page.Contents ?? []) {
-        const text = await (
-          await s3.send(new GetObjectCommand({ Bucket: outputs.batch!.bucketName, Key: o.Key! }))
-        ).Body!.transformToString("utf8");
-        for (const line of text.split("\n").filter(Boolean)) {
-          const k = JSON.parse(line)[key];
-          if (k >= INDEX_OFFSET && k < INDEX_OFFSET + ROWS) lines.push(line);
-        }
-      }
-      token = page.NextContinuationToken;
-    } while (token);
-    return lines;
+    return (await landedLines(s3, outputs.batch!.bucketName, topic))
+      .map(({ line }) => line)
+      .filter((line) => {
+        const k = JSON.parse(line)[key];
+        return k >= INDEX_OFFSET && k < INDEX_OFFSET + ROWS;
+      });
   }
 
   it("lands every row sent through the stream API exactly once, equal column by column to the batch path's cleaned rows", async () => {

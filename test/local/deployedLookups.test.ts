@@ -403,7 +403,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
     });
 
     it("says the same for credentials AWS does not know", async () => {
-      process.env.AWS_ACCESS_KEY_ID = "AKIAUNKNOWN000000000";
+      process.env.AWS_ACCESS_KEY_ID = "unknown-access-key-id"; // no such key in moto
       const error = await rejection(resolveApiKey(stack, deployedOutputs(suffix, keyId, arn)));
       expect(error.message).to.match(
         /^Not allowed to read API key \S+ in eu-west-1 \([^)]*HTTP 403[^)]*\): use AWS credentials/,

@@ -113,8 +113,9 @@ deploy_sink() {
   tasks=$(sed -n 's/^ *"tasks.max": "\([0-9]*\)".*/\1/p' "$config")
   while [ "$SECONDS" -lt "$deadline" ]; do
     status=$(curl -sf --max-time 5 "$API/connectors/$name/status" || true)
-    # The connector and each of its tasks.max tasks report RUNNING.
-    running_count=$(grep -o '"state":"RUNNING"' <<<"$status" | wc -l)
+    # The connector and each of its tasks.max tasks report RUNNING. Right after the PUT the
+    # status names no task (or no connector) yet: grep finds nothing, so count none.
+    running_count=$(grep -o '"state":"RUNNING"' <<<"$status" | wc -l) || running_count=0
     if [ "$running_count" -ge $((1 + ${tasks:-1})) ] && [[ "$status" != *'"state":"FAILED"'* ]]; then
       log "connector $name running ($tasks tasks): topics $prefix.* -> s3://$bucket/topics/"
       return

@@ -1,88 +1,14 @@
-// Computed attributes and invoke answers for the resource types of the Kafka batch path that the
-// shared harness does not know. Values follow the shapes AWS returns, so that code deriving ARNs
-// from them (e.g. topic ARNs from the cluster ARN) is exercised for real.
-import { ACCOUNT_ID, PulumiHarness, REGION } from "../harness/pulumiMocks";
+// Helpers over the recorded graph for the Kafka batch path's tests. The computed attributes and
+// invoke answers for its resource types live with the stack runner (stacks/cost/mockRun.ts).
+import { PulumiHarness } from "../harness/pulumiMocks";
 
-export const CLUSTER_UUID = "0a1b2c3d-4e5f-6789-abcd-ef0123456789-2";
-export const AMI_PARAMETER =
-  "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
-export const AMI_ID = "ami-0123456789abcdef0";
-
-const arn = (service: string, resource: string) =>
-  `arn:aws:${service}:${REGION}:${ACCOUNT_ID}:${resource}`;
-
-/** Brokers the mocked cluster reports for SASL/IAM. */
-export function brokersOf(clusterName: string): string {
-  return [1, 2]
-    .map((i) => `b-${i}.${clusterName}.abc123.c2.kafka.${REGION}.amazonaws.com:9098`)
-    .join(",");
-}
-
-export function withKafkaMocks(h: PulumiHarness): PulumiHarness {
-  return h
-    .onInvoke("aws:msk/getBootstrapBrokers:getBootstrapBrokers", (inputs) => ({
-      bootstrapBrokersSaslIam: brokersOf(String(inputs.clusterArn).split("/")[1]),
-    }))
-    .compute("aws:msk/cluster:Cluster", (name, inputs) => {
-      const clusterName = inputs.clusterName ?? name;
-      return {
-        arn: arn("kafka", `cluster/${clusterName}/${CLUSTER_UUID}`),
-        clusterUuid: CLUSTER_UUID,
-        bootstrapBrokersSaslIam: brokersOf(clusterName),
-        currentVersion: "K1",
-      };
-    })
-    .compute("aws:msk/configuration:Configuration", (name, inputs) => ({
-      arn: arn("kafka", `configuration/${inputs.name ?? name}/cfg-uuid`),
-      latestRevision: 1,
-    }))
-    .compute("aws:mskconnect/customPlugin:CustomPlugin", (name, inputs) => ({
-      arn: arn("kafkaconnect", `custom-plugin/${inputs.name ?? name}/plugin-uuid`),
-      latestRevision: 1,
-      state: "ACTIVE",
-    }))
-    .compute("aws:mskconnect/workerConfiguration:WorkerConfiguration", (name, inputs) => ({
-      arn: arn("kafkaconnect", `worker-configuration/${inputs.name ?? name}/worker-uuid`),
-      latestRevision: 1,
-    }))
-    .compute("aws:mskconnect/connector:Connector", (name, inputs) => ({
-      arn: arn("kafkaconnect", `connector/${inputs.name ?? name}/connector-uuid`),
-      version: "V1",
-    }))
-    .compute("aws:s3/bucketObjectv2:BucketObjectv2", (name) => ({
-      versionId: `version-of-${name}`,
-      etag: `etag-${name}`,
-    }))
-    .compute("aws:ec2/instance:Instance", (name) => ({
-      arn: arn("ec2", `instance/i-${name}`),
-      privateIp: "10.0.32.10",
-      privateDns: `ip-10-0-32-10.${REGION}.compute.internal`,
-    }))
-    .compute("aws:lb/loadBalancer:LoadBalancer", (name) => ({
-      arn: arn("elasticloadbalancing", `loadbalancer/net/${name}/50dc6c495c0c9188`),
-      arnSuffix: `net/${name}/50dc6c495c0c9188`,
-      dnsName: `${name}-50dc6c495c0c9188.elb.${REGION}.amazonaws.com`,
-    }))
-    .compute("aws:lb/targetGroup:TargetGroup", (name) => ({
-      arn: arn("elasticloadbalancing", `targetgroup/${name}/73e2d6bc24d8a067`),
-      arnSuffix: `targetgroup/${name}/73e2d6bc24d8a067`,
-    }))
-    .compute("aws:apigateway/restApi:RestApi", (name) => ({
-      rootResourceId: `root-of-${name}`,
-      executionArn: arn("execute-api", `${name}-id`),
-    }))
-    .compute("aws:apigateway/stage:Stage", (_name, inputs) => ({
-      invokeUrl: `https://${inputs.restApi}.execute-api.${REGION}.amazonaws.com/${inputs.stageName}`,
-      arn: arn("apigateway", `/restapis/${inputs.restApi}/stages/${inputs.stageName}`),
-    }))
-    .compute("aws:apigateway/apiKey:ApiKey", (name) => ({ value: `generated-key-of-${name}` }))
-    .onInvoke("aws:ssm/getParameter:getParameter", (inputs) => ({
-      name: inputs.name,
-      value: inputs.name === AMI_PARAMETER ? AMI_ID : "ami-other",
-      type: "String",
-      arn: arn("ssm", `parameter${inputs.name}`),
-    }));
-}
+export {
+  AMI_ID,
+  AMI_PARAMETER,
+  brokersOf,
+  CLUSTER_UUID,
+  withKafkaMocks,
+} from "../../stacks/cost/mockRun";
 
 /** Every ingress rule of the recorded graph, inline or standalone, as comparable rows. */
 export function ingressRules(h: PulumiHarness) {

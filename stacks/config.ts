@@ -71,6 +71,12 @@ export interface DatabricksConfig {
   readonly crossAccountRoleName?: string;
   /** Existing catalog, and the schema the stack creates there (default: the prefix, "_" for "-"). */
   readonly unityCatalog?: { catalog: string; schema?: string };
+  /** The AI/BI dashboard of the analyses (docs/dashboard.md), with its SQL warehouse. */
+  readonly dashboard: boolean;
+  /** An existing SQL warehouse for the dashboard, by name; undefined = the stack creates one. */
+  readonly dashboardWarehouseName?: string;
+  /** Idle minutes before the created warehouse stops. */
+  readonly dashboardAutoStopMinutes: number;
 }
 
 export interface MwaaConfig {
@@ -391,6 +397,21 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         catalog: str(uc, "catalog", d("unityCatalog.catalog"), "", /^\w+$/),
         schema: optionalStr(uc, "schema", d("unityCatalog.schema"), /^\w+$/),
       },
+      dashboard: bool(dbx, "dashboard", d("dashboard"), false),
+      dashboardWarehouseName: optionalStr(
+        dbx,
+        "dashboardWarehouseName",
+        d("dashboardWarehouseName"),
+        /\S/,
+      ),
+      dashboardAutoStopMinutes: int(
+        dbx,
+        "dashboardAutoStopMinutes",
+        d("dashboardAutoStopMinutes"),
+        10,
+        5,
+        120,
+      ),
     },
     mwaa: {
       enabled: bool(mwaa, "enabled", "mwaa.enabled", false),
@@ -435,6 +456,11 @@ function checkCombinations(c: StackConfig): void {
     throw new Error(
       'Stack config "databricks.storageRoute" is "mount" but "databricks.crossAccountRoleName" is missing: ' +
         "give the name of the workspace's cross-account IAM role (Account console > Cloud resources > Credential configuration).",
+    );
+  }
+  if (dbx.dashboard && !dbx.enabled) {
+    throw new Error(
+      'Stack config "databricks.dashboard" is true but "databricks.enabled" is false: the dashboard shows the Databricks jobs\' tables.',
     );
   }
   if (dbx.enabled && !dbx.streamingPaused && !c.streamPath.enabled) {

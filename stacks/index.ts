@@ -5,6 +5,7 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { ApiGatewayAccount } from "../components/apiGatewayAccount";
+import { DatabricksDashboard } from "../components/databricksDashboard";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
 import { KAFKA_BATCH_PATH_TYPE, KafkaBatchPath } from "../components/kafkaBatchPath";
 import { kafkaTopicNames } from "../components/kafkaClientUserData";
@@ -130,6 +131,7 @@ const stream = sp.enabled
 
 const dbx = config.databricks;
 let workspace: DatabricksWorkspace | undefined;
+let dashboard: DatabricksDashboard | undefined;
 if (dbx.enabled && batch) {
   // Workspace host and token are stack secrets; the provider is explicit so nothing else reads them.
   const secrets = new pulumi.Config();
@@ -168,6 +170,21 @@ if (dbx.enabled && batch) {
     },
     { providers: { databricks: provider } },
   );
+
+  if (dbx.dashboard) {
+    dashboard = new DatabricksDashboard(
+      "dashboard",
+      {
+        prefix,
+        tableSchema: workspace.tableSchema,
+        streams: stream !== undefined,
+        warehouseName: dbx.dashboardWarehouseName,
+        autoStopMinutes: dbx.dashboardAutoStopMinutes,
+        tags,
+      },
+      { providers: { databricks: provider } },
+    );
+  }
 
   if (config.mwaa.enabled) {
     const dagBucket = new RawBucket("airflow", {
@@ -235,4 +252,10 @@ export const databricksJobs = workspace && {
   clusterId: workspace.clusterId,
   sourceRoot: workspace.sourceRoot,
   tableSchema: workspace.tableSchema,
+};
+
+/** The AI/BI dashboard for people (not part of the client contract); absent when it is off. */
+export const databricksDashboard = dashboard && {
+  dashboardPath: dashboard.dashboardPath,
+  warehouseId: dashboard.warehouseId,
 };

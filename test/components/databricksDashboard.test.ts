@@ -13,6 +13,8 @@ import {
   pipelineTables,
 } from "../../components/databricksDashboardDefinition";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { readStackConfig } from "../harness/stackConfig";
+import { runStack } from "../stacks/runStack";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const PYTHON = path.join(ROOT, ".venv", "bin", "python");
@@ -280,6 +282,53 @@ describe("DatabricksDashboard", () => {
       expect(datasetLocation("main.pin_test")).to.deep.equal(["main", "pin_test"]);
       expect(() => datasetLocation("pin_test")).to.throw(
         'DatabricksDashboard tableSchema "pin_test" is not "catalog.schema"',
+      );
+    });
+  });
+
+  describe("in the stack (stacks/index.ts)", function () {
+    this.timeout(60_000);
+    const dev = readStackConfig("dev")["pinterest-pipeline:databricks"] as object;
+    const withDashboard = (extra: object = {}) => ({
+      "pinterest-pipeline:databricks": { ...dev, dashboard: true, ...extra },
+    });
+
+    it("is off unless databricks.dashboard is true", async () => {
+      const h = harness();
+      await runStack(h, "dev");
+      expect(h.ofType("pinterest-pipeline:components:DatabricksDashboard")).to.have.length(0);
+      expect(h.ofType("databricks:index/sqlEndpoint:SqlEndpoint")).to.have.length(0);
+    });
+
+    it("shows dev's Unity Catalog schema, streams included, on its own warehouse", async () => {
+      const h = harness();
+      await runStack(h, "dev", withDashboard({ dashboardAutoStopMinutes: 15 }));
+      const dash = h.one("databricks:index/dashboard:Dashboard");
+      expect(h.parentOf(dash)!.type).to.equal("pinterest-pipeline:components:DatabricksDashboard");
+      expect([dash.inputs.datasetCatalog, dash.inputs.datasetSchema]).to.deep.equal([
+        "main",
+        "pin_dev",
+      ]);
+      expect(JSON.parse(dash.inputs.serializedDashboard)).to.deep.equal(
+        dashboardDefinition("pin-dev", true),
+      );
+      expect(h.one("databricks:index/sqlEndpoint:SqlEndpoint").inputs).to.deep.include({
+        name: "pin-dev-dashboard",
+        autoStopMins: 15,
+      });
+    });
+
+    it("uses the warehouse named by databricks.dashboardWarehouseName", async () => {
+      const h = harness().onInvoke(
+        "databricks:index/getSqlWarehouse:getSqlWarehouse",
+        (inputs) => ({
+          id: `wh-of-${inputs.name}`,
+        }),
+      );
+      await runStack(h, "dev", withDashboard({ dashboardWarehouseName: "Starter Warehouse" }));
+      expect(h.ofType("databricks:index/sqlEndpoint:SqlEndpoint")).to.have.length(0);
+      expect(h.one("databricks:index/dashboard:Dashboard").inputs.warehouseId).to.equal(
+        "wh-of-Starter Warehouse",
       );
     });
   });

@@ -58,6 +58,9 @@ describe("stack config", () => {
         failureEmails: [],
         crossAccountRoleName: undefined,
         unityCatalog: undefined,
+        dashboard: false,
+        dashboardWarehouseName: undefined,
+        dashboardAutoStopMinutes: 10,
       },
       mwaa: { enabled: false, environmentClass: "mw1.small", publicWebserver: false },
     });
@@ -140,6 +143,11 @@ describe("stack config", () => {
       { network: { natGateways: "single" }, mwaa: { enabled: true } },
       "enables mwaa, whose DAG triggers the Databricks batch job",
     ],
+    [
+      "a dashboard without Databricks",
+      { databricks: { dashboard: true } },
+      '"databricks.dashboard" is true but "databricks.enabled" is false',
+    ],
   ];
   for (const [label, raw, message] of combinations) {
     it(`rejects ${label}`, () => {
@@ -207,6 +215,11 @@ describe("stack config", () => {
       "a CIDR string instead of a list",
       { prefix: "pin", sourceDatabase: { allowedCidrs: "1.2.3.4/32" } },
       "expected a list of CIDR strings",
+    ],
+    [
+      "a dashboard warehouse that never stops",
+      { prefix: "pin", databricks: { dashboardAutoStopMinutes: 0 } },
+      '"pinterest-pipeline:databricks.dashboardAutoStopMinutes" is 0; expected a whole number from 5 to 120',
     ],
   ];
   for (const [label, raw, message] of bad) {

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { apiGatewayLogsPolicy, serviceTrustPolicy } from "./kinesisPolicies";
+import { apiGatewayLogsPolicy } from "./kinesisPolicies";
+import { serviceTrustPolicy } from "./shared/iam";
 
 /** Arguments of {@link ApiGatewayAccount}. */
 export interface ApiGatewayAccountArgs {
@@ -40,7 +41,7 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
       {
         name: region.apply(apiGatewayLogsRoleName),
         description: "API Gateway writing CloudWatch Logs (account setting of this region)",
-        assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com"),
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")),
         tags: { ...args.tags },
       },
       parent,

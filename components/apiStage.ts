@@ -6,7 +6,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGatewayAccount } from "./apiGatewayAccount";
-import { ACCESS_LOG_FORMAT } from "./kinesisApiTemplates";
+import { ACCESS_LOG_FORMAT } from "./shared/logs";
 
 export interface ApiStageSpec {
   readonly api: aws.apigateway.RestApi;

@@ -1,9 +1,5 @@
 // IAM documents of the Databricks data role, as pure functions of ARNs so tests can read them.
-
-export interface PolicyDocument {
-  Version: "2012-10-17";
-  Statement: Record<string, unknown>[];
-}
+import { PolicyDocument, PolicyStatement, serviceTrustPolicy } from "./shared/iam";
 
 /** Folder of the raw bucket the S3 sink writes (read only for Databricks). */
 export const RAW_PREFIX = "topics/";
@@ -17,7 +13,7 @@ export function dataAccessPolicy(
   deltaPrefix: string,
   streamArns: string[],
 ): PolicyDocument {
-  const statements: Record<string, unknown>[] = [
+  const statements: PolicyStatement[] = [
     {
       Sid: "ListRawAndDeltaFolders",
       Effect: "Allow",
@@ -57,12 +53,7 @@ export function dataAccessPolicy(
 
 /** Trust for the instance-profile route: only EC2 (the cluster's machines) assumes the role. */
 export function ec2TrustPolicy(): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
-    ],
-  };
+  return serviceTrustPolicy("ec2.amazonaws.com");
 }
 
 /** Databricks' Unity Catalog role on AWS (the provider's default `unityCatalogIamArn`). */

@@ -4,6 +4,7 @@ import { KafkaRestApi } from "./kafkaRestApi";
 import { MskCluster } from "./mskCluster";
 import { S3SinkConnector } from "./s3SinkConnector";
 import { S3SinkPlugin } from "./s3SinkConnectorConfig";
+import { checkPrefix } from "./shared/naming";
 
 /** The component's type token; part of every child's URN (aliases name it). */
 export const KAFKA_BATCH_PATH_TYPE = "pinterest-pipeline:components:KafkaBatchPath";
@@ -67,12 +68,7 @@ export interface KafkaBatchPathArgs {
 
 /** Checks what the parts cannot: the prefix every name is derived from and the plugin path. */
 export function validateKafkaBatchPathArgs(args: KafkaBatchPathArgs): void {
-  if (!/^[a-z][a-z0-9-]{1,18}[a-z0-9]$/.test(args.prefix)) {
-    throw new Error(
-      `KafkaBatchPath prefix "${args.prefix}" must be 3–20 lowercase letters, digits or '-', ` +
-        `starting with a letter (e.g. "pin-dev").`,
-    );
-  }
+  checkPrefix("KafkaBatchPath", args.prefix);
   if (!args.connectorPluginPath) {
     throw new Error(
       "KafkaBatchPath connectorPluginPath is empty; give the path of the S3 sink connector zip.",

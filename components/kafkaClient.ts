@@ -1,12 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  ensureTopicsCommand,
-  kafkaClientUserData,
-  kafkaTopicNames,
-  REST_PROXY_PORT,
-} from "./kafkaClientUserData";
-import { kafkaClientPolicy, serviceTrustPolicy } from "./kafkaPolicies";
+import { ensureTopicsCommand, kafkaClientUserData, REST_PROXY_PORT } from "./kafkaClientUserData";
+import { kafkaClientPolicy } from "./kafkaPolicies";
+import { serviceTrustPolicy } from "./shared/iam";
+import { checkPrefix, kafkaTopicNames } from "./shared/naming";
+import { positiveWholeNumber, wholeNumber } from "./shared/validate";
 
 /** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
 export const AL2023_AMI_PARAMETER =
@@ -49,21 +47,10 @@ export interface KafkaClientArgs {
 
 /** Checks arguments before anything is created. */
 export function validateKafkaClientArgs(args: KafkaClientArgs): void {
-  if (!/^[a-z][a-z0-9-]*$/.test(args.prefix)) {
-    throw new Error(`KafkaClient prefix "${args.prefix}" must be lowercase letters, digits, '-'.`);
-  }
-  const size = args.rootVolumeGb ?? 20;
-  if (!Number.isInteger(size) || size < 8 || size > 1024) {
-    throw new Error(`KafkaClient rootVolumeGb ${size} must be a whole number from 8 to 1024.`);
-  }
-  for (const [field, value] of [
-    ["partitions", args.partitions ?? 3],
-    ["replicationFactor", args.replicationFactor ?? 2],
-  ] as const) {
-    if (!Number.isInteger(value) || value < 1) {
-      throw new Error(`KafkaClient ${field} ${value} must be a positive whole number.`);
-    }
-  }
+  checkPrefix("KafkaClient", args.prefix);
+  wholeNumber("KafkaClient", "rootVolumeGb", args.rootVolumeGb, { min: 8, max: 1024 });
+  positiveWholeNumber("KafkaClient", "partitions", args.partitions);
+  positiveWholeNumber("KafkaClient", "replicationFactor", args.replicationFactor);
 }
 
 /**

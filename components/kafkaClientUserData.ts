@@ -23,18 +23,10 @@ export const KAFKA_CLIENT_VERSIONS = {
 
 export type KafkaClientVersions = typeof KAFKA_CLIENT_VERSIONS;
 
-/** The course's three topics, each `<prefix>.<suffix>` (PIPELINE.md §2). */
-export const KAFKA_TOPIC_SUFFIXES = ["pin", "geo", "user"] as const;
-
 /** The port the course's API Gateway integration and emulator expect the REST proxy on. */
 export const REST_PROXY_PORT = 8082;
 
 export const MAVEN_CENTRAL = "https://repo1.maven.org/maven2";
-
-/** The topic names of a deployment. */
-export function kafkaTopicNames(prefix: string): string[] {
-  return KAFKA_TOPIC_SUFFIXES.map((suffix) => `${prefix}.${suffix}`);
-}
 
 /** A Maven coordinate with optional exclusions (`groupId:artifactId`, `*` allowed). */
 export interface MavenDependency {

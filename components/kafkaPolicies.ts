@@ -1,20 +1,7 @@
 // IAM documents of the Kafka batch path, as pure functions of resolved ARNs so that tests read
 // every statement. MSK's IAM access control names topics and groups by ARNs derived from the
 // cluster's: arn:aws:kafka:<region>:<account>:{topic|group}/<cluster name>/<cluster uuid>/<name>.
-
-export interface PolicyStatement {
-  readonly Sid?: string;
-  readonly Effect: "Allow" | "Deny";
-  readonly Principal?: Record<string, string>;
-  readonly Action: string | string[];
-  readonly Resource?: string | string[];
-  readonly Condition?: Record<string, Record<string, string>>;
-}
-
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: PolicyStatement[];
-}
+import { PolicyDocument, PolicyStatement, serviceTrustPolicy } from "./shared/iam";
 
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
 
@@ -33,24 +20,6 @@ export function mskResourceArn(
   }
   const [, partition, region, account, name, uuid] = match;
   return `arn:${partition}:kafka:${region}:${account}:${kind}/${name}/${uuid}/${namePattern}`;
-}
-
-/** A trust policy that lets exactly one AWS service assume the role, optionally with conditions. */
-export function serviceTrustPolicy(
-  service: string,
-  condition?: PolicyStatement["Condition"],
-): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: service },
-        Action: "sts:AssumeRole",
-        ...(condition ? { Condition: condition } : {}),
-      },
-    ],
-  };
 }
 
 /**

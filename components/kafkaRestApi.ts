@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { createApiStage } from "./apiStage";
 import { REST_PROXY_PORT } from "./kafkaClientUserData";
-import { contentHash } from "./s3SinkConnectorConfig";
+import { contentHash } from "./shared/contentName";
 
 /** Arguments of {@link KafkaRestApi}. */
 export interface KafkaRestApiArgs {

@@ -1,17 +1,8 @@
 // The Kinesis proxy API as data: routes, VTL mapping templates and JSON-schema models. Pure, so
 // the component deploys exactly what the local renderer (local/apigw/) proves against a real
 // Kinesis API. Templates follow API Gateway's VTL dialect (Velocity 1.7 + $input/$util/$context).
-import { createHash } from "crypto";
 import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels";
-
-/** The three streams of PIPELINE.md §2, one per source table. */
-export const STREAM_KINDS = ["pin", "geo", "user"] as const;
-export type StreamKind = (typeof STREAM_KINDS)[number];
-
-/** `streaming-<prefix>-<kind>`, the course's naming (PIPELINE.md §2). */
-export function kinesisStreamName(prefix: string, kind: StreamKind): string {
-  return `streaming-${prefix}-${kind}`;
-}
+import { sha256Hex } from "./shared/contentName";
 
 /** Name of the REST API; CloudWatch's API metrics are keyed by it. */
 export function kinesisApiName(prefix: string): string {
@@ -247,21 +238,5 @@ export function apiFingerprint(routes: readonly KinesisRoute[]): string {
     responses: INTEGRATION_RESPONSES,
     badRequestBody: BAD_REQUEST_BODY_TEMPLATE,
   });
-  return createHash("sha256").update(content).digest("hex");
+  return sha256Hex(content);
 }
-
-/** Access log line (JSON, one per request): who, what, the answer, and Kinesis's status. */
-export const ACCESS_LOG_FORMAT = JSON.stringify({
-  requestId: "$context.requestId",
-  ip: "$context.identity.sourceIp",
-  apiKeyId: "$context.identity.apiKeyId",
-  requestTime: "$context.requestTime",
-  httpMethod: "$context.httpMethod",
-  resourcePath: "$context.resourcePath",
-  status: "$context.status",
-  responseLength: "$context.responseLength",
-  integrationStatus: "$context.integration.status",
-  integrationLatency: "$context.integration.latency",
-  error: "$context.error.message",
-  xrayTraceId: "$context.xrayTraceId",
-});

@@ -1,25 +1,14 @@
 // IAM documents and alarm definitions of the Kinesis stream path, as pure functions of plain
 // values so that tests can assert every statement exactly (SECURITY.md, "Identity" and "Streams").
 import type { KinesisAction, KinesisRoute } from "./kinesisApiTemplates";
+import type { PolicyDocument, PolicyStatement as AnyStatement } from "./shared/iam";
 
-export interface PolicyStatement {
+/** Every statement here names itself and lists its actions and resources. */
+export type PolicyStatement = AnyStatement & {
   readonly Sid: string;
-  readonly Effect: "Allow" | "Deny";
   readonly Action: string[];
   readonly Resource: string | string[];
-}
-export interface PolicyDocument {
-  readonly Version: "2012-10-17";
-  readonly Statement: PolicyStatement[];
-}
-
-/** Trust policy naming exactly the one service that assumes the role. */
-export function serviceTrustPolicy(service: string): string {
-  return JSON.stringify({
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" }],
-  });
-}
+};
 
 /** Actions each route's integration calls on the stream it names. */
 const STREAM_ACTIONS: Partial<Record<KinesisAction, string>> = {
@@ -51,7 +40,7 @@ export function kinesisProxyPolicy(args: {
   readonly prefix: string;
   readonly streamArns: readonly string[];
   readonly kmsKeyArn?: string;
-}): PolicyDocument {
+}): PolicyDocument<PolicyStatement> {
   const actions = new Set(args.routes.map((r) => r.action));
   const streamActions = [...actions].flatMap((a) => STREAM_ACTIONS[a] ?? []).sort();
   const statements: PolicyStatement[] = [
@@ -101,7 +90,10 @@ export function kinesisProxyPolicy(args: {
 }
 
 /** API Gateway's account-wide CloudWatch role: write its own log groups only. */
-export function apiGatewayLogsPolicy(region: string, accountId: string): PolicyDocument {
+export function apiGatewayLogsPolicy(
+  region: string,
+  accountId: string,
+): PolicyDocument<PolicyStatement> {
   return {
     Version: "2012-10-17",
     Statement: [

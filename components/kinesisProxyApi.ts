@@ -12,7 +12,8 @@ import {
   kinesisRoutes,
 } from "./kinesisApiTemplates";
 import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels";
-import { kinesisProxyPolicy, serviceTrustPolicy } from "./kinesisPolicies";
+import { kinesisProxyPolicy } from "./kinesisPolicies";
+import { serviceTrustPolicy } from "./shared/iam";
 
 /** Arguments of {@link KinesisProxyApi}; {@link KinesisStreamPath} validates and passes them. */
 export interface KinesisProxyApiArgs {
@@ -67,7 +68,7 @@ export class KinesisProxyApi extends pulumi.ComponentResource {
       `${name}-role`,
       {
         description: `API Gateway ${apiName} calling Kinesis`,
-        assumeRolePolicy: serviceTrustPolicy("apigateway.amazonaws.com"),
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")),
         tags,
       },
       parent,

@@ -1,14 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import {
-  DEFAULT_STAGE_NAME,
-  kinesisApiName,
-  kinesisStreamName,
-  STREAM_KINDS,
-  StreamKind,
-} from "./kinesisApiTemplates";
+import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
 import { KinesisProxyApi } from "./kinesisProxyApi";
+import { LOG_RETENTION_DAYS } from "./shared/logs";
+import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "./shared/naming";
+import { wholeNumber, WholeRange } from "./shared/validate";
 
 /** How a stream pays for capacity: per shard-hour, or per stream-hour and GB written. */
 export type StreamCapacityMode = "ON_DEMAND" | "PROVISIONED";
@@ -45,29 +42,20 @@ export interface KinesisStreamPathArgs {
   readonly tags?: Record<string, string>;
 }
 
-/** Retention values CloudWatch Logs accepts (days). */
-const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
-const PREFIX = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
+/** What Kinesis and API Gateway accept for each numeric argument (the stack config reads these). */
+export const KINESIS_STREAM_PATH_LIMITS = {
+  shardCount: { min: 1, max: 500 },
+  retentionHours: { min: 24, max: 8760 },
+  throttlingBurstLimit: { min: 1, max: 5000 },
+  quotaPerDay: { min: 1, max: 1_000_000_000 },
+} as const satisfies Record<string, WholeRange>;
 
-function wholeNumber(field: string, value: number | undefined, min: number, max: number) {
-  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    throw new Error(
-      `KinesisStreamPath ${field} ${value} must be a whole number from ${min} to ${max}.`,
-    );
-  }
-}
+/** API Gateway's account-level ceiling for a stage's steady rate (requests per second). */
+export const MAX_THROTTLING_RATE = 10000;
 
 /** Checks arguments AWS would only reject minutes into a deployment, or not at all. */
 export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void {
-  if (!PREFIX.test(args.prefix)) {
-    throw new Error(
-      `KinesisStreamPath prefix "${args.prefix}" must be 3–20 lowercase letters, digits or '-', ` +
-        `starting with a letter and not ending with '-' (e.g. "pin-dev").`,
-    );
-  }
+  checkPrefix("KinesisStreamPath", args.prefix);
   const mode = args.capacityMode ?? "PROVISIONED";
   if (mode !== "ON_DEMAND" && mode !== "PROVISIONED") {
     throw new Error(
@@ -80,8 +68,9 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
         `remove it or leave capacityMode at "PROVISIONED".`,
     );
   }
-  wholeNumber("shardCount", args.shardCount, 1, 500);
-  wholeNumber("retentionHours", args.retentionHours, 24, 8760);
+  const limits = KINESIS_STREAM_PATH_LIMITS;
+  wholeNumber("KinesisStreamPath", "shardCount", args.shardCount, limits.shardCount);
+  wholeNumber("KinesisStreamPath", "retentionHours", args.retentionHours, limits.retentionHours);
   const days = args.logRetentionDays;
   if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
     throw new Error(
@@ -90,13 +79,14 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
     );
   }
   const rate = args.throttlingRateLimit;
-  if (rate !== undefined && !(rate > 0 && rate <= 10000)) {
+  if (rate !== undefined && !(rate > 0 && rate <= MAX_THROTTLING_RATE)) {
     throw new Error(
-      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most 10000 requests per second.`,
+      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most ${MAX_THROTTLING_RATE} requests per second.`,
     );
   }
-  wholeNumber("throttlingBurstLimit", args.throttlingBurstLimit, 1, 5000);
-  wholeNumber("quotaPerDay", args.quotaPerDay, 1, 1_000_000_000);
+  const burst = args.throttlingBurstLimit;
+  wholeNumber("KinesisStreamPath", "throttlingBurstLimit", burst, limits.throttlingBurstLimit);
+  wholeNumber("KinesisStreamPath", "quotaPerDay", args.quotaPerDay, limits.quotaPerDay);
   if (args.stageName !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(args.stageName)) {
     throw new Error(
       `KinesisStreamPath stageName "${args.stageName}" may only hold letters, digits and '_' (e.g. "v1").`,
@@ -116,8 +106,8 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
   readonly stageName: pulumi.Output<string>;
   /** Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. */
   readonly apiKeyId: pulumi.Output<string>;
-  readonly streamNames: pulumi.Output<Record<StreamKind, string>>;
-  readonly streamArns: pulumi.Output<Record<StreamKind, string>>;
+  readonly streamNames: pulumi.Output<Record<TableKind, string>>;
+  readonly streamArns: pulumi.Output<Record<TableKind, string>>;
   readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: KinesisStreamPathArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -127,10 +117,10 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const provisioned = (args.capacityMode ?? "PROVISIONED") === "PROVISIONED";
     const names = Object.fromEntries(
-      STREAM_KINDS.map((kind) => [kind, kinesisStreamName(args.prefix, kind)]),
-    ) as Record<StreamKind, string>;
+      TABLE_KINDS.map((kind) => [kind, kinesisStreamName(args.prefix, kind)]),
+    ) as Record<TableKind, string>;
 
-    const streams = STREAM_KINDS.map(
+    const streams = TABLE_KINDS.map(
       (kind) =>
         new aws.kinesis.Stream(
           `${name}-${kind}`,
@@ -204,10 +194,7 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
       .all(streams.map((s) => s.arn))
       .apply(
         (arns) =>
-          Object.fromEntries(STREAM_KINDS.map((k, i) => [k, arns[i]])) as Record<
-            StreamKind,
-            string
-          >,
+          Object.fromEntries(TABLE_KINDS.map((k, i) => [k, arns[i]])) as Record<TableKind, string>,
       );
     this.accessLogGroupName = api.accessLogGroupName;
     this.registerOutputs({

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { wholeNumber, WholeRange } from "./shared/validate";
 
 /** MSK's port for SASL/IAM over TLS inside the VPC. */
 export const MSK_IAM_PORT = 9098;
@@ -36,11 +37,13 @@ export interface MskClusterArgs {
 
 const ZONES = 2;
 
-function wholeNumber(value: number | undefined, field: string, min: number, max: number) {
-  if (value !== undefined && (!Number.isInteger(value) || value < min || value > max)) {
-    throw new Error(`MskCluster ${field} ${value} must be a whole number from ${min} to ${max}.`);
-  }
-}
+/** What MSK accepts for each numeric argument (the stack config reads the same ranges). */
+export const MSK_CLUSTER_LIMITS = {
+  storageGb: { min: 1, max: 16384 },
+  defaultPartitions: { min: 1, max: 1000 },
+  messageRetentionHours: { min: 1, max: 87600 },
+  logRetentionDays: { min: 1, max: 3653 },
+} as const satisfies Record<string, WholeRange>;
 
 /** Checks arguments that MSK would reject only after minutes of provisioning. */
 export function validateMskClusterArgs(args: MskClusterArgs): void {
@@ -51,10 +54,9 @@ export function validateMskClusterArgs(args: MskClusterArgs): void {
         `(MSK puts the same number of brokers in each of the ${ZONES} subnets).`,
     );
   }
-  wholeNumber(args.storageGb, "storageGb", 1, 16384);
-  wholeNumber(args.defaultPartitions, "defaultPartitions", 1, 1000);
-  wholeNumber(args.messageRetentionHours, "messageRetentionHours", 1, 87600);
-  wholeNumber(args.logRetentionDays, "logRetentionDays", 1, 3653);
+  for (const field of Object.keys(MSK_CLUSTER_LIMITS) as (keyof typeof MSK_CLUSTER_LIMITS)[]) {
+    wholeNumber("MskCluster", field, args[field], MSK_CLUSTER_LIMITS[field]);
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 // IAM documents of the MWAA execution role, as pure functions so tests can read every statement.
-import type { PolicyDocument } from "./databricksPolicies";
+import { PolicyDocument, serviceTrustPolicy } from "./shared/iam";
 
 /** MWAA's log groups for an environment: `airflow-<name>-<Kind>`. */
 export const MWAA_LOG_KINDS = [
@@ -11,16 +11,7 @@ export const MWAA_LOG_KINDS = [
 ] as const;
 
 export function mwaaTrustPolicy(): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: ["airflow.amazonaws.com", "airflow-env.amazonaws.com"] },
-        Action: "sts:AssumeRole",
-      },
-    ],
-  };
+  return serviceTrustPolicy(["airflow.amazonaws.com", "airflow-env.amazonaws.com"]);
 }
 
 export interface MwaaPolicyScope {

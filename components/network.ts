@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { positiveWholeNumber } from "./shared/validate";
 
 /** How private subnets reach the internet. Each NAT gateway costs ~$33/month plus data. */
 export type NatGatewayMode = "none" | "single" | "perAz";
@@ -45,12 +46,7 @@ export function validateNetworkArgs(args: NetworkArgs): void {
       `Network natGateways "${args.natGateways}" is not one of "none", "single", "perAz".`,
     );
   }
-  const days = args.flowLogRetentionDays;
-  if (days !== undefined && (!Number.isInteger(days) || days < 1)) {
-    throw new Error(
-      `Network flowLogRetentionDays ${days} must be a positive whole number of days.`,
-    );
-  }
+  positiveWholeNumber("Network", "flowLogRetentionDays", args.flowLogRetentionDays, "days");
 }
 
 /**

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { positiveWholeNumber } from "./shared/validate";
 
 /** Arguments of {@link RawBucket}. */
 export interface RawBucketArgs {
@@ -29,12 +30,6 @@ const MAX_NAME_PREFIX = 36;
 /** Days before an unfinished multipart upload is aborted (its parts are billed until then). */
 const ABORT_MULTIPART_DAYS = 7;
 
-function positiveDays(value: number | undefined, field: string): void {
-  if (value !== undefined && (!Number.isInteger(value) || value < 1)) {
-    throw new Error(`RawBucket ${field} ${value} must be a positive whole number of days.`);
-  }
-}
-
 /** Checks arguments that S3 would reject only when the bucket is created. */
 export function validateRawBucketArgs(args: RawBucketArgs): void {
   const prefix = args.namePrefix;
@@ -48,8 +43,8 @@ export function validateRawBucketArgs(args: RawBucketArgs): void {
         `or '-', starting with a letter or digit (e.g. "pin-dev-raw").`,
     );
   }
-  positiveDays(args.noncurrentVersionDays, "noncurrentVersionDays");
-  positiveDays(args.expirationDays, "expirationDays");
+  positiveWholeNumber("RawBucket", "noncurrentVersionDays", args.noncurrentVersionDays, "days");
+  positiveWholeNumber("RawBucket", "expirationDays", args.expirationDays, "days");
   if (args.expirationPrefix !== undefined && args.expirationDays === undefined) {
     throw new Error(
       `RawBucket expirationPrefix "${args.expirationPrefix}" is set without expirationDays; ` +

@@ -3,8 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { kafkaConnectTrustPolicy, s3SinkConnectorPolicy } from "./kafkaPolicies";
+import { contentName } from "./shared/contentName";
+import { wholeNumber, WholeRange } from "./shared/validate";
 import {
-  contentName,
   pluginContentType,
   s3SinkConnectorProperties,
   s3SinkWorkerProperties,
@@ -66,6 +67,18 @@ export interface S3SinkConnectorArgs {
   readonly tags?: Record<string, string>;
 }
 
+/** What MSK Connect and the sink accept for each numeric argument (the stack config reads these). */
+export const S3_SINK_CONNECTOR_LIMITS = {
+  tasksMax: { min: 1, max: 100 },
+  flushSize: { min: 1, max: 1_000_000 },
+  rotateIntervalMs: { min: 1000, max: 86_400_000 },
+  workerCount: { min: 1, max: 10 },
+  logRetentionDays: { min: 1, max: 3653 },
+} as const satisfies Record<string, WholeRange>;
+
+/** The MSK Connect units a worker may have. */
+export const MCU_COUNTS: readonly number[] = [1, 2, 4, 8];
+
 /** Checks arguments; the plugin file itself is checked by the constructor. */
 export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   pluginContentType(args.pluginPath);
@@ -74,25 +87,13 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
       `S3SinkConnector plugin "${String(args.plugin)}" is not one of ${S3_SINK_PLUGINS.join(", ")}.`,
     );
   }
-  const whole = (field: string, value: number, min: number, max: number) => {
-    if (!Number.isInteger(value) || value < min || value > max) {
-      throw new Error(
-        `S3SinkConnector ${field} ${value} must be a whole number from ${min} to ${max}.`,
-      );
-    }
-  };
-  whole("tasksMax", args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax, 1, 100);
-  whole("flushSize", args.flushSize ?? S3_SINK_DEFAULTS.flushSize, 1, 1_000_000);
-  whole(
-    "rotateIntervalMs",
-    args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs,
-    1000,
-    86_400_000,
-  );
-  whole("workerCount", args.workerCount ?? 1, 1, 10);
-  whole("logRetentionDays", args.logRetentionDays ?? 30, 1, 3653);
+  for (const field of Object.keys(
+    S3_SINK_CONNECTOR_LIMITS,
+  ) as (keyof typeof S3_SINK_CONNECTOR_LIMITS)[]) {
+    wholeNumber("S3SinkConnector", field, args[field], S3_SINK_CONNECTOR_LIMITS[field]);
+  }
   const mcu = args.mcuCount ?? 1;
-  if (![1, 2, 4, 8].includes(mcu)) {
+  if (!MCU_COUNTS.includes(mcu)) {
     throw new Error(`S3SinkConnector mcuCount ${mcu} is not one of 1, 2, 4, 8.`);
   }
 }

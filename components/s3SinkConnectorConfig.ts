@@ -1,7 +1,6 @@
 // The S3 sink's configuration as pure functions: the connector properties (the course's settings
 // of PIPELINE.md §5 with a sane flush policy) for Confluent's or Aiven's sink, and the worker
 // properties, named by their content.
-import { createHash } from "crypto";
 
 /** The folder the sink writes under; objects are `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json`. */
 export const S3_SINK_TOPICS_DIR = "topics";
@@ -200,19 +199,6 @@ export function s3SinkWorkerProperties(
   const lines = Object.entries(CONVERTERS).map(([key, value]) => `${key}=${value}`);
   if (plugin === "aiven") lines.push(`offset.flush.interval.ms=${rotateIntervalMs}`);
   return [...lines, ""].join("\n");
-}
-
-/** The first 10 hex digits of the SHA-256 of some content. */
-export function contentHash(content: string | Buffer): string {
-  return createHash("sha256").update(content).digest("hex").slice(0, 10);
-}
-
-/**
- * A name for something MSK Connect cannot update in place (a worker configuration, a custom
- * plugin): new content gives a new name, so the replacement is created beside the old one.
- */
-export function contentName(base: string, content: string | Buffer): string {
-  return `${base}-${contentHash(content)}`;
 }
 
 /** MSK Connect's content type of a plugin file, from its extension. */

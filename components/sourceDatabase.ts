@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { wholeNumber, WholeRange } from "./shared/validate";
 
 /** The course's database name; the emulator and the loader default to it. */
 export const SOURCE_DATABASE_NAME = "pinterest_data";
@@ -52,6 +53,12 @@ const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** The widest range a stack may open MySQL to: a /16 is already 65,536 addresses. */
 const WIDEST_ALLOWED_PREFIX = 16;
 
+/** What RDS accepts for each numeric argument (the stack config reads the same ranges). */
+export const SOURCE_DATABASE_LIMITS = {
+  /** The security baseline asks for a week at least; RDS keeps at most 35 days. */
+  backupRetentionDays: { min: 7, max: 35 },
+} as const satisfies Record<string, WholeRange>;
+
 /** Checks arguments; the security rules (no 0.0.0.0/0, MySQL 8.x, ≥ 7 days of backups) live here. */
 export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
   for (const cidr of args.allowedCidrs ?? []) {
@@ -78,12 +85,13 @@ export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
   if (!(slow >= 0 && slow <= 3600)) {
     throw new Error(`SourceDatabase longQuerySeconds ${slow} must be from 0 to 3600 seconds.`);
   }
-  const backups = args.backupRetentionDays ?? 7;
-  if (!Number.isInteger(backups) || backups < 7 || backups > 35) {
-    throw new Error(
-      `SourceDatabase backupRetentionDays ${backups} must be a whole number from 7 to 35.`,
-    );
-  }
+  const limits = SOURCE_DATABASE_LIMITS;
+  wholeNumber(
+    "SourceDatabase",
+    "backupRetentionDays",
+    args.backupRetentionDays,
+    limits.backupRetentionDays,
+  );
 }
 
 /** MySQL's port. */

@@ -191,7 +191,7 @@ describe("KafkaClient argument validation", () => {
     kafkaClientSecurityGroupId: "sg",
   };
   const cases: [string, Partial<KafkaClientArgs>, string][] = [
-    ["an upper-case prefix", { prefix: "Pin" }, 'prefix "Pin" must be lowercase'],
+    ["an upper-case prefix", { prefix: "Pin" }, 'prefix "Pin" must be 3–20 lowercase'],
     ["a tiny root volume", { rootVolumeGb: 4 }, "rootVolumeGb 4 must be a whole number from 8"],
     ["zero partitions", { partitions: 0 }, "partitions 0 must be a positive whole number"],
     ["no replicas", { replicationFactor: 0 }, "replicationFactor 0 must be"],

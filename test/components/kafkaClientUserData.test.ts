@@ -11,11 +11,11 @@ import {
   ENSURE_TOPICS,
   ensureTopicsCommand,
   ensureTopicsScript,
-  kafkaTopicNames,
   mavenFetchPom,
   mskIamClientProperties,
   validateKafkaClientUserDataInput,
 } from "../../components/kafkaClientUserData";
+import { kafkaTopicNames } from "../../components/shared/naming";
 
 const INPUT: KafkaClientUserDataInput = {
   prefix: "pin-dev",

@@ -3,10 +3,9 @@ import {
   kafkaClientPolicy,
   kafkaConnectTrustPolicy,
   mskResourceArn,
-  PolicyDocument,
   s3SinkConnectorPolicy,
-  serviceTrustPolicy,
 } from "../../components/kafkaPolicies";
+import { PolicyDocument, serviceTrustPolicy } from "../../components/shared/iam";
 
 const CLUSTER = "arn:aws:kafka:eu-west-1:123456789012:cluster/pin-dev-kafka/abcd-1234-5";
 const TOPICS = "arn:aws:kafka:eu-west-1:123456789012:topic/pin-dev-kafka/abcd-1234-5/";

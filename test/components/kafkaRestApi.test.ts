@@ -5,7 +5,7 @@ import {
   redeploymentTrigger,
   validateKafkaRestApiArgs,
 } from "../../components/kafkaRestApi";
-import { ACCESS_LOG_FORMAT } from "../../components/kinesisApiTemplates";
+import { ACCESS_LOG_FORMAT } from "../../components/shared/logs";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
 import { ingressRules, withKafkaMocks } from "./kafkaMocks";
 

@@ -10,7 +10,6 @@ import {
   GET_RECORDS_TEMPLATE,
   GET_SHARD_ITERATOR_TEMPLATE,
   kinesisRoutes,
-  kinesisStreamName,
   LIST_STREAMS_TEMPLATE,
   listStreamsResponseTemplate,
   PUT_RECORD_TEMPLATE,
@@ -19,9 +18,10 @@ import {
 import {
   kinesisProxyPolicy,
   prefixStreamArnPattern,
-  serviceTrustPolicy,
   streamPathAlarms,
 } from "../../components/kinesisPolicies";
+import { serviceTrustPolicy } from "../../components/shared/iam";
+import { kinesisStreamName } from "../../components/shared/naming";
 import { MappingRequest, renderMappingTemplate } from "../../local/apigw/vtl";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8").toString("base64");
@@ -351,7 +351,7 @@ describe("Kinesis proxy IAM", () => {
   });
 
   it("trusts exactly the named service", () => {
-    expect(JSON.parse(serviceTrustPolicy("apigateway.amazonaws.com")).Statement).to.deep.equal([
+    expect(serviceTrustPolicy("apigateway.amazonaws.com").Statement).to.deep.equal([
       {
         Effect: "Allow",
         Principal: { Service: "apigateway.amazonaws.com" },

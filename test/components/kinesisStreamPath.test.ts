@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { BAD_REQUEST_BODY_TEMPLATE, MODELS } from "../../components/kinesisApiModels";
+import { ACCESS_LOG_FORMAT } from "../../components/shared/logs";
 import {
-  ACCESS_LOG_FORMAT,
   apiFingerprint,
   kinesisRoutes,
   PUT_RECORD_TEMPLATE,

@@ -8,9 +8,8 @@ import {
   S3SinkConnectorArgs,
   validateS3SinkConnectorArgs,
 } from "../../components/s3SinkConnector";
+import { contentHash, contentName } from "../../components/shared/contentName";
 import {
-  contentHash,
-  contentName,
   pluginContentType,
   S3SinkSettings,
   s3SinkConnectorProperties,

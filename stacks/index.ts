@@ -8,7 +8,7 @@ import { ApiGatewayAccount } from "../components/apiGatewayAccount";
 import { DatabricksDashboard } from "../components/databricksDashboard";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
 import { KAFKA_BATCH_PATH_TYPE, KafkaBatchPath } from "../components/kafkaBatchPath";
-import { kafkaTopicNames } from "../components/kafkaClientUserData";
+import { kafkaTopicNames } from "../components/shared/naming";
 import { KinesisStreamPath } from "../components/kinesisStreamPath";
 import { MwaaEnvironment } from "../components/mwaaEnvironment";
 import { Network } from "../components/network";

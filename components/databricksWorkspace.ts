@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { BatchSchedule, createJobs } from "./databricksJobs";
 import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
+import { inRange, WholeSetting } from "./shared/validate";
 
 export { UC_MASTER_ROLE_ARN } from "./databricksPolicies";
 
@@ -42,6 +43,11 @@ export interface DatabricksWorkspaceArgs {
   readonly sparkVersion?: pulumi.Input<string>;
   /** Node type. @default the smallest node with a local disk */
   readonly nodeTypeId?: pulumi.Input<string>;
+  /**
+   * Create the interactive cluster; a paused stack has none. The mount route keeps it whatever
+   * this says: the mount is made on it. @default true
+   */
+  readonly interactiveCluster?: boolean;
   /** Minutes of inactivity before the interactive cluster stops. @default 15 */
   readonly autoterminationMinutes?: number;
   /** Daily batch schedule. @default 02:00 UTC, paused */
@@ -56,6 +62,12 @@ export interface DatabricksWorkspaceArgs {
   readonly tags?: Record<string, string>;
 }
 
+/** Idle minutes before the interactive cluster stops (the stack config reads the same). */
+export const AUTOTERMINATION_MINUTES = {
+  min: 10,
+  max: 120,
+  default: 15,
+} as const satisfies WholeSetting;
 export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): void {
   const route = args.storageRoute ?? "unityCatalog";
   if (route !== "mount" && route !== "unityCatalog") {
@@ -74,10 +86,11 @@ export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): 
         "which registers the instance profile only if it may pass the data role.",
     );
   }
-  const minutes = args.autoterminationMinutes ?? 15;
-  if (!Number.isInteger(minutes) || minutes < 10 || minutes > 120) {
+  const minutes = args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default;
+  if (!inRange(minutes, AUTOTERMINATION_MINUTES)) {
+    const { min, max } = AUTOTERMINATION_MINUTES;
     throw new Error(
-      `DatabricksWorkspace autoterminationMinutes ${minutes} must be from 10 to 120.`,
+      `DatabricksWorkspace autoterminationMinutes ${minutes} must be from ${min} to ${max}.`,
     );
   }
   const delta = args.deltaPrefix ?? "delta/";
@@ -111,11 +124,13 @@ const base64 = (file: string) => fs.readFileSync(file).toString("base64");
 
 /**
  * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
- * Catalog, or instance profile + mount), an auto-terminating cluster, the notebooks and package
- * deployed from `databricks/`, the batch job and, where there are streams, the streaming job.
+ * Catalog, or instance profile + mount), an auto-terminating cluster (unless left out), the
+ * notebooks and package deployed from `databricks/`, the batch job and, where there are streams,
+ * the streaming job.
  */
 export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
+  /** The interactive cluster; empty when `interactiveCluster` is false. */
   readonly clusterId: pulumi.Output<string>;
   readonly sourceRoot: pulumi.Output<string>;
   /** `catalog.schema` of the tables; empty on the mount route (the cluster's current schema). */
@@ -184,18 +199,22 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       dataSecurityMode: mount ? "NONE" : "USER_ISOLATION",
       awsAttributes: mount ? { ...spot, instanceProfileArn: mount.instanceProfileArn } : spot,
     };
-    const cluster = new databricks.Cluster(
-      `${name}-cluster`,
-      {
-        clusterName: `${args.prefix}-pipeline`,
-        autoterminationMinutes: args.autoterminationMinutes ?? 15,
-        ...clusterSpec,
-      },
-      parent,
-    );
+    const cluster =
+      args.interactiveCluster === false && !mount
+        ? undefined
+        : new databricks.Cluster(
+            `${name}-cluster`,
+            {
+              clusterName: `${args.prefix}-pipeline`,
+              autoterminationMinutes:
+                args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default,
+              ...clusterSpec,
+            },
+            parent,
+          );
 
     const sourceRoot = mount
-      ? rawMount(this, name, args.prefix, args.rawBucketName, cluster, mount.instanceProfileArn)
+      ? rawMount(this, name, args.prefix, args.rawBucketName, cluster!, mount.instanceProfileArn)
       : uc!.sourceRoot;
     const checkpointRoot = uc
       ? uc.checkpointRoot
@@ -248,7 +267,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
 
     const none = pulumi.output("");
     this.roleArn = uc ? uc.roleArn : mount!.roleArn;
-    this.clusterId = cluster.id;
+    this.clusterId = cluster?.id ?? none;
     this.sourceRoot = sourceRoot;
     this.tableSchema = uc ? uc.tableSchema : none;
     this.batchNotebookPath = batchNotebook.path;

@@ -33,6 +33,12 @@ export interface MwaaEnvironmentArgs {
   readonly dagDir?: string;
   /** Tags added to every resource. @default {} */
   readonly tags?: Record<string, string>;
+  /**
+   * Create the environment itself, the part billed by the hour; false (a paused stack) keeps the
+   * DAG, the secret, the role, the logs and the group, so resuming brings back the same ones.
+   * @default true
+   */
+  readonly environment?: boolean;
 }
 
 /** The provider MWAA must install for the DAG (its constraint file allows this version). */
@@ -182,44 +188,47 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
     );
 
     const logs = { enabled: true, logLevel: "INFO" };
-    const environment = new aws.mwaa.Environment(
-      `${name}-env`,
-      {
-        name: envName,
-        airflowVersion: args.airflowVersion ?? "3.0.6",
-        environmentClass: args.environmentClass ?? "mw1.small",
-        minWorkers: 1,
-        maxWorkers: 2,
-        executionRoleArn: role.arn,
-        sourceBucketArn: args.bucketArn,
-        dagS3Path: "dags",
-        requirementsS3Path: requirements.key,
-        requirementsS3ObjectVersion: requirements.versionId,
-        networkConfiguration: { securityGroupIds: [sg.id], subnetIds: args.privateSubnetIds },
-        webserverAccessMode: args.publicWebserver ? "PUBLIC_ONLY" : "PRIVATE_ONLY",
-        loggingConfiguration: {
-          dagProcessingLogs: logs,
-          schedulerLogs: logs,
-          taskLogs: logs,
-          webserverLogs: logs,
-          workerLogs: logs,
-        },
-        airflowConfigurationOptions: {
-          "pinterest.prefix": args.prefix,
-          "secrets.backend":
-            "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
-          "secrets.backend_kwargs": JSON.stringify({
-            connections_prefix: `airflow/${args.prefix}/connections`,
-          }),
-        },
-        tags,
-      },
-      // CreateEnvironment checks the role's permissions: the policy must be attached first.
-      { parent: this, dependsOn: [dag, executionPolicy, ...logGroups] },
-    );
+    const environment =
+      args.environment === false
+        ? undefined
+        : new aws.mwaa.Environment(
+            `${name}-env`,
+            {
+              name: envName,
+              airflowVersion: args.airflowVersion ?? "3.0.6",
+              environmentClass: args.environmentClass ?? "mw1.small",
+              minWorkers: 1,
+              maxWorkers: 2,
+              executionRoleArn: role.arn,
+              sourceBucketArn: args.bucketArn,
+              dagS3Path: "dags",
+              requirementsS3Path: requirements.key,
+              requirementsS3ObjectVersion: requirements.versionId,
+              networkConfiguration: { securityGroupIds: [sg.id], subnetIds: args.privateSubnetIds },
+              webserverAccessMode: args.publicWebserver ? "PUBLIC_ONLY" : "PRIVATE_ONLY",
+              loggingConfiguration: {
+                dagProcessingLogs: logs,
+                schedulerLogs: logs,
+                taskLogs: logs,
+                webserverLogs: logs,
+                workerLogs: logs,
+              },
+              airflowConfigurationOptions: {
+                "pinterest.prefix": args.prefix,
+                "secrets.backend":
+                  "airflow.providers.amazon.aws.secrets.secrets_manager.SecretsManagerBackend",
+                "secrets.backend_kwargs": JSON.stringify({
+                  connections_prefix: `airflow/${args.prefix}/connections`,
+                }),
+              },
+              tags,
+            },
+            // CreateEnvironment checks the role's permissions: the policy must be attached first.
+            { parent: this, dependsOn: [dag, executionPolicy, ...logGroups] },
+          );
 
-    this.environmentName = environment.name;
-    this.webserverUrl = environment.webserverUrl;
+    this.environmentName = environment?.name ?? pulumi.output("");
+    this.webserverUrl = environment?.webserverUrl ?? pulumi.output("");
     this.executionRoleArn = role.arn;
     this.registerOutputs({
       environmentName: this.environmentName,

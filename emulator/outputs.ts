@@ -7,7 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
-import { contractProblems, PipelineOutputs } from "../stacks/contract";
+import { contractProblems, PipelineOutputs, RESUME_HINT } from "../stacks/contract";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const LOCAL_STACKS = path.join(REPO_ROOT, ".local", "stacks");
@@ -61,7 +61,15 @@ export async function loadOutputs(stack: string, outputsFile?: string): Promise<
       `Stack outputs from ${source} do not follow the contract:\n  ${problems.join("\n  ")}`,
     );
   }
-  return raw as PipelineOutputs;
+  const outputs = raw as PipelineOutputs;
+  if (outputs.paused) {
+    throw new UsageError(
+      `Stack "${stack}" (${source}) is paused: its Kafka path and streams are not deployed, so ` +
+        `there is nothing to send to or read back. Resume it with \`${RESUME_HINT}\` ` +
+        `(on stack ${stack}), then run this again.`,
+    );
+  }
+  return outputs;
 }
 
 /** The API key's value: --api-key-file, PIPELINE_API_KEY, the local replica's key file, or AWS. */

@@ -1,8 +1,26 @@
 // The stack's configuration, read once from Pulumi.<stack>.yaml into one typed object. Components
 // never read config themselves; every per-environment difference is visible here and in the YAML.
 import * as pulumi from "@pulumi/pulumi";
+import { AUTOTERMINATION_MINUTES } from "../components/databricksWorkspace";
+import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesisStreamPath";
+import { THROTTLING_RATE } from "../components/kinesisProxyApi";
+import { MSK_CLUSTER_LIMITS } from "../components/mskCluster";
 import type { NatGatewayMode } from "../components/network";
+import {
+  DEFAULT_MCU_COUNT,
+  MCU_COUNTS,
+  S3_SINK_CONNECTOR_LIMITS,
+} from "../components/s3SinkConnector";
 import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/s3SinkConnectorConfig";
+import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../components/shared/logs";
+import { PREFIX_PATTERN, PREFIX_RULE } from "../components/shared/naming";
+import { SOURCE_DATABASE_LIMITS } from "../components/sourceDatabase";
+import { ConfigSection, fail, RawConfig } from "./configReader";
+
+export type { RawConfig } from "./configReader";
+
+/** Idle minutes before the dashboard's warehouse stops (DatabricksDashboard accepts the same). */
+const DASHBOARD_AUTO_STOP_MINUTES = { min: 5, max: 120, default: 10 } as const;
 
 export interface NetworkConfig {
   readonly cidrBlock: string;
@@ -92,6 +110,11 @@ export interface StackConfig {
   readonly logRetentionDays: number;
   /** Second key for destroying data: components may only empty buckets when this is true. */
   readonly allowDataLoss: boolean;
+  /**
+   * Paused: the parts billed by the hour that hold no data are left out (NAT, Kafka path, streams,
+   * MWAA, the Databricks cluster); data and identity stay (docs/costs.md, "Pausing a stack").
+   */
+  readonly paused: boolean;
   readonly tags: Record<string, string>;
   readonly network: NetworkConfig;
   readonly sourceDatabase: SourceDatabaseConfig;
@@ -103,76 +126,6 @@ export interface StackConfig {
   readonly mwaa: MwaaConfig;
 }
 
-/** CloudWatch Logs accepts only these retention values (days). */
-export const LOG_RETENTION_DAYS = [
-  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
-  3653,
-];
-
-const PREFIX = /^[a-z][a-z0-9-]{1,18}[a-z0-9]$/;
-
-/** A raw config bag: what `pulumi.Config` returns for each key (objects already parsed). */
-export type RawConfig = Record<string, unknown>;
-
-function fail(key: string, value: unknown, expected: string): never {
-  throw new Error(
-    `Stack config "pinterest-pipeline:${key}" is ${JSON.stringify(value)}; expected ${expected}. ` +
-      `Fix it with: pulumi config set ${key.split(".")[0]} ...`,
-  );
-}
-
-function section(raw: RawConfig, key: string): RawConfig {
-  const value = raw[key] ?? {};
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    fail(key, value, "an object");
-  }
-  return value as RawConfig;
-}
-
-function bool(bag: RawConfig, key: string, path: string, fallback: boolean): boolean {
-  const value = bag[key] ?? fallback;
-  if (typeof value !== "boolean") fail(path, value, "true or false");
-  return value;
-}
-
-function int(
-  bag: RawConfig,
-  key: string,
-  path: string,
-  fallback: number,
-  min: number,
-  max: number,
-) {
-  const value = bag[key] ?? fallback;
-  if (typeof value !== "number" || !Number.isInteger(value) || value < min || value > max) {
-    fail(path, value, `a whole number from ${min} to ${max}`);
-  }
-  return value;
-}
-
-function optionalInt(bag: RawConfig, key: string, path: string, min: number, max: number) {
-  return bag[key] === undefined ? undefined : int(bag, key, path, 0, min, max);
-}
-
-function optionalStr(bag: RawConfig, key: string, path: string, pattern?: RegExp) {
-  return bag[key] === undefined ? undefined : str(bag, key, path, "", pattern);
-}
-
-function strings(bag: RawConfig, key: string, path: string): string[] {
-  const value = bag[key] ?? [];
-  if (!Array.isArray(value) || !value.every((v) => typeof v === "string"))
-    fail(path, value, "a list of strings");
-  return value as string[];
-}
-
-function str(bag: RawConfig, key: string, path: string, fallback: string, pattern?: RegExp) {
-  const value = bag[key] ?? fallback;
-  if (typeof value !== "string" || (pattern && !pattern.test(value))) {
-    fail(path, value, pattern ? `a string matching ${pattern}` : "a string");
-  }
-  return value;
-}
-
 /** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set. */
 const DEFAULT_PLUGIN_PATHS: Record<S3SinkPlugin, string> = {
   confluent: ".local/plugins/confluentinc-kafka-connect-s3.zip",
@@ -181,18 +134,15 @@ const DEFAULT_PLUGIN_PATHS: Record<S3SinkPlugin, string> = {
 
 /** Validates a raw config bag and fills defaults. Pure: tests call it directly. */
 export function parseStackConfig(raw: RawConfig): StackConfig {
+  const top = new ConfigSection(raw);
   const prefix = raw.prefix;
-  if (typeof prefix !== "string" || !PREFIX.test(prefix)) {
-    fail(
-      "prefix",
-      prefix,
-      "3–20 characters of lowercase letters, digits and '-', starting with a letter (e.g. \"pin-dev\")",
-    );
-  }
-  const logRetentionDays = raw.logRetentionDays ?? 30;
-  if (typeof logRetentionDays !== "number" || !LOG_RETENTION_DAYS.includes(logRetentionDays)) {
-    fail("logRetentionDays", logRetentionDays, `one of ${LOG_RETENTION_DAYS.join(", ")}`);
-  }
+  if (typeof prefix !== "string" || !PREFIX_PATTERN.test(prefix))
+    fail("prefix", prefix, PREFIX_RULE);
+  const logRetentionDays = top.numberOf(
+    "logRetentionDays",
+    LOG_RETENTION_DAYS,
+    DEFAULT_LOG_RETENTION_DAYS,
+  );
   const tags = raw.tags ?? {};
   if (
     typeof tags !== "object" ||
@@ -202,227 +152,100 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
   ) {
     fail("tags", tags, "an object of string values");
   }
-
-  const net = section(raw, "network");
-  const natGateways = str(
-    net,
-    "natGateways",
-    "network.natGateways",
-    "none",
-    /^(none|single|perAz)$/,
-  );
-
-  const db = section(raw, "sourceDatabase");
-  const allowedCidrs = db.allowedCidrs ?? [];
-  if (!Array.isArray(allowedCidrs) || !allowedCidrs.every((c) => typeof c === "string")) {
-    fail("sourceDatabase.allowedCidrs", allowedCidrs, "a list of CIDR strings");
-  }
-
-  const kafka = section(raw, "kafka");
-  const k = (key: string) => `kafka.${key}`;
-  const connectorPlugin = str(
-    kafka,
-    "connectorPlugin",
-    k("connectorPlugin"),
-    "confluent",
-    new RegExp(`^(${S3_SINK_PLUGINS.join("|")})$`),
-  ) as S3SinkPlugin;
-  const stream = section(raw, "streamPath");
-  const sp = (key: string) => `streamPath.${key}`;
-  const dbx = section(raw, "databricks");
-  const d = (key: string) => `databricks.${key}`;
-  const mwaa = section(raw, "mwaa");
-  const uc = dbx.unityCatalog === undefined ? undefined : section(dbx, "unityCatalog");
-  if (uc?.accountId !== undefined) {
+  const net = top.section("network");
+  const db = top.section("sourceDatabase");
+  const kafka = top.section("kafka");
+  const stream = top.section("streamPath");
+  const dbx = top.section("databricks");
+  const mwaa = top.section("mwaa");
+  const uc = dbx.has("unityCatalog") ? dbx.section("unityCatalog") : undefined;
+  if (uc?.has("accountId")) {
     // It used to be the trust's external id; Unity Catalog checks the storage credential's own.
     fail(
-      d("unityCatalog.accountId"),
-      uc.accountId,
+      uc.key("accountId"),
+      uc.raw("accountId"),
       "no value: the external id now comes from the storage credential the stack creates; remove the key",
     );
   }
+  const connectorPlugin = kafka.oneOf("connectorPlugin", S3_SINK_PLUGINS, "confluent");
+  const msk = MSK_CLUSTER_LIMITS;
+  const sink = S3_SINK_CONNECTOR_LIMITS;
+  const api = KINESIS_STREAM_PATH_LIMITS;
 
   const parsed: StackConfig = {
     prefix,
     logRetentionDays,
-    allowDataLoss: bool(raw, "allowDataLoss", "allowDataLoss", false),
+    allowDataLoss: top.bool("allowDataLoss", false),
+    paused: top.bool("paused", false),
     tags: { ...(tags as Record<string, string>), pipeline: prefix },
     network: {
-      cidrBlock: str(net, "cidrBlock", "network.cidrBlock", "10.0.0.0/16"),
-      natGateways: natGateways as NatGatewayMode,
-      flowLogs: bool(net, "flowLogs", "network.flowLogs", false),
+      cidrBlock: net.str("cidrBlock", "10.0.0.0/16"),
+      natGateways: net.oneOf<NatGatewayMode>("natGateways", ["none", "single", "perAz"], "none"),
+      flowLogs: net.bool("flowLogs", false),
     },
     sourceDatabase: {
-      enabled: bool(db, "enabled", "sourceDatabase.enabled", true),
-      instanceClass: str(
-        db,
-        "instanceClass",
-        "sourceDatabase.instanceClass",
-        "db.t4g.micro",
-        /^db\./,
-      ),
-      allocatedStorageGb: int(
-        db,
-        "allocatedStorageGb",
-        "sourceDatabase.allocatedStorageGb",
-        20,
-        20,
-        1000,
-      ),
-      engineVersion: str(
-        db,
-        "engineVersion",
-        "sourceDatabase.engineVersion",
-        "8.4",
-        /^8\.\d+(\.\d+)?$/,
-      ),
-      backupRetentionDays: int(
-        db,
+      enabled: db.bool("enabled", true),
+      instanceClass: db.str("instanceClass", "db.t4g.micro", /^db\./),
+      allocatedStorageGb: db.int("allocatedStorageGb", SOURCE_DATABASE_LIMITS.allocatedStorageGb),
+      engineVersion: db.str("engineVersion", "8.4", /^8\.\d+(\.\d+)?$/),
+      backupRetentionDays: db.int(
         "backupRetentionDays",
-        "sourceDatabase.backupRetentionDays",
-        7,
-        7,
-        35,
+        SOURCE_DATABASE_LIMITS.backupRetentionDays,
       ),
-      multiAz: bool(db, "multiAz", "sourceDatabase.multiAz", false),
-      deletionProtection: bool(
-        db,
-        "deletionProtection",
-        "sourceDatabase.deletionProtection",
-        false,
-      ),
-      allowedCidrs: allowedCidrs as string[],
-      applyImmediately: bool(db, "applyImmediately", "sourceDatabase.applyImmediately", true),
+      multiAz: db.bool("multiAz", false),
+      deletionProtection: db.bool("deletionProtection", false),
+      allowedCidrs: db.strings("allowedCidrs", "a list of CIDR strings"),
+      applyImmediately: db.bool("applyImmediately", true),
     },
-    manageApiGatewayAccount: bool(raw, "manageApiGatewayAccount", "manageApiGatewayAccount", true),
+    manageApiGatewayAccount: top.bool("manageApiGatewayAccount", true),
     kafka: {
-      enabled: bool(kafka, "enabled", k("enabled"), false),
-      brokerCount: int(kafka, "brokerCount", k("brokerCount"), 2, 2, 30),
-      brokerInstanceType: str(
-        kafka,
-        "brokerInstanceType",
-        k("brokerInstanceType"),
-        "kafka.t3.small",
-        /^kafka\./,
-      ),
-      brokerStorageGb: int(kafka, "brokerStorageGb", k("brokerStorageGb"), 20, 1, 16384),
-      kafkaVersion: str(kafka, "kafkaVersion", k("kafkaVersion"), "3.9.x"),
-      topicPartitions: int(kafka, "topicPartitions", k("topicPartitions"), 3, 1, 100),
-      clientInstanceType: str(kafka, "clientInstanceType", k("clientInstanceType"), "t3.small"),
+      enabled: kafka.bool("enabled", false),
+      brokerCount: kafka.int("brokerCount", msk.brokerCount),
+      brokerInstanceType: kafka.str("brokerInstanceType", "kafka.t3.small", /^kafka\./),
+      brokerStorageGb: kafka.int("brokerStorageGb", msk.storageGb),
+      kafkaVersion: kafka.str("kafkaVersion", "3.9.x"),
+      topicPartitions: kafka.int("topicPartitions", msk.defaultPartitions),
+      clientInstanceType: kafka.str("clientInstanceType", "t3.small"),
       connectorPlugin,
-      connectorPluginPath: str(
-        kafka,
-        "connectorPluginPath",
-        k("connectorPluginPath"),
-        DEFAULT_PLUGIN_PATHS[connectorPlugin],
-      ),
-      connectorFlushSize: int(
-        kafka,
-        "connectorFlushSize",
-        k("connectorFlushSize"),
-        500,
-        1,
-        1_000_000,
-      ),
-      connectorMcuCount: int(kafka, "connectorMcuCount", k("connectorMcuCount"), 1, 1, 8),
-      connectorWorkerCount: int(kafka, "connectorWorkerCount", k("connectorWorkerCount"), 1, 1, 10),
-      rawDataExpirationDays: optionalInt(
-        kafka,
-        "rawDataExpirationDays",
-        k("rawDataExpirationDays"),
-        1,
-        3650,
-      ),
+      connectorPluginPath: kafka.str("connectorPluginPath", DEFAULT_PLUGIN_PATHS[connectorPlugin]),
+      connectorFlushSize: kafka.int("connectorFlushSize", sink.flushSize),
+      connectorMcuCount: kafka.numberOf("connectorMcuCount", MCU_COUNTS, DEFAULT_MCU_COUNT),
+      connectorWorkerCount: kafka.int("connectorWorkerCount", sink.workerCount),
+      rawDataExpirationDays: kafka.optionalInt("rawDataExpirationDays", { min: 1, max: 3650 }),
     },
     streamPath: {
-      enabled: bool(stream, "enabled", sp("enabled"), false),
-      capacityMode: str(
-        stream,
-        "capacityMode",
-        sp("capacityMode"),
-        "PROVISIONED",
-        /^(ON_DEMAND|PROVISIONED)$/,
-      ) as "ON_DEMAND" | "PROVISIONED",
-      shardCount: int(stream, "shardCount", sp("shardCount"), 1, 1, 100),
-      retentionHours: int(stream, "retentionHours", sp("retentionHours"), 24, 24, 8760),
-      streamAdminRoutes: bool(stream, "streamAdminRoutes", sp("streamAdminRoutes"), false),
-      throttlingRateLimit: int(
-        stream,
-        "throttlingRateLimit",
-        sp("throttlingRateLimit"),
-        50,
-        1,
-        10_000,
-      ),
-      throttlingBurstLimit: int(
-        stream,
-        "throttlingBurstLimit",
-        sp("throttlingBurstLimit"),
-        100,
-        1,
-        5_000,
-      ),
-      quotaPerDay: int(stream, "quotaPerDay", sp("quotaPerDay"), 1_000_000, 1, 1_000_000_000),
-      alarmTopicArn: optionalStr(
-        stream,
-        "alarmTopicArn",
-        sp("alarmTopicArn"),
-        /^arn:aws[\w-]*:sns:/,
-      ),
+      enabled: stream.bool("enabled", false),
+      capacityMode: stream.oneOf("capacityMode", ["ON_DEMAND", "PROVISIONED"], "PROVISIONED"),
+      shardCount: stream.int("shardCount", api.shardCount),
+      retentionHours: stream.int("retentionHours", api.retentionHours),
+      streamAdminRoutes: stream.bool("streamAdminRoutes", false),
+      throttlingRateLimit: stream.positive("throttlingRateLimit", THROTTLING_RATE),
+      throttlingBurstLimit: stream.int("throttlingBurstLimit", api.throttlingBurstLimit),
+      quotaPerDay: stream.int("quotaPerDay", api.quotaPerDay),
+      alarmTopicArn: stream.optionalStr("alarmTopicArn", /^arn:aws[\w-]*:sns:/),
     },
     databricks: {
-      enabled: bool(dbx, "enabled", d("enabled"), false),
-      storageRoute: str(
-        dbx,
-        "storageRoute",
-        d("storageRoute"),
-        "unityCatalog",
-        /^(mount|unityCatalog)$/,
-      ) as "mount" | "unityCatalog",
-      autoterminationMinutes: int(
-        dbx,
-        "autoterminationMinutes",
-        d("autoterminationMinutes"),
-        15,
-        10,
-        120,
-      ),
-      batchSchedulePaused: bool(dbx, "batchSchedulePaused", d("batchSchedulePaused"), true),
-      streamingPaused: bool(dbx, "streamingPaused", d("streamingPaused"), true),
-      batchScheduleCron: str(dbx, "batchScheduleCron", d("batchScheduleCron"), "0 0 2 * * ?"),
-      batchScheduleTimezone: str(dbx, "batchScheduleTimezone", d("batchScheduleTimezone"), "UTC"),
-      failureEmails: strings(dbx, "failureEmails", d("failureEmails")),
-      crossAccountRoleName: optionalStr(dbx, "crossAccountRoleName", d("crossAccountRoleName")),
+      enabled: dbx.bool("enabled", false),
+      storageRoute: dbx.oneOf("storageRoute", ["mount", "unityCatalog"], "unityCatalog"),
+      autoterminationMinutes: dbx.int("autoterminationMinutes", AUTOTERMINATION_MINUTES),
+      batchSchedulePaused: dbx.bool("batchSchedulePaused", true),
+      streamingPaused: dbx.bool("streamingPaused", true),
+      batchScheduleCron: dbx.str("batchScheduleCron", "0 0 2 * * ?"),
+      batchScheduleTimezone: dbx.str("batchScheduleTimezone", "UTC"),
+      failureEmails: dbx.strings("failureEmails"),
+      crossAccountRoleName: dbx.optionalStr("crossAccountRoleName"),
       unityCatalog: uc && {
-        catalog: str(uc, "catalog", d("unityCatalog.catalog"), "", /^\w+$/),
-        schema: optionalStr(uc, "schema", d("unityCatalog.schema"), /^\w+$/),
+        catalog: uc.str("catalog", "", /^\w+$/),
+        schema: uc.optionalStr("schema", /^\w+$/),
       },
-      dashboard: bool(dbx, "dashboard", d("dashboard"), false),
-      dashboardWarehouseName: optionalStr(
-        dbx,
-        "dashboardWarehouseName",
-        d("dashboardWarehouseName"),
-        /\S/,
-      ),
-      dashboardAutoStopMinutes: int(
-        dbx,
-        "dashboardAutoStopMinutes",
-        d("dashboardAutoStopMinutes"),
-        10,
-        5,
-        120,
-      ),
+      dashboard: dbx.bool("dashboard", false),
+      dashboardWarehouseName: dbx.optionalStr("dashboardWarehouseName", /\S/),
+      dashboardAutoStopMinutes: dbx.int("dashboardAutoStopMinutes", DASHBOARD_AUTO_STOP_MINUTES),
     },
     mwaa: {
-      enabled: bool(mwaa, "enabled", "mwaa.enabled", false),
-      environmentClass: str(
-        mwaa,
-        "environmentClass",
-        "mwaa.environmentClass",
-        "mw1.small",
-        /^mw1\./,
-      ),
-      publicWebserver: bool(mwaa, "publicWebserver", "mwaa.publicWebserver", false),
+      enabled: mwaa.bool("enabled", false),
+      environmentClass: mwaa.str("environmentClass", "mw1.small", /^mw1\./),
+      publicWebserver: mwaa.bool("publicWebserver", false),
     },
   };
   checkCombinations(parsed);
@@ -530,6 +353,24 @@ export function apiGatewayAccountOwnerClashes(files: StackFile[]): string[] {
   return clashes;
 }
 
+/** The workspace's address and token, stack secrets (`pulumi config set --secret ...`). */
+export interface DatabricksSecrets {
+  readonly host: pulumi.Output<string>;
+  readonly token: pulumi.Output<string>;
+}
+
+/**
+ * Reads the Databricks secrets, only when the stack deploys Databricks (a stack without it needs
+ * none); a missing one fails `pulumi up` naming the key.
+ */
+export function loadDatabricksSecrets(): DatabricksSecrets {
+  const config = new pulumi.Config();
+  return {
+    host: config.requireSecret("databricksHost"),
+    token: config.requireSecret("databricksToken"),
+  };
+}
+
 /** Reads the current stack's config (namespace `pinterest-pipeline`) once. */
 export function loadStackConfig(): StackConfig {
   const config = new pulumi.Config();
@@ -537,6 +378,7 @@ export function loadStackConfig(): StackConfig {
     "prefix",
     "logRetentionDays",
     "allowDataLoss",
+    "paused",
     "tags",
     "network",
     "sourceDatabase",

@@ -53,7 +53,16 @@ export interface PipelineOutputs {
   readonly batch?: BatchEndpoint;
   /** Absent when the stack does not deploy the Kinesis stream path. */
   readonly stream?: StreamEndpoint;
+  /**
+   * True when the stack is paused (`pinterest-pipeline:paused`): `batch` and `stream` are then
+   * absent although configured, and clients refuse it with {@link RESUME_HINT}. Absent otherwise,
+   * so a running stack's outputs are what contract v1 clients before this field expect.
+   */
+  readonly paused?: boolean;
 }
+
+/** How to bring a paused stack back; clients that refuse one print it. */
+export const RESUME_HINT = "pulumi config set pinterest-pipeline:paused false && pulumi up";
 
 const names = {
   type: "object",
@@ -75,6 +84,7 @@ export const PIPELINE_OUTPUTS_SCHEMA = {
     contractVersion: { const: CONTRACT_VERSION },
     prefix: { type: "string", minLength: 1 },
     region: { type: "string", minLength: 1 },
+    paused: { const: true },
     sourceDatabase: {
       type: "object",
       required: ["host", "port", "databaseName", "secretArn"],

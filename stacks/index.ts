@@ -8,24 +8,28 @@ import { ApiGatewayAccount } from "../components/apiGatewayAccount";
 import { DatabricksDashboard } from "../components/databricksDashboard";
 import { DatabricksWorkspace } from "../components/databricksWorkspace";
 import { KAFKA_BATCH_PATH_TYPE, KafkaBatchPath } from "../components/kafkaBatchPath";
-import { kafkaTopicNames } from "../components/shared/naming";
+import { kafkaTopicNames, kinesisStreamName, TABLE_KINDS } from "../components/shared/naming";
 import { KinesisStreamPath } from "../components/kinesisStreamPath";
 import { MwaaEnvironment } from "../components/mwaaEnvironment";
 import { Network } from "../components/network";
 import { RawBucket } from "../components/rawBucket";
 import { S3_SINK_TOPICS_DIR } from "../components/s3SinkConnectorConfig";
 import { SourceDatabase } from "../components/sourceDatabase";
-import { loadStackConfig } from "./config";
+import { loadDatabricksSecrets, loadStackConfig } from "./config";
 import { CONTRACT_VERSION, PipelineOutputs } from "./contract";
 
 const config = loadStackConfig();
 const { prefix, tags, logRetentionDays } = config;
 const region = aws.getRegionOutput().region;
+// A paused stack leaves out every part billed by the hour that holds no data of its own, and keeps
+// the rest under the same logical names, so un-pausing brings the same resources back (the data
+// holders are never replaced). docs/costs.md, "Pausing a stack".
+const running = !config.paused;
 
 const network = new Network("network", {
   prefix,
   cidrBlock: config.network.cidrBlock,
-  natGateways: config.network.natGateways,
+  natGateways: running ? config.network.natGateways : "none",
   flowLogs: config.network.flowLogs,
   flowLogRetentionDays: logRetentionDays,
   tags,
@@ -39,6 +43,7 @@ const apiAccount =
 const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
 
 const kafka = config.kafka;
+const kafkaRuns = kafka.enabled && running;
 // The data lake belongs to the stack, not to the Kafka path: switching `kafka.enabled` off must not
 // delete it. It was born as `batch-raw` under KafkaBatchPath "batch"; the alias names that old
 // parent, so stacks deployed then keep the same bucket (children inherit the alias in the engine).
@@ -57,7 +62,7 @@ const rawBucket = new RawBucket(
   { aliases: [{ parent: pulumi.createUrn("batch", KAFKA_BATCH_PATH_TYPE) }] },
 );
 
-const batch = kafka.enabled
+const batch = kafkaRuns
   ? new KafkaBatchPath(
       "batch",
       {
@@ -108,7 +113,8 @@ const sourceDatabase = db.enabled
   : undefined;
 
 const sp = config.streamPath;
-const stream = sp.enabled
+const streamRuns = sp.enabled && running;
+const stream = streamRuns
   ? new KinesisStreamPath(
       "stream",
       {
@@ -132,11 +138,9 @@ const stream = sp.enabled
 const dbx = config.databricks;
 let workspace: DatabricksWorkspace | undefined;
 let dashboard: DatabricksDashboard | undefined;
-if (dbx.enabled && batch) {
+if (dbx.enabled && kafka.enabled) {
   // Workspace host and token are stack secrets; the provider is explicit so nothing else reads them.
-  const secrets = new pulumi.Config();
-  const databricksHost = secrets.requireSecret("databricksHost");
-  const databricksToken = secrets.requireSecret("databricksToken");
+  const { host: databricksHost, token: databricksToken } = loadDatabricksSecrets();
   const provider = new databricks.Provider("databricks", {
     host: databricksHost,
     token: databricksToken,
@@ -154,7 +158,11 @@ if (dbx.enabled && batch) {
             stream.streamArns.apply((a) => a.geo),
             stream.streamArns.apply((a) => a.user),
           ]
-        : [],
+        : sp.enabled
+          ? pausedStreamArns(prefix, region)
+          : [],
+      // Paused: no interactive cluster, both jobs kept with their schedules paused.
+      interactiveCluster: running,
       storageRoute: dbx.storageRoute,
       unityCatalog: dbx.unityCatalog,
       crossAccountRoleName: dbx.crossAccountRoleName,
@@ -162,16 +170,16 @@ if (dbx.enabled && batch) {
       batchSchedule: {
         cron: dbx.batchScheduleCron,
         timezone: dbx.batchScheduleTimezone,
-        paused: dbx.batchSchedulePaused,
+        paused: dbx.batchSchedulePaused || !running,
       },
-      streamingPaused: dbx.streamingPaused,
+      streamingPaused: dbx.streamingPaused || !running,
       failureEmails: dbx.failureEmails,
       tags,
     },
     { providers: { databricks: provider } },
   );
 
-  if (dbx.dashboard) {
+  if (dbx.dashboard && running) {
     dashboard = new DatabricksDashboard(
       "dashboard",
       {
@@ -203,6 +211,7 @@ if (dbx.enabled && batch) {
       databricksToken,
       environmentClass: config.mwaa.environmentClass,
       publicWebserver: config.mwaa.publicWebserver,
+      environment: running,
       logRetentionDays,
       tags,
     });
@@ -211,10 +220,24 @@ if (dbx.enabled && batch) {
 
 const [pinTopic, geoTopic, userTopic] = kafkaTopicNames(prefix);
 
+/**
+ * The ARNs the streams will have again once the stack runs: a paused stack's streaming job and the
+ * Databricks role keep naming them, so resuming changes neither.
+ */
+function pausedStreamArns(prefix: string, region: pulumi.Input<string>): pulumi.Output<string>[] {
+  const account = aws.getCallerIdentityOutput().accountId;
+  const partition = aws.getPartitionOutput().partition;
+  return TABLE_KINDS.map(
+    (kind) =>
+      pulumi.interpolate`arn:${partition}:kinesis:${region}:${account}:stream/${kinesisStreamName(prefix, kind)}`,
+  );
+}
+
 export const pipeline: pulumi.Output<PipelineOutputs> = pulumi.output({
   contractVersion: CONTRACT_VERSION,
   prefix,
   region,
+  ...(running ? {} : { paused: true as const }),
   sourceDatabase: sourceDatabase && {
     host: sourceDatabase.host,
     port: sourceDatabase.port,

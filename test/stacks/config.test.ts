@@ -7,6 +7,7 @@ describe("stack config", () => {
       prefix: "pin-dev",
       logRetentionDays: 30,
       allowDataLoss: false,
+      paused: false,
       tags: { pipeline: "pin-dev" },
       network: { cidrBlock: "10.0.0.0/16", natGateways: "none", flowLogs: false },
       sourceDatabase: {
@@ -227,4 +228,19 @@ describe("stack config", () => {
       expect(() => parseStackConfig(raw)).to.throw(message);
     });
   }
+
+  it("names the command that sets only the bad key, with --path for a key inside a section", () => {
+    expect(() => parseStackConfig({ prefix: "pin", kafka: { brokerCount: 3.5 } })).to.throw(
+      'Stack config "pinterest-pipeline:kafka.brokerCount" is 3.5; expected a whole number from 2 to 30. ' +
+        "Fix it with: pulumi config set --path pinterest-pipeline:kafka.brokerCount <value>",
+    );
+    expect(() => parseStackConfig({ prefix: "pin", allowDataLoss: "yes" })).to.throw(
+      "Fix it with: pulumi config set pinterest-pipeline:allowDataLoss <value>",
+    );
+    expect(() =>
+      parseStackConfig({ prefix: "pin", databricks: { unityCatalog: { catalog: "a-b" } } }),
+    ).to.throw(
+      "pulumi config set --path pinterest-pipeline:databricks.unityCatalog.catalog <value>",
+    );
+  });
 });

@@ -1,0 +1,221 @@
+// The pause switch (pinterest-pipeline:paused) over the committed dev and prod stacks: exactly which
+// resource types a paused stack keeps and drops, that pausing and resuming keeps every kept
+// resource's URN and inputs (so nothing holding data is replaced), what the outputs say, and that
+// the emulator refuses a paused stack. What mocks cannot prove: how long AWS takes to delete and
+// recreate the dropped parts, or that a real `pulumi up` plans no replacement (the engine's diff of
+// the provider's state; here the inputs the program sends are compared).
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { loadOutputs, UsageError } from "../../emulator/outputs";
+import { contractProblems, RESUME_HINT } from "../../stacks/contract";
+import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { readStackConfig } from "../harness/stackConfig";
+import { runStack } from "./runStack";
+
+const PAUSED = { "pinterest-pipeline:paused": true };
+const MOUNT = { storageRoute: "mount", crossAccountRoleName: "databricks-cross-account" };
+
+/** Both REST APIs go with their paths: every API Gateway type but the account setting. */
+const API_TYPES =
+  "ApiKey Deployment Integration IntegrationResponse Method MethodResponse MethodSettings Model RequestValidator Resource Response RestApi Stage UsagePlan UsagePlanKey VpcLink"
+    .split(" ")
+    .map((t) => `aws:apigateway/${t[0].toLowerCase()}${t.slice(1)}:${t}`);
+
+/** Types present running but absent paused, in both stacks. */
+const REMOVED = [
+  ...API_TYPES,
+  "aws:cloudwatch/metricAlarm:MetricAlarm",
+  "aws:ec2/eip:Eip",
+  "aws:ec2/instance:Instance",
+  "aws:ec2/natGateway:NatGateway",
+  "aws:iam/instanceProfile:InstanceProfile",
+  "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
+  "aws:kinesis/stream:Stream",
+  "aws:lb/listener:Listener",
+  "aws:lb/loadBalancer:LoadBalancer",
+  "aws:lb/targetGroup:TargetGroup",
+  "aws:lb/targetGroupAttachment:TargetGroupAttachment",
+  "aws:msk/cluster:Cluster",
+  "aws:msk/configuration:Configuration",
+  "aws:mskconnect/connector:Connector",
+  "aws:mskconnect/customPlugin:CustomPlugin",
+  "aws:mskconnect/workerConfiguration:WorkerConfiguration",
+  "aws:s3/bucketObjectv2:BucketObjectv2",
+  "aws:ssm/association:Association",
+  "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
+  "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  "databricks:index/cluster:Cluster",
+  "pinterest-pipeline:components:KafkaBatchPath",
+  "pinterest-pipeline:components:KafkaClient",
+  "pinterest-pipeline:components:KafkaRestApi",
+  "pinterest-pipeline:components:KinesisProxyApi",
+  "pinterest-pipeline:components:KinesisStreamPath",
+  "pinterest-pipeline:components:MskCluster",
+  "pinterest-pipeline:components:S3SinkConnector",
+];
+
+/** Types a paused dev stack keeps, with their counts. */
+const DEV_KEPT = {
+  "aws:cloudwatch/logGroup:LogGroup": 2,
+  "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup": 1,
+  "aws:ec2/internetGateway:InternetGateway": 1,
+  "aws:ec2/routeTable:RouteTable": 3,
+  "aws:ec2/routeTableAssociation:RouteTableAssociation": 4,
+  "aws:ec2/securityGroup:SecurityGroup": 1,
+  "aws:ec2/subnet:Subnet": 4,
+  "aws:ec2/vpc:Vpc": 1,
+  "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
+  "aws:iam/role:Role": 1,
+  "aws:iam/rolePolicy:RolePolicy": 1,
+  "aws:rds/instance:Instance": 1,
+  "aws:rds/parameterGroup:ParameterGroup": 1,
+  "aws:rds/subnetGroup:SubnetGroup": 1,
+  "aws:s3/bucket:Bucket": 1,
+  "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": 1,
+  "aws:s3/bucketOwnershipControls:BucketOwnershipControls": 1,
+  "aws:s3/bucketPolicy:BucketPolicy": 1,
+  "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
+  "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
+  "aws:s3/bucketVersioning:BucketVersioning": 1,
+  "databricks:index/externalLocation:ExternalLocation": 1,
+  "databricks:index/job:Job": 2,
+  "databricks:index/notebook:Notebook": 2,
+  "databricks:index/schema:Schema": 1,
+  "databricks:index/storageCredential:StorageCredential": 1,
+  "databricks:index/volume:Volume": 2,
+  "pinterest-pipeline:components:DatabricksWorkspace": 1,
+  "pinterest-pipeline:components:Network": 1,
+  "pinterest-pipeline:components:RawBucket": 1,
+  "pinterest-pipeline:components:SourceDatabase": 1,
+  "pulumi:providers:databricks": 1,
+};
+
+/** What prod keeps beyond dev's types: its flow logs and the account's API Gateway logging role. */
+const PROD_KEPT = {
+  ...DEV_KEPT,
+  "aws:apigateway/account:Account": 1,
+  "aws:cloudwatch/logGroup:LogGroup": 3,
+  "aws:ec2/flowLog:FlowLog": 1,
+  "aws:iam/role:Role": 3,
+  "aws:iam/rolePolicy:RolePolicy": 3,
+  "pinterest-pipeline:components:ApiGatewayAccount": 1,
+};
+
+/** Counts without the package files, whose number follows databricks/pinterest_etl. */
+function keptCounts(h: PulumiHarness): Record<string, number> {
+  const { "databricks:index/file:File": files, ...rest } = h.counts();
+  expect(files, "the package's files stay").to.be.greaterThan(0);
+  return rest;
+}
+
+describe("pause switch", function () {
+  this.timeout(120_000);
+
+  for (const [stack, kept] of [
+    ["dev", DEV_KEPT],
+    ["prod", PROD_KEPT],
+  ] as const) {
+    it(`${stack}: paused keeps exactly the data and identity, and drops exactly the hourly parts`, async () => {
+      const running = harness();
+      await runStack(running, stack);
+      const paused = harness();
+      await runStack(paused, stack, PAUSED);
+      expect(keptCounts(paused)).to.deep.equal(kept);
+      const removed = Object.keys(running.counts()).filter((t) => !(t in paused.counts()));
+      expect(removed.sort()).to.deep.equal([...REMOVED].sort());
+    });
+
+    it(`${stack}: pause then resume keeps every kept resource's URN and inputs (no replacement)`, async () => {
+      const running = harness();
+      await runStack(running, stack);
+      const paused = harness();
+      await runStack(paused, stack, PAUSED);
+      const resumed = harness();
+      await runStack(resumed, stack);
+      const byUrn = new Map(running.resources.map((r) => [r.urn, r]));
+      const changed: string[] = [];
+      for (const r of paused.resources) {
+        const before = byUrn.get(r.urn);
+        expect(before, `${r.urn} exists running too`).to.not.equal(undefined);
+        if (JSON.stringify(before!.inputs) !== JSON.stringify(r.inputs)) changed.push(r.name);
+      }
+      // Only the NAT route of the private route tables, and prod's running batch schedule, change
+      // (in place); the bucket, database, secrets, roles, notebooks and jobs send the same inputs.
+      const expected = ["network-private-rt-0", "network-private-rt-1"];
+      expect(changed).to.deep.equal(
+        stack === "prod" ? [...expected, "databricks-batch-job"] : expected,
+      );
+      expect(resumed.graph()).to.deep.equal(running.graph());
+      for (const name of ["batch-raw-bucket", "source-mysql", "databricks-streaming-job"]) {
+        expect(paused.byName(name).urn).to.equal(running.byName(name).urn);
+      }
+    });
+  }
+
+  it("paused: both jobs kept with their schedules paused, no interactive cluster", async () => {
+    const h = harness();
+    const { jobs } = await runStack(h, "prod", PAUSED);
+    expect(h.byName("databricks-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
+    expect(h.byName("databricks-streaming-job").inputs.continuous.pauseStatus).to.equal("PAUSED");
+    expect(jobs?.clusterId).to.equal("");
+  });
+
+  it("mount route: paused keeps the cluster the mount is made on, and the role names the same streams", async () => {
+    const dbx = {
+      ...(readStackConfig("dev")["pinterest-pipeline:databricks"] as object),
+      ...MOUNT,
+    };
+    const running = harness();
+    await runStack(running, "dev", { "pinterest-pipeline:databricks": dbx });
+    const paused = harness();
+    await runStack(paused, "dev", { ...PAUSED, "pinterest-pipeline:databricks": dbx });
+    expect(paused.ofType("databricks:index/cluster:Cluster")).to.have.length(1);
+    const policy = (h: PulumiHarness) =>
+      h.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.name.startsWith("databricks"));
+    expect(policy(paused)!.inputs.policy).to.include(
+      "arn:aws:kinesis:eu-west-1:123456789012:stream/streaming-pin-dev-pin",
+    );
+    expect(policy(paused)!.inputs).to.deep.equal(policy(running)!.inputs);
+  });
+
+  it("the outputs say paused, carry no batch or stream section, and follow the contract", async () => {
+    const { outputs } = await runStack(harness(), "dev", PAUSED);
+    expect(outputs.paused).to.equal(true);
+    expect([outputs.batch, outputs.stream]).to.deep.equal([undefined, undefined]);
+    expect(outputs.sourceDatabase?.host).to.equal(
+      "pin-dev-source.abcdefghijkl.eu-west-1.rds.amazonaws.com",
+    );
+    expect(contractProblems(outputs)).to.deep.equal([]);
+    const running = await runStack(harness(), "dev");
+    expect(running.outputs.paused).to.equal(undefined);
+  });
+
+  it("with MWAA on, a paused stack keeps its bucket, secret and role and drops the environment", async () => {
+    const h = harness();
+    await runStack(h, "dev", { ...PAUSED, "pinterest-pipeline:mwaa": { enabled: true } });
+    expect(h.ofType("aws:mwaa/environment:Environment")).to.have.length(0);
+    expect(h.ofType("aws:secretsmanager/secret:Secret").map((s) => s.inputs.name)).to.deep.equal([
+      "airflow/pin-dev/connections/databricks_default",
+    ]);
+    expect(h.byName("airflow-execution", "aws:iam/role:Role").inputs.description).to.equal(
+      "MWAA pin-dev-airflow",
+    );
+  });
+
+  it("the emulator refuses a paused stack, saying how to resume", async () => {
+    const { outputs } = await runStack(harness(), "dev", PAUSED);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "paused-")), "outputs.json");
+    fs.writeFileSync(file, JSON.stringify({ pipeline: outputs }));
+    const error = await loadOutputs("dev", file).then(
+      () => new Error("loadOutputs accepted a paused stack"),
+      (e: Error) => e,
+    );
+    expect(error).to.be.instanceOf(UsageError);
+    expect(error.message).to.include('Stack "dev"');
+    expect(error.message).to.include("is paused");
+    expect(error.message).to.include(RESUME_HINT);
+    expect(RESUME_HINT).to.equal("pulumi config set pinterest-pipeline:paused false && pulumi up");
+  });
+});

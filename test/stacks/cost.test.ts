@@ -1,0 +1,168 @@
+// The cost command (stacks/cost/cli.ts) on the committed stacks: every resource type the dev and
+// prod graphs contain has a billing rule, a type or size without a price fails by name, the rows and
+// totals are exactly these, and docs/costs.md is the command's current output. What mocks cannot
+// prove: that the prices are today's (they are dated list prices, stacks/cost/prices.ts) or what
+// the usage-driven parts come to.
+import { expect } from "chai";
+import * as fs from "fs";
+import { COSTS_DOC, parseSettings, regeneratedDoc, stackCost } from "../../stacks/cost/cli";
+import { harness, RecordedResource } from "../../stacks/cost/mockEngine";
+import { readStackConfig, runStack } from "../../stacks/cost/mockRun";
+import { renderCost, resourceRow } from "../../stacks/cost/report";
+import { BILLING_RULES, MissingPriceError, ruleFor } from "../../stacks/cost/rules";
+
+/** The stream path's rows, by name: per stream its shards and three alarms, two API alarms. */
+function streamPathRows(shards: string, monthly: string): string[] {
+  const alarm = (name: string) =>
+    `| KinesisStreamPath "stream" | ${name} | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |`;
+  return [
+    alarm("stream-api-4xx"),
+    alarm("stream-api-5xx"),
+    ...["geo", "pin", "user"].flatMap((kind) => [
+      `| KinesisStreamPath "stream" | stream-${kind} | aws.kinesis.Stream | ${shards} | ${monthly} |`,
+      ...["iterator-age", "read-throttled", "write-throttled"].map((a) =>
+        alarm(`stream-${kind}-${a}`),
+      ),
+    ]),
+  ];
+}
+
+const DEV_ROWS = [
+  '| KafkaBatchPath "batch" | batch-api-nlb | aws.lb.LoadBalancer | Network Load Balancer × $0.0252/h | 18.40 |',
+  '| KafkaBatchPath "batch" | batch-api-proxy-unhealthy | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
+  '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
+  '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.t3.small broker × $0.0502/h + 2 × 20 GB broker storage × $0.11/GB-month | 77.69 |',
+  '| KafkaBatchPath "batch" | batch-sink-connector | aws.mskconnect.Connector | 1 worker(s) × 1 MCU × $0.122/h | 89.06 |',
+  '| Network "network" | network-nat-0 | aws.ec2.Eip | public IPv4 address × $0.005/h | 3.65 |',
+  '| Network "network" | network-nat-0 | aws.ec2.NatGateway | NAT gateway × $0.048/h | 35.04 |',
+  ...streamPathRows("shard × $0.017/h", "12.41"),
+  '| SourceDatabase "source" | source-mysql | aws.rds.Instance | db.t4g.micro Single-AZ × $0.018/h + 1 × 20 GB gp3 × $0.127/GB-month + its managed master-password secret × $0.4/month | 16.08 |',
+];
+
+const PROD_ROWS = [
+  '| KafkaBatchPath "batch" | batch-api-nlb | aws.lb.LoadBalancer | Network Load Balancer × $0.0252/h | 18.40 |',
+  '| KafkaBatchPath "batch" | batch-api-proxy-unhealthy | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
+  '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
+  '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.m7g.large broker × $0.227/h + 2 × 100 GB broker storage × $0.11/GB-month | 353.42 |',
+  '| KafkaBatchPath "batch" | batch-sink-connector | aws.mskconnect.Connector | 2 worker(s) × 1 MCU × $0.122/h | 178.12 |',
+  ...streamPathRows("2 × shard × $0.017/h + 2 × shard with 168 h retention × $0.023/h", "58.40"),
+  '| SourceDatabase "source" | source-mysql | aws.rds.Instance | 2 × db.t4g.small Multi-AZ (primary + standby) × $0.036/h + 2 × 50 GB gp3 × $0.127/GB-month + its managed master-password secret × $0.4/month | 65.66 |',
+  '| Network "network" | network-nat-0 | aws.ec2.Eip | public IPv4 address × $0.005/h | 3.65 |',
+  '| Network "network" | network-nat-0 | aws.ec2.NatGateway | NAT gateway × $0.048/h | 35.04 |',
+];
+
+async function rejection(promise: Promise<unknown>): Promise<Error> {
+  return promise.then(
+    () => {
+      throw new Error("expected a rejection");
+    },
+    (error: Error) => error,
+  );
+}
+
+describe("cost command", function () {
+  this.timeout(120_000);
+
+  it("has a billing rule for every resource type of the dev and prod graphs, paused or not", async () => {
+    const prodDbx = readStackConfig("prod")["pinterest-pipeline:databricks"] as object;
+    const variants: [string, Record<string, unknown>][] = [
+      ["dev", {}],
+      ["prod", {}],
+      ["dev", { "pinterest-pipeline:paused": true }],
+      ["prod", { "pinterest-pipeline:paused": true }],
+      [
+        "prod",
+        {
+          "pinterest-pipeline:mwaa": { enabled: true },
+          "pinterest-pipeline:databricks": { ...prodDbx, batchSchedulePaused: true },
+        },
+      ],
+    ];
+    const types = new Set<string>();
+    for (const [stack, overrides] of variants) {
+      const h = harness();
+      await runStack(h, stack, overrides);
+      for (const r of h.resources) {
+        expect(() => ruleFor(r), r.type).not.to.throw();
+        if (r.custom && !r.type.startsWith("pulumi:providers:")) types.add(r.type);
+      }
+    }
+    // And the table lists nothing the stacks no longer make, beyond the dashboard's types.
+    const spare = Object.keys(BILLING_RULES).filter((t) => !types.has(t));
+    expect(spare.sort()).to.deep.equal([
+      "databricks:index/dashboard:Dashboard",
+      "databricks:index/instanceProfile:InstanceProfile",
+      "databricks:index/mount:Mount",
+      "databricks:index/sqlEndpoint:SqlEndpoint",
+      "databricks:index/workspaceFile:WorkspaceFile",
+    ]);
+  });
+
+  it("fails on a resource type it does not know, naming it", () => {
+    const unknown = { type: "aws:kms/key:Key", name: "data-key", custom: true } as RecordedResource;
+    expect(() => ruleFor(unknown)).to.throw(
+      MissingPriceError,
+      'resource type aws:kms/key:Key ("data-key") is not in stacks/cost/rules.ts',
+    );
+  });
+
+  it("fails on an hourly resource whose size has no price, naming the resource and the size", async () => {
+    const overrides = parseSettings("dev", ["kafka.clientInstanceType=m5.large"]);
+    const error = await rejection(stackCost("dev", false, overrides));
+    expect(error).to.be.instanceOf(MissingPriceError);
+    expect(error.message).to.equal(
+      'aws:ec2/instance:Instance "batch-client-instance" bills by the hour, but stacks/cost/prices.ts ' +
+        'has no price for "m5.large" (priced: t3.micro, t3.small, t3.medium): add it with its pricing page.',
+    );
+  });
+
+  it("fails on a continuous Databricks job left running (billed around the clock, unpriced)", async () => {
+    const dbx = readStackConfig("dev")["pinterest-pipeline:databricks"] as object;
+    const error = await rejection(
+      stackCost("dev", false, {
+        "pinterest-pipeline:databricks": { ...dbx, streamingPaused: false },
+      }),
+    );
+    expect(error.message).to.match(
+      /^databricks:index\/job:Job "databricks-streaming-job" is a continuous job/,
+    );
+  });
+
+  it("refuses a --set that is not section.key=value", () => {
+    expect(() => parseSettings("dev", ["kafka"])).to.throw(
+      /--set "kafka" is not section.key=value/,
+    );
+  });
+
+  it("prices every billed resource of dev and prod, one row each", async () => {
+    expect((await stackCost("dev", false)).resources.map(resourceRow)).to.deep.equal(DEV_ROWS);
+    expect((await stackCost("prod", false)).resources.map(resourceRow)).to.deep.equal(PROD_ROWS);
+  });
+
+  it("ends with the total of the hourly and monthly parts; paused dev costs the database alone", async () => {
+    const last = (text: string) => text.split("\n").pop();
+    expect(last(renderCost(await stackCost("dev", false)))).to.equal(
+      "total dev: $296.75 per month",
+    );
+    const paused = await stackCost("dev", true);
+    expect(paused.resources.map((r) => r.name)).to.deep.equal(["source-mysql"]);
+    expect(last(renderCost(paused))).to.equal("total dev: $16.08 per month");
+  });
+
+  it("a cheaper setting shows its saving before pulumi up", async () => {
+    const base = await stackCost("dev", false);
+    const micro = await stackCost(
+      "dev",
+      false,
+      parseSettings("dev", ["kafka.clientInstanceType=t3.micro"]),
+    );
+    expect((base.total - micro.total).toFixed(2)).to.equal("8.32");
+  });
+
+  it("docs/costs.md is the command's current output (npm run cost:docs rewrites it)", async () => {
+    const doc = fs.readFileSync(COSTS_DOC, "utf8");
+    expect(doc, "docs/costs.md is stale: run npm run cost:docs").to.equal(
+      await regeneratedDoc(doc),
+    );
+  });
+});

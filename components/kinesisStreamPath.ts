@@ -2,10 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
-import { KinesisProxyApi } from "./kinesisProxyApi";
+import { KINESIS_PROXY_API_LIMITS, KinesisProxyApi, THROTTLING_RATE } from "./kinesisProxyApi";
 import { LOG_RETENTION_DAYS } from "./shared/logs";
 import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "./shared/naming";
-import { wholeNumber, WholeRange } from "./shared/validate";
+import { wholeNumber, WholeSetting } from "./shared/validate";
 
 /** How a stream pays for capacity: per shard-hour, or per stream-hour and GB written. */
 export type StreamCapacityMode = "ON_DEMAND" | "PROVISIONED";
@@ -42,16 +42,15 @@ export interface KinesisStreamPathArgs {
   readonly tags?: Record<string, string>;
 }
 
-/** What Kinesis and API Gateway accept for each numeric argument (the stack config reads these). */
+/**
+ * What Kinesis and API Gateway accept for each numeric argument, and the default (the stack config
+ * reads these).
+ */
 export const KINESIS_STREAM_PATH_LIMITS = {
-  shardCount: { min: 1, max: 500 },
-  retentionHours: { min: 24, max: 8760 },
-  throttlingBurstLimit: { min: 1, max: 5000 },
-  quotaPerDay: { min: 1, max: 1_000_000_000 },
-} as const satisfies Record<string, WholeRange>;
-
-/** API Gateway's account-level ceiling for a stage's steady rate (requests per second). */
-export const MAX_THROTTLING_RATE = 10000;
+  shardCount: { min: 1, max: 500, default: 1 },
+  retentionHours: { min: 24, max: 8760, default: 24 },
+  ...KINESIS_PROXY_API_LIMITS,
+} as const satisfies Record<string, WholeSetting>;
 
 /** Checks arguments AWS would only reject minutes into a deployment, or not at all. */
 export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void {
@@ -79,9 +78,9 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
     );
   }
   const rate = args.throttlingRateLimit;
-  if (rate !== undefined && !(rate > 0 && rate <= MAX_THROTTLING_RATE)) {
+  if (rate !== undefined && !(rate > 0 && rate <= THROTTLING_RATE.max)) {
     throw new Error(
-      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most ${MAX_THROTTLING_RATE} requests per second.`,
+      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most ${THROTTLING_RATE.max} requests per second.`,
     );
   }
   const burst = args.throttlingBurstLimit;
@@ -127,8 +126,11 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
           {
             name: names[kind],
             streamModeDetails: { streamMode: provisioned ? "PROVISIONED" : "ON_DEMAND" },
-            shardCount: provisioned ? (args.shardCount ?? 1) : undefined,
-            retentionPeriod: args.retentionHours ?? 24,
+            shardCount: provisioned
+              ? (args.shardCount ?? KINESIS_STREAM_PATH_LIMITS.shardCount.default)
+              : undefined,
+            retentionPeriod:
+              args.retentionHours ?? KINESIS_STREAM_PATH_LIMITS.retentionHours.default,
             encryptionType: "KMS",
             kmsKeyId: args.kmsKeyArn ?? "alias/aws/kinesis",
             tags,

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { wholeNumber, WholeRange } from "./shared/validate";
+import { wholeNumber, WholeSetting } from "./shared/validate";
 
 /** MSK's port for SASL/IAM over TLS inside the VPC. */
 export const MSK_IAM_PORT = 9098;
@@ -37,17 +37,21 @@ export interface MskClusterArgs {
 
 const ZONES = 2;
 
-/** What MSK accepts for each numeric argument (the stack config reads the same ranges). */
+/**
+ * What MSK accepts for each numeric argument, and the default (the stack config reads these).
+ * MSK allows 30 brokers per cluster unless the quota is raised.
+ */
 export const MSK_CLUSTER_LIMITS = {
-  storageGb: { min: 1, max: 16384 },
-  defaultPartitions: { min: 1, max: 1000 },
-  messageRetentionHours: { min: 1, max: 87600 },
-  logRetentionDays: { min: 1, max: 3653 },
-} as const satisfies Record<string, WholeRange>;
+  brokerCount: { min: ZONES, max: 30, default: ZONES },
+  storageGb: { min: 1, max: 16384, default: 20 },
+  defaultPartitions: { min: 1, max: 1000, default: 3 },
+  messageRetentionHours: { min: 1, max: 87600, default: 168 },
+  logRetentionDays: { min: 1, max: 3653, default: 30 },
+} as const satisfies Record<string, WholeSetting>;
 
 /** Checks arguments that MSK would reject only after minutes of provisioning. */
 export function validateMskClusterArgs(args: MskClusterArgs): void {
-  const brokers = args.brokerCount ?? 2;
+  const brokers = args.brokerCount ?? MSK_CLUSTER_LIMITS.brokerCount.default;
   if (!Number.isInteger(brokers) || brokers < ZONES || brokers % ZONES !== 0) {
     throw new Error(
       `MskCluster brokerCount ${brokers} must be a positive multiple of ${ZONES} ` +
@@ -127,7 +131,7 @@ export class MskCluster extends pulumi.ComponentResource {
     const parent = { parent: this };
     const tags = { ...args.tags };
     const clusterName = `${args.prefix}-kafka`;
-    const brokerCount = args.brokerCount ?? 2;
+    const brokerCount = args.brokerCount ?? MSK_CLUSTER_LIMITS.brokerCount.default;
 
     // Every rule of both groups is a standalone rule resource and the groups declare no inline
     // `ingress`/`egress`: mixing the two makes a refresh or update revoke the standalone rules
@@ -181,7 +185,11 @@ export class MskCluster extends pulumi.ComponentResource {
 
     const logGroup = new aws.cloudwatch.LogGroup(
       `${name}-broker-logs`,
-      { name: `/aws/msk/${clusterName}`, retentionInDays: args.logRetentionDays ?? 30, tags },
+      {
+        name: `/aws/msk/${clusterName}`,
+        retentionInDays: args.logRetentionDays ?? MSK_CLUSTER_LIMITS.logRetentionDays.default,
+        tags,
+      },
       parent,
     );
     const configuration = new aws.msk.Configuration(
@@ -191,8 +199,9 @@ export class MskCluster extends pulumi.ComponentResource {
         description: `Broker settings of ${clusterName}: no topic auto-creation`,
         serverProperties: mskServerProperties({
           brokerCount,
-          defaultPartitions: args.defaultPartitions ?? 3,
-          messageRetentionHours: args.messageRetentionHours ?? 168,
+          defaultPartitions: args.defaultPartitions ?? MSK_CLUSTER_LIMITS.defaultPartitions.default,
+          messageRetentionHours:
+            args.messageRetentionHours ?? MSK_CLUSTER_LIMITS.messageRetentionHours.default,
         }),
       },
       parent,
@@ -208,7 +217,9 @@ export class MskCluster extends pulumi.ComponentResource {
           instanceType: args.instanceType ?? "kafka.t3.small",
           clientSubnets: args.subnetIds,
           securityGroups: [brokers.id],
-          storageInfo: { ebsStorageInfo: { volumeSize: args.storageGb ?? 20 } },
+          storageInfo: {
+            ebsStorageInfo: { volumeSize: args.storageGb ?? MSK_CLUSTER_LIMITS.storageGb.default },
+          },
           connectivityInfo: { publicAccess: { type: "DISABLED" } },
         },
         clientAuthentication: { sasl: { iam: true }, unauthenticated: false },

@@ -4,7 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { kafkaConnectTrustPolicy, s3SinkConnectorPolicy } from "./kafkaPolicies";
 import { contentName } from "./shared/contentName";
-import { wholeNumber, WholeRange } from "./shared/validate";
+import { wholeNumber, WholeSetting } from "./shared/validate";
 import {
   pluginContentType,
   s3SinkConnectorProperties,
@@ -67,17 +67,21 @@ export interface S3SinkConnectorArgs {
   readonly tags?: Record<string, string>;
 }
 
-/** What MSK Connect and the sink accept for each numeric argument (the stack config reads these). */
+/**
+ * What MSK Connect and the sink accept for each numeric argument, and the default (the stack
+ * config reads these).
+ */
 export const S3_SINK_CONNECTOR_LIMITS = {
-  tasksMax: { min: 1, max: 100 },
-  flushSize: { min: 1, max: 1_000_000 },
-  rotateIntervalMs: { min: 1000, max: 86_400_000 },
-  workerCount: { min: 1, max: 10 },
-  logRetentionDays: { min: 1, max: 3653 },
-} as const satisfies Record<string, WholeRange>;
+  tasksMax: { min: 1, max: 100, default: S3_SINK_DEFAULTS.tasksMax },
+  flushSize: { min: 1, max: 1_000_000, default: S3_SINK_DEFAULTS.flushSize },
+  rotateIntervalMs: { min: 1000, max: 86_400_000, default: S3_SINK_DEFAULTS.rotateIntervalMs },
+  workerCount: { min: 1, max: 10, default: 1 },
+  logRetentionDays: { min: 1, max: 3653, default: 30 },
+} as const satisfies Record<string, WholeSetting>;
 
 /** The MSK Connect units a worker may have. */
 export const MCU_COUNTS: readonly number[] = [1, 2, 4, 8];
+export const DEFAULT_MCU_COUNT = 1;
 
 /** Checks arguments; the plugin file itself is checked by the constructor. */
 export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
@@ -92,7 +96,7 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   ) as (keyof typeof S3_SINK_CONNECTOR_LIMITS)[]) {
     wholeNumber("S3SinkConnector", field, args[field], S3_SINK_CONNECTOR_LIMITS[field]);
   }
-  const mcu = args.mcuCount ?? 1;
+  const mcu = args.mcuCount ?? DEFAULT_MCU_COUNT;
   if (!MCU_COUNTS.includes(mcu)) {
     throw new Error(`S3SinkConnector mcuCount ${mcu} is not one of 1, 2, 4, 8.`);
   }
@@ -174,7 +178,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         name: `/aws/mskconnect/${connectorName}`,
-        retentionInDays: args.logRetentionDays ?? 30,
+        retentionInDays: args.logRetentionDays ?? S3_SINK_CONNECTOR_LIMITS.logRetentionDays.default,
         tags,
       },
       parent,
@@ -239,7 +243,10 @@ export class S3SinkConnector extends pulumi.ComponentResource {
         name: connectorName,
         kafkaconnectVersion: args.kafkaConnectVersion ?? "3.7.x",
         capacity: {
-          provisionedCapacity: { mcuCount: args.mcuCount ?? 1, workerCount: args.workerCount ?? 1 },
+          provisionedCapacity: {
+            mcuCount: args.mcuCount ?? DEFAULT_MCU_COUNT,
+            workerCount: args.workerCount ?? S3_SINK_CONNECTOR_LIMITS.workerCount.default,
+          },
         },
         connectorConfiguration: pulumi.all([args.bucketName, region]).apply(([bucketName, r]) =>
           s3SinkConnectorProperties({

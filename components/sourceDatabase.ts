@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { wholeNumber, WholeRange } from "./shared/validate";
+import { wholeNumber, WholeSetting } from "./shared/validate";
 
 /** The course's database name; the emulator and the loader default to it. */
 export const SOURCE_DATABASE_NAME = "pinterest_data";
@@ -53,11 +53,13 @@ const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** The widest range a stack may open MySQL to: a /16 is already 65,536 addresses. */
 const WIDEST_ALLOWED_PREFIX = 16;
 
-/** What RDS accepts for each numeric argument (the stack config reads the same ranges). */
+/** What RDS accepts for each numeric argument, and the default (the stack config reads these). */
 export const SOURCE_DATABASE_LIMITS = {
+  /** RDS's gp3 floor is 20 GiB; the ceiling is a cost guard (RDS itself allows 65,536). */
+  allocatedStorageGb: { min: 20, max: 1000, default: 20 },
   /** The security baseline asks for a week at least; RDS keeps at most 35 days. */
-  backupRetentionDays: { min: 7, max: 35 },
-} as const satisfies Record<string, WholeRange>;
+  backupRetentionDays: { min: 7, max: 35, default: 7 },
+} as const satisfies Record<string, WholeSetting>;
 
 /** Checks arguments; the security rules (no 0.0.0.0/0, MySQL 8.x, ≥ 7 days of backups) live here. */
 export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
@@ -239,7 +241,8 @@ export class SourceDatabase extends pulumi.ComponentResource {
         engine: "mysql",
         engineVersion: args.engineVersion ?? "8.4",
         instanceClass: args.instanceClass ?? "db.t4g.micro",
-        allocatedStorage: args.allocatedStorageGb ?? 20,
+        allocatedStorage:
+          args.allocatedStorageGb ?? SOURCE_DATABASE_LIMITS.allocatedStorageGb.default,
         storageType: "gp3",
         storageEncrypted: true,
         dbName: SOURCE_DATABASE_NAME,
@@ -258,7 +261,8 @@ export class SourceDatabase extends pulumi.ComponentResource {
         // family-named parameter group is replaced in the same modification.
         allowMajorVersionUpgrade: true,
         multiAz: args.multiAz ?? false,
-        backupRetentionPeriod: args.backupRetentionDays ?? 7,
+        backupRetentionPeriod:
+          args.backupRetentionDays ?? SOURCE_DATABASE_LIMITS.backupRetentionDays.default,
         copyTagsToSnapshot: true,
         deletionProtection,
         skipFinalSnapshot: !deletionProtection,

@@ -7,6 +7,11 @@ export interface WholeRange {
   readonly max: number;
 }
 
+/** A numeric setting: its range and the value used when it is not given. */
+export interface WholeSetting extends WholeRange {
+  readonly default: number;
+}
+
 /** Whether `value` is a whole number within `range`. */
 export function inRange(value: unknown, range: WholeRange): value is number {
   return (

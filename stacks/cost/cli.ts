@@ -1,7 +1,7 @@
 // `npm run cost -- --stack <name> [--paused] [--set section.key=value ...]`: runs the stack program
 // in-process under the mock engine (no cloud, no credentials) with Pulumi.<name>.yaml and prints what
 // it costs a month (./report.ts). `--set` tries a config change before `pulumi up`;
-// `--write-docs` regenerates docs/costs.md.
+// `--write-docs` regenerates docs/costs.md and the README's cost table.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";
@@ -12,6 +12,7 @@ import { MissingPriceError } from "./rules";
 
 const NS = "pinterest-pipeline";
 export const COSTS_DOC = path.join(REPO_ROOT, "docs", "costs.md");
+export const README = path.join(REPO_ROOT, "README.md");
 /** The tables docs/costs.md carries, in order: [stack, paused]. */
 export const DOC_TABLES: [string, boolean][] = [
   ["dev", false],
@@ -86,6 +87,33 @@ export async function regeneratedDoc(text: string): Promise<string> {
   return doc;
 }
 
+const TOTALS_BEGIN = "<!-- generated: npm run cost:docs (totals of npm run cost) -->";
+
+/** The README's cost table: per stack, running and paused totals and the dearest component. */
+export async function totalsTable(): Promise<string> {
+  const rows = ["| stack | running | paused | dearest part, running |", "|---|---:|---:|---|"];
+  for (const stack of ["dev", "prod"]) {
+    const running = await stackCost(stack, false);
+    const paused = await stackCost(stack, true);
+    const top = running.components[0];
+    rows.push(
+      `| ${stack} | $${running.total.toFixed(2)} | $${paused.total.toFixed(2)} | ` +
+        `${top.component} $${top.monthly.toFixed(2)} |`,
+    );
+  }
+  return rows.join("\n");
+}
+
+/** README.md with its cost table replaced by the command's current totals. */
+export async function regeneratedReadme(text: string): Promise<string> {
+  const start = text.indexOf(TOTALS_BEGIN);
+  const end = text.indexOf(END, start);
+  if (start < 0 || end < 0) {
+    throw new Error(`README.md lacks the block "${TOTALS_BEGIN}" ... "${END}": restore it.`);
+  }
+  return `${text.slice(0, start)}${TOTALS_BEGIN}\n\n${await totalsTable()}\n\n${text.slice(end)}`;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values } = parseArgs({
     args: argv,
@@ -98,7 +126,8 @@ async function main(argv: string[]): Promise<number> {
   });
   if (values["write-docs"]) {
     fs.writeFileSync(COSTS_DOC, await regeneratedDoc(fs.readFileSync(COSTS_DOC, "utf8")));
-    console.log(`wrote ${path.relative(process.cwd(), COSTS_DOC)}`);
+    fs.writeFileSync(README, await regeneratedReadme(fs.readFileSync(README, "utf8")));
+    console.log("wrote docs/costs.md and the cost table of README.md");
     return 0;
   }
   if (!values.stack) {

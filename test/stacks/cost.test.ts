@@ -5,7 +5,14 @@
 // the usage-driven parts come to.
 import { expect } from "chai";
 import * as fs from "fs";
-import { COSTS_DOC, parseSettings, regeneratedDoc, stackCost } from "../../stacks/cost/cli";
+import {
+  COSTS_DOC,
+  parseSettings,
+  README,
+  regeneratedDoc,
+  regeneratedReadme,
+  stackCost,
+} from "../../stacks/cost/cli";
 import { harness, RecordedResource } from "../../stacks/cost/mockEngine";
 import { readStackConfig, runStack } from "../../stacks/cost/mockRun";
 import { renderCost, resourceRow } from "../../stacks/cost/report";
@@ -63,12 +70,24 @@ async function rejection(promise: Promise<unknown>): Promise<Error> {
 describe("cost command", function () {
   this.timeout(120_000);
 
-  it("has a billing rule for every resource type of the dev and prod graphs, paused or not", async () => {
+  it("has a billing rule for every resource type of the dev and prod graphs (paused, MWAA, mount route, dashboard)", async () => {
     const prodDbx = readStackConfig("prod")["pinterest-pipeline:databricks"] as object;
+    const devDbx = readStackConfig("dev")["pinterest-pipeline:databricks"] as object;
     const variants: [string, Record<string, unknown>][] = [
       ["dev", {}],
       ["prod", {}],
       ["dev", { "pinterest-pipeline:paused": true }],
+      ["dev", { "pinterest-pipeline:databricks": { ...devDbx, dashboard: true } }],
+      [
+        "dev",
+        {
+          "pinterest-pipeline:databricks": {
+            ...devDbx,
+            storageRoute: "mount",
+            crossAccountRoleName: "databricks-cross-account",
+          },
+        },
+      ],
       ["prod", { "pinterest-pipeline:paused": true }],
       [
         "prod",
@@ -87,15 +106,8 @@ describe("cost command", function () {
         if (r.custom && !r.type.startsWith("pulumi:providers:")) types.add(r.type);
       }
     }
-    // And the table lists nothing the stacks no longer make, beyond the dashboard's types.
-    const spare = Object.keys(BILLING_RULES).filter((t) => !types.has(t));
-    expect(spare.sort()).to.deep.equal([
-      "databricks:index/dashboard:Dashboard",
-      "databricks:index/instanceProfile:InstanceProfile",
-      "databricks:index/mount:Mount",
-      "databricks:index/sqlEndpoint:SqlEndpoint",
-      "databricks:index/workspaceFile:WorkspaceFile",
-    ]);
+    // And the table lists nothing the stacks no longer make.
+    expect(Object.keys(BILLING_RULES).filter((t) => !types.has(t))).to.deep.equal([]);
   });
 
   it("fails on a resource type it does not know, naming it", () => {
@@ -159,10 +171,14 @@ describe("cost command", function () {
     expect((base.total - micro.total).toFixed(2)).to.equal("8.32");
   });
 
-  it("docs/costs.md is the command's current output (npm run cost:docs rewrites it)", async () => {
+  it("docs/costs.md and the README's cost table are the command's current output (npm run cost:docs)", async () => {
     const doc = fs.readFileSync(COSTS_DOC, "utf8");
     expect(doc, "docs/costs.md is stale: run npm run cost:docs").to.equal(
       await regeneratedDoc(doc),
+    );
+    const readme = fs.readFileSync(README, "utf8");
+    expect(readme, "README's cost table is stale: run npm run cost:docs").to.equal(
+      await regeneratedReadme(readme),
     );
   });
 });

@@ -204,6 +204,20 @@ describe("pause switch", function () {
     );
   });
 
+  it("with the dashboard on, a paused stack drops the dashboard and its SQL warehouse", async () => {
+    const dbx = {
+      ...(readStackConfig("dev")["pinterest-pipeline:databricks"] as object),
+      dashboard: true,
+    };
+    const running = harness();
+    await runStack(running, "dev", { "pinterest-pipeline:databricks": dbx });
+    expect(running.ofType("databricks:index/sqlEndpoint:SqlEndpoint")).to.have.length(1);
+    const paused = harness();
+    await runStack(paused, "dev", { ...PAUSED, "pinterest-pipeline:databricks": dbx });
+    const types = Object.keys(paused.counts()).filter((t) => /dashboard|sqlEndpoint/i.test(t));
+    expect(types).to.deep.equal([]);
+  });
+
   it("the emulator refuses a paused stack, saying how to resume", async () => {
     const { outputs } = await runStack(harness(), "dev", PAUSED);
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "paused-")), "outputs.json");

@@ -1,9 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { SOURCE_DATABASE_NAME, SOURCE_DATABASE_USER } from "./shared/naming";
 import { wholeNumber, WholeSetting } from "./shared/validate";
-
-/** The course's database name; the emulator and the loader default to it. */
-export const SOURCE_DATABASE_NAME = "pinterest_data";
 
 /** Arguments of {@link SourceDatabase}. */
 export interface SourceDatabaseArgs {
@@ -136,7 +134,7 @@ export class SourceDatabase extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const identifier = `${args.prefix}-source`;
     const publicAccess = (args.allowedCidrs ?? []).length > 0;
-    const username = "pipeline_admin";
+    const username = SOURCE_DATABASE_USER;
 
     // Rules are standalone resources, one per source (the provider's advice in
     // node_modules/@pulumi/aws/ec2/securityGroup.d.ts); the group declares none inline. The

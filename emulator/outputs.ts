@@ -7,6 +7,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-sec
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
+import { SOURCE_DATABASE_USER } from "../components/shared/naming";
 import { contractProblems, PipelineOutputs, RESUME_HINT } from "../stacks/contract";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
@@ -170,7 +171,7 @@ export async function resolveDatabaseLogin(
   const password = passwordFile
     ? fs.readFileSync(passwordFile, "utf8").trim()
     : process.env.MYSQL_PASSWORD;
-  if (password !== undefined) return { user: user ?? "pipeline_admin", password };
+  if (password !== undefined) return { user: user ?? SOURCE_DATABASE_USER, password };
   const arn = outputs.sourceDatabase?.secretArn;
   if (!arn) {
     throw new UsageError(
@@ -178,7 +179,7 @@ export async function resolveDatabaseLogin(
     );
   }
   const secret = await readDatabaseSecret(outputs.region, arn);
-  return { user: user ?? secret.username ?? "pipeline_admin", password: secret.password };
+  return { user: user ?? secret.username ?? SOURCE_DATABASE_USER, password: secret.password };
 }
 
 /**

@@ -2,6 +2,7 @@
 // per page, at most `concurrency` requests in flight, retries with exponential backoff and full
 // jitter, only failed records re-sent, a checkpoint after every fully delivered page.
 import * as fs from "fs";
+import { TABLE_KINDS } from "../components/shared/naming";
 import type { SourceEvent } from "./sourceReader";
 import { Delivery, FatalError, Path, RetryableError, Table, Target, Transport } from "./transports";
 
@@ -179,8 +180,7 @@ export function targetsFor(
   paths: Path[],
   names: { batch?: Record<Table, string>; stream?: Record<Table, string> },
 ): Target[] {
-  const tables: Table[] = ["pin", "geo", "user"];
   return paths.flatMap((path) =>
-    tables.map((table) => ({ path, table, name: names[path]![table] })),
+    TABLE_KINDS.map((table) => ({ path, table, name: names[path]![table] })),
   );
 }

@@ -12,9 +12,11 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import { Kafka, logLevel, Producer } from "kafkajs";
+import type { TableKind } from "../components/shared/naming";
 import type { BatchEndpoint, StreamEndpoint } from "../stacks/contract";
 
-export type Table = "pin" | "geo" | "user";
+/** A source table, by the short name its topic and stream carry. */
+export type Table = TableKind;
 export type Path = "batch" | "stream";
 
 export interface Target {

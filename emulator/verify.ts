@@ -6,6 +6,7 @@
 import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { isDeepStrictEqual } from "util";
+import { TABLE_KINDS } from "../components/shared/naming";
 import type { PipelineOutputs } from "../stacks/contract";
 import { SourceConnection, sourceKeys } from "./sourceReader";
 import { kafkaClient, localCredentials, readStream, Table } from "./transports";
@@ -115,7 +116,7 @@ export async function verify(
 ): Promise<TargetReport[]> {
   await sourceKeys(conn); // the same shape checks as sending
   const reports: TargetReport[] = [];
-  for (const table of ["pin", "geo", "user"] as Table[]) {
+  for (const table of TABLE_KINDS) {
     const [rows] = await conn.query(SQL[table]);
     const source = rows.map((r) => ({ ...r }));
     if (outputs.batch) {

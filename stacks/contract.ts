@@ -3,14 +3,12 @@
 // CONTRACT_VERSION when a field is renamed or removed; adding an optional field keeps it.
 // The JSON schema below is what both the stack tests and the emulator validate against.
 import Ajv from "ajv";
+import { TABLE_KINDS, TableKind } from "../components/shared/naming";
 
 export const CONTRACT_VERSION = 1;
 
-export interface TableNames {
-  readonly pin: string;
-  readonly geo: string;
-  readonly user: string;
-}
+/** A name per source table: the topics or the streams. */
+export type TableNames = Readonly<Record<TableKind, string>>;
 
 export interface SourceDatabaseEndpoint {
   readonly host: string;
@@ -66,12 +64,10 @@ export const RESUME_HINT = "pulumi config set pinterest-pipeline:paused false &&
 
 const names = {
   type: "object",
-  required: ["pin", "geo", "user"],
-  properties: {
-    pin: { type: "string", minLength: 1 },
-    geo: { type: "string", minLength: 1 },
-    user: { type: "string", minLength: 1 },
-  },
+  required: [...TABLE_KINDS],
+  properties: Object.fromEntries(
+    TABLE_KINDS.map((kind) => [kind, { type: "string", minLength: 1 }]),
+  ),
   additionalProperties: false,
 };
 const url = { type: "string", pattern: "^https?://" };

@@ -38,3 +38,9 @@ export function kafkaTopicNames(prefix: string): string[] {
 export function kinesisStreamName(prefix: string, kind: TableKind): string {
   return `streaming-${prefix}-${kind}`;
 }
+
+/** The course's source database (its three tables: pinterest_data, geolocation_data, user_data). */
+export const SOURCE_DATABASE_NAME = "pinterest_data";
+
+/** The master user RDS creates for it (its password is RDS-managed, in Secrets Manager). */
+export const SOURCE_DATABASE_USER = "pipeline_admin";

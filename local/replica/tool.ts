@@ -13,6 +13,7 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import * as fs from "fs";
 import * as path from "path";
+import { TABLE_KINDS as TABLES } from "../../components/shared/naming";
 import { contractProblems, PipelineOutputs } from "../../stacks/contract";
 
 const env = (name: string): string => {
@@ -21,7 +22,6 @@ const env = (name: string): string => {
   return value;
 };
 const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };
-const TABLES = ["pin", "geo", "user"] as const;
 
 function s3(): S3Client {
   return new S3Client({

@@ -5,6 +5,9 @@
 # MAGIC (`<source_root>/topics/<prefix>.<pin|geo|user>/partition=*/*.json`) → cleaned Delta tables
 # MAGIC → the nine result tables. All logic is in the `pinterest_etl` package
 # MAGIC (`databricks/pinterest_etl`); this notebook only reads widgets, makes one call and exits.
+# MAGIC `mode`: `incremental` (the scheduled job's: only raw objects not processed before, merged
+# MAGIC into the cleaned tables by `ind`; needs `checkpoint_root`) or `full` (every object, every
+# MAGIC table replaced: first run, backfill, schema change).
 # MAGIC Re-running it is safe: an existing mount, table or result is reused or replaced, never
 # MAGIC doubled. No credentials here. Unity Catalog route (the stacks' default): `source_root` is
 # MAGIC the raw volume `/Volumes/<catalog>/<schema>/<p>_raw` and `schema` is `<catalog>.<schema>`.
@@ -15,6 +18,8 @@
 
 dbutils.widgets.text("source_root", "/mnt/pinterest-raw", "Source root (mount or /Volumes path)")
 dbutils.widgets.text("prefix", "", "Deployment prefix (e.g. pin-dev)")
+dbutils.widgets.text("mode", "full", "full | incremental (the scheduled job passes incremental)")
+dbutils.widgets.text("checkpoint_root", "", "Checkpoints folder (incremental; empty = none)")
 dbutils.widgets.text("mount_source", "", "Mount this (s3a://bucket) at source_root if set")
 dbutils.widgets.text("schema", "", "Target schema (catalog.schema; empty = current)")
 dbutils.widgets.text("pin_table", "", "Cleaned pin table (empty = <prefix>_pin)")
@@ -62,8 +67,12 @@ config = BatchConfig(
     user_table=widget("user_table"),
     malformed_table=widget("malformed_table"),
     analysis_prefix=widget("analysis_prefix"),
+    checkpoint_root=widget("checkpoint_root"),
 )
-result = run_batch(spark, config)
+# A full run forgets the checkpoint first: dbutils deletes it on any route (volume, mount).
+result = run_batch(
+    spark, config, widget("mode") or "full", remove_folder=lambda p: dbutils.fs.rm(p, True)
+)
 
 # COMMAND ----------
 

@@ -1,11 +1,25 @@
 """The batch job: raw JSON under a source root -> cleaned Delta tables -> the nine result tables.
 
-One call, ``run_batch(spark, config)``, used by the batch notebook and the local runner. Every table
-is rebuilt from all raw data on each run (see writers), so re-running is safe.
+One call, ``run_batch(spark, config, mode)``, used by the batch notebook and the local runner, in
+one of two modes (databricks/README.md, "Two modes"):
+
+- ``full`` reads every raw object, and replaces every table with what it derives from them.
+- ``incremental`` reads only the objects its checkpoint has not seen (Auto Loader on Databricks,
+  Spark's file stream source elsewhere, one query over the three topics with ``availableNow``),
+  MERGEs their cleaned rows into the cleaned tables by ``ind`` with the rule the full run
+  de-duplicates by, and adds their malformed records; the nine results are then recomputed from
+  the cleaned tables.
+
+With a checkpoint both modes read through that same query: a full run first forgets the checkpoint,
+so its one micro-batch holds every object and leaves the checkpoint knowing exactly what it read.
+Re-running either mode is safe, and so is a run killed before its checkpoint commit (replaying a
+batch MERGEs the same rows and replaces the same malformed records).
 """
 
 from __future__ import annotations
 
+import os
+import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -27,10 +41,19 @@ from .readers import (
     malformed_records,
     mark_malformed,
     parse_records,
+    read_topic_stream,
     read_topic_text,
     topic_path,
 )
-from .writers import TableLocation, check_table_name, read_table, write_table
+from .writers import (
+    TableLocation,
+    check_table_name,
+    merge_by_key,
+    read_table,
+    replace_rows_of,
+    table_exists,
+    write_table,
+)
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
@@ -40,6 +63,12 @@ _R = TypeVar("_R")
 #: marking every record into the caches, and counting them; the three cleaned tables; the nine
 #: results and the malformed table.
 STAGES = ("read_parse_clean", "cleaned_tables", "results")
+
+#: ``full``: read everything, replace every table. ``incremental``: read what is new, merge it.
+MODES = ("full", "incremental")
+
+#: The topic of a line in the batch job's one streaming query over the three topics.
+_TOPIC_COLUMN = "_topic"
 
 
 class NoRawDataError(RuntimeError):
@@ -64,6 +93,21 @@ class BatchConfig:
     user_table: str | None = None
     malformed_table: str | None = None
     analysis_prefix: str | None = None
+    #: Folder of the batch job's checkpoints (``<checkpoint_root>/<p>_batch``); None: the full
+    #: mode only, reading with a plain batch read and keeping no record of what it read.
+    checkpoint_root: str | None = None
+    #: Read through Auto Loader (``cloudFiles``); None: when running on Databricks.
+    auto_loader: bool | None = None
+
+    def checkpoint(self) -> str | None:
+        if not self.checkpoint_root:
+            return None
+        return f"{self.checkpoint_root.rstrip('/')}/{table_base(self.prefix)}_batch"
+
+    def uses_auto_loader(self) -> bool:
+        if self.auto_loader is None:
+            return "DATABRICKS_RUNTIME_VERSION" in os.environ
+        return self.auto_loader
 
     def cleaned_tables(self) -> dict[str, str]:
         given = {"pin": self.pin_table, "geo": self.geo_table, "user": self.user_table}
@@ -79,18 +123,23 @@ class BatchConfig:
 
 @dataclass
 class TableStats:
-    """Row counts of one source table through the job.
+    """Row counts of one source table through the job, over the records the run read (in an
+    incremental run: the new ones; ``cleaned`` is then the keys they hold, not the table's rows).
 
     ``raw`` records = ``malformed`` + ``duplicates_removed`` (exact resends, equal once cleaned)
     + ``conflicting_versions`` (other versions of a key, dropped by cleaning.deduplicate)
     + ``cleaned`` (rows in the cleaned table, one per key).
     """
 
-    raw: int
-    malformed: int
-    duplicates_removed: int
-    conflicting_versions: int
-    cleaned: int
+    raw: int = 0
+    malformed: int = 0
+    duplicates_removed: int = 0
+    conflicting_versions: int = 0
+    cleaned: int = 0
+
+    def add(self, other: TableStats) -> None:
+        for name, value in vars(other).items():
+            setattr(self, name, getattr(self, name) + value)
 
 
 @dataclass
@@ -104,6 +153,7 @@ class BatchResult:
     stats: dict[str, TableStats]
     results: dict[str, DataFrame]
     stage_seconds: dict[str, float] = field(default_factory=dict)
+    mode: str = "full"
 
     def stage_report(self) -> str:
         """``read_parse_clean 25.3 s, cleaned_tables 13.3 s, results 18.5 s``."""
@@ -113,9 +163,19 @@ class BatchResult:
     def malformed_count(self) -> int:
         return sum(s.malformed for s in self.stats.values())
 
+    @property
+    def records_read(self) -> dict[str, int]:
+        return {t: s.raw for t, s in self.stats.items()}
+
+    def records_read_line(self) -> str:
+        """``records read: pin 20000, geo 20000, user 20000``."""
+        return "records read: " + ", ".join(f"{t} {n}" for t, n in self.records_read.items())
+
     def summary(self) -> dict:
         """A JSON-serialisable summary (the notebook's exit value)."""
         return {
+            "mode": self.mode,
+            "records_read": self.records_read,
             "cleaned_tables": self.cleaned_tables,
             "malformed_table": self.malformed_table,
             "malformed_records": self.malformed_count,
@@ -125,77 +185,251 @@ class BatchResult:
         }
 
 
-def run_batch(spark: SparkSession, config: BatchConfig) -> BatchResult:
-    """Read, clean, de-duplicate and write the three tables, then compute and write the results.
+def run_batch(
+    spark: SparkSession,
+    config: BatchConfig,
+    mode: str = "full",
+    remove_folder: Callable[[str], None] | None = None,
+    after_batch: Callable[[int], None] | None = None,
+) -> BatchResult:
+    """Run the batch job in ``mode`` (``full`` or ``incremental``, see the module) and return
+    what it wrote.
 
-    Raises readers.RawDataMissingError when a topic folder is missing and NoRawDataError when one
-    holds no record, before anything is written.
+    Raises readers.RawDataMissingError when a topic folder is missing and, in a full run,
+    NoRawDataError when one holds no record, before anything is written; ValueError for an
+    unknown mode or an incremental run without ``config.checkpoint_root``.
+
+    ``remove_folder`` deletes the checkpoint folder when a full run resets it (default: the local
+    file system's; the notebook passes ``dbutils.fs.rm``). ``after_batch(batch_id)`` runs after a
+    micro-batch's writes, before its checkpoint commit (the crash tests raise there).
+    """
+    if mode not in MODES:
+        raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
+    checkpoint = config.checkpoint()
+    stats = {t: TableStats() for t in TABLES}
+    seconds = dict.fromkeys(STAGES, 0.0)
+    written: dict[str, str] = {}
+
+    def process(lines: dict[str, DataFrame], merge: bool) -> None:
+        batch_stats = _write_cleaned(spark, config, lines, merge, seconds, written)
+        for t in TABLES:
+            stats[t].add(batch_stats[t])
+
+    if checkpoint is None:
+        if mode != "full":
+            raise ValueError(
+                "the incremental mode needs a checkpoint_root (the folder where the job records "
+                "which raw objects it has processed); give one, or run the full mode"
+            )
+        lines = {t: read_topic_text(spark, config.source_root, config.prefix, t) for t in TABLES}
+        process(lines, merge=False)
+    else:
+        if mode == "full":
+            # Forget what was read: the one batch below then holds every object.
+            (remove_folder or _remove_local_folder)(checkpoint)
+        batches = _run_new_objects(spark, config, checkpoint, mode, process, after_batch)
+        if mode == "full" and batches == 0:
+            raise _no_records(config, TABLES)
+    return _write_results(spark, config, mode, stats, seconds, written)
+
+
+def _run_new_objects(
+    spark: SparkSession,
+    config: BatchConfig,
+    checkpoint: str,
+    mode: str,
+    process: Callable[[dict[str, DataFrame], bool], None],
+    after_batch: Callable[[int], None] | None,
+) -> int:
+    """Run one ``availableNow`` query over the objects of the three topics that ``checkpoint``
+    has not seen, calling ``process(lines per topic, merge)`` per micro-batch; return how many
+    micro-batches ran. A full run's first batch replaces the tables (merge False); every other
+    batch merges, so a full run that Auto Loader splits into several batches is still whole."""
+    auto_loader = config.uses_auto_loader()
+    lines = reduce(
+        DataFrame.unionByName,
+        (
+            read_topic_stream(spark, config.source_root, config.prefix, t, auto_loader).withColumn(
+                _TOPIC_COLUMN, F.lit(t)
+            )
+            for t in TABLES
+        ),
+    )
+    batch_ids: list[int] = []
+    errors: list[BaseException] = []
+
+    def each_batch(batch: DataFrame, batch_id: int) -> None:
+        try:
+            topic = F.col(_TOPIC_COLUMN)
+            topics = {t: batch.filter(topic == t).drop(_TOPIC_COLUMN) for t in TABLES}
+            process(topics, not (mode == "full" and not batch_ids))
+            batch_ids.append(batch_id)
+            if after_batch is not None:
+                after_batch(batch_id)
+        except BaseException as err:  # re-raised below as itself, not as a StreamingQueryException
+            errors.append(err)
+            raise
+
+    query = (
+        lines.writeStream.foreachBatch(each_batch)
+        .option("checkpointLocation", checkpoint)
+        .trigger(availableNow=True)
+        .queryName(f"{table_base(config.prefix)}_batch")
+        .start()
+    )
+    try:
+        query.awaitTermination()
+    except Exception:
+        if errors:
+            raise errors[0] from None
+        raise
+    return len(batch_ids)
+
+
+def _remove_local_folder(path: str) -> None:
+    """Delete a checkpoint folder on this machine's file system (absent is fine)."""
+    local = path.removeprefix("file:")
+    if "://" in local or ":" in local.split("/")[0]:
+        raise ValueError(
+            f"cannot delete checkpoint {path} from here: it is not a local folder; pass "
+            "remove_folder (on Databricks: lambda p: dbutils.fs.rm(p, True))"
+        )
+    shutil.rmtree(local, ignore_errors=True)
+
+
+def _write_cleaned(
+    spark: SparkSession,
+    config: BatchConfig,
+    lines: dict[str, DataFrame],
+    merge: bool,
+    seconds: dict[str, float],
+    written: dict[str, str],
+) -> dict[str, TableStats]:
+    """Read, parse, clean and mark each topic's ``lines`` once into a cache, then write the cleaned
+    tables and the malformed records from it: replacing the tables (``merge`` False), or merging by
+    ``ind`` and replacing only the malformed records of the objects read (``merge`` True).
 
     Each topic is read, parsed and cleaned once, into a cache (see ``_records``) that its cleaned
-    table, its statistics, the malformed table and the nine results are all computed from. Writes
-    that do not depend on each other run from parallel threads (see ``_in_parallel``).
+    rows, its statistics and the malformed records are computed from. Writes that do not depend on
+    each other run from parallel threads (see ``_in_parallel``). Adds the stages' seconds to
+    ``seconds`` and the tables written to ``written``; returns the statistics.
     """
     names = config.cleaned_tables()
-    analysis_names = config.analysis_tables()
     location = config.location
-
     records: dict[str, DataFrame] = {}
-    seconds: dict[str, float] = {}
     try:
         with _timed(seconds, STAGES[0]):
-            lines = {
-                t: read_topic_text(spark, config.source_root, config.prefix, t) for t in TABLES
-            }
-            _check_not_empty(config, lines)
+            if not merge:
+                _check_not_empty(config, lines)
             records = {
                 t: _records(lines[t], t).persist(StorageLevel.MEMORY_AND_DISK) for t in TABLES
             }
             # The first action on each cache fills it: let that be the statistics.
             stats = _in_parallel(lambda t: _stats(records[t]), TABLES)
         with _timed(seconds, STAGES[1]):
-            written = _in_parallel(
-                lambda t: write_table(_cleaned_rows(records[t]), names[t], location), TABLES
-            )
-        with _timed(seconds, STAGES[2]):
-            pin, geo, user = (_cleaned_rows(records[t]) for t in TABLES)
-            outputs = {analysis_names[a.suffix]: a.compute(pin, geo, user) for a in ANALYSES}
-            outputs[config.malformed()] = reduce(
+
+            def write(t: str) -> str:
+                rows = _cleaned_rows(records[t])
+                if merge:
+                    return _merge_cleaned(spark, rows, names[t], location)
+                return write_table(rows, names[t], location)
+
+            malformed = reduce(
                 DataFrame.unionByName, (malformed_records(records[t], t) for t in TABLES)
             )
-            written_outputs = _in_parallel(lambda n: write_table(outputs[n], n, location), outputs)
-            refs = dict(zip(outputs, written_outputs, strict=True))
+            refs = _in_parallel(write, TABLES)
+            written.update(zip(TABLES, refs, strict=True))
+            written["malformed"] = _write_malformed(spark, config, malformed, merge)
     finally:
         for df in records.values():
             df.unpersist()
+    return dict(zip(TABLES, stats, strict=True))
+
+
+def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: TableLocation) -> str:
+    """MERGE one cleaned row per key into table ``name``: for a key the table already holds, the
+    winner is whichever of the stored row and the new one ``mark_duplicates`` keeps, the rule the
+    full run de-duplicates all versions by. That rule picks the row that sorts first, so the winner
+    of the winners is the winner of all versions: merging day by day equals one full run."""
+    if table_exists(spark, name, location):
+        stored = read_table(spark, name, location).join(rows.select("ind"), "ind", "left_semi")
+        rows = kept_rows(mark_duplicates(stored.unionByName(rows)))
+    return merge_by_key(spark, rows, name, location, "ind")
+
+
+def _write_malformed(
+    spark: SparkSession, config: BatchConfig, malformed: DataFrame, merge: bool
+) -> str:
+    """Replace the malformed table (full), or replace in it the records of the objects this batch
+    read: a replayed batch brings the same records from the same objects, so nothing doubles."""
+    name, location = config.malformed(), config.location
+    if not merge or not table_exists(spark, name, location):
+        return write_table(malformed, name, location)
+    sources = [r.source for r in malformed.select("source").distinct().collect()]
+    if sources:
+        replace_rows_of(malformed, name, location, "source", sources)
+    return location.ref(name)
+
+
+def _write_results(
+    spark: SparkSession,
+    config: BatchConfig,
+    mode: str,
+    stats: dict[str, TableStats],
+    seconds: dict[str, float],
+    written: dict[str, str],
+) -> BatchResult:
+    """Recompute the nine results from the cleaned tables and replace them (both modes: they are
+    small, and most of them, medians and "most popular" ranks, cannot be updated from new rows)."""
+    names = config.cleaned_tables()
+    analysis_names = config.analysis_tables()
+    location = config.location
+    missing = [names[t] for t in TABLES if not table_exists(spark, names[t], location)]
+    if missing:
+        raise NoRawDataError(
+            f"no cleaned table yet ({', '.join(missing)}): no run has processed a record of "
+            "every topic; has the S3 sink flushed? is the prefix right?"
+        )
+    with _timed(seconds, STAGES[2]):
+        pin, geo, user = (read_table(spark, names[t], location) for t in TABLES)
+        outputs = {analysis_names[a.suffix]: a.compute(pin, geo, user) for a in ANALYSES}
+        refs = _in_parallel(lambda n: write_table(outputs[n], n, location), outputs)
+    refs_by_name = dict(zip(outputs, refs, strict=True))
     return BatchResult(
-        cleaned_tables=dict(zip(TABLES, written, strict=True)),
-        malformed_table=refs[config.malformed()],
-        analysis_tables={a.suffix: refs[analysis_names[a.suffix]] for a in ANALYSES},
-        stats=dict(zip(TABLES, stats, strict=True)),
+        cleaned_tables={t: written.get(t, location.ref(names[t])) for t in TABLES},
+        malformed_table=written.get("malformed", location.ref(config.malformed())),
+        analysis_tables={a.suffix: refs_by_name[analysis_names[a.suffix]] for a in ANALYSES},
+        stats=stats,
         results={a.suffix: read_table(spark, analysis_names[a.suffix], location) for a in ANALYSES},
-        stage_seconds=seconds,
+        stage_seconds={k: round(v, 3) for k, v in seconds.items()},
+        mode=mode,
     )
 
 
 @contextmanager
 def _timed(seconds: dict[str, float], stage: str) -> Iterator[None]:
-    """Record the wall-clock seconds of the block in ``seconds[stage]``."""
+    """Add the wall-clock seconds of the block to ``seconds[stage]`` (a run of several batches
+    sums them)."""
     start = time.perf_counter()
     try:
         yield
     finally:
-        seconds[stage] = round(time.perf_counter() - start, 3)
+        seconds[stage] = seconds.get(stage, 0.0) + time.perf_counter() - start
 
 
 def _check_not_empty(config: BatchConfig, lines: dict[str, DataFrame]) -> None:
     """Raise NoRawDataError naming every topic without a record (reading only until one)."""
     empty = [t for t in TABLES if lines[t].isEmpty()]
     if empty:
-        where = ", ".join(topic_path(config.source_root, config.prefix, t) for t in empty)
-        raise NoRawDataError(
-            f"no records under {where}: no non-empty *.json object there yet "
-            "(has the S3 sink flushed? is the prefix right?)"
-        )
+        raise _no_records(config, empty)
+
+
+def _no_records(config: BatchConfig, tables: Iterable[str]) -> NoRawDataError:
+    where = ", ".join(topic_path(config.source_root, config.prefix, t) for t in tables)
+    return NoRawDataError(
+        f"no records under {where}: no non-empty *.json object there yet "
+        "(has the S3 sink flushed? is the prefix right?)"
+    )
 
 
 def _records(lines: DataFrame, table: str) -> DataFrame:

@@ -1,11 +1,15 @@
 """Run the batch job on this machine over a local folder laid out like the bucket.
 
-    python -m pinterest_etl.local_job --source-root DIR --prefix PREFIX --warehouse DIR
+    python -m pinterest_etl.local_job --source-root DIR --prefix PREFIX --warehouse DIR \
+        [--mode full|incremental]
 
 DIR holds ``topics/<prefix>.pin/partition=0/*.json`` (and ``.geo``, ``.user``), one JSON object per
 line as the S3 sink writes them. The cleaned tables ``<prefix>_pin|_geo|_user`` (dashes become
 underscores), the quarantine table ``<prefix>_malformed`` and the nine result tables are written as
-Delta tables under the warehouse folder; the results and the malformed count are printed.
+Delta tables under the warehouse folder; the records read, the results and the malformed count are
+printed. The job's checkpoint (which objects it has processed) is
+``<warehouse>/_checkpoints/batch/<prefix>_batch``: ``incremental`` reads only objects it has not
+seen, ``full`` (the default) forgets it and reads everything.
 
 Exit codes: 0 done, 1 missing or empty raw data (or a failed run), 2 bad arguments.
 """
@@ -31,6 +35,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--source-root", required=True, help="folder that contains topics/")
     parser.add_argument("--prefix", required=True, help="deployment prefix, e.g. pin-dev")
     parser.add_argument("--warehouse", required=True, help="folder for the Delta tables")
+    parser.add_argument(
+        "--mode",
+        choices=("full", "incremental"),
+        default="full",
+        help="full: read every object and replace the tables (default); incremental: read only "
+        "the objects not processed before and merge them in",
+    )
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     parser.add_argument("--driver-memory", default="2g", help="Spark driver memory (default 2g)")
     parser.add_argument(
@@ -97,9 +108,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         warehouse_dir=warehouse,
     )
     try:
-        config = BatchConfig(source_root, args.prefix, TableLocation(root=warehouse))
+        config = BatchConfig(
+            source_root,
+            args.prefix,
+            TableLocation(root=warehouse),
+            checkpoint_root=os.path.join(warehouse, "_checkpoints", "batch"),
+        )
         try:
-            result = run_batch(spark, config)
+            result = run_batch(spark, config, args.mode)
         except (RawDataMissingError, NoRawDataError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
@@ -113,7 +129,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _report(result, source_root: str, prefix: str, warehouse: str, max_rows: int) -> None:
     from .analysis import display_order
 
-    print(f"Batch job over {source_root} (prefix {prefix})")
+    print(f"Batch job ({result.mode}) over {source_root} (prefix {prefix})")
+    print(result.records_read_line())
     for table, s in result.stats.items():
         print(
             f"  {table:<4}: {s.raw} records, {s.malformed} malformed, "

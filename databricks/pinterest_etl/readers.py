@@ -17,6 +17,8 @@ Malformed means: not a JSON object, a value of the wrong JSON type for its colum
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 
@@ -53,14 +55,38 @@ def read_topic_text(spark: SparkSession, source_root: str, prefix: str, table: s
     path when the topic folder does not exist.
     """
     path = topic_path(source_root, prefix, table)
+    reader = (
+        spark.read.option("recursiveFileLookup", "true")
+        .option("pathGlobFilter", "*.json")
+        .option("encoding", "UTF-8")
+    )
+    return _with_source(lambda: reader.text(path), prefix, table, path)
+
+
+def read_topic_stream(
+    spark: SparkSession, source_root: str, prefix: str, table: str, auto_loader: bool
+) -> DataFrame:
+    """``read_topic_text`` as a stream: each micro-batch holds the lines of objects that the
+    query's checkpoint has not seen yet.
+
+    ``auto_loader`` reads through Databricks' Auto Loader (``cloudFiles``, which keeps its record
+    of processed objects in the checkpoint); otherwise through Spark's file stream source, whose
+    checkpoint does the same by object path. Same columns as ``read_topic_text``.
+    """
+    path = topic_path(source_root, prefix, table)
+    if auto_loader:
+        reader = spark.readStream.format("cloudFiles").option("cloudFiles.format", "text")
+    else:
+        reader = spark.readStream.format("text").option("recursiveFileLookup", "true")
+    reader = reader.option("pathGlobFilter", "*.json").option("encoding", "UTF-8")
+    return _with_source(lambda: reader.load(path), prefix, table, path)
+
+
+def _with_source(load: Callable[[], DataFrame], prefix: str, table: str, path: str) -> DataFrame:
+    """The non-blank lines ``load()`` reads, with the object each came from; RawDataMissingError
+    naming ``path`` when it does not exist."""
     try:
-        lines = (
-            spark.read.option("recursiveFileLookup", "true")
-            .option("pathGlobFilter", "*.json")
-            .option("encoding", "UTF-8")
-            .text(path)
-        )
-        lines = lines.select(F.col(TEXT_COLUMN), F.col("_metadata.file_path").alias(SOURCE_COLUMN))
+        lines = load().select(F.col(TEXT_COLUMN), F.col("_metadata.file_path").alias(SOURCE_COLUMN))
     except Exception as err:  # AnalysisException [PATH_NOT_FOUND]; its class moved across versions
         if "PATH_NOT_FOUND" in str(err) or "Path does not exist" in str(err):
             raise RawDataMissingError(

@@ -1,8 +1,10 @@
 """Idempotent writers: Delta tables by name (Databricks) or by path (local), and the S3 mount.
 
-Batch tables are derived from *all* raw data on every run, so each write replaces the table
+A full batch run derives its tables from *all* raw data, so each write replaces the table
 (``overwrite`` with ``overwriteSchema``): running the job twice over the same input leaves the same
-tables, never doubled rows, and an existing table is not an error.
+tables, never doubled rows, and an existing table is not an error. An incremental run upserts its
+cleaned rows by key (``merge_by_key``) and replaces the malformed records of the objects it read
+(``replace_rows_of``): both leave the same table when a batch is written twice.
 """
 
 from __future__ import annotations
@@ -58,6 +60,54 @@ def write_table(df: DataFrame, name: str, location: TableLocation) -> str:
     """Replace Delta table ``name`` at ``location`` with ``df``; return where it was written."""
     ref = location.ref(name)
     writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    if location.root:
+        writer.save(ref)
+    else:
+        writer.saveAsTable(ref)
+    return ref
+
+
+def table_exists(spark: SparkSession, name: str, location: TableLocation) -> bool:
+    """Whether Delta table ``name`` exists at ``location``."""
+    from delta.tables import DeltaTable
+
+    ref = location.ref(name)
+    if location.root:
+        return DeltaTable.isDeltaTable(spark, ref)
+    return spark.catalog.tableExists(ref)
+
+
+def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableLocation,
+                 key: str) -> str:  # fmt: skip
+    """MERGE ``df`` (one row per ``key``) into Delta table ``name``: a new key is inserted, an
+    existing key's row replaced only when some column differs (so a replayed batch rewrites no
+    file). Creates the table when it does not exist. Returns where it was written.
+
+    The caller decides which row should win for a key; this only makes the table hold ``df``'s.
+    """
+    from delta.tables import DeltaTable
+
+    if not table_exists(spark, name, location):
+        return write_table(df, name, location)
+    ref = location.ref(name)
+    target = DeltaTable.forPath(spark, ref) if location.root else DeltaTable.forName(spark, ref)
+    differs = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in df.columns if c != key)
+    merge = target.alias("t").merge(df.alias("s"), f"t.`{key}` = s.`{key}`")
+    merge.whenMatchedUpdateAll(condition=differs or "false").whenNotMatchedInsertAll().execute()
+    return ref
+
+
+def replace_rows_of(df: DataFrame, name: str, location: TableLocation, column: str,
+                    values: list[str]) -> str:  # fmt: skip
+    """Replace, in one Delta commit, the rows of table ``name`` whose ``column`` is one of
+    ``values`` with ``df`` (whose rows all have such a value): writing the same ``df`` twice leaves
+    the table as after once. Creates the table when it does not exist."""
+    if not values:
+        raise ValueError(f"replace_rows_of({name!r}) needs at least one value of {column}")
+    quoted = ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values)
+    ref = location.ref(name)
+    condition = f"`{column}` IN ({quoted})"
+    writer = df.write.format("delta").mode("overwrite").option("replaceWhere", condition)
     if location.root:
         writer.save(ref)
     else:

@@ -80,10 +80,13 @@ def source_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return root
 
 
-def run(source_root: Path, warehouse: Path, capsys: pytest.CaptureFixture) -> tuple[int, str]:
+def run(
+    source_root: Path, warehouse: Path, capsys: pytest.CaptureFixture, *extra: str
+) -> tuple[int, str]:
     code = local_job.main(
-        ["--source-root", str(source_root), "--prefix", PREFIX, "--warehouse", str(warehouse)]
-    )
+        ["--source-root", str(source_root), "--prefix", PREFIX, "--warehouse", str(warehouse),
+         *extra]
+    )  # fmt: skip
     out, err = capsys.readouterr()
     return code, out + err
 

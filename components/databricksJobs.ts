@@ -19,7 +19,7 @@ export interface JobsSpec {
   readonly prefix: string;
   readonly region: pulumi.Input<string>;
   readonly sourceRoot: pulumi.Input<string>;
-  /** Folder of the streaming checkpoints; the notebook adds one subfolder per table. */
+  /** Folder of the checkpoints: one subfolder per streaming table, one for the batch job. */
   readonly checkpointRoot: pulumi.Input<string>;
   /** `catalog.schema` the tables are written to; empty = the cluster's current schema. */
   readonly tableSchema: pulumi.Input<string>;
@@ -48,6 +48,8 @@ export function notebookParameters(spec: {
     batch: {
       source_root: spec.sourceRoot,
       prefix: spec.prefix,
+      // The batch job's own checkpoint (which raw objects it has processed) is a subfolder of it.
+      checkpoint_root: spec.checkpointRoot,
       schema: spec.tableSchema,
       package_path: spec.packageRoot,
     },
@@ -89,6 +91,9 @@ export function createJobs(
       name: `${spec.prefix}-batch`,
       description: "Raw JSON from the S3 sink -> cleaned Delta tables -> the nine analysis tables",
       maxConcurrentRuns: 1,
+      // The notebook's `mode` widget: scheduled runs read only new raw objects; "Run now with
+      // different parameters" (or the DAG's `mode` param) with `full` re-reads everything.
+      parameters: [{ name: "mode", default: "incremental" }],
       // A day's data takes minutes; an hour means something is stuck, not slow.
       timeoutSeconds: 3600,
       schedule: {

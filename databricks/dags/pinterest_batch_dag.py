@@ -6,6 +6,9 @@ come from AWS Secrets Manager, never from this file). The stack prefix arrives a
 configuration option `pinterest.prefix`, which MWAA exposes as AIRFLOW__PINTEREST__PREFIX.
 With MWAA on, the stack config requires the job's own schedule paused
 (`databricks.batchSchedulePaused: true`): this DAG is then the job's only scheduler.
+
+The DAG param `mode` becomes the job parameter `mode`: `incremental` (the daily default: only raw
+objects not processed before) or `full` (a backfill: trigger the DAG with {"mode": "full"}).
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from datetime import datetime, timedelta
 
 from airflow import DAG
 from airflow.providers.databricks.operators.databricks import DatabricksRunNowOperator
+from airflow.sdk import Param
 
 PREFIX = os.environ.get("AIRFLOW__PINTEREST__PREFIX", "pin-dev")
 BATCH_JOB_NAME = f"{PREFIX}-batch"
@@ -24,7 +28,7 @@ with DAG(
     description=f"Daily run of the Databricks job {BATCH_JOB_NAME}",
     schedule="0 2 * * *",
     start_date=datetime(2026, 1, 1),
-    # A missed day is caught up by the next run: the job reads everything the sink has landed.
+    # A missed day is caught up by the next run: it reads every object not processed yet.
     catchup=False,
     max_active_runs=1,
     default_args={
@@ -34,9 +38,12 @@ with DAG(
         "execution_timeout": timedelta(hours=2),
     },
     tags=["pinterest-pipeline", PREFIX],
+    params={"mode": Param("incremental", type="string", enum=["incremental", "full"])},
 ) as dag:
     DatabricksRunNowOperator(
         task_id="run_batch_job",
         databricks_conn_id="databricks_default",
         job_name=BATCH_JOB_NAME,
+        # A missed day needs no catch-up run either way: incremental reads whatever is new.
+        job_parameters={"mode": "{{ params.mode }}"},
     )

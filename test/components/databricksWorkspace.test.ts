@@ -205,6 +205,7 @@ describe("DatabricksWorkspace", () => {
       expect(batch).to.deep.equal({
         source_root: "/Volumes/main/pin_test/pin_test_raw",
         prefix: "pin-test",
+        checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
         schema: "main.pin_test",
         package_path: "/Volumes/main/pin_test/pin_test_work/package",
       });
@@ -359,6 +360,7 @@ describe("DatabricksWorkspace", () => {
       expect(job.tasks[0].notebookTask.baseParameters).to.deep.equal({
         source_root: "/mnt/pin-test-raw",
         prefix: "pin-test",
+        checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
         schema: "",
         package_path: "/Workspace/Shared/pin-test",
       });
@@ -388,6 +390,8 @@ describe("DatabricksWorkspace", () => {
       });
       expect(job.timeoutSeconds).to.equal(3600);
       expect(job.maxConcurrentRuns).to.equal(1);
+      // Scheduled runs are incremental; the notebook's `mode` widget receives the job parameter.
+      expect(job.parameters).to.deep.equal([{ name: "mode", default: "incremental" }]);
       const task = job.tasks[0];
       expect(task).to.include({ taskKey: "batch", maxRetries: 2, jobClusterKey: "single-node" });
       expect(task.notebookTask.notebookPath).to.equal("/Shared/pin-test/notebooks/batch");
@@ -452,6 +456,7 @@ describe("DatabricksWorkspace", () => {
       packageRoot: "/W",
       region: "r",
     });
+    expect(widgets("batch.py"), "the batch job's mode parameter").to.include("mode");
     for (const [kind, file] of [
       ["batch", "batch.py"],
       ["streaming", "streaming.py"],

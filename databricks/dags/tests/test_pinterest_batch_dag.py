@@ -45,6 +45,17 @@ def test_triggers_the_stack_batch_job_with_retries(dagbag):
     assert task.retry_delay == timedelta(minutes=5)
 
 
+def test_passes_the_mode_incremental_by_default(dagbag):
+    dag = dagbag.dags["pinterest_batch"]
+    assert dag.params["mode"] == "incremental"
+    task = dag.get_task("run_batch_job")
+    assert task.job_parameters == {"mode": "{{ params.mode }}"}
+    rendered = task.render_template(task.job_parameters, {"params": {"mode": "full"}})
+    assert rendered == {"mode": "full"}  # a backfill: trigger the DAG with {"mode": "full"}
+    with pytest.raises(Exception, match="'daily' is not one of"):
+        dag.params.get_param("mode").resolve("daily")  # a typo is refused, not run as full
+
+
 def test_holds_no_credentials():
     text = (DAGS / "pinterest_batch_dag.py").read_text()
     for needle in ("dapi", "token=", "password", "aws_secret_access_key"):

@@ -17,8 +17,11 @@ LOG="$ROOT/.local/logs/mysql.log"
 ENVFILE="$DIR/env"
 DATABASE=pinterest_data
 USER_NAME=pipeline
-
-log() { printf 'mysql: %s\n' "$*" >&2; }
+# shellcheck disable=SC2034 # read by local/lib.sh
+SERVICE=mysql STATE="$DIR" START_TIMEOUT="${PIPELINE_MYSQL_START_TIMEOUT:-60}" \
+  START_TIMEOUT_VAR=PIPELINE_MYSQL_START_TIMEOUT
+# shellcheck source=lib.sh
+. "$ROOT/local/lib.sh"
 
 install() {
   if command -v mariadbd >/dev/null 2>&1 || [ -x /usr/sbin/mariadbd ]; then return; fi
@@ -30,40 +33,31 @@ install() {
   service mariadb stop >/dev/null 2>&1 || true
 }
 
-running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
-
+# shellcheck disable=SC2120 # wait_ready passes it arguments
 client() { mariadb --no-defaults --socket="$SOCKET" -uroot "$@"; }
 
 start() {
   install
   mkdir -p "$DIR" "$(dirname "$LOG")"
-  if running; then
+  lock_service
+  if running "$PIDFILE"; then
     log "already running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"
     return
   fi
-  if port_busy; then
-    log "port $PORT is busy: another server listens there. Set PIPELINE_MYSQL_PORT to a free port."
-    exit 1
+  if port_busy "$PORT"; then
+    die "port $PORT is busy: another server listens there. Set PIPELINE_MYSQL_PORT to a free port."
   fi
   if [ ! -d "$DATA/mysql" ]; then
     mariadb-install-db --no-defaults --datadir="$DATA" --auth-root-authentication-method=socket \
       --user="$(id -un)" --skip-test-db >>"$LOG" 2>&1
   fi
-  PATH="$PATH:/usr/sbin" nohup mariadbd --no-defaults --datadir="$DATA" --socket="$SOCKET" \
+  local mariadbd
+  mariadbd=$(PATH="$PATH:/usr/sbin" command -v mariadbd)
+  start_detached "$PIDFILE" "$LOG" "$mariadbd" --no-defaults --datadir="$DATA" --socket="$SOCKET" \
     --pid-file="$PIDFILE" --port="$PORT" --bind-address=127.0.0.1 --user="$(id -un)" \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_general_ci \
-    --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2 \
-    >>"$LOG" 2>&1 &
-  for _ in $(seq 1 100); do
-    if client -e 'SELECT 1' >/dev/null 2>&1; then break; fi
-    if ! kill -0 $! 2>/dev/null; then
-      log "MariaDB exited while starting; last lines of $LOG:"
-      tail -n 20 "$LOG" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  client -e 'SELECT 1' >/dev/null
+    --innodb-buffer-pool-size=128M --innodb-flush-log-at-trx-commit=2
+  wait_ready "$PIDFILE" "$LOG" "answering" client -e 'SELECT 1'
   if [ ! -f "$ENVFILE" ]; then
     local password
     password=$(head -c 18 /dev/urandom | base64 | tr -d '/+=')
@@ -89,25 +83,11 @@ SQL
   log "running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE")); connection variables: local/mysql.sh env"
 }
 
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
-
-stop() {
-  if running; then
-    local pid
-    pid=$(cat "$PIDFILE")
-    kill "$pid"
-    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    log "stopped"
-  else
-    log "not running"
-  fi
-}
-
 case "${1:-}" in
   start) start ;;
-  stop) stop ;;
-  wipe) stop; rm -rf "$DATA" "$ENVFILE"; log "data deleted" ;;
-  status) if running; then log "running on 127.0.0.1:$PORT (pid $(cat "$PIDFILE"))"; else log "not running"; exit 3; fi ;;
+  stop) stop_pid "$PIDFILE" ;;
+  wipe) stop_pid "$PIDFILE"; rm -rf "$DATA" "$ENVFILE"; log "data deleted" ;;
+  status) status_pid "$PIDFILE" "127.0.0.1:$PORT" ;;
   env) [ -f "$ENVFILE" ] || { log "not set up yet: run local/mysql.sh start"; exit 1; }; cat "$ENVFILE" ;;
   *) echo "usage: local/mysql.sh start|stop|wipe|status|env" >&2; exit 2 ;;
 esac

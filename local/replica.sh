@@ -27,37 +27,26 @@ export PIPELINE_KINESIS_ENDPOINT="http://127.0.0.1:$KINESIS_PORT"
 export PIPELINE_GATEWAY_URL="http://127.0.0.1:$GATEWAY_PORT"
 export PIPELINE_BUCKET="$BUCKET"
 
-log() { printf 'replica: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck disable=SC2034 # read by local/lib.sh
+SERVICE=replica STATE="$RUN" START_TIMEOUT="${PIPELINE_REPLICA_START_TIMEOUT:-60}" \
+  START_TIMEOUT_VAR=PIPELINE_REPLICA_START_TIMEOUT
+# shellcheck source=lib.sh
+. "$ROOT/local/lib.sh"
 tool() { npx --no-install ts-node --transpile-only local/replica/tool.ts "$@"; }
-
-running() { [ -f "$RUN/$1.pid" ] && kill -0 "$(cat "$RUN/$1.pid")" 2>/dev/null; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 # Starts a Node service in the background with a pid file; waits until its port answers.
 start_node() {
   local name=$1 port=$2
   shift 2
-  if running "$name"; then return; fi
+  if running "$RUN/$name.pid"; then return; fi
   port_busy "$port" && die "port $port ($name) is busy: another server listens there; set its PIPELINE_*_PORT to a free port"
-  nohup "$@" >>"$LOGS/$name.log" 2>&1 &
-  echo $! >"$RUN/$name.pid"
-  for _ in $(seq 1 100); do
-    port_busy "$port" && return
-    if ! kill -0 "$(cat "$RUN/$name.pid")" 2>/dev/null; then
-      log "$name exited while starting; last lines of $LOGS/$name.log:"
-      tail -n 20 "$LOGS/$name.log" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
-  die "$name did not listen on $port within 20 s; see $LOGS/$name.log"
+  SERVICE=$name start_detached "$RUN/$name.pid" "$LOGS/$name.log" "$@"
+  SERVICE=$name wait_ready "$RUN/$name.pid" "$LOGS/$name.log" "listening on $port" port_busy "$port"
 }
 
 stop_node() {
   local name=$1
-  if running "$name"; then kill "$(cat "$RUN/$name.pid")"; fi
-  rm -f "$RUN/$name.pid"
+  SERVICE=$name stop_pid "$RUN/$name.pid" 10
 }
 
 up() {
@@ -121,7 +110,7 @@ status() {
   local/kafka/rest-proxy.sh status || true
   local/s3/s3.sh status || true
   for name in kinesis gateway; do
-    if running "$name"; then log "$name: running (pid $(cat "$RUN/$name.pid"))"; else log "$name: not running"; fi
+    if running "$RUN/$name.pid"; then log "$name: running (pid $(cat "$RUN/$name.pid"))"; else log "$name: not running"; fi
   done
   log "kinesis: $PIPELINE_KINESIS_ENDPOINT; gateway: $PIPELINE_GATEWAY_URL/batch and $PIPELINE_GATEWAY_URL/stream"
 }

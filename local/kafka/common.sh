@@ -1,5 +1,5 @@
-# Shared by local/kafka/*.sh (sourced, not run): paths, the one-time install from Maven Central,
-# starting a JVM in the background with a pid file, readiness waits and stopping by pid.
+# Shared by local/kafka/*.sh (sourced, not run): paths, the one-time install from Maven Central and
+# starting a JVM; the pid, readiness and stop helpers are local/lib.sh's.
 # Every service of the replica listens on 127.0.0.1 only; ports come from PIPELINE_* variables.
 # shellcheck shell=bash
 # Variables here are read by the scripts that source this file:
@@ -12,8 +12,10 @@ LOGS="$ROOT/.local/logs"
 LIB="$STATE/lib"
 PLUGINS="$STATE/plugins"
 TOOLS_JAR="$STATE/build/pipeline-local-kafka.jar"
-# shellcheck source=versions.env
-. "$SRC/versions.env"
+# shellcheck source=../versions.env
+. "$ROOT/local/versions.env"
+# shellcheck source=../lib.sh
+. "$ROOT/local/lib.sh"
 
 
 KAFKA_PORT="${PIPELINE_KAFKA_PORT:-39092}"
@@ -24,9 +26,7 @@ S3_PORT="${PIPELINE_S3_PORT:-39000}"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 # Seconds a service may take to become ready; the machine has 2 shared cores.
 START_TIMEOUT="${PIPELINE_KAFKA_START_TIMEOUT:-120}"
-
-log() { printf '%s: %s\n' "$SERVICE" "$*" >&2; }
-die() { log "$*"; exit 1; }
+START_TIMEOUT_VAR=PIPELINE_KAFKA_START_TIMEOUT
 
 # Resolves the Kafka jars and builds the project's own jar (REST proxy, S3 sink, topic tool) once;
 # later runs compare a fingerprint of the versions and sources and do nothing (no network).
@@ -34,7 +34,7 @@ install() {
   mkdir -p "$STATE" "$LOGS"
   local fingerprint
   fingerprint=$({
-    cat "$SRC/versions.env" "$SRC/pom.xml"
+    cat "$ROOT/local/versions.env" "$SRC/pom.xml"
     find "$SRC/src" -type f -print0 | sort -z | xargs -0 cat
   } | sha256sum | cut -c1-16)
   if [ "$(cat "$STATE/installed" 2>/dev/null)" = "$fingerprint" ]; then return; fi
@@ -61,81 +61,14 @@ install() {
   log "installed in $((SECONDS - started)) s"
 }
 
-# Serialises start/stop of one service: tests in parallel processes may start it at the same time.
-# The lock is released when the calling script exits (the JVM does not inherit it).
-lock_service() {
-  exec 9>"$STATE/$SERVICE.lock"
-  flock 9
-}
-
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-running() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
-
 # start_jvm PIDFILE LOG HEAP MAIN_CLASS ARGS... (classpath: JVM_CLASSPATH, default the Kafka jars
-# and the project's jar): detached from the caller's terminal and pipes,
-# so a test runner that started it is never kept waiting on its output.
+# and the project's jar), detached (local/lib.sh start_detached).
 start_jvm() {
   local pidfile=$1 logfile=$2 heap=$3
   shift 3
-  mkdir -p "$(dirname "$pidfile")" "$(dirname "$logfile")"
-  printf '\n===== %s start %s\n' "$SERVICE" "$(date -Is)" >>"$logfile"
   # Serial GC and a small heap: several JVMs share 2 cores with everything else.
-  setsid nohup java -Xms32m -Xmx"$heap" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+  start_detached "$pidfile" "$logfile" java -Xms32m -Xmx"$heap" -XX:+UseSerialGC \
+    -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
     -Dlog4j2.configurationFile="$SRC/log4j2.properties" \
-    -cp "${JVM_CLASSPATH:-$LIB/*:$TOOLS_JAR}" "$@" </dev/null >>"$logfile" 2>&1 8>&- 9>&- &
-  echo $! >"$pidfile"
+    -cp "${JVM_CLASSPATH:-$LIB/*:$TOOLS_JAR}" "$@"
 }
-
-# wait_ready PIDFILE LOG WHAT CHECK... : runs CHECK until it succeeds, the process dies or the
-# timeout passes; on failure prints the end of the log.
-wait_ready() {
-  local pidfile=$1 logfile=$2 what=$3 deadline=$((SECONDS + START_TIMEOUT))
-  shift 3
-  until "$@" >/dev/null 2>&1; do
-    if ! running "$pidfile"; then
-      log "exited while starting; last lines of $logfile:"
-      tail -n 30 "$logfile" >&2
-      exit 1
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "not $what after ${START_TIMEOUT} s (PIPELINE_KAFKA_START_TIMEOUT); last lines of $logfile:"
-      tail -n 30 "$logfile" >&2
-      exit 1
-    fi
-    sleep 0.3
-  done
-}
-
-stop_pid() {
-  local pidfile=$1
-  lock_service
-  if ! running "$pidfile"; then
-    rm -f "$pidfile"
-    log "not running"
-    return
-  fi
-  local pid
-  pid=$(cat "$pidfile")
-  kill "$pid"
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    log "still running 30 s after SIGTERM; sending SIGKILL to $pid"
-    kill -9 "$pid" 2>/dev/null || true
-  fi
-  rm -f "$pidfile"
-  log "stopped"
-}
-
-status_pid() {
-  local pidfile=$1 where=$2
-  if running "$pidfile"; then
-    log "running on $where (pid $(cat "$pidfile"), $(rss_mib "$(cat "$pidfile")") MiB resident)"
-  else
-    log "not running"
-    exit 3
-  fi
-}
-
-# Resident memory of a pid in MiB (for the measurements in local/kafka/README.md).
-rss_mib() { awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$1/status" 2>/dev/null || echo "?"; }

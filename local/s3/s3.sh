@@ -8,7 +8,7 @@
 #   local/s3/s3.sh wipe                delete every bucket and object (the server keeps running)
 #   local/s3/s3.sh create-bucket NAME  create the bucket if it does not exist yet
 #   local/s3/s3.sh env                 print the endpoint and the (dummy) credentials to export
-# Port: PIPELINE_S3_PORT (default 39000). moto's version: MOTO_VERSION in local/kafka/versions.env.
+# Port: PIPELINE_S3_PORT (default 39000). moto's version: MOTO_VERSION in local/versions.env.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -18,12 +18,13 @@ PIDFILE="$DIR/s3.pid"
 LOG="$ROOT/.local/logs/s3.log"
 PORT="${PIPELINE_S3_PORT:-39000}"
 URL="http://127.0.0.1:$PORT"
-START_TIMEOUT="${PIPELINE_S3_START_TIMEOUT:-60}"
-# shellcheck source=../kafka/versions.env
-. "$ROOT/local/kafka/versions.env"
-
-log() { printf 's3: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# shellcheck disable=SC2034 # read by local/lib.sh
+SERVICE=s3 STATE="$DIR" START_TIMEOUT="${PIPELINE_S3_START_TIMEOUT:-60}" \
+  START_TIMEOUT_VAR=PIPELINE_S3_START_TIMEOUT
+# shellcheck source=../versions.env
+. "$ROOT/local/versions.env"
+# shellcheck source=../lib.sh
+. "$ROOT/local/lib.sh"
 
 install() {
   if [ "$(cat "$DIR/installed" 2>/dev/null)" = "moto $MOTO_VERSION" ]; then return; fi
@@ -46,56 +47,22 @@ install() {
   log "installed in $((SECONDS - started)) s"
 }
 
-running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
 answers() { curl -sf -o /dev/null --max-time 2 "$URL/"; }
 
 start() {
   install
-  # Parallel test processes may start it at the same time: one start at a time.
-  exec 9>"$DIR/start.lock"
-  flock 9
-  if running; then
+  lock_service
+  if running "$PIDFILE"; then
     log "already running on $URL (pid $(cat "$PIDFILE"))"
     return
   fi
-  if port_busy; then
+  if port_busy "$PORT"; then
     die "port $PORT is busy: another server listens there. Set PIPELINE_S3_PORT to a free port."
   fi
-  local started=$SECONDS deadline=$((SECONDS + START_TIMEOUT))
-  printf '\n===== s3 start %s\n' "$(date -Is)" >>"$LOG"
-  # Detached from the caller's terminal and pipes: a test runner is never kept waiting on it.
-  setsid nohup "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT" </dev/null >>"$LOG" 2>&1 8>&- 9>&- &
-  echo $! >"$PIDFILE"
-  until answers; do
-    if ! running; then
-      log "exited while starting; last lines of $LOG:"
-      tail -n 20 "$LOG" >&2
-      exit 1
-    fi
-    if [ "$SECONDS" -ge "$deadline" ]; then
-      log "not answering after $START_TIMEOUT s; last lines of $LOG:"
-      tail -n 20 "$LOG" >&2
-      exit 1
-    fi
-    sleep 0.2
-  done
+  local started=$SECONDS
+  start_detached "$PIDFILE" "$LOG" "$VENV/bin/moto_server" -H 127.0.0.1 -p "$PORT"
+  wait_ready "$PIDFILE" "$LOG" "answering" answers
   log "running on $URL (pid $(cat "$PIDFILE"), ready in $((SECONDS - started)) s)"
-}
-
-stop() {
-  if ! running; then
-    rm -f "$PIDFILE"
-    log "not running"
-    return
-  fi
-  local pid
-  pid=$(cat "$PIDFILE")
-  kill "$pid"
-  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then kill -9 "$pid" 2>/dev/null || true; fi
-  rm -f "$PIDFILE"
-  log "stopped"
 }
 
 create_bucket() {
@@ -104,7 +71,7 @@ create_bucket() {
   if ! [[ "$name" =~ ^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$ ]]; then
     die "invalid bucket name '$name': 3-63 characters, lower-case letters, digits, '.' and '-'"
   fi
-  running || die "not running: start it with local/s3/s3.sh start"
+  running "$PIDFILE" || die "not running: start it with local/s3/s3.sh start"
   # moto accepts unsigned path-style requests; in us-east-1 a repeated PUT is not an error.
   local code
   code=$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 -I "$URL/$name")
@@ -122,17 +89,10 @@ create_bucket() {
 case "${1:-}" in
   install) install ;;
   start) start ;;
-  stop) stop ;;
-  status)
-    if running; then
-      log "running on $URL (pid $(cat "$PIDFILE"), $(awk '/VmRSS/ {printf "%d", $2 / 1024}' "/proc/$(cat "$PIDFILE")/status") MiB resident)"
-    else
-      log "not running"
-      exit 3
-    fi
-    ;;
+  stop) stop_pid "$PIDFILE" 10 ;;
+  status) status_pid "$PIDFILE" "$URL" ;;
   wipe)
-    if running; then
+    if running "$PIDFILE"; then
       curl -sf -o /dev/null --max-time 10 -X POST "$URL/moto-api/reset" || die "reset failed"
       log "every bucket deleted"
     else

@@ -137,7 +137,7 @@ const path = (where: "path" | "querystring" | "header", name: string, required: 
 });
 const streamParam = path("path", "stream-name", true);
 
-/** The route table of PIPELINE.md §6 plus reading records; create/delete only with `streamAdmin`. */
+/** The route table of docs/pipeline.md §6 plus reading records; create/delete only with `streamAdmin`. */
 export function kinesisRoutes(options: { prefix: string; streamAdmin: boolean }): KinesisRoute[] {
   const routes: KinesisRoute[] = [
     {

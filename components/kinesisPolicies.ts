@@ -1,5 +1,5 @@
 // IAM documents and alarm definitions of the Kinesis stream path, as pure functions of plain
-// values so that tests can assert every statement exactly (SECURITY.md, "Identity" and "Streams").
+// values so that tests can assert every statement exactly (docs/security.md, "Identity" and "Streams").
 import type { KinesisAction, KinesisRoute } from "./kinesisApiTemplates";
 import type { PolicyDocument, PolicyStatement as AnyStatement } from "./shared/iam";
 

@@ -94,7 +94,7 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
 }
 
 /**
- * The stream ingestion path (PIPELINE.md §4, §6): three encrypted Kinesis streams, a Kinesis proxy
+ * The stream ingestion path (docs/pipeline.md §4, §6): three encrypted Kinesis streams, a Kinesis proxy
  * REST API in front of them ({@link KinesisProxyApi}), and alarms on consumer lag, throttling and
  * API errors.
  */

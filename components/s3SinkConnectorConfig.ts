@@ -1,5 +1,5 @@
 // The S3 sink's configuration as pure functions: the connector properties (the course's settings
-// of PIPELINE.md §5 with a sane flush policy) for Confluent's or Aiven's sink, and the worker
+// of docs/pipeline.md §5 with a sane flush policy) for Confluent's or Aiven's sink, and the worker
 // properties, named by their content.
 
 /** The folder the sink writes under; objects are `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json`. */

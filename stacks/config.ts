@@ -104,7 +104,7 @@ export interface MwaaConfig {
 }
 
 export interface StackConfig {
-  /** The short identifier every name derives from (PIPELINE.md §2), e.g. `pin-dev`. */
+  /** The short identifier every name derives from (docs/pipeline.md §2), e.g. `pin-dev`. */
   readonly prefix: string;
   /** Days to keep every log group this stack creates. */
   readonly logRetentionDays: number;

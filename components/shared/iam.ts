@@ -1,5 +1,5 @@
 // One shape for every IAM document the components write, and one trust-policy builder. The
-// documents are pure values so that tests can read every statement (SECURITY.md, "Identity").
+// documents are pure values so that tests can read every statement (docs/security.md, "Identity").
 
 export interface PolicyStatement {
   readonly Sid?: string;

@@ -1,4 +1,4 @@
-"""The nine result tables of PIPELINE.md section 8 (the course's tasks 4 to 11).
+"""The nine result tables of docs/pipeline.md §8 (the course's tasks 4 to 11).
 
 Inputs are the cleaned, de-duplicated tables; joins are inner joins on ``ind``. Column names are
 the course's, including ``post_year`` for the *joining* year in tasks 9 to 11.

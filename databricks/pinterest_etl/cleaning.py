@@ -1,4 +1,4 @@
-"""Cleaning of the three tables exactly as PIPELINE.md section 7 says, plus de-duplication.
+"""Cleaning of the three tables exactly as docs/pipeline.md §7 says, plus de-duplication.
 
 The functions are pure column/DataFrame transforms shared by the batch job and the streaming job.
 They accept the raw columns with the reader's types (or with inferred types: ``long`` integers), and

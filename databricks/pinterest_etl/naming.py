@@ -1,4 +1,4 @@
-"""Names derived from the deployment prefix (PIPELINE.md section 2)."""
+"""Names derived from the deployment prefix (docs/pipeline.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Explicit schemas of the raw records and of the cleaned tables (PIPELINE.md sections 3 and 7).
+"""Explicit schemas of the raw records and of the cleaned tables (docs/pipeline.md §3 and §7).
 
 Raw schemas describe one JSON object as the emulator sends it and the S3 sink / Kinesis stores it:
 integers as JSON numbers, ``follower_count`` as a string, datetimes as strings (two forms occur, so

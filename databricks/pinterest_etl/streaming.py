@@ -1,4 +1,4 @@
-"""The streaming job (PIPELINE.md section 9): Kinesis records -> cleaned rows -> Delta tables.
+"""The streaming job (docs/pipeline.md §9): Kinesis records -> cleaned rows -> Delta tables.
 
 Per source table: the record's ``data`` is the JSON text of one row; it is parsed with the same
 explicit schema and the same ``from_json`` code as the batch files (readers), malformed records are

@@ -1,4 +1,4 @@
-"""Every cleaning rule of PIPELINE.md section 7, with the source's junk values and edge cases."""
+"""Every cleaning rule of docs/pipeline.md §7, with the source's junk values and edge cases."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// Generates the source database's three row-aligned tables (PIPELINE.md §3). Each row is a pure
+// Generates the source database's three row-aligned tables (docs/pipeline.md §3). Each row is a pure
 // function of (seed, index): any range can be produced, in any order, in constant memory, and the
 // same seed always gives the same database.
 import {

@@ -1,4 +1,4 @@
-// The source tables, in the course's `SELECT *` column order (PIPELINE.md §3). `index` is a
+// The source tables, in the course's `SELECT *` column order (docs/pipeline.md §3). `index` is a
 // reserved word in MySQL: every statement quotes identifiers.
 
 export interface ColumnSpec {

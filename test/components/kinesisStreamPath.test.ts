@@ -29,7 +29,7 @@ const T = {
 const TAGS = { environment: "test" };
 const streamArn = (name: string) => `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${name}`;
 
-// Mocks prove the resource graph and every security-relevant input (SECURITY.md: streams, APIs,
+// Mocks prove the resource graph and every security-relevant input (docs/security.md: streams, APIs,
 // identity, logs). They cannot prove that API Gateway accepts the templates or renders them as the
 // local engine does (test/local/kinesisTemplates.kinesalite.test.ts renders them against a real
 // Kinesis API), that IAM evaluates the policy as intended, or that the alarms ever fire.

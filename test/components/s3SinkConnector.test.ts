@@ -232,7 +232,7 @@ describe("S3 sink configuration", () => {
     rotateIntervalMs: 60_000,
   };
   const properties = s3SinkConnectorProperties(settings);
-  // PIPELINE.md §5: the course's settings, each of which must survive unchanged.
+  // docs/pipeline.md §5: the course's settings, each of which must survive unchanged.
   const course: [string, string][] = [
     ["connector.class", "io.confluent.connect.s3.S3SinkConnector"],
     ["format.class", "io.confluent.connect.s3.format.json.JsonFormat"],

@@ -14,7 +14,7 @@ const BASE: SourceDatabaseArgs = {
   publicSubnetIds: ["subnet-public-a", "subnet-public-b"],
 };
 
-// Mocks prove the requested settings (SECURITY.md's database rules); they cannot prove that RDS
+// Mocks prove the requested settings (docs/security.md's database rules); they cannot prove that RDS
 // accepts the parameter group family for the version or that MySQL enforces TLS.
 describe("SourceDatabase", () => {
   let h: PulumiHarness;

@@ -206,7 +206,7 @@ describe("Kinesis proxy templates against kinesalite", function () {
     });
 
     it("shows why the course's template failed: Kinesis accepts Java map text, not JSON", async () => {
-      // The widely copied template (PIPELINE.md §6): base64 of $elem.data, an object, which
+      // The widely copied template (docs/pipeline.md §6): base64 of $elem.data, an object, which
       // Velocity prints as {key=value}. Kinesis accepts it, so the corruption is silent.
       const courseTemplate = `{
   "StreamName": "$input.params('stream-name')",

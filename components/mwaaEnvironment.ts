@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { MWAA_LOG_KINDS, mwaaExecutionPolicy, mwaaTrustPolicy } from "./mwaaPolicies";
+import { LOG_RETENTION_DAYS } from "./shared/logs";
+import { checkPrefix } from "./shared/naming";
 
 /** Arguments of {@link MwaaEnvironment}. */
 export interface MwaaEnvironmentArgs {
@@ -41,6 +43,51 @@ export interface MwaaEnvironmentArgs {
   readonly environment?: boolean;
 }
 
+/**
+ * MWAA's environment classes (Amazon MWAA User Guide, "Amazon MWAA environment class"); any other
+ * value fails only when the environment is created, half an hour into `pulumi up`.
+ */
+export const MWAA_ENVIRONMENT_CLASSES = [
+  "mw1.micro",
+  "mw1.small",
+  "mw1.medium",
+  "mw1.large",
+  "mw1.xlarge",
+  "mw1.2xlarge",
+] as const;
+
+/**
+ * Checks what MWAA would refuse only after creating the role, bucket objects and network: the
+ * class, the shape of the Airflow version (the list MWAA supports changes with its releases, so
+ * only its form and major version are checked here: the DAG is written for Airflow 2.7 and later),
+ * and the log retention.
+ */
+export function validateMwaaEnvironmentArgs(args: MwaaEnvironmentArgs): void {
+  checkPrefix("MwaaEnvironment", args.prefix);
+  const cls = args.environmentClass ?? "mw1.small";
+  if (!(MWAA_ENVIRONMENT_CLASSES as readonly string[]).includes(cls)) {
+    throw new Error(
+      `MwaaEnvironment environmentClass "${cls}" is not one of ${MWAA_ENVIRONMENT_CLASSES.join(", ")}.`,
+    );
+  }
+  const version = args.airflowVersion ?? "3.0.6";
+  const match = /^(\d+)\.(\d+)\.(\d+)$/.exec(version);
+  const [major, minor] = match ? [Number(match[1]), Number(match[2])] : [0, 0];
+  if (!match || major < 2 || (major === 2 && minor < 7)) {
+    throw new Error(
+      `MwaaEnvironment airflowVersion "${version}" must be an MWAA release of Airflow 2.7 or later ` +
+        `(e.g. "3.0.6"); see the Amazon MWAA User Guide, "Apache Airflow versions".`,
+    );
+  }
+  const days = args.logRetentionDays;
+  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
+    throw new Error(
+      `MwaaEnvironment logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ` +
+        `${LOG_RETENTION_DAYS.join(", ")}.`,
+    );
+  }
+}
+
 /** The provider MWAA must install for the DAG (its constraint file allows this version). */
 export const MWAA_REQUIREMENTS = "apache-airflow-providers-databricks\n";
 
@@ -56,6 +103,7 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
 
   constructor(name: string, args: MwaaEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:MwaaEnvironment", name, {}, opts);
+    validateMwaaEnvironmentArgs(args);
     const parent = { parent: this };
     const envName = `${args.prefix}-airflow`;
     const tags = args.tags ?? {};

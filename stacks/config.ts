@@ -5,6 +5,7 @@ import { AUTOTERMINATION_MINUTES } from "../components/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesisStreamPath";
 import { THROTTLING_RATE } from "../components/kinesisProxyApi";
 import { MSK_CLUSTER_LIMITS } from "../components/mskCluster";
+import { MWAA_ENVIRONMENT_CLASSES } from "../components/mwaaEnvironment";
 import type { NatGatewayMode } from "../components/network";
 import {
   DEFAULT_MCU_COUNT,
@@ -244,7 +245,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     },
     mwaa: {
       enabled: mwaa.bool("enabled", false),
-      environmentClass: mwaa.str("environmentClass", "mw1.small", /^mw1\./),
+      environmentClass: mwaa.oneOf("environmentClass", MWAA_ENVIRONMENT_CLASSES, "mw1.small"),
       publicWebserver: mwaa.bool("publicWebserver", false),
     },
   };

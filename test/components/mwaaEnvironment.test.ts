@@ -1,6 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { MwaaEnvironment, MwaaEnvironmentArgs } from "../../components/mwaaEnvironment";
+import {
+  MwaaEnvironment,
+  MwaaEnvironmentArgs,
+  validateMwaaEnvironmentArgs,
+} from "../../components/mwaaEnvironment";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
 
 const BUCKET_ARN = "arn:aws:s3:::pin-test-airflow";
@@ -187,5 +191,42 @@ describe("MwaaEnvironment", () => {
         14,
       ]),
     );
+  });
+});
+
+describe("MwaaEnvironment argument validation", () => {
+  const base = { prefix: "pin-dev" } as MwaaEnvironmentArgs;
+  const cases: [string, Partial<MwaaEnvironmentArgs>, string][] = [
+    [
+      "a class MWAA does not have",
+      { environmentClass: "mw2.small" },
+      'MwaaEnvironment environmentClass "mw2.small" is not one of mw1.micro, mw1.small, mw1.medium, mw1.large, mw1.xlarge, mw1.2xlarge.',
+    ],
+    [
+      "Airflow 1",
+      { airflowVersion: "1.10.12" },
+      'MwaaEnvironment airflowVersion "1.10.12" must be an MWAA release of Airflow 2.7 or later',
+    ],
+    ["a version that is not x.y.z", { airflowVersion: "3.0" }, 'airflowVersion "3.0" must be'],
+    [
+      "a retention CloudWatch refuses",
+      { logRetentionDays: 10 },
+      "MwaaEnvironment logRetentionDays 10 is not a CloudWatch Logs retention",
+    ],
+    ["an upper-case prefix", { prefix: "Pin" }, 'MwaaEnvironment prefix "Pin" must be 3–20'],
+  ];
+  for (const [label, args, message] of cases) {
+    it(`rejects ${label}`, () => {
+      expect(() => validateMwaaEnvironmentArgs({ ...base, ...args })).to.throw(message);
+    });
+  }
+
+  it("accepts the defaults, the smallest class and Airflow 2.10", () => {
+    validateMwaaEnvironmentArgs(base);
+    validateMwaaEnvironmentArgs({
+      ...base,
+      environmentClass: "mw1.micro",
+      airflowVersion: "2.10.3",
+    });
   });
 });

@@ -1,0 +1,202 @@
+// The docs cannot drift from the code they describe: every field of every component's Args
+// interface is a row of its page's Inputs table, every stack config key is a row of
+// docs/configuration.md, and every relative link in the README and docs/ names a file that exists.
+// Read from the sources as text (the interfaces exist only at compile time); the config keys from
+// parseStackConfig itself, so a key added there without a row fails here.
+import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parseStackConfig } from "../../stacks/config";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), "utf8");
+
+/** The page holding each component's Inputs table (a heading naming `<Class>Args`, then a table). */
+const COMPONENT_PAGES: Record<string, string> = {
+  Network: "docs/network.md",
+  SourceDatabase: "docs/source-database.md",
+  RawBucket: "docs/kafka-batch-path.md",
+  KafkaBatchPath: "docs/kafka-batch-path.md",
+  MskCluster: "docs/kafka-batch-path.md",
+  KafkaClient: "docs/kafka-batch-path.md",
+  S3SinkConnector: "docs/kafka-batch-path.md",
+  KafkaRestApi: "docs/kafka-batch-path.md",
+  ApiGatewayAccount: "docs/kafka-batch-path.md",
+  KinesisStreamPath: "docs/kinesis-stream-path.md",
+  KinesisProxyApi: "docs/kinesis-stream-path.md",
+  DatabricksWorkspace: "docs/databricks.md",
+  DatabricksDashboard: "docs/dashboard.md",
+  MwaaEnvironment: "docs/mwaa.md",
+};
+
+function sourceFiles(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) =>
+      e.isDirectory()
+        ? sourceFiles(path.join(dir, e.name))
+        : e.name.endsWith(".ts")
+          ? [path.join(dir, e.name)]
+          : [],
+    );
+}
+
+/** Top-level `readonly` field names of `export interface <name> { ... }` in a source text. */
+export function interfaceFields(source: string, name: string): string[] | undefined {
+  const start = new RegExp(`export interface ${name}\\s*\\{`).exec(source);
+  if (!start) return undefined;
+  let depth = 1;
+  let body = "";
+  for (let i = start.index + start[0].length; i < source.length && depth > 0; i++) {
+    // Comments may hold braces ({@link X}, `{ catalog }`): skip them whole.
+    const end = source.startsWith("/*", i)
+      ? source.indexOf("*/", i) + 1
+      : source.startsWith("//", i)
+        ? source.indexOf("\n", i)
+        : i;
+    if (end !== i) {
+      i = end;
+      continue;
+    }
+    const c = source[i];
+    if (c === "{") depth++;
+    if (c === "}") depth--;
+    // Only what sits directly in the interface: nested object types are skipped.
+    if (depth === 1 && c !== "}") body += c;
+  }
+  return [...body.matchAll(/readonly\s+(\w+)\??\s*:/g)].map((m) => m[1]);
+}
+
+/** Every `export class X extends pulumi.ComponentResource` under components/, with its file. */
+function componentClasses(): { name: string; file: string; source: string }[] {
+  return sourceFiles(path.join(ROOT, "components")).flatMap((file) => {
+    const source = fs.readFileSync(file, "utf8");
+    return [...source.matchAll(/export class (\w+) extends pulumi\.ComponentResource/g)].map(
+      (m) => ({ name: m[1], file: path.relative(ROOT, file), source }),
+    );
+  });
+}
+
+/** The names in the first cells of the first table after the heading that names `<args>`. */
+export function inputsTableNames(markdown: string, args: string): string[] | undefined {
+  const lines = markdown.split("\n");
+  const heading = lines.findIndex((l) => /^#{2,4} /.test(l) && l.includes(`\`${args}\``));
+  if (heading < 0) return undefined;
+  let i = heading + 1;
+  while (i < lines.length && !lines[i].startsWith("|")) {
+    if (/^#{1,4} /.test(lines[i])) return undefined;
+    i++;
+  }
+  const names: string[] = [];
+  for (; i < lines.length && lines[i].startsWith("|"); i++) {
+    const first = lines[i].split("|")[1] ?? "";
+    // `a`, `b` in one cell names both fields.
+    names.push(...[...first.matchAll(/`(\w+)`/g)].map((m) => m[1]));
+  }
+  return names;
+}
+
+describe("component docs", () => {
+  const classes = componentClasses();
+
+  it("finds the components (the scan itself works)", () => {
+    expect(classes.map((c) => c.name)).to.include.members(["Network", "KafkaBatchPath"]);
+  });
+
+  it("maps every component to a docs page", () => {
+    const unmapped = classes.map((c) => c.name).filter((n) => !(n in COMPONENT_PAGES));
+    expect(
+      unmapped,
+      "add each to COMPONENT_PAGES with the page holding its Inputs table",
+    ).to.deep.equal([]);
+  });
+
+  for (const [component, page] of Object.entries(COMPONENT_PAGES)) {
+    it(`${page} has a row for every field of ${component}Args`, () => {
+      const cls = classes.find((c) => c.name === component);
+      expect(cls, `no ComponentResource ${component} under components/`).to.not.equal(undefined);
+      const fields = interfaceFields(cls!.source, `${component}Args`);
+      expect(fields, `${cls!.file} has no "export interface ${component}Args {"`).to.not.equal(
+        undefined,
+      );
+      expect(fields!.length, `${component}Args has no readonly fields`).to.be.above(0);
+      const names = inputsTableNames(read(page), `${component}Args`);
+      expect(
+        names,
+        `${page} has no heading naming \`${component}Args\` followed by its Inputs table`,
+      ).to.not.equal(undefined);
+      const missing = fields!.filter((f) => !names!.includes(f));
+      expect(missing, `${page}: Inputs rows missing for ${component}Args fields`).to.deep.equal([]);
+    });
+  }
+});
+
+/** Dotted keys of a parsed config: sections are walked, values (lists, tags) are leaves. */
+function configKeys(value: Record<string, unknown>, prefix = ""): string[] {
+  return Object.entries(value).flatMap(([key, v]) => {
+    const full = prefix + key;
+    const section = typeof v === "object" && v !== null && !Array.isArray(v) && key !== "tags";
+    return section ? configKeys(v as Record<string, unknown>, `${full}.`) : [full];
+  });
+}
+
+describe("docs/configuration.md", () => {
+  const doc = read("docs/configuration.md");
+  const rows = new Set(
+    doc
+      .split("\n")
+      .filter((l) => l.startsWith("| `"))
+      .map((l) => /^\| `([\w.]+)`/.exec(l)?.[1]),
+  );
+  // A config with every optional section present, so that its keys are there too.
+  const keys = configKeys(
+    parseStackConfig({
+      prefix: "pin-doc",
+      databricks: { unityCatalog: { catalog: "main" } },
+    }) as unknown as Record<string, unknown>,
+  );
+
+  it("has a row for every key of the stack config", () => {
+    expect(keys).to.include.members(["paused", "kafka.brokerCount", "databricks.dashboard"]);
+    expect(keys.filter((k) => !rows.has(k))).to.deep.equal([]);
+  });
+
+  it("documents no key the config does not read", () => {
+    const optional = [
+      "kafka.rawDataExpirationDays",
+      "streamPath.alarmTopicArn",
+      "databricks.crossAccountRoleName",
+      "databricks.dashboardWarehouseName",
+      "databricks.unityCatalog.schema",
+    ];
+    const known = new Set([...keys, ...optional]);
+    expect([...rows].filter((r) => r && !known.has(r))).to.deep.equal([]);
+  });
+});
+
+/** Relative link targets of a markdown text: `](target)`, without http(s), mailto and anchors. */
+export function relativeLinks(markdown: string): string[] {
+  return [...markdown.matchAll(/\]\(([^)\s]+)(?:\s+"[^"]*")?\)/g)]
+    .map((m) => m[1])
+    .filter((t) => !/^(https?:|mailto:|#)/.test(t))
+    .map((t) => t.replace(/#.*$/, ""));
+}
+
+describe("links in the README and docs/", () => {
+  const pages = [
+    "README.md",
+    ...fs
+      .readdirSync(path.join(ROOT, "docs"))
+      .filter((f) => f.endsWith(".md"))
+      .map((f) => `docs/${f}`),
+  ];
+  for (const page of pages) {
+    it(`${page} links only to files that exist`, () => {
+      const dir = path.dirname(path.join(ROOT, page));
+      const broken = relativeLinks(read(page)).filter(
+        (t) => !fs.existsSync(path.resolve(dir, decodeURI(t))),
+      );
+      expect(broken, `${page}: links to missing files`).to.deep.equal([]);
+    });
+  }
+});

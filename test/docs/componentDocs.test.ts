@@ -1,6 +1,6 @@
 // The docs cannot drift from the code they describe: every field of every component's Args
 // interface is a row of its page's Inputs table, every stack config key is a row of
-// docs/configuration.md, and every relative link in the README and docs/ names a file that exists.
+// docs/configuration.md, and every relative link in the READMEs and docs/ names a file that exists.
 // Read from the sources as text (the interfaces exist only at compile time); the config keys from
 // parseStackConfig itself, so a key added there without a row fails here.
 import { expect } from "chai";
@@ -182,9 +182,13 @@ export function relativeLinks(markdown: string): string[] {
     .map((t) => t.replace(/#.*$/, ""));
 }
 
-describe("links in the README and docs/", () => {
+describe("links in the READMEs and docs/", () => {
   const pages = [
     "README.md",
+    "emulator/README.md",
+    "local/README.md",
+    "local/kafka/README.md",
+    "databricks/README.md",
     ...fs
       .readdirSync(path.join(ROOT, "docs"))
       .filter((f) => f.endsWith(".md"))

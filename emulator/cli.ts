@@ -1,5 +1,5 @@
 // `npm run emulate -- --stack <name> [options]`: sends the source rows through the stack's batch
-// and stream paths. See USAGE below and the README's "Emulator" section.
+// and stream paths. See USAGE below and emulator/README.md.
 import * as fs from "fs";
 import * as path from "path";
 import { parseArgs } from "util";

@@ -5,7 +5,7 @@
 #                                  bucket and connector, write .local/stacks/local.json (+ API key)
 #   local/replica.sh down [--wipe] stop every process it started (by pid); --wipe deletes the data
 #   local/replica.sh status        what runs where
-# Parts and the AWS resource each stands for (see README "Local replica"):
+# Parts and the AWS resource each stands for (see local/README.md):
 #   MariaDB (RDS MySQL) · Kafka KRaft broker (MSK) · REST proxy v2 (the client machine's proxy) ·
 #   Kafka Connect + S3 sink (MSK Connect) · moto S3 (raw bucket) · kinesalite (Kinesis) ·
 #   local gateway (the two API Gateway APIs, same routes/templates/models, API key required)

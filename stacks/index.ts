@@ -97,7 +97,7 @@ const sourceDatabase = db.enabled
       vpcId: network.vpcId,
       publicSubnetIds: network.publicSubnetIds,
       // The Kafka client machine reaches MySQL directly, and relays Session Manager port
-      // forwarding from a laptop (README, "Reaching the source database").
+      // forwarding from a laptop (docs/source-database.md, "Reaching the source database").
       clientSecurityGroupIds: batch ? [batch.client.securityGroupId] : [],
       allowedCidrs: db.allowedCidrs,
       instanceClass: db.instanceClass,

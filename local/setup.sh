@@ -32,12 +32,12 @@ fi
 
 # The Maven artifacts the Kafka client machine's user data installs: resolved once into ~/.m2 so
 # the user-data test can check the pins offline (and the replica has the same Kafka CLI jars).
-if [ ! -f .local/kafka-client-libs/.resolved ] || [ components/kafkaClientUserData.ts -nt .local/kafka-client-libs/.resolved ]; then
+if [ ! -f .local/kafka-client-libs/.resolved ] || [ components/kafka/kafkaClientUserData.ts -nt .local/kafka-client-libs/.resolved ]; then
   log "resolving the Kafka client machine's Maven artifacts (one time)"
   mkdir -p .local/kafka-client-libs
   npx ts-node --transpile-only -e '
     const fs = require("fs");
-    const poms = require("./components/kafkaClientUserData").kafkaClientPoms();
+    const poms = require("./components/kafka/kafkaClientUserData").kafkaClientPoms();
     fs.writeFileSync(".local/kafka-client-libs/cli.xml", poms.cli);
     fs.writeFileSync(".local/kafka-client-libs/iam.xml", poms.iamAuth);'
   for pom in cli iam; do

@@ -1,18 +1,18 @@
 // The stack's configuration, read once from Pulumi.<stack>.yaml into one typed object. Components
 // never read config themselves; every per-environment difference is visible here and in the YAML.
 import * as pulumi from "@pulumi/pulumi";
-import { AUTOTERMINATION_MINUTES } from "../components/databricksWorkspace";
-import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesisStreamPath";
-import { THROTTLING_RATE } from "../components/kinesisProxyApi";
-import { MSK_CLUSTER_LIMITS } from "../components/mskCluster";
-import { MWAA_ENVIRONMENT_CLASSES } from "../components/mwaaEnvironment";
+import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
+import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
+import { THROTTLING_RATE } from "../components/kinesis/kinesisProxyApi";
+import { MSK_CLUSTER_LIMITS } from "../components/kafka/mskCluster";
+import { MWAA_ENVIRONMENT_CLASSES } from "../components/mwaa/mwaaEnvironment";
 import type { NatGatewayMode } from "../components/network";
 import {
   DEFAULT_MCU_COUNT,
   MCU_COUNTS,
   S3_SINK_CONNECTOR_LIMITS,
-} from "../components/s3SinkConnector";
-import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/s3SinkConnectorConfig";
+} from "../components/kafka/s3SinkConnector";
+import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/kafka/s3SinkConnectorConfig";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../components/shared/logs";
 import { PREFIX_PATTERN, PREFIX_RULE } from "../components/shared/naming";
 import { SOURCE_DATABASE_LIMITS } from "../components/sourceDatabase";

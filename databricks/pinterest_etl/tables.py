@@ -5,7 +5,7 @@
 
 The names come from ``naming`` and ``analysis.ANALYSES``, the functions the jobs call. The
 template, committed as ``table_names.json`` beside this module, is what the stack's dashboard
-generator (components/databricksDashboard.ts) reads: names for the placeholder prefix
+generator (components/databricks/databricksDashboard.ts) reads: names for the placeholder prefix
 ``PLACEHOLDER``, which the generator replaces by the stack's prefix in table form. A unit test
 checks the committed file against this module.
 """

@@ -17,12 +17,16 @@ import {
 } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import Ajv, { ValidateFunction } from "ajv";
-import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "../../components/kinesisApiModels";
+import {
+  BAD_REQUEST_BODY_TEMPLATE,
+  MODELS,
+  ModelName,
+} from "../../components/kinesis/kinesisApiModels";
 import {
   INTEGRATION_RESPONSES,
   KinesisAction,
   KinesisRoute,
-} from "../../components/kinesisApiTemplates";
+} from "../../components/kinesis/kinesisApiTemplates";
 import { MappingRequest, MappingTemplateError, renderMappingTemplate } from "./vtl";
 
 /** Kinesis's raw answer: HTTP status and JSON text, as an AWS integration receives it. */

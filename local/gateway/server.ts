@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as http from "http";
 import { parseArgs } from "util";
-import { kinesisRoutes } from "../../components/kinesisApiTemplates";
+import { kinesisRoutes } from "../../components/kinesis/kinesisApiTemplates";
 import { createKinesisProxy, sdkKinesisTransport } from "../apigw/kinesisProxy";
 
 export interface GatewayOptions {

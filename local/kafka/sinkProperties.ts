@@ -1,5 +1,5 @@
 // The S3 sink connector properties the local replica deploys: exactly what a stack renders for its
-// MSK Connect connector (components/s3SinkConnectorConfig.ts, from that stack's Pulumi.<stack>.yaml
+// MSK Connect connector (components/kafka/s3SinkConnectorConfig.ts, from that stack's Pulumi.<stack>.yaml
 // read by stacks/config.ts), for the replica's prefix and bucket, with only these overrides:
 //   connector.class        the project's local sink instead of Confluent's (whose plugin cannot be
 //                          obtained here): unavoidable, and the local sink reads the same keys;
@@ -14,7 +14,7 @@ import {
   S3_SINK_CONNECTOR_CLASSES,
   S3_SINK_DEFAULTS,
   s3SinkConnectorProperties,
-} from "../../components/s3SinkConnectorConfig";
+} from "../../components/kafka/s3SinkConnectorConfig";
 import { parseStackConfig } from "../../stacks/config";
 
 const ROOT = path.resolve(__dirname, "..", "..");

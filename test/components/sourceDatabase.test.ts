@@ -6,7 +6,7 @@ import {
   validateSourceDatabaseArgs,
 } from "../../components/sourceDatabase";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
-import { groupsMixingRules } from "./kafkaMocks";
+import { groupsMixingRules } from "../harness/kafkaMocks";
 
 const BASE: SourceDatabaseArgs = {
   prefix: "pin-test",

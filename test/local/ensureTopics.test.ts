@@ -10,7 +10,7 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { Kafka, logLevel } from "kafkajs";
-import { ensureTopicsScript } from "../../components/kafkaClientUserData";
+import { ensureTopicsScript } from "../../components/kafka/kafkaClientUserData";
 import { REPO_ROOT } from "../harness/stackConfig";
 
 const KAFKA_SCRIPT = path.join(REPO_ROOT, "local", "kafka", "kafka.sh");

@@ -20,7 +20,7 @@ import {
   s3SinkConnectorProperties,
   s3SinkObjectKey,
   S3_SINK_DEFAULTS,
-} from "../../components/s3SinkConnectorConfig";
+} from "../../components/kafka/s3SinkConnectorConfig";
 import { parseStackConfig } from "../../stacks/config";
 
 const SCRIPTS = {

@@ -11,7 +11,7 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { expect } from "chai";
 import { AddressInfo } from "net";
-import { kinesisRoutes } from "../../components/kinesisApiTemplates";
+import { kinesisRoutes } from "../../components/kinesis/kinesisApiTemplates";
 import {
   createKinesisProxy,
   KinesisTransport,

@@ -5,13 +5,16 @@ import { expect } from "chai";
 import {
   DatabricksWorkspaceArgs,
   validateDatabricksWorkspaceArgs,
-} from "../../components/databricksWorkspace";
+} from "../../components/databricks/databricksWorkspace";
 import {
   KinesisStreamPathArgs,
   validateKinesisStreamPathArgs,
-} from "../../components/kinesisStreamPath";
-import { MskClusterArgs, validateMskClusterArgs } from "../../components/mskCluster";
-import { S3SinkConnectorArgs, validateS3SinkConnectorArgs } from "../../components/s3SinkConnector";
+} from "../../components/kinesis/kinesisStreamPath";
+import { MskClusterArgs, validateMskClusterArgs } from "../../components/kafka/mskCluster";
+import {
+  S3SinkConnectorArgs,
+  validateS3SinkConnectorArgs,
+} from "../../components/kafka/s3SinkConnector";
 import { SourceDatabaseArgs, validateSourceDatabaseArgs } from "../../components/sourceDatabase";
 import { parseStackConfig } from "../../stacks/config";
 

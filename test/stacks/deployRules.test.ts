@@ -4,7 +4,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import { apiGatewayAccountOwnerClashes } from "../../stacks/config";
-import { groupsMixingRules, rulesOnUnknownGroups } from "../components/kafkaMocks";
+import { groupsMixingRules, rulesOnUnknownGroups } from "../harness/kafkaMocks";
 import { harness, PulumiHarness, RecordedAlias, RecordedResource } from "../harness/pulumiMocks";
 import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
 import { runStack } from "./runStack";

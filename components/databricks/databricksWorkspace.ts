@@ -1,0 +1,286 @@
+import * as aws from "@pulumi/aws";
+import * as databricks from "@pulumi/databricks";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { BatchSchedule, createJobs } from "./databricksJobs";
+import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
+import { inRange, WholeSetting } from "../shared/validate";
+
+export { UC_MASTER_ROLE_ARN } from "./databricksPolicies";
+
+/**
+ * How clusters reach the raw bucket: Unity Catalog (a storage credential, an external location
+ * and volumes; works in every current workspace) or the course's DBFS mount (needs a workspace
+ * with legacy features enabled: DBFS mounts and no-isolation clusters).
+ */
+export type StorageRoute = "mount" | "unityCatalog";
+
+/** Arguments of {@link DatabricksWorkspace}. */
+export interface DatabricksWorkspaceArgs {
+  /** Prefix every name derives from (the stack's `prefix`). */
+  readonly prefix: string;
+  /** AWS region of the bucket and streams (a notebook parameter of the streaming job). */
+  readonly region: pulumi.Input<string>;
+  /** Name of the raw bucket the S3 sink writes to. */
+  readonly rawBucketName: pulumi.Input<string>;
+  /** ARN of the raw bucket. */
+  readonly rawBucketArn: pulumi.Input<string>;
+  /** Folder of the raw bucket for Delta tables and checkpoints. @default "delta/" */
+  readonly deltaPrefix?: string;
+  /** ARNs of the Kinesis streams the streaming job reads. @default [] */
+  readonly streamArns?: pulumi.Input<string>[];
+  /** The storage route. @default "unityCatalog" */
+  readonly storageRoute?: StorageRoute;
+  /**
+   * Existing catalog (with managed storage) and the schema the stack creates in it for the tables
+   * and volumes (route "unityCatalog"). @default schema: the prefix with "_" for "-"
+   */
+  readonly unityCatalog?: { readonly catalog: string; readonly schema?: string };
+  /** The workspace's cross-account role, granted `iam:PassRole` on the data role (route "mount"; required there). @default undefined */
+  readonly crossAccountRoleName?: pulumi.Input<string>;
+  /** Databricks runtime. @default the latest LTS runtime the workspace offers */
+  readonly sparkVersion?: pulumi.Input<string>;
+  /** Node type. @default the smallest node with a local disk */
+  readonly nodeTypeId?: pulumi.Input<string>;
+  /**
+   * Create the interactive cluster; a paused stack has none. The mount route keeps it whatever
+   * this says: the mount is made on it. @default true
+   */
+  readonly interactiveCluster?: boolean;
+  /** Minutes of inactivity before the interactive cluster stops. @default 15 */
+  readonly autoterminationMinutes?: number;
+  /** Daily batch schedule. @default 02:00 UTC, paused */
+  readonly batchSchedule?: BatchSchedule;
+  /** Keep the continuous streaming job (made only when there are streams) paused. @default true */
+  readonly streamingPaused?: boolean;
+  /** Addresses mailed when a job fails. @default [] */
+  readonly failureEmails?: string[];
+  /** Folder of the repository's `databricks/` sources. @default the repository's */
+  readonly sourceDir?: string;
+  /** Tags added to AWS resources and clusters. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** Idle minutes before the interactive cluster stops (the stack config reads the same). */
+export const AUTOTERMINATION_MINUTES = {
+  min: 10,
+  max: 120,
+  default: 15,
+} as const satisfies WholeSetting;
+export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): void {
+  const route = args.storageRoute ?? "unityCatalog";
+  if (route !== "mount" && route !== "unityCatalog") {
+    throw new Error(
+      `DatabricksWorkspace storageRoute "${route}" is not "mount" or "unityCatalog".`,
+    );
+  }
+  if (route === "unityCatalog" && !args.unityCatalog?.catalog) {
+    throw new Error(
+      'DatabricksWorkspace storageRoute "unityCatalog" needs unityCatalog { catalog }: an existing catalog with managed storage.',
+    );
+  }
+  if (route === "mount" && !args.crossAccountRoleName) {
+    throw new Error(
+      'DatabricksWorkspace storageRoute "mount" needs crossAccountRoleName: the workspace\'s cross-account role, ' +
+        "which registers the instance profile only if it may pass the data role.",
+    );
+  }
+  const minutes = args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default;
+  if (!inRange(minutes, AUTOTERMINATION_MINUTES)) {
+    const { min, max } = AUTOTERMINATION_MINUTES;
+    throw new Error(
+      `DatabricksWorkspace autoterminationMinutes ${minutes} must be from ${min} to ${max}.`,
+    );
+  }
+  const delta = args.deltaPrefix ?? "delta/";
+  if (!/^[a-z0-9][a-z0-9_-]*\/$/.test(delta) || delta === "topics/") {
+    throw new Error(
+      `DatabricksWorkspace deltaPrefix "${delta}" must be one folder name ending in "/", not "topics/".`,
+    );
+  }
+}
+
+/** The package's Python files (relative paths, sorted): what is deployed next to the notebooks. */
+export function packageFiles(sourceDir: string): string[] {
+  const root = path.join(sourceDir, "pinterest_etl");
+  const walk = (dir: string): string[] =>
+    fs
+      .readdirSync(dir, { withFileTypes: true })
+      .flatMap((e) =>
+        e.isDirectory()
+          ? e.name === "__pycache__"
+            ? []
+            : walk(path.join(dir, e.name))
+          : [path.join(dir, e.name)],
+      )
+      .filter((f) => f.endsWith(".py"));
+  return walk(root)
+    .map((f) => path.relative(sourceDir, f))
+    .sort();
+}
+
+const base64 = (file: string) => fs.readFileSync(file).toString("base64");
+
+/**
+ * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
+ * Catalog, or instance profile + mount), an auto-terminating cluster (unless left out), the
+ * notebooks and package deployed from `databricks/`, the batch job and, where there are streams,
+ * the streaming job.
+ */
+export class DatabricksWorkspace extends pulumi.ComponentResource {
+  readonly roleArn: pulumi.Output<string>;
+  /** The interactive cluster; empty when `interactiveCluster` is false. */
+  readonly clusterId: pulumi.Output<string>;
+  readonly sourceRoot: pulumi.Output<string>;
+  /** `catalog.schema` of the tables; empty on the mount route (the cluster's current schema). */
+  readonly tableSchema: pulumi.Output<string>;
+  readonly batchNotebookPath: pulumi.Output<string>;
+  readonly batchJobId: pulumi.Output<string>;
+  readonly batchJobUrl: pulumi.Output<string>;
+  /** Empty when there are no streams (no streaming job, no notebook). */
+  readonly streamingNotebookPath: pulumi.Output<string>;
+  /** Empty when there are no streams. */
+  readonly streamingJobId: pulumi.Output<string>;
+  /** Empty when there are no streams. */
+  readonly streamingJobUrl: pulumi.Output<string>;
+
+  constructor(name: string, args: DatabricksWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:DatabricksWorkspace", name, {}, opts);
+    validateDatabricksWorkspaceArgs(args);
+    const parent = { parent: this };
+    const route = args.storageRoute ?? "unityCatalog";
+    const deltaPrefix = args.deltaPrefix ?? "delta/";
+    const sourceDir = args.sourceDir ?? path.resolve(__dirname, "..", "..", "databricks");
+    const root = `/Shared/${args.prefix}`;
+    const roleName = `${args.prefix}-databricks-data`;
+    const streamArns = args.streamArns ?? [];
+
+    const account = aws.getCallerIdentityOutput({}, parent);
+    const uc =
+      route === "unityCatalog"
+        ? unityCatalogStorage(this, name, {
+            prefix: args.prefix,
+            roleName,
+            accountId: account.accountId,
+            rawBucketName: args.rawBucketName,
+            rawBucketArn: args.rawBucketArn,
+            catalog: args.unityCatalog!.catalog,
+            schema: args.unityCatalog!.schema ?? tableBase(args.prefix),
+            tags: args.tags,
+          })
+        : undefined;
+    const mount =
+      route === "mount"
+        ? mountAccess(this, name, {
+            prefix: args.prefix,
+            roleName,
+            rawBucketArn: args.rawBucketArn,
+            deltaPrefix,
+            streamArns,
+            crossAccountRoleName: args.crossAccountRoleName!,
+            tags: args.tags,
+          })
+        : undefined;
+
+    const sparkVersion =
+      args.sparkVersion ?? databricks.getSparkVersionOutput({ longTermSupport: true }, parent).id;
+    const nodeTypeId =
+      args.nodeTypeId ?? databricks.getNodeTypeOutput({ localDisk: true }, parent).id;
+    const spot = { availability: "SPOT_WITH_FALLBACK", firstOnDemand: 1 };
+    // Single node: the course's data fits one machine; a worker would double the bill.
+    const clusterSpec = {
+      sparkVersion,
+      nodeTypeId,
+      numWorkers: 0,
+      sparkConf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]" },
+      customTags: { ...args.tags, ResourceClass: "SingleNode" },
+      // Mounts need a no-isolation cluster; volumes and catalog tables need a Unity Catalog mode.
+      dataSecurityMode: mount ? "NONE" : "USER_ISOLATION",
+      awsAttributes: mount ? { ...spot, instanceProfileArn: mount.instanceProfileArn } : spot,
+    };
+    const cluster =
+      args.interactiveCluster === false && !mount
+        ? undefined
+        : new databricks.Cluster(
+            `${name}-cluster`,
+            {
+              clusterName: `${args.prefix}-pipeline`,
+              autoterminationMinutes:
+                args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default,
+              ...clusterSpec,
+            },
+            parent,
+          );
+
+    const sourceRoot = mount
+      ? rawMount(this, name, args.prefix, args.rawBucketName, cluster!, mount.instanceProfileArn)
+      : uc!.sourceRoot;
+    const checkpointRoot = uc
+      ? uc.checkpointRoot
+      : pulumi.interpolate`${sourceRoot}/${deltaPrefix.replace(/\/$/, "")}/_checkpoints`;
+
+    // The package: in the work volume (Unity Catalog) or beside the notebooks (mount route).
+    const packageRoot = uc ? uc.packageRoot : pulumi.output(`/Workspace${root}`);
+    const files = packageFiles(sourceDir).map((rel) => {
+      const fileName = `${name}-file-${rel.replace(/[/.]/g, "-")}`;
+      const content = base64(path.join(sourceDir, rel));
+      return uc
+        ? new databricks.File(
+            fileName,
+            { path: pulumi.interpolate`${uc.packageRoot}/${rel}`, contentBase64: content },
+            { parent: this, dependsOn: [uc.workVolume] },
+          )
+        : new databricks.WorkspaceFile(
+            fileName,
+            { path: `${root}/${rel}`, contentBase64: content },
+            parent,
+          );
+    });
+    const notebook = (kind: "batch" | "streaming") =>
+      new databricks.Notebook(
+        `${name}-notebook-${kind}`,
+        {
+          path: `${root}/notebooks/${kind}`,
+          language: "PYTHON",
+          contentBase64: base64(path.join(sourceDir, "notebooks", `${kind}.py`)),
+        },
+        { parent: this, dependsOn: files },
+      );
+    const batchNotebook = notebook("batch");
+    const streamingNotebook = streamArns.length > 0 ? notebook("streaming") : undefined;
+
+    const jobs = createJobs(this, name, {
+      prefix: args.prefix,
+      region: args.region,
+      sourceRoot,
+      checkpointRoot,
+      tableSchema: uc ? uc.tableSchema : "",
+      packageRoot,
+      batchNotebookPath: batchNotebook.path,
+      streamingNotebookPath: streamingNotebook?.path,
+      streamingPaused: args.streamingPaused ?? true,
+      cluster: clusterSpec,
+      schedule: args.batchSchedule,
+      failureEmails: args.failureEmails ?? [],
+    });
+
+    const none = pulumi.output("");
+    this.roleArn = uc ? uc.roleArn : mount!.roleArn;
+    this.clusterId = cluster?.id ?? none;
+    this.sourceRoot = sourceRoot;
+    this.tableSchema = uc ? uc.tableSchema : none;
+    this.batchNotebookPath = batchNotebook.path;
+    this.batchJobId = jobs.batch.id;
+    this.batchJobUrl = jobs.batch.url;
+    this.streamingNotebookPath = streamingNotebook?.path ?? none;
+    this.streamingJobId = jobs.streaming?.id ?? none;
+    this.streamingJobUrl = jobs.streaming?.url ?? none;
+    this.registerOutputs({
+      clusterId: this.clusterId,
+      batchJobId: this.batchJobId,
+      sourceRoot: this.sourceRoot,
+      tableSchema: this.tableSchema,
+    });
+  }
+}

@@ -1,0 +1,199 @@
+import * as pulumi from "@pulumi/pulumi";
+import { KafkaClient } from "./kafkaClient";
+import { KafkaRestApi } from "./kafkaRestApi";
+import { MskCluster } from "./mskCluster";
+import { S3SinkConnector } from "./s3SinkConnector";
+import { S3SinkPlugin } from "./s3SinkConnectorConfig";
+import { checkPrefix } from "../shared/naming";
+
+/** The component's type token; part of every child's URN (aliases name it). */
+export const KAFKA_BATCH_PATH_TYPE = "pinterest-pipeline:components:KafkaBatchPath";
+
+/** Arguments of {@link KafkaBatchPath}. */
+export interface KafkaBatchPathArgs {
+  /** Prefix every name derives from (the stack's `prefix`): topics `<prefix>.pin|geo|user`. */
+  readonly prefix: string;
+  /** VPC of every part (the stack's `Network`). */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets in two zones; the client machine takes the first. They need a NAT (see docs). */
+  readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /**
+   * Name of the raw bucket the sink writes to. The bucket is the caller's (the stack's), so that
+   * switching this path off never deletes the data lake.
+   */
+  readonly bucketName: pulumi.Input<string>;
+  /** ARN of that bucket. */
+  readonly bucketArn: pulumi.Input<string>;
+  /** Local path of the packaged S3 sink connector zip uploaded as the MSK Connect plugin. */
+  readonly connectorPluginPath: string;
+  /** Which sink that zip is: `confluent` (the course's) or `aiven`; same object layout. @default "confluent" */
+  readonly connectorPlugin?: S3SinkPlugin;
+  /** Number of brokers (a multiple of 2). @default 2 */
+  readonly brokerCount?: number;
+  /** Broker instance type. @default "kafka.t3.small" */
+  readonly brokerInstanceType?: pulumi.Input<string>;
+  /** EBS storage per broker in GiB. @default 20 */
+  readonly brokerStorageGb?: number;
+  /** MSK Kafka version. @default "3.9.x" */
+  readonly kafkaVersion?: pulumi.Input<string>;
+  /** Partitions of each topic. @default 3 */
+  readonly topicPartitions?: number;
+  /** Instance type of the REST proxy machine. @default "t3.small" */
+  readonly clientInstanceType?: pulumi.Input<string>;
+  /** Records per S3 object. @default 500 */
+  readonly connectorFlushSize?: number;
+  /** Milliseconds before an open S3 object is committed anyway (see S3SinkConnector). @default 60000 */
+  readonly connectorRotateIntervalMs?: number;
+  /** MSK Connect units per worker (1, 2, 4, 8). @default 1 */
+  readonly connectorMcuCount?: number;
+  /** MSK Connect workers. @default 1 */
+  readonly connectorWorkerCount?: number;
+  /** KMS key of the bucket and of the brokers' storage. @default undefined (AWS-managed keys) */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /** Days to keep every log this path writes. @default 30 */
+  readonly logRetentionDays?: number;
+  /** API steady requests per second. @default 50 */
+  readonly apiThrottlingRateLimit?: number;
+  /** API burst. @default 100 */
+  readonly apiThrottlingBurstLimit?: number;
+  /** API requests per key per day. @default 1000000 */
+  readonly apiQuotaPerDay?: number;
+  /** SNS topic the REST proxy health alarm notifies. @default undefined (state changes only) */
+  readonly alarmTopicArn?: pulumi.Input<string>;
+  /** Create the region's account-wide API Gateway logging role. @default false */
+  readonly manageApiGatewayAccount?: boolean;
+  /** Tags added to every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/** Checks what the parts cannot: the prefix every name is derived from and the plugin path. */
+export function validateKafkaBatchPathArgs(args: KafkaBatchPathArgs): void {
+  checkPrefix("KafkaBatchPath", args.prefix);
+  if (!args.connectorPluginPath) {
+    throw new Error(
+      "KafkaBatchPath connectorPluginPath is empty; give the path of the S3 sink connector zip.",
+    );
+  }
+}
+
+/**
+ * The course's Kafka batch path, secure: an API (`/{proxy+}` with an API key) over a VPC link to a
+ * private REST proxy machine that created the topics, an IAM-only TLS MSK cluster, and an MSK
+ * Connect S3 sink writing `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json` to the caller's
+ * raw bucket. Each part is its own component and usable alone.
+ */
+export class KafkaBatchPath extends pulumi.ComponentResource {
+  readonly cluster: MskCluster;
+  readonly client: KafkaClient;
+  readonly sink: S3SinkConnector;
+  readonly api: KafkaRestApi;
+  /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. */
+  readonly invokeUrl: pulumi.Output<string>;
+  /** Id of the API key (its value: `aws apigateway get-api-key --api-key <id> --include-value`). */
+  readonly apiKeyId: pulumi.Output<string>;
+  readonly topicNames: pulumi.Output<string[]>;
+  readonly bootstrapBrokersIam: pulumi.Output<string>;
+  readonly clientInstanceId: pulumi.Output<string>;
+  readonly clusterArn: pulumi.Output<string>;
+  readonly connectorArn: pulumi.Output<string>;
+
+  constructor(name: string, args: KafkaBatchPathArgs, opts?: pulumi.ComponentResourceOptions) {
+    super(KAFKA_BATCH_PATH_TYPE, name, {}, opts);
+    validateKafkaBatchPathArgs(args);
+    const parent = { parent: this };
+    const { prefix, vpcId, tags } = args;
+    const subnetIds = args.privateSubnetIds;
+    const logRetentionDays = args.logRetentionDays ?? 30;
+
+    this.cluster = new MskCluster(
+      `${name}-msk`,
+      {
+        prefix,
+        vpcId,
+        subnetIds,
+        brokerCount: args.brokerCount,
+        instanceType: args.brokerInstanceType,
+        storageGb: args.brokerStorageGb,
+        kafkaVersion: args.kafkaVersion,
+        defaultPartitions: args.topicPartitions,
+        logRetentionDays,
+        kmsKeyArn: args.kmsKeyArn,
+        tags,
+      },
+      parent,
+    );
+    this.client = new KafkaClient(
+      `${name}-client`,
+      {
+        prefix,
+        vpcId,
+        subnetId: pulumi.output(subnetIds).apply((ids) => ids[0]),
+        clusterArn: this.cluster.clusterArn,
+        bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
+        kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
+        partitions: args.topicPartitions,
+        replicationFactor: this.cluster.replicationFactor,
+        instanceType: args.clientInstanceType,
+        tags,
+      },
+      parent,
+    );
+    this.sink = new S3SinkConnector(
+      `${name}-sink`,
+      {
+        prefix,
+        vpcId,
+        subnetIds,
+        clusterArn: this.cluster.clusterArn,
+        bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
+        kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
+        bucketName: args.bucketName,
+        bucketArn: args.bucketArn,
+        bucketKmsKeyArn: args.kmsKeyArn,
+        pluginPath: args.connectorPluginPath,
+        plugin: args.connectorPlugin,
+        flushSize: args.connectorFlushSize,
+        rotateIntervalMs: args.connectorRotateIntervalMs,
+        mcuCount: args.connectorMcuCount,
+        workerCount: args.connectorWorkerCount,
+        logRetentionDays,
+        tags,
+      },
+      // Topics are created by the client at boot; the sink's pattern subscription finds them.
+      { parent: this, dependsOn: [this.client] },
+    );
+    this.api = new KafkaRestApi(
+      `${name}-api`,
+      {
+        prefix,
+        vpcId,
+        subnetIds,
+        targetInstanceId: this.client.instanceId,
+        targetSecurityGroupId: this.client.securityGroupId,
+        logRetentionDays,
+        throttlingRateLimit: args.apiThrottlingRateLimit,
+        throttlingBurstLimit: args.apiThrottlingBurstLimit,
+        quotaPerDay: args.apiQuotaPerDay,
+        alarmTopicArn: args.alarmTopicArn,
+        manageApiGatewayAccount: args.manageApiGatewayAccount,
+        tags,
+      },
+      parent,
+    );
+
+    this.invokeUrl = this.api.invokeUrl;
+    this.apiKeyId = this.api.apiKeyId;
+    this.topicNames = this.client.topicNames;
+    this.bootstrapBrokersIam = this.cluster.bootstrapBrokersIam;
+    this.clientInstanceId = this.client.instanceId;
+    this.clusterArn = this.cluster.clusterArn;
+    this.connectorArn = this.sink.connectorArn;
+    this.registerOutputs({
+      invokeUrl: this.invokeUrl,
+      apiKeyId: this.apiKeyId,
+      topicNames: this.topicNames,
+      bootstrapBrokersIam: this.bootstrapBrokersIam,
+      clientInstanceId: this.clientInstanceId,
+    });
+  }
+}

@@ -1,0 +1,307 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { kafkaConnectTrustPolicy, s3SinkConnectorPolicy } from "./kafkaPolicies";
+import { contentName } from "../shared/contentName";
+import { wholeNumber, WholeSetting } from "../shared/validate";
+import {
+  pluginContentType,
+  s3SinkConnectorProperties,
+  s3SinkWorkerProperties,
+  S3SinkPlugin,
+  S3_SINK_DEFAULTS,
+  S3_SINK_PLUGINS,
+  S3_SINK_TOPICS_DIR,
+} from "./s3SinkConnectorConfig";
+
+/** Arguments of {@link S3SinkConnector}. */
+export interface S3SinkConnectorArgs {
+  /** Prefix every AWS name derives from (the stack's `prefix`); the sink reads `<prefix>.*`. */
+  readonly prefix: string;
+  /** VPC of the connector's workers. */
+  readonly vpcId: pulumi.Input<string>;
+  /** Private subnets of the workers (two zones). */
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** ARN of the MSK cluster. */
+  readonly clusterArn: pulumi.Input<string>;
+  /** SASL/IAM bootstrap brokers of the cluster. */
+  readonly bootstrapBrokersIam: pulumi.Input<string>;
+  /** The cluster's client security group, which lets the workers reach the brokers. */
+  readonly kafkaClientSecurityGroupId: pulumi.Input<string>;
+  /** Bucket the sink writes to (and where the plugin is uploaded, under `connect-plugins/`). */
+  readonly bucketName: pulumi.Input<string>;
+  /** ARN of that bucket. */
+  readonly bucketArn: pulumi.Input<string>;
+  /** The bucket's KMS key, if it has one. @default undefined */
+  readonly bucketKmsKeyArn?: pulumi.Input<string>;
+  /** Local path of the packaged connector (.zip or .jar) to upload as the custom plugin. */
+  readonly pluginPath: string;
+  /**
+   * Which sink the plugin at `pluginPath` is: Confluent's (the course's) or Aiven's. Both are
+   * configured to write the same object keys and lines. @default "confluent"
+   */
+  readonly plugin?: S3SinkPlugin;
+  /** Connector tasks. @default 3 (one per topic) */
+  readonly tasksMax?: number;
+  /** Records per S3 object. @default 500 */
+  readonly flushSize?: number;
+  /**
+   * Wall-clock milliseconds that bound how long records below `flushSize` wait: Confluent's sink
+   * commits an open object at the next multiple of it since 00:00 UTC
+   * (`rotate.schedule.interval.ms`), Aiven's at each offset flush of the workers
+   * (`offset.flush.interval.ms`). @default 60000
+   */
+  readonly rotateIntervalMs?: number;
+  /** Properties added to (or overriding) the connector configuration. @default {} */
+  readonly extraConnectorProperties?: Record<string, string>;
+  /** MSK Connect units per worker (1, 2, 4 or 8). @default 1 */
+  readonly mcuCount?: number;
+  /** Workers (1–10). @default 1 */
+  readonly workerCount?: number;
+  /** Kafka Connect version MSK Connect runs. @default "3.7.x" */
+  readonly kafkaConnectVersion?: pulumi.Input<string>;
+  /** Days to keep worker logs. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Tags added to every resource. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * What MSK Connect and the sink accept for each numeric argument, and the default (the stack
+ * config reads these).
+ */
+export const S3_SINK_CONNECTOR_LIMITS = {
+  tasksMax: { min: 1, max: 100, default: S3_SINK_DEFAULTS.tasksMax },
+  flushSize: { min: 1, max: 1_000_000, default: S3_SINK_DEFAULTS.flushSize },
+  rotateIntervalMs: { min: 1000, max: 86_400_000, default: S3_SINK_DEFAULTS.rotateIntervalMs },
+  workerCount: { min: 1, max: 10, default: 1 },
+  logRetentionDays: { min: 1, max: 3653, default: 30 },
+} as const satisfies Record<string, WholeSetting>;
+
+/** The MSK Connect units a worker may have. */
+export const MCU_COUNTS: readonly number[] = [1, 2, 4, 8];
+export const DEFAULT_MCU_COUNT = 1;
+
+/** Checks arguments; the plugin file itself is checked by the constructor. */
+export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
+  pluginContentType(args.pluginPath);
+  if (args.plugin !== undefined && !S3_SINK_PLUGINS.includes(args.plugin)) {
+    throw new Error(
+      `S3SinkConnector plugin "${String(args.plugin)}" is not one of ${S3_SINK_PLUGINS.join(", ")}.`,
+    );
+  }
+  for (const field of Object.keys(
+    S3_SINK_CONNECTOR_LIMITS,
+  ) as (keyof typeof S3_SINK_CONNECTOR_LIMITS)[]) {
+    wholeNumber("S3SinkConnector", field, args[field], S3_SINK_CONNECTOR_LIMITS[field]);
+  }
+  const mcu = args.mcuCount ?? DEFAULT_MCU_COUNT;
+  if (!MCU_COUNTS.includes(mcu)) {
+    throw new Error(`S3SinkConnector mcuCount ${mcu} is not one of 1, 2, 4, 8.`);
+  }
+}
+
+/**
+ * MSK Connect's S3 sink: the plugin uploaded to the bucket as a versioned object and pinned by
+ * version, a custom plugin and a worker configuration named by their content (MSK Connect cannot
+ * update either), and a connector using IAM over TLS, a role limited to its topics and the bucket's
+ * `topics/` prefix, and a log group with retention.
+ */
+export class S3SinkConnector extends pulumi.ComponentResource {
+  readonly connectorArn: pulumi.Output<string>;
+  readonly connectorName: pulumi.Output<string>;
+  readonly customPluginArn: pulumi.Output<string>;
+  readonly workerConfigurationArn: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  /** S3 key and version of the uploaded plugin. */
+  readonly pluginObjectKey: pulumi.Output<string>;
+  readonly pluginVersionId: pulumi.Output<string>;
+
+  constructor(name: string, args: S3SinkConnectorArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:S3SinkConnector", name, {}, opts);
+    validateS3SinkConnectorArgs(args);
+    if (!fs.existsSync(args.pluginPath)) {
+      throw new Error(
+        `S3SinkConnector pluginPath "${args.pluginPath}" does not exist; download the packaged ` +
+          `connector zip first (docs/kafka-batch-path.md says where it comes from).`,
+      );
+    }
+    const parent = { parent: this };
+    const tags = { ...args.tags };
+    const connectorName = `${args.prefix}-s3-sink`;
+    const sinkPlugin = args.plugin ?? S3_SINK_DEFAULTS.plugin;
+    const rotateIntervalMs = args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs;
+    const pluginBytes = fs.readFileSync(args.pluginPath);
+
+    const pluginObject = new aws.s3.BucketObjectv2(
+      `${name}-plugin-object`,
+      {
+        bucket: args.bucketName,
+        key: `connect-plugins/${path.basename(args.pluginPath)}`,
+        source: new pulumi.asset.FileAsset(args.pluginPath),
+        tags,
+      },
+      parent,
+    );
+    const plugin = new aws.mskconnect.CustomPlugin(
+      `${name}-plugin`,
+      {
+        name: contentName(connectorName, pluginBytes),
+        description: `S3 sink plugin ${path.basename(args.pluginPath)} (${sinkPlugin})`,
+        contentType: pluginContentType(args.pluginPath),
+        location: {
+          s3: {
+            bucketArn: args.bucketArn,
+            fileKey: pluginObject.key,
+            // The bucket is versioned: the plugin is this exact upload, not whatever the key holds.
+            objectVersion: pluginObject.versionId,
+          },
+        },
+        tags,
+      },
+      parent,
+    );
+    const workerProperties = s3SinkWorkerProperties(sinkPlugin, rotateIntervalMs);
+    const workerConfiguration = new aws.mskconnect.WorkerConfiguration(
+      `${name}-worker-config`,
+      {
+        name: contentName(`${connectorName}-worker`, workerProperties),
+        description: `Worker settings of ${connectorName}`,
+        propertiesFileContent: workerProperties,
+        tags,
+      },
+      parent,
+    );
+
+    const logGroup = new aws.cloudwatch.LogGroup(
+      `${name}-logs`,
+      {
+        name: `/aws/mskconnect/${connectorName}`,
+        retentionInDays: args.logRetentionDays ?? S3_SINK_CONNECTOR_LIMITS.logRetentionDays.default,
+        tags,
+      },
+      parent,
+    );
+    const region = aws.getRegionOutput({}, parent).region;
+    const account = aws.getCallerIdentityOutput({}, parent).accountId;
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `Execution role of MSK Connect ${connectorName}`,
+        assumeRolePolicy: pulumi
+          .all([region, account])
+          .apply(([r, a]) => JSON.stringify(kafkaConnectTrustPolicy(r, a, connectorName))),
+        tags,
+      },
+      parent,
+    );
+    const access = new aws.iam.RolePolicy(
+      `${name}-access`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.clusterArn, args.bucketArn, args.bucketKmsKeyArn])
+          .apply(([clusterArn, bucketArn, kmsKeyArn]) =>
+            JSON.stringify(
+              s3SinkConnectorPolicy({
+                clusterArn,
+                topicPrefix: args.prefix,
+                connectorName,
+                bucketArn,
+                objectPrefix: `${S3_SINK_TOPICS_DIR}/`,
+                kmsKeyArn,
+              }),
+            ),
+          ),
+      },
+      parent,
+    );
+    const securityGroup = new aws.ec2.SecurityGroup(
+      `${name}-sg`,
+      {
+        vpcId: args.vpcId,
+        description: `MSK Connect ${connectorName} workers: no inbound; HTTPS out to S3`,
+        ingress: [],
+        egress: [
+          {
+            description: "HTTPS to S3 (through the VPC's gateway endpoint)",
+            protocol: "tcp",
+            fromPort: 443,
+            toPort: 443,
+            cidrBlocks: ["0.0.0.0/0"],
+          },
+        ],
+        tags: { ...tags, Name: connectorName },
+      },
+      parent,
+    );
+
+    const connector = new aws.mskconnect.Connector(
+      `${name}-connector`,
+      {
+        name: connectorName,
+        kafkaconnectVersion: args.kafkaConnectVersion ?? "3.7.x",
+        capacity: {
+          provisionedCapacity: {
+            mcuCount: args.mcuCount ?? DEFAULT_MCU_COUNT,
+            workerCount: args.workerCount ?? S3_SINK_CONNECTOR_LIMITS.workerCount.default,
+          },
+        },
+        connectorConfiguration: pulumi.all([args.bucketName, region]).apply(([bucketName, r]) =>
+          s3SinkConnectorProperties({
+            plugin: sinkPlugin,
+            prefix: args.prefix,
+            bucketName,
+            region: r,
+            tasksMax: args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax,
+            flushSize: args.flushSize ?? S3_SINK_DEFAULTS.flushSize,
+            rotateIntervalMs,
+            extraProperties: args.extraConnectorProperties,
+          }),
+        ),
+        kafkaCluster: {
+          apacheKafkaCluster: {
+            bootstrapServers: args.bootstrapBrokersIam,
+            vpc: {
+              securityGroups: [securityGroup.id, args.kafkaClientSecurityGroupId],
+              subnets: args.subnetIds,
+            },
+          },
+        },
+        kafkaClusterClientAuthentication: { authenticationType: "IAM" },
+        kafkaClusterEncryptionInTransit: { encryptionType: "TLS" },
+        logDelivery: {
+          workerLogDelivery: { cloudwatchLogs: { enabled: true, logGroup: logGroup.name } },
+        },
+        plugins: [{ customPlugin: { arn: plugin.arn, revision: plugin.latestRevision } }],
+        serviceExecutionRoleArn: role.arn,
+        workerConfiguration: {
+          arn: workerConfiguration.arn,
+          revision: workerConfiguration.latestRevision,
+        },
+        tags,
+      },
+      {
+        parent: this,
+        dependsOn: [access],
+        // A changed connector is replaced under the same name, so its consumer group
+        // (connect-<name>) and committed offsets survive: delete first, or the create fails.
+        deleteBeforeReplace: true,
+      },
+    );
+
+    this.connectorArn = connector.arn;
+    this.connectorName = connector.name;
+    this.customPluginArn = plugin.arn;
+    this.workerConfigurationArn = workerConfiguration.arn;
+    this.roleArn = role.arn;
+    this.pluginObjectKey = pluginObject.key;
+    this.pluginVersionId = pluginObject.versionId;
+    this.registerOutputs({
+      connectorArn: this.connectorArn,
+      customPluginArn: this.customPluginArn,
+      workerConfigurationArn: this.workerConfigurationArn,
+    });
+  }
+}

@@ -1,0 +1,257 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { createApiStage } from "../apigateway/apiStage";
+import {
+  API_RESOURCES,
+  apiFingerprint,
+  DEFAULT_STAGE_NAME,
+  INTEGRATION_RESPONSES,
+  KINESIS_CONTENT_TYPE,
+  kinesisApiName,
+  KinesisRoute,
+  kinesisRoutes,
+} from "./kinesisApiTemplates";
+import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels";
+import { kinesisProxyPolicy } from "./kinesisPolicies";
+import { serviceTrustPolicy } from "../shared/iam";
+import type { WholeSetting } from "../shared/validate";
+
+/** API Gateway's limits on the stage's throttling and quota, and their defaults. */
+export const KINESIS_PROXY_API_LIMITS = {
+  throttlingBurstLimit: { min: 1, max: 5000, default: 100 },
+  quotaPerDay: { min: 1, max: 1_000_000_000, default: 1_000_000 },
+} as const satisfies Record<string, WholeSetting>;
+
+/** The stage's steady rate (requests per second; any number above 0, at most the account's 10000). */
+export const THROTTLING_RATE = { max: 10000, default: 50 } as const;
+
+/** Arguments of {@link KinesisProxyApi}; {@link KinesisStreamPath} validates and passes them. */
+export interface KinesisProxyApiArgs {
+  /** Prefix of the API's names and of the streams it may create or delete. */
+  readonly prefix: string;
+  /** ARNs of the streams the API may describe, write and read (at least one). */
+  readonly streamArns: pulumi.Input<pulumi.Input<string>[]>;
+  /** Customer-managed key the streams are encrypted with. @default undefined (AWS-managed key) */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /** Offer POST/DELETE /streams/{stream-name} for names under the prefix. @default false */
+  readonly streamAdminRoutes?: boolean;
+  /** Stage name. @default "v1" */
+  readonly stageName?: string;
+  /** Days to keep access and execution logs. @default 30 */
+  readonly logRetentionDays?: number;
+  /** Steady requests per second, per API key and per stage. @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** Burst above the steady rate. @default 100 */
+  readonly throttlingBurstLimit?: number;
+  /** Requests per API key per day. @default 1000000 */
+  readonly quotaPerDay?: number;
+  /** Create the region's account-wide API Gateway logging role. @default false */
+  readonly manageApiGatewayAccount?: boolean;
+  /** Tags added to every resource that takes tags. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * A REST API whose every route is an AWS-service integration to Kinesis (the route table of
+ * kinesisApiTemplates.ts), API-key protected, body-validated, throttled, logged and traced.
+ */
+export class KinesisProxyApi extends pulumi.ComponentResource {
+  readonly invokeUrl: pulumi.Output<string>;
+  readonly restApiId: pulumi.Output<string>;
+  readonly stageName: pulumi.Output<string>;
+  readonly apiKeyId: pulumi.Output<string>;
+  readonly roleArn: pulumi.Output<string>;
+  readonly accessLogGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: KinesisProxyApiArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:KinesisProxyApi", name, {}, opts);
+    const parent = { parent: this };
+    const tags = { ...args.tags };
+    const apiName = kinesisApiName(args.prefix);
+    const stageName = args.stageName ?? DEFAULT_STAGE_NAME;
+    const retentionInDays = args.logRetentionDays ?? 30;
+    const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
+    const burst =
+      args.throttlingBurstLimit ?? KINESIS_PROXY_API_LIMITS.throttlingBurstLimit.default;
+    const routes = kinesisRoutes({ prefix: args.prefix, streamAdmin: !!args.streamAdminRoutes });
+
+    const role = new aws.iam.Role(
+      `${name}-role`,
+      {
+        description: `API Gateway ${apiName} calling Kinesis`,
+        assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")),
+        tags,
+      },
+      parent,
+    );
+    const rolePolicy = new aws.iam.RolePolicy(
+      `${name}-role`,
+      {
+        role: role.id,
+        policy: pulumi
+          .all([args.streamArns, args.kmsKeyArn])
+          .apply(([streamArns, kmsKeyArn]) =>
+            JSON.stringify(
+              kinesisProxyPolicy({ routes, prefix: args.prefix, streamArns, kmsKeyArn }),
+            ),
+          ),
+      },
+      parent,
+    );
+
+    const api = new aws.apigateway.RestApi(
+      `${name}`,
+      {
+        name: apiName,
+        description: `Kinesis proxy of ${args.prefix}: /streams/{stream-name}/record(s)`,
+        endpointConfiguration: { types: "REGIONAL" },
+        apiKeySource: "HEADER",
+        tags,
+      },
+      parent,
+    );
+    const routeResources = this.createRoutes(name, api, routes, role.arn);
+
+    const deployment = new aws.apigateway.Deployment(
+      `${name}-deployment`,
+      { restApi: api.id, description: apiName, triggers: { redeployment: apiFingerprint(routes) } },
+      // A new fingerprint replaces the deployment; the new one exists before the old one goes.
+      { parent: this, dependsOn: [rolePolicy, ...routeResources], deleteBeforeReplace: false },
+    );
+    const { stage, apiKey, accessLogs } = createApiStage(this, name, {
+      api,
+      apiName,
+      deployment,
+      stageName,
+      retentionInDays,
+      rate,
+      burst,
+      quotaPerDay: args.quotaPerDay ?? KINESIS_PROXY_API_LIMITS.quotaPerDay.default,
+      keyName: `${args.prefix}-stream-client`,
+      planName: `${args.prefix}-stream`,
+      manageApiGatewayAccount: args.manageApiGatewayAccount,
+      tags,
+    });
+
+    this.invokeUrl = stage.invokeUrl;
+    this.restApiId = api.id;
+    this.stageName = stage.stageName;
+    this.apiKeyId = apiKey.id;
+    this.roleArn = role.arn;
+    this.accessLogGroupName = accessLogs.name;
+    this.registerOutputs({ invokeUrl: this.invokeUrl, apiKeyId: this.apiKeyId });
+  }
+
+  /** Resources, validator, models and, per route, method, integration and their responses. */
+  private createRoutes(
+    name: string,
+    api: aws.apigateway.RestApi,
+    routes: KinesisRoute[],
+    roleArn: pulumi.Output<string>,
+  ): pulumi.Resource[] {
+    const parent = { parent: this };
+    const resourceIds: Record<string, pulumi.Output<string>> = {};
+    for (const r of API_RESOURCES) {
+      const parentId = r.parent ? resourceIds[r.parent] : api.rootResourceId;
+      resourceIds[r.key] = new aws.apigateway.Resource(
+        `${name}-${r.key}`,
+        { restApi: api.id, parentId, pathPart: r.pathPart },
+        parent,
+      ).id;
+    }
+    const validator = new aws.apigateway.RequestValidator(
+      `${name}-validator`,
+      {
+        restApi: api.id,
+        name: "body-and-parameters",
+        validateRequestBody: true,
+        validateRequestParameters: true,
+      },
+      parent,
+    );
+    const models = new Map<ModelName, aws.apigateway.Model>();
+    for (const model of new Set(routes.flatMap((r) => r.model ?? []))) {
+      const schema = JSON.stringify(MODELS[model]);
+      models.set(
+        model,
+        new aws.apigateway.Model(
+          `${name}-${model}`,
+          { restApi: api.id, name: model, contentType: "application/json", schema },
+          parent,
+        ),
+      );
+    }
+    const badBody = new aws.apigateway.Response(
+      `${name}-bad-request-body`,
+      {
+        restApiId: api.id,
+        responseType: "BAD_REQUEST_BODY",
+        statusCode: "400",
+        responseParameters: { "gatewayresponse.header.Content-Type": "'text/plain'" },
+        responseTemplates: { "application/json": BAD_REQUEST_BODY_TEMPLATE },
+      },
+      parent,
+    );
+
+    const region = aws.getRegionOutput({}, parent).region;
+    const created: pulumi.Resource[] = [badBody];
+    for (const route of routes) {
+      const at = {
+        restApi: api.id,
+        resourceId: resourceIds[route.resource],
+        httpMethod: route.httpMethod,
+      };
+      const model = route.model && models.get(route.model);
+      const method = new aws.apigateway.Method(
+        `${name}-${route.key}`,
+        {
+          ...at,
+          authorization: "NONE",
+          apiKeyRequired: true,
+          requestParameters: route.requestParameters,
+          requestValidatorId: validator.id,
+          requestModels: model ? { "application/json": model.name } : undefined,
+        },
+        parent,
+      );
+      const integration = new aws.apigateway.Integration(
+        `${name}-${route.key}`,
+        {
+          ...at,
+          type: "AWS",
+          integrationHttpMethod: "POST",
+          uri: pulumi.interpolate`arn:aws:apigateway:${region}:kinesis:action/${route.action}`,
+          credentials: roleArn,
+          requestParameters: {
+            "integration.request.header.Content-Type": `'${KINESIS_CONTENT_TYPE}'`,
+          },
+          requestTemplates: { "application/json": route.requestTemplate },
+          // Other content types get 415 instead of reaching Kinesis untemplated.
+          passthroughBehavior: "NEVER",
+        },
+        { parent: this, dependsOn: [method] },
+      );
+      created.push(method, integration);
+      for (const { statusCode, selectionPattern } of INTEGRATION_RESPONSES) {
+        const methodResponse = new aws.apigateway.MethodResponse(
+          `${name}-${route.key}-${statusCode}`,
+          { ...at, statusCode, responseModels: { "application/json": "Empty" } },
+          { parent: this, dependsOn: [method] },
+        );
+        const template = statusCode === "200" ? route.responseTemplate : undefined;
+        const integrationResponse = new aws.apigateway.IntegrationResponse(
+          `${name}-${route.key}-${statusCode}`,
+          {
+            ...at,
+            statusCode,
+            selectionPattern,
+            responseTemplates: template ? { "application/json": template } : undefined,
+          },
+          { parent: this, dependsOn: [integration, methodResponse] },
+        );
+        created.push(methodResponse, integrationResponse);
+      }
+    }
+    return created;
+  }
+}

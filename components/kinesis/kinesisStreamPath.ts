@@ -1,0 +1,209 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
+import { streamPathAlarms } from "./kinesisPolicies";
+import { KINESIS_PROXY_API_LIMITS, KinesisProxyApi, THROTTLING_RATE } from "./kinesisProxyApi";
+import { LOG_RETENTION_DAYS } from "../shared/logs";
+import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "../shared/naming";
+import { wholeNumber, WholeSetting } from "../shared/validate";
+
+/** How a stream pays for capacity: per shard-hour, or per stream-hour and GB written. */
+export type StreamCapacityMode = "ON_DEMAND" | "PROVISIONED";
+
+/** Arguments of {@link KinesisStreamPath}. */
+export interface KinesisStreamPathArgs {
+  /** Prefix every name derives from (the stack's `prefix`); streams are `streaming-<prefix>-<kind>`. */
+  readonly prefix: string;
+  /** Capacity mode of the three streams; one provisioned shard costs ~40% of an on-demand stream. @default "PROVISIONED" */
+  readonly capacityMode?: StreamCapacityMode;
+  /** Shards per stream, only with capacityMode "PROVISIONED" (1–500). @default 1 */
+  readonly shardCount?: number;
+  /** Hours a record stays readable (24–8760; also the AWS default of 24). @default 24 */
+  readonly retentionHours?: number;
+  /** Customer-managed KMS key ARN for stream encryption. @default undefined (AWS-managed alias/aws/kinesis) */
+  readonly kmsKeyArn?: pulumi.Input<string>;
+  /** Days to keep the API's access and execution logs (a CloudWatch Logs retention value). @default 30 */
+  readonly logRetentionDays?: number;
+  /** Steady requests per second allowed per API key and per stage (1–10000). @default 50 */
+  readonly throttlingRateLimit?: number;
+  /** Requests allowed in a burst above the steady rate (1–5000). @default 100 */
+  readonly throttlingBurstLimit?: number;
+  /** Requests per API key per day. @default 1000000 */
+  readonly quotaPerDay?: number;
+  /** Offer POST/DELETE /streams/{stream-name} for scratch streams named `streaming-<prefix>-*`. @default false */
+  readonly streamAdminRoutes?: boolean;
+  /** Name of the API stage, the invoke URL's last segment. @default "v1" */
+  readonly stageName?: string;
+  /** SNS topic ARN notified when an alarm fires or clears. @default undefined (alarms show in CloudWatch only) */
+  readonly alarmTopicArn?: pulumi.Input<string>;
+  /** Set the region's account-wide API Gateway logging role (once per account and region). @default false */
+  readonly manageApiGatewayAccount?: boolean;
+  /** Tags added to every resource that takes tags. @default {} */
+  readonly tags?: Record<string, string>;
+}
+
+/**
+ * What Kinesis and API Gateway accept for each numeric argument, and the default (the stack config
+ * reads these).
+ */
+export const KINESIS_STREAM_PATH_LIMITS = {
+  shardCount: { min: 1, max: 500, default: 1 },
+  retentionHours: { min: 24, max: 8760, default: 24 },
+  ...KINESIS_PROXY_API_LIMITS,
+} as const satisfies Record<string, WholeSetting>;
+
+/** Checks arguments AWS would only reject minutes into a deployment, or not at all. */
+export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void {
+  checkPrefix("KinesisStreamPath", args.prefix);
+  const mode = args.capacityMode ?? "PROVISIONED";
+  if (mode !== "ON_DEMAND" && mode !== "PROVISIONED") {
+    throw new Error(
+      `KinesisStreamPath capacityMode "${mode}" is not one of "ON_DEMAND", "PROVISIONED".`,
+    );
+  }
+  if (mode === "ON_DEMAND" && args.shardCount !== undefined) {
+    throw new Error(
+      `KinesisStreamPath shardCount ${args.shardCount} applies only to capacityMode "PROVISIONED"; ` +
+        `remove it or leave capacityMode at "PROVISIONED".`,
+    );
+  }
+  const limits = KINESIS_STREAM_PATH_LIMITS;
+  wholeNumber("KinesisStreamPath", "shardCount", args.shardCount, limits.shardCount);
+  wholeNumber("KinesisStreamPath", "retentionHours", args.retentionHours, limits.retentionHours);
+  const days = args.logRetentionDays;
+  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
+    throw new Error(
+      `KinesisStreamPath logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ` +
+        `${LOG_RETENTION_DAYS.join(", ")}.`,
+    );
+  }
+  const rate = args.throttlingRateLimit;
+  if (rate !== undefined && !(rate > 0 && rate <= THROTTLING_RATE.max)) {
+    throw new Error(
+      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most ${THROTTLING_RATE.max} requests per second.`,
+    );
+  }
+  const burst = args.throttlingBurstLimit;
+  wholeNumber("KinesisStreamPath", "throttlingBurstLimit", burst, limits.throttlingBurstLimit);
+  wholeNumber("KinesisStreamPath", "quotaPerDay", args.quotaPerDay, limits.quotaPerDay);
+  if (args.stageName !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(args.stageName)) {
+    throw new Error(
+      `KinesisStreamPath stageName "${args.stageName}" may only hold letters, digits and '_' (e.g. "v1").`,
+    );
+  }
+}
+
+/**
+ * The stream ingestion path (docs/pipeline.md §4, §6): three encrypted Kinesis streams, a Kinesis proxy
+ * REST API in front of them ({@link KinesisProxyApi}), and alarms on consumer lag, throttling and
+ * API errors.
+ */
+export class KinesisStreamPath extends pulumi.ComponentResource {
+  /** `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`. */
+  readonly invokeUrl: pulumi.Output<string>;
+  readonly restApiId: pulumi.Output<string>;
+  readonly stageName: pulumi.Output<string>;
+  /** Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. */
+  readonly apiKeyId: pulumi.Output<string>;
+  readonly streamNames: pulumi.Output<Record<TableKind, string>>;
+  readonly streamArns: pulumi.Output<Record<TableKind, string>>;
+  readonly accessLogGroupName: pulumi.Output<string>;
+
+  constructor(name: string, args: KinesisStreamPathArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("pinterest-pipeline:components:KinesisStreamPath", name, {}, opts);
+    validateKinesisStreamPathArgs(args);
+    const parent = { parent: this };
+    const tags = { ...args.tags };
+    const provisioned = (args.capacityMode ?? "PROVISIONED") === "PROVISIONED";
+    const names = Object.fromEntries(
+      TABLE_KINDS.map((kind) => [kind, kinesisStreamName(args.prefix, kind)]),
+    ) as Record<TableKind, string>;
+
+    const streams = TABLE_KINDS.map(
+      (kind) =>
+        new aws.kinesis.Stream(
+          `${name}-${kind}`,
+          {
+            name: names[kind],
+            streamModeDetails: { streamMode: provisioned ? "PROVISIONED" : "ON_DEMAND" },
+            shardCount: provisioned
+              ? (args.shardCount ?? KINESIS_STREAM_PATH_LIMITS.shardCount.default)
+              : undefined,
+            retentionPeriod:
+              args.retentionHours ?? KINESIS_STREAM_PATH_LIMITS.retentionHours.default,
+            encryptionType: "KMS",
+            kmsKeyId: args.kmsKeyArn ?? "alias/aws/kinesis",
+            tags,
+          },
+          parent,
+        ),
+    );
+
+    const api = new KinesisProxyApi(
+      `${name}-api`,
+      {
+        prefix: args.prefix,
+        streamArns: streams.map((s) => s.arn),
+        kmsKeyArn: args.kmsKeyArn,
+        streamAdminRoutes: args.streamAdminRoutes,
+        stageName: args.stageName,
+        logRetentionDays: args.logRetentionDays,
+        throttlingRateLimit: args.throttlingRateLimit,
+        throttlingBurstLimit: args.throttlingBurstLimit,
+        quotaPerDay: args.quotaPerDay,
+        manageApiGatewayAccount: args.manageApiGatewayAccount,
+        tags,
+      },
+      parent,
+    );
+
+    const actions = args.alarmTopicArn ? [args.alarmTopicArn] : [];
+    const alarms = streamPathAlarms({
+      streams: names,
+      apiName: kinesisApiName(args.prefix),
+      stageName: args.stageName ?? DEFAULT_STAGE_NAME,
+    });
+    for (const alarm of alarms) {
+      new aws.cloudwatch.MetricAlarm(
+        `${name}-${alarm.key}`,
+        {
+          name: `${args.prefix}-${alarm.key}`,
+          alarmDescription: alarm.description,
+          namespace: alarm.namespace,
+          metricName: alarm.metricName,
+          statistic: alarm.statistic,
+          comparisonOperator: alarm.comparisonOperator,
+          threshold: alarm.threshold,
+          period: alarm.period,
+          evaluationPeriods: alarm.evaluationPeriods,
+          dimensions: alarm.dimensions,
+          // No traffic is not an incident: a stopped emulator must not page anyone.
+          treatMissingData: "notBreaching",
+          alarmActions: actions,
+          okActions: actions,
+          tags,
+        },
+        { parent: this, dependsOn: alarm.namespace === "AWS/Kinesis" ? streams : [api] },
+      );
+    }
+
+    this.invokeUrl = api.invokeUrl;
+    this.restApiId = api.restApiId;
+    this.stageName = api.stageName;
+    this.apiKeyId = api.apiKeyId;
+    this.streamNames = pulumi.output(names);
+    this.streamArns = pulumi
+      .all(streams.map((s) => s.arn))
+      .apply(
+        (arns) =>
+          Object.fromEntries(TABLE_KINDS.map((k, i) => [k, arns[i]])) as Record<TableKind, string>,
+      );
+    this.accessLogGroupName = api.accessLogGroupName;
+    this.registerOutputs({
+      invokeUrl: this.invokeUrl,
+      apiKeyId: this.apiKeyId,
+      streamNames: this.streamNames,
+      streamArns: this.streamArns,
+    });
+  }
+}

@@ -1,0 +1,510 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  DatabricksWorkspace,
+  DatabricksWorkspaceArgs,
+  packageFiles,
+  UC_MASTER_ROLE_ARN,
+  validateDatabricksWorkspaceArgs,
+} from "../../../components/databricks/databricksWorkspace";
+import { notebookParameters } from "../../../components/databricks/databricksJobs";
+import { harness, PulumiHarness } from "../../harness/pulumiMocks";
+
+const BUCKET_ARN = "arn:aws:s3:::pin-test-raw";
+const STREAMS = ["pin", "geo", "user"].map(
+  (t) => `arn:aws:kinesis:eu-west-1:123456789012:stream/streaming-pin-test-${t}`,
+);
+
+/** A tiny copy of the databricks/ layout, so these tests do not depend on the real sources. */
+function fixtureSources(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbx-"));
+  for (const [file, text] of Object.entries({
+    "pinterest_etl/__init__.py": "",
+    "pinterest_etl/cleaning.py": "def clean(): pass\n",
+    "pinterest_etl/__pycache__/cleaning.cpython-311.pyc": "x",
+    "notebooks/batch.py": "# Databricks notebook source\n",
+    "notebooks/streaming.py": "# Databricks notebook source\n",
+  })) {
+    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+    fs.writeFileSync(path.join(dir, file), text);
+  }
+  return dir;
+}
+
+const ROLE_ARN = "arn:aws:iam::123456789012:role/pin-test-databricks-data";
+const EXTERNAL_ID = "0a1b2c3d-uc-credential-external-id";
+const UC = { catalog: "main" };
+const MOUNT = { storageRoute: "mount" as const, crossAccountRoleName: "databricks-cross-account" };
+
+/** Every principal a trust policy names, flattened. */
+const principals = (doc: string): string[] =>
+  JSON.parse(doc).Statement.flatMap((s: any) =>
+    Object.values(s.Principal ?? {}).flatMap((p) => [p].flat() as string[]),
+  );
+
+// Mocks prove the resources, their settings and their order; they cannot prove that Databricks
+// accepts them (it validates the instance profile with an EC2 dry run and the external location by
+// assuming the role, both against IAM that may still be propagating), nor that the catalog has
+// managed storage.
+describe("DatabricksWorkspace", () => {
+  let h: PulumiHarness;
+  let sourceDir: string;
+  before(() => {
+    sourceDir = fixtureSources();
+  });
+  beforeEach(() => {
+    h = harness().install();
+    h.onInvoke("databricks:index/getSparkVersion:getSparkVersion", () => ({
+      id: "17.3.x-scala2.13",
+    }));
+    h.onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
+    h.compute("databricks:index/job:Job", (name) => ({ url: `https://dbc.example/jobs/${name}` }));
+    // Databricks computes the credential's external id (provider doc: awsIamRole.externalId).
+    h.compute("databricks:index/storageCredential:StorageCredential", (_n, inputs) => ({
+      awsIamRole: { ...inputs.awsIamRole, externalId: EXTERNAL_ID },
+    }));
+  });
+
+  async function build(args: Partial<DatabricksWorkspaceArgs> = {}) {
+    const ws = new DatabricksWorkspace("dbx", {
+      prefix: "pin-test",
+      region: "eu-west-1",
+      rawBucketName: "pin-test-raw",
+      rawBucketArn: BUCKET_ARN,
+      streamArns: STREAMS,
+      unityCatalog: UC,
+      sourceDir,
+      ...args,
+    });
+    await h.settle();
+    return ws;
+  }
+
+  describe("Unity Catalog route (the default)", () => {
+    it("builds credential, role, read-only location, schema, two volumes, cluster, code and jobs", async () => {
+      await build();
+      expect(h.graph()).to.deep.equal([
+        "aws:iam/role:Role dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-data",
+        "databricks:index/cluster:Cluster dbx-cluster",
+        "databricks:index/externalLocation:ExternalLocation dbx-location",
+        "databricks:index/file:File dbx-file-pinterest_etl-__init__-py",
+        "databricks:index/file:File dbx-file-pinterest_etl-cleaning-py",
+        "databricks:index/job:Job dbx-batch-job",
+        "databricks:index/job:Job dbx-streaming-job",
+        "databricks:index/notebook:Notebook dbx-notebook-batch",
+        "databricks:index/notebook:Notebook dbx-notebook-streaming",
+        "databricks:index/schema:Schema dbx-schema",
+        "databricks:index/storageCredential:StorageCredential dbx-credential",
+        "databricks:index/volume:Volume dbx-volume-raw",
+        "databricks:index/volume:Volume dbx-volume-work",
+        "pinterest-pipeline:components:DatabricksWorkspace dbx",
+      ]);
+    });
+
+    // Rule: IAM resolves principals when a policy is saved, so a trust policy naming the role being
+    // created fails CreateRole with "Invalid principal in policy" (aws-samples/
+    // aws-secure-environment-accelerator#1136, databrickslabs/ucx#2269). Self-assumption is granted
+    // through the account root + aws:PrincipalArn, as the provider renders it
+    // (terraform-provider-databricks aws/data_aws_unity_catalog_assume_role_policy.go).
+    it("never names the role being created in its own trust policy", async () => {
+      await build();
+      const role = h.one("aws:iam/role:Role").inputs;
+      expect(principals(role.assumeRolePolicy)).to.deep.equal([
+        UC_MASTER_ROLE_ARN,
+        "arn:aws:iam::123456789012:root",
+      ]);
+      const self = JSON.parse(role.assumeRolePolicy).Statement[1];
+      expect(self.Condition.ArnLike).to.deep.equal({ "aws:PrincipalArn": ROLE_ARN });
+    });
+
+    // Rule: Databricks assumes the role with the storage credential's own external id (provider
+    // docs: getAwsUnityCatalogAssumeRolePolicy externalId "The storage credential external id";
+    // guide unity-catalog.md). The credential names the role by ARN, not by reference, so the
+    // trust can wait for the credential without a cycle.
+    it("binds the trust to the storage credential's external id, in the provider's two-step order", async () => {
+      await build();
+      const credential = h.one("databricks:index/storageCredential:StorageCredential");
+      expect(credential.inputs.awsIamRole).to.deep.equal({ roleArn: ROLE_ARN });
+      const role = h.one("aws:iam/role:Role");
+      for (const s of JSON.parse(role.inputs.assumeRolePolicy).Statement) {
+        expect(s.Condition.StringEquals).to.deep.equal({ "sts:ExternalId": EXTERNAL_ID });
+      }
+      expect(role.dependsOn).to.include(credential.urn);
+      expect(credential.dependsOn).to.not.include(role.urn);
+    });
+
+    // Rule: a self-assuming role also needs sts:AssumeRole on itself in its permission policy
+    // (provider aws/data_aws_unity_catalog_policy.go; databricks/terraform-databricks-sra#37);
+    // external-location validation lists the location's root (no prefix condition).
+    it("lets the role assume itself and list and read the bucket, nothing more", async () => {
+      await build();
+      const policy = JSON.parse(h.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+      expect(policy.Statement).to.deep.equal([
+        {
+          Sid: "ListRawBucket",
+          Effect: "Allow",
+          Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+          Resource: BUCKET_ARN,
+        },
+        {
+          Sid: "ReadRawBucket",
+          Effect: "Allow",
+          Action: ["s3:GetObject"],
+          Resource: `${BUCKET_ARN}/*`,
+        },
+        { Sid: "AssumeSelf", Effect: "Allow", Action: "sts:AssumeRole", Resource: ROLE_ARN },
+      ]);
+    });
+
+    // Rule: Databricks validates an external location by assuming the credential's role, so the
+    // role and its policy exist first (guide unity-catalog.md orders them so).
+    it("creates the external location only after the role and its policy", async () => {
+      await build();
+      const location = h.one("databricks:index/externalLocation:ExternalLocation");
+      expect(location.inputs).to.include({
+        name: "pin-test-raw",
+        url: "s3://pin-test-raw/",
+        credentialName: "pin-test-raw",
+        readOnly: true,
+      });
+      expect(location.dependsOn).to.include.members([
+        h.one("aws:iam/role:Role").urn,
+        h.one("aws:iam/rolePolicy:RolePolicy").urn,
+      ]);
+    });
+
+    it("writes tables to <catalog>.<schema>, checkpoints and the package to a managed volume", async () => {
+      const ws = await build();
+      expect(h.one("databricks:index/schema:Schema").inputs).to.include({
+        catalogName: "main",
+        name: "pin_test",
+      });
+      expect(h.byName("dbx-volume-raw").inputs).to.include({
+        name: "pin_test_raw",
+        volumeType: "EXTERNAL",
+        storageLocation: "s3://pin-test-raw/",
+      });
+      expect(h.byName("dbx-volume-work").inputs).to.include({
+        name: "pin_test_work",
+        volumeType: "MANAGED",
+      });
+      expect(h.byName("dbx-volume-work").inputs).to.not.have.property("storageLocation");
+      const file = h.byName("dbx-file-pinterest_etl-cleaning-py");
+      expect(file.inputs.path).to.equal(
+        "/Volumes/main/pin_test/pin_test_work/package/pinterest_etl/cleaning.py",
+      );
+      expect(Buffer.from(file.inputs.contentBase64, "base64").toString()).to.equal(
+        "def clean(): pass\n",
+      );
+      expect(file.dependsOn).to.include(h.byName("dbx-volume-work").urn);
+      expect(h.ofType("databricks:index/workspaceFile:WorkspaceFile")).to.have.length(0);
+      const batch = h.byName("dbx-batch-job").inputs.tasks[0].notebookTask.baseParameters;
+      expect(batch).to.deep.equal({
+        source_root: "/Volumes/main/pin_test/pin_test_raw",
+        prefix: "pin-test",
+        checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
+        schema: "main.pin_test",
+        package_path: "/Volumes/main/pin_test/pin_test_work/package",
+      });
+      const streaming = h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters;
+      expect(streaming).to.deep.equal({
+        prefix: "pin-test",
+        region: "eu-west-1",
+        checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
+        schema: "main.pin_test",
+        package_path: "/Volumes/main/pin_test/pin_test_work/package",
+      });
+      expect(await h.value(ws.tableSchema)).to.equal("main.pin_test");
+      expect(await h.value(ws.sourceRoot)).to.equal("/Volumes/main/pin_test/pin_test_raw");
+    });
+
+    it("uses the schema the stack names", async () => {
+      await build({ unityCatalog: { catalog: "lake", schema: "pinterest" } });
+      expect(h.one("databricks:index/schema:Schema").inputs).to.include({
+        catalogName: "lake",
+        name: "pinterest",
+      });
+    });
+
+    // Rule: workspaces with legacy features disabled refuse DBFS mounts and no-isolation clusters
+    // and provision no Hive metastore (provider doc of databricks.DisableLegacyFeaturesSetting):
+    // the default route uses none of them.
+    it("uses no mount, instance profile or no-isolation cluster", async () => {
+      await build();
+      expect(h.ofType("databricks:index/mount:Mount")).to.have.length(0);
+      expect(h.ofType("databricks:index/instanceProfile:InstanceProfile")).to.have.length(0);
+      expect(h.ofType("aws:iam/instanceProfile:InstanceProfile")).to.have.length(0);
+      const cluster = h.one("databricks:index/cluster:Cluster").inputs;
+      expect(cluster.dataSecurityMode).to.equal("USER_ISOLATION");
+      expect(cluster.awsAttributes).to.not.have.property("instanceProfileArn");
+    });
+  });
+
+  describe("mount route (the course's)", () => {
+    it("builds role, instance profile, pass-role grant, cluster, mount, code and jobs", async () => {
+      await build(MOUNT);
+      expect(h.graph()).to.deep.equal([
+        "aws:iam/instanceProfile:InstanceProfile dbx-data",
+        "aws:iam/role:Role dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-pass-role",
+        "databricks:index/cluster:Cluster dbx-cluster",
+        "databricks:index/instanceProfile:InstanceProfile dbx-data",
+        "databricks:index/job:Job dbx-batch-job",
+        "databricks:index/job:Job dbx-streaming-job",
+        "databricks:index/mount:Mount dbx-raw-mount",
+        "databricks:index/notebook:Notebook dbx-notebook-batch",
+        "databricks:index/notebook:Notebook dbx-notebook-streaming",
+        "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-__init__-py",
+        "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-cleaning-py",
+        "pinterest-pipeline:components:DatabricksWorkspace dbx",
+      ]);
+    });
+
+    it("reaches S3 with no keys: an EC2-trusted role scoped to topics/ (read) and delta/ (read-write)", async () => {
+      await build(MOUNT);
+      const role = h.one("aws:iam/role:Role").inputs;
+      expect(JSON.parse(role.assumeRolePolicy).Statement).to.deep.equal([
+        { Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" },
+      ]);
+      const policy = JSON.parse(
+        h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
+      );
+      const bySid = Object.fromEntries(policy.Statement.map((s: any) => [s.Sid, s]));
+      expect(bySid.ReadRawEvents.Resource).to.equal(`${BUCKET_ARN}/topics/*`);
+      expect(bySid.ReadRawEvents.Action).to.deep.equal(["s3:GetObject"]);
+      expect(bySid.ReadWriteDeltaTables.Resource).to.equal(`${BUCKET_ARN}/delta/*`);
+      expect(bySid.ListRawAndDeltaFolders.Condition.StringLike["s3:prefix"]).to.deep.equal([
+        "topics/*",
+        "delta/*",
+        "",
+      ]);
+      expect(bySid.ReadStreams.Resource).to.deep.equal(STREAMS);
+      for (const s of policy.Statement) {
+        expect([s.Action].flat().some((a: string) => a.includes("*"))).to.equal(false);
+        expect([s.Resource].flat()).to.not.include("*");
+      }
+      const text = JSON.stringify(h.resources.map((r) => r.inputs));
+      expect(text).to.not.match(/AKIA|aws_secret_access_key|secretKey/i);
+    });
+
+    // Rule: registering an instance profile makes Databricks run an EC2 RunInstances dry run as
+    // the workspace's cross-account role (provider doc of databricks.InstanceProfile), which fails
+    // "not authorized" without iam:PassRole on the role (terraform-provider-databricks#654;
+    // Databricks "Tutorial: Configure S3 access with an instance profile", step 5). So the grant,
+    // and the role's own policy, exist before the registration.
+    it("registers the instance profile only after the pass-role grant it needs", async () => {
+      await build(MOUNT);
+      const pass = h.byName("dbx-pass-role").inputs;
+      expect(pass.role).to.equal("databricks-cross-account");
+      expect(JSON.parse(pass.policy).Statement).to.deep.equal([
+        { Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN },
+      ]);
+      const registered = h.one("databricks:index/instanceProfile:InstanceProfile");
+      expect(registered.dependsOn).to.include.members([
+        h.byName("dbx-pass-role").urn,
+        h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").urn,
+      ]);
+    });
+
+    it("runs a single-node no-isolation cluster on the LTS runtime that stops after 15 idle minutes", async () => {
+      const ws = await build(MOUNT);
+      const cluster = h.one("databricks:index/cluster:Cluster").inputs;
+      expect(cluster).to.include({
+        clusterName: "pin-test-pipeline",
+        sparkVersion: "17.3.x-scala2.13",
+        nodeTypeId: "m5d.large",
+        numWorkers: 0,
+        autoterminationMinutes: 15,
+        dataSecurityMode: "NONE",
+      });
+      expect(cluster.awsAttributes.instanceProfileArn).to.equal(
+        "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
+      );
+      expect(
+        h.invokes.find((i) => i.token.includes("getSparkVersion"))!.inputs.longTermSupport,
+      ).to.equal(true);
+      expect(await h.value(ws.sourceRoot)).to.equal("/mnt/pin-test-raw");
+      expect(await h.value(ws.tableSchema)).to.equal("");
+    });
+
+    it("mounts the bucket once, through Pulumi, with the registered profile", async () => {
+      await build(MOUNT);
+      const mount = h.one("databricks:index/mount:Mount").inputs;
+      expect(mount.name).to.equal("pin-test-raw");
+      expect(mount.s3).to.deep.equal({
+        bucketName: "pin-test-raw",
+        instanceProfile: "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
+      });
+    });
+
+    it("deploys the notebooks and every package file beside them, byte for byte", async () => {
+      await build(MOUNT);
+      const notebook = h.byName("dbx-notebook-batch").inputs;
+      expect(notebook.path).to.equal("/Shared/pin-test/notebooks/batch");
+      expect(notebook.language).to.equal("PYTHON");
+      expect(Buffer.from(notebook.contentBase64, "base64").toString()).to.equal(
+        "# Databricks notebook source\n",
+      );
+      const file = h.byName("dbx-file-pinterest_etl-cleaning-py").inputs;
+      expect(file.path).to.equal("/Shared/pin-test/pinterest_etl/cleaning.py");
+      expect(Buffer.from(file.contentBase64, "base64").toString()).to.equal("def clean(): pass\n");
+    });
+
+    it("passes the mount, the current schema and the delta/ checkpoints to the notebooks", async () => {
+      await build(MOUNT);
+      const job = h.byName("dbx-batch-job").inputs;
+      expect(job.tasks[0].notebookTask.baseParameters).to.deep.equal({
+        source_root: "/mnt/pin-test-raw",
+        prefix: "pin-test",
+        checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
+        schema: "",
+        package_path: "/Workspace/Shared/pin-test",
+      });
+      expect(
+        h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters,
+      ).to.deep.equal({
+        prefix: "pin-test",
+        region: "eu-west-1",
+        checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
+        schema: "",
+        package_path: "/Workspace/Shared/pin-test",
+      });
+      expect(job.jobClusters[0].newCluster.awsAttributes.instanceProfileArn).to.match(
+        /instance-profile\/pin-test-databricks-data$/,
+      );
+    });
+  });
+
+  describe("jobs", () => {
+    it("schedules the batch job daily but paused, with retries and a timeout", async () => {
+      const ws = await build();
+      const job = h.byName("dbx-batch-job").inputs;
+      expect(job.schedule).to.deep.equal({
+        quartzCronExpression: "0 0 2 * * ?",
+        timezoneId: "UTC",
+        pauseStatus: "PAUSED",
+      });
+      expect(job.timeoutSeconds).to.equal(3600);
+      expect(job.maxConcurrentRuns).to.equal(1);
+      // Scheduled runs are incremental; the notebook's `mode` widget receives the job parameter.
+      expect(job.parameters).to.deep.equal([{ name: "mode", default: "incremental" }]);
+      const task = job.tasks[0];
+      expect(task).to.include({ taskKey: "batch", maxRetries: 2, jobClusterKey: "single-node" });
+      expect(task.notebookTask.notebookPath).to.equal("/Shared/pin-test/notebooks/batch");
+      expect(job).to.not.have.property("emailNotifications");
+      expect(await h.value(ws.batchJobUrl)).to.equal("https://dbc.example/jobs/dbx-batch-job");
+    });
+
+    // Review m2: the streaming job's pause was the batch schedule's, so a stack running its batch
+    // schedule also ran a continuous job cluster around the clock.
+    it("keeps the streaming job paused when the batch schedule runs, and mails failures", async () => {
+      await build({
+        batchSchedule: { paused: false, cron: "0 30 6 * * ?", timezone: "Europe/London" },
+        failureEmails: ["oncall@example.com"],
+      });
+      const job = h.byName("dbx-batch-job").inputs;
+      expect(job.schedule).to.deep.equal({
+        quartzCronExpression: "0 30 6 * * ?",
+        timezoneId: "Europe/London",
+        pauseStatus: "UNPAUSED",
+      });
+      expect(job.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
+      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
+        pauseStatus: "PAUSED",
+      });
+    });
+
+    it("runs the streaming job only when asked", async () => {
+      await build({ streamingPaused: false });
+      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
+        pauseStatus: "UNPAUSED",
+      });
+      expect(h.byName("dbx-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
+    });
+
+    // Review m2: a continuous job with no stream to read fails and restarts forever.
+    it("makes no streaming job or notebook where there are no streams", async () => {
+      const ws = await build({ streamArns: [] });
+      expect(h.ofType("databricks:index/job:Job").map((j) => j.name)).to.deep.equal([
+        "dbx-batch-job",
+      ]);
+      expect(h.ofType("databricks:index/notebook:Notebook").map((n) => n.name)).to.deep.equal([
+        "dbx-notebook-batch",
+      ]);
+      expect(await h.value(ws.streamingJobUrl)).to.equal("");
+      expect(await h.value(ws.streamingJobId)).to.equal("");
+    });
+  });
+
+  it("fills exactly the widgets the real notebooks define", () => {
+    const real = path.resolve(__dirname, "..", "..", "..", "databricks", "notebooks");
+    const widgets = (file: string) =>
+      [
+        ...fs
+          .readFileSync(path.join(real, file), "utf8")
+          .matchAll(/dbutils\.widgets\.\w+\("(\w+)"/g),
+      ].map((m) => m[1]);
+    const params = notebookParameters({
+      prefix: "p",
+      sourceRoot: "/mnt/r",
+      checkpointRoot: "/mnt/r/delta/_checkpoints",
+      tableSchema: "main.p",
+      packageRoot: "/W",
+      region: "r",
+    });
+    expect(widgets("batch.py"), "the batch job's mode parameter").to.include("mode");
+    for (const [kind, file] of [
+      ["batch", "batch.py"],
+      ["streaming", "streaming.py"],
+    ] as const) {
+      expect(widgets(file), file).to.include.members(Object.keys(params[kind]));
+    }
+  });
+
+  it("deploys every Python file of the real package", () => {
+    const real = path.resolve(__dirname, "..", "..", "..", "databricks");
+    const files = packageFiles(real);
+    expect(files).to.include("pinterest_etl/__init__.py");
+    expect(files.every((f) => f.startsWith("pinterest_etl/") && f.endsWith(".py"))).to.equal(true);
+  });
+});
+
+describe("DatabricksWorkspace argument validation", () => {
+  const base = { prefix: "p", region: "eu-west-1", rawBucketName: "b", rawBucketArn: "arn" };
+  const uc = { unityCatalog: { catalog: "main" } };
+  const cases: [string, Partial<DatabricksWorkspaceArgs>, string][] = [
+    [
+      "an unknown route",
+      { storageRoute: "dbfs" as never },
+      'storageRoute "dbfs" is not "mount" or "unityCatalog"',
+    ],
+    [
+      "UC (the default) without a catalog",
+      {},
+      'storageRoute "unityCatalog" needs unityCatalog { catalog }',
+    ],
+    [
+      "the mount route without the cross-account role (review B1)",
+      { storageRoute: "mount" },
+      'storageRoute "mount" needs crossAccountRoleName',
+    ],
+    [
+      "a cluster that never stops",
+      { ...uc, autoterminationMinutes: 0 },
+      "autoterminationMinutes 0 must be from 10 to 120",
+    ],
+    [
+      "Delta inside the raw folder",
+      { ...uc, deltaPrefix: "topics/" },
+      'deltaPrefix "topics/" must be one folder name',
+    ],
+  ];
+  for (const [label, args, message] of cases) {
+    it(`rejects ${label}`, () =>
+      expect(() => validateDatabricksWorkspaceArgs({ ...base, ...args })).to.throw(message));
+  }
+});

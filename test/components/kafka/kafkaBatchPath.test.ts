@@ -1,0 +1,197 @@
+import { expect } from "chai";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import {
+  KafkaBatchPath,
+  KafkaBatchPathArgs,
+  validateKafkaBatchPathArgs,
+} from "../../../components/kafka/kafkaBatchPath";
+import { harness, PulumiHarness } from "../../harness/pulumiMocks";
+import {
+  brokersOf,
+  groupsMixingRules,
+  ingressRules,
+  portsOf,
+  rulesOnUnknownGroups,
+  withKafkaMocks,
+} from "../../harness/kafkaMocks";
+
+const BUCKET = "pin-test-raw-0123456789";
+
+function pluginFile(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "batch-path-plugin-"));
+  const file = path.join(dir, "confluentinc-kafka-connect-s3-10.6.7.zip");
+  fs.writeFileSync(file, "PK stand-in");
+  return file;
+}
+
+// The whole path under mocks: the graph, the wiring between parts, and the security baseline swept
+// over every resource. What mocks cannot show: that the parts talk to each other once deployed.
+describe("KafkaBatchPath", () => {
+  let h: PulumiHarness;
+  beforeEach(() => {
+    h = withKafkaMocks(harness().install());
+  });
+
+  async function build(args: Partial<KafkaBatchPathArgs> = {}) {
+    const path = new KafkaBatchPath("batch", {
+      prefix: "pin-test",
+      vpcId: "vpc-1",
+      privateSubnetIds: ["subnet-private-a", "subnet-private-b"],
+      bucketName: BUCKET,
+      bucketArn: `arn:aws:s3:::${BUCKET}`,
+      connectorPluginPath: pluginFile(),
+      ...args,
+    });
+    await h.settle();
+    return path;
+  }
+
+  it("composes the four parts under one component, and no bucket of its own", async () => {
+    await build();
+    const root = h.one("pinterest-pipeline:components:KafkaBatchPath");
+    expect(h.childrenOf(root).map((c) => c.type)).to.have.members([
+      "pinterest-pipeline:components:MskCluster",
+      "pinterest-pipeline:components:KafkaClient",
+      "pinterest-pipeline:components:S3SinkConnector",
+      "pinterest-pipeline:components:KafkaRestApi",
+    ]);
+    expect(h.ofType("aws:s3/bucket:Bucket")).to.deep.equal([]);
+    // cluster 7, client 8, sink 8, API 22 (see each part's own test)
+    expect(h.resources.filter((r) => r.custom)).to.have.length(45);
+  });
+
+  it("wires the client, sink and API to the cluster, bucket and each other", async () => {
+    await build();
+    const instance = h.one("aws:ec2/instance:Instance").inputs;
+    expect(instance.subnetId).to.equal("subnet-private-a");
+    expect(instance.vpcSecurityGroupIds).to.deep.equal([
+      "batch-client-sg-id",
+      "batch-msk-clients-id",
+    ]);
+    const connector = h.one("aws:mskconnect/connector:Connector").inputs;
+    expect(connector.kafkaCluster.apacheKafkaCluster.bootstrapServers).to.equal(
+      brokersOf("pin-test-kafka"),
+    );
+    expect(connector.connectorConfiguration["s3.bucket.name"]).to.equal(BUCKET);
+    expect(h.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs.bucket).to.equal(BUCKET);
+    expect(h.one("aws:lb/targetGroupAttachment:TargetGroupAttachment").inputs.targetId).to.equal(
+      "batch-client-instance-id",
+    );
+    expect(instance.userData).to.contain("--replication-factor 2\n");
+  });
+
+  it("opens no port to 0.0.0.0/0, never port 22, never all ports", async () => {
+    await build();
+    const rules = ingressRules(h);
+    expect(rules.map((r) => r.fromPort)).to.have.members([9098, 8082]);
+    for (const rule of rules) {
+      expect(rule.cidrBlocks ?? [], rule.description).to.not.include("0.0.0.0/0");
+      expect(rule.cidrIpv4, rule.description).to.equal(undefined);
+      expect(portsOf(rule), rule.description).to.not.include(22);
+      expect(portsOf(rule), rule.description).to.not.include(-1);
+      expect(rule.description).to.be.a("string").with.length.above(0);
+    }
+    for (const sg of h.ofType("aws:ec2/securityGroup:SecurityGroup")) {
+      expect(sg.inputs.description, sg.name).to.be.a("string").with.length.above(0);
+    }
+  });
+
+  // node_modules/@pulumi/aws/ec2/securityGroup.d.ts: inline rules next to standalone rules on one
+  // group "may cause rule conflicts, perpetual differences, and result in rules being overwritten".
+  it("declares no inline rule on any group a standalone rule targets", async () => {
+    await build();
+    expect(groupsMixingRules(h)).to.deep.equal([]);
+    expect(rulesOnUnknownGroups(h)).to.deep.equal([]);
+  });
+
+  it("has no key pair, requires IMDSv2 and encrypts the machine's disk", async () => {
+    await build();
+    const instance = h.one("aws:ec2/instance:Instance").inputs;
+    expect(instance.keyName).to.equal(undefined);
+    expect(instance.metadataOptions.httpTokens).to.equal("required");
+    expect(instance.rootBlockDevice.encrypted).to.equal(true);
+    expect(h.ofType("aws:ec2/keyPair:KeyPair")).to.deep.equal([]);
+  });
+
+  it("gives every log group a retention and every IAM policy scoped actions and resources", async () => {
+    await build({ logRetentionDays: 14 });
+    for (const group of h.ofType("aws:cloudwatch/logGroup:LogGroup")) {
+      expect(group.inputs.retentionInDays, group.name).to.equal(14);
+    }
+    for (const policy of h.ofType("aws:iam/rolePolicy:RolePolicy")) {
+      for (const statement of JSON.parse(policy.inputs.policy).Statement) {
+        const actions = [].concat(statement.Action);
+        expect(actions, policy.name).to.not.include("*");
+        expect([].concat(statement.Resource), policy.name).to.not.include("*");
+      }
+    }
+    const managed = h.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment");
+    expect(managed.map((m) => m.inputs.policyArn)).to.deep.equal([
+      "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore",
+    ]);
+  });
+
+  it("passes sizes from its arguments to the parts", async () => {
+    await build({
+      brokerCount: 4,
+      brokerInstanceType: "kafka.m7g.large",
+      brokerStorageGb: 100,
+      kafkaVersion: "3.8.x",
+      clientInstanceType: "t3.medium",
+      connectorFlushSize: 2000,
+      connectorMcuCount: 2,
+      connectorWorkerCount: 2,
+      topicPartitions: 6,
+    });
+    const cluster = h.one("aws:msk/cluster:Cluster").inputs;
+    expect(cluster.numberOfBrokerNodes).to.equal(4);
+    expect(cluster.brokerNodeGroupInfo.instanceType).to.equal("kafka.m7g.large");
+    expect(cluster.kafkaVersion).to.equal("3.8.x");
+    const instance = h.one("aws:ec2/instance:Instance").inputs;
+    expect(instance.instanceType).to.equal("t3.medium");
+    expect(instance.userData).to.contain("--replication-factor 3\n");
+    expect(h.one("aws:ssm/association:Association").inputs.parameters.commands).to.match(
+      /ensure-topics 6$/,
+    );
+    const connector = h.one("aws:mskconnect/connector:Connector").inputs;
+    expect(connector.connectorConfiguration["flush.size"]).to.equal("2000");
+    expect(connector.capacity.provisionedCapacity).to.deep.equal({ mcuCount: 2, workerCount: 2 });
+  });
+
+  it("exposes the outputs the stack exports", async () => {
+    const batch = await build();
+    expect(await h.value(batch.invokeUrl)).to.equal(
+      "https://batch-api-api-id.execute-api.eu-west-1.amazonaws.com/v1",
+    );
+    expect(await h.value(batch.apiKeyId)).to.equal("batch-api-key-id");
+    expect(await h.value(batch.topicNames)).to.deep.equal([
+      "pin-test.pin",
+      "pin-test.geo",
+      "pin-test.user",
+    ]);
+    expect(await h.value(batch.bootstrapBrokersIam)).to.equal(brokersOf("pin-test-kafka"));
+    expect(await h.value(batch.clientInstanceId)).to.equal("batch-client-instance-id");
+  });
+});
+
+describe("KafkaBatchPath argument validation", () => {
+  const base = {
+    vpcId: "v",
+    privateSubnetIds: [],
+    bucketName: "b",
+    bucketArn: "arn:aws:s3:::b",
+    connectorPluginPath: "c.zip",
+  };
+  const cases: [string, Partial<KafkaBatchPathArgs>, string][] = [
+    ["an upper-case prefix", { prefix: "Pin-Dev" }, 'prefix "Pin-Dev" must be 3–20'],
+    ["a prefix ending in '-'", { prefix: "pin-" }, 'prefix "pin-" must be'],
+    ["no plugin", { prefix: "pin-dev", connectorPluginPath: "" }, "connectorPluginPath is empty"],
+  ];
+  for (const [label, args, message] of cases) {
+    it(`rejects ${label}`, () => {
+      expect(() => validateKafkaBatchPathArgs({ prefix: "p", ...base, ...args })).to.throw(message);
+    });
+  }
+});

@@ -227,6 +227,8 @@ export function ensureTopicsScript(
  * The cloud-init shell script: installs a JVM, Maven, the Kafka CLI and the MSK IAM library,
  * installs `ensure-topics` (run by the stack's association, see {@link ensureTopicsCommand}), and runs the Confluent REST proxy (API v2) on the given port as
  * a systemd service authenticated by the instance role. No secret: IAM auth needs none.
+ * The script names this file by its path before components/ was grouped by service: any change
+ * to the text replaces the client machine of every deployed stack, so it stays as it was.
  */
 export function kafkaClientUserData(input: KafkaClientUserDataInput): string {
   validateKafkaClientUserDataInput(input);

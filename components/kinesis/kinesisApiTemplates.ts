@@ -1,5 +1,5 @@
 // The Kinesis proxy API as data: routes, VTL mapping templates and JSON-schema models. Pure, so
-// the component deploys exactly what the local renderer (local/apigw/) proves against a real
+// the component deploys exactly what the local renderer (local/gateway/) proves against a real
 // Kinesis API. Templates follow API Gateway's VTL dialect (Velocity 1.7 + $input/$util/$context).
 import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels";
 import { sha256Hex } from "../shared/contentName";

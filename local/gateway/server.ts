@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as http from "http";
 import { parseArgs } from "util";
 import { kinesisRoutes } from "../../components/kinesis/kinesisApiTemplates";
-import { createKinesisProxy, sdkKinesisTransport } from "../apigw/kinesisProxy";
+import { createKinesisProxy, sdkKinesisTransport } from "./kinesisProxy";
 
 export interface GatewayOptions {
   readonly prefix: string;

@@ -1,7 +1,7 @@
 // The deployed mapping templates, rendered locally and sent to a real Kinesis API (kinesalite, in
 // process) through the AWS SDK; records are read back with a separate SDK client. What this cannot
 // prove: that real API Gateway's Java VTL renders byte-for-byte what velocityjs renders (see the
-// known differences in local/apigw/vtl.ts), and IAM (kinesalite does not check permissions).
+// known differences in local/gateway/vtl.ts), and IAM (kinesalite does not check permissions).
 import {
   CreateStreamCommand,
   GetRecordsCommand,
@@ -17,8 +17,8 @@ import {
   KinesisTransport,
   ProxyRequest,
   sdkKinesisTransport,
-} from "../../local/apigw/kinesisProxy";
-import { renderMappingTemplate } from "../../local/apigw/vtl";
+} from "../../local/gateway/kinesisProxy";
+import { renderMappingTemplate } from "../../local/gateway/vtl";
 import { waitForStreamActive } from "../harness/kinesis";
 import { waitFor } from "../harness/waitFor";
 

@@ -26,7 +26,7 @@ import {
 } from "../../../components/kinesis/kinesisPolicies";
 import { serviceTrustPolicy } from "../../../components/shared/iam";
 import { kinesisStreamName } from "../../../components/shared/naming";
-import { MappingRequest, renderMappingTemplate } from "../../../local/apigw/vtl";
+import { MappingRequest, renderMappingTemplate } from "../../../local/gateway/vtl";
 import { streamApiStatements } from "../../harness/kinesisExpectations";
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), "utf8").toString("base64");

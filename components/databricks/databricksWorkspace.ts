@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
 import * as path from "path";
+import { deployCode } from "./databricksCode";
 import { BatchSchedule, createJobs } from "./databricksJobs";
 import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
 import { inRange, WholeSetting } from "../shared/validate";
 
+export { packageFiles } from "./databricksCode";
 export { UC_MASTER_ROLE_ARN } from "./databricksPolicies";
 
 /**
@@ -100,27 +101,6 @@ export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): 
     );
   }
 }
-
-/** The package's Python files (relative paths, sorted): what is deployed next to the notebooks. */
-export function packageFiles(sourceDir: string): string[] {
-  const root = path.join(sourceDir, "pinterest_etl");
-  const walk = (dir: string): string[] =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .flatMap((e) =>
-        e.isDirectory()
-          ? e.name === "__pycache__"
-            ? []
-            : walk(path.join(dir, e.name))
-          : [path.join(dir, e.name)],
-      )
-      .filter((f) => f.endsWith(".py"));
-  return walk(root)
-    .map((f) => path.relative(sourceDir, f))
-    .sort();
-}
-
-const base64 = (file: string) => fs.readFileSync(file).toString("base64");
 
 /**
  * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
@@ -222,33 +202,12 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
 
     // The package: in the work volume (Unity Catalog) or beside the notebooks (mount route).
     const packageRoot = uc ? uc.packageRoot : pulumi.output(`/Workspace${root}`);
-    const files = packageFiles(sourceDir).map((rel) => {
-      const fileName = `${name}-file-${rel.replace(/[/.]/g, "-")}`;
-      const content = base64(path.join(sourceDir, rel));
-      return uc
-        ? new databricks.File(
-            fileName,
-            { path: pulumi.interpolate`${uc.packageRoot}/${rel}`, contentBase64: content },
-            { parent: this, dependsOn: [uc.workVolume] },
-          )
-        : new databricks.WorkspaceFile(
-            fileName,
-            { path: `${root}/${rel}`, contentBase64: content },
-            parent,
-          );
+    const { batchNotebook, streamingNotebook } = deployCode(this, name, {
+      sourceDir,
+      workspaceRoot: root,
+      volume: uc && { packageRoot: uc.packageRoot, workVolume: uc.workVolume },
+      streaming: streamArns.length > 0,
     });
-    const notebook = (kind: "batch" | "streaming") =>
-      new databricks.Notebook(
-        `${name}-notebook-${kind}`,
-        {
-          path: `${root}/notebooks/${kind}`,
-          language: "PYTHON",
-          contentBase64: base64(path.join(sourceDir, "notebooks", `${kind}.py`)),
-        },
-        { parent: this, dependsOn: files },
-      );
-    const batchNotebook = notebook("batch");
-    const streamingNotebook = streamArns.length > 0 ? notebook("streaming") : undefined;
 
     const jobs = createJobs(this, name, {
       prefix: args.prefix,

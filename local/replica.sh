@@ -32,7 +32,7 @@ SERVICE=replica STATE="$RUN" START_TIMEOUT="${PIPELINE_REPLICA_START_TIMEOUT:-60
   START_TIMEOUT_VAR=PIPELINE_REPLICA_START_TIMEOUT
 # shellcheck source=lib.sh
 . "$ROOT/local/lib.sh"
-tool() { npx --no-install ts-node --transpile-only local/replica/tool.ts "$@"; }
+tool() { npx --no-install ts-node --transpile-only local/replica/aws.ts "$@"; }
 
 # Starts a Node service in the background with a pid file; waits until its port answers.
 start_node() {

@@ -305,7 +305,7 @@ describe("local replica end to end", function () {
         "--no-install",
         "ts-node",
         "--transpile-only",
-        "local/replica/tool.ts",
+        "local/replica/aws.ts",
         "download",
         outputs.batch!.bucketName,
         raw,

@@ -173,7 +173,9 @@ async function main([command, ...args]: string[]) {
   if (command === "wait-sink")
     return waitSink(args[0], args[1], Number(args[2]), Number(args[3] ?? 180));
   if (command === "download") return download(args[0], args[1]);
-  throw new Error(`usage: local/replica/aws.ts streams|outputs|wait-sink|download ... (got "${command ?? ""}")`);
+  throw new Error(
+    `usage: local/replica/aws.ts streams|outputs|wait-sink|download ... (got "${command ?? ""}")`,
+  );
 }
 
 main(process.argv.slice(2)).catch((error: Error) => {

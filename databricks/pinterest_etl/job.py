@@ -60,8 +60,9 @@ _R = TypeVar("_R")
 
 
 #: The job's stages, as timed in ``BatchResult.stage_seconds``: reading, parsing, cleaning and
-#: marking every record into the caches, and counting them; the three cleaned tables; the nine
-#: results and the malformed table.
+#: marking every record into the caches, and counting them; the three cleaned tables and the
+#: malformed table (replaced, or merged); the nine results, recomputed from the cleaned tables.
+#: A run of several micro-batches sums each stage over them.
 STAGES = ("read_parse_clean", "cleaned_tables", "results")
 
 #: ``full``: read everything, replace every table. ``incremental``: read what is new, merge it.
@@ -330,6 +331,8 @@ def _write_cleaned(
 
             def write(t: str) -> str:
                 rows = _cleaned_rows(records[t])
+                if merge and stats[TABLES.index(t)].raw == 0:
+                    return location.ref(names[t])  # nothing new for this topic: no MERGE job
                 if merge:
                     return _merge_cleaned(spark, rows, names[t], location)
                 return write_table(rows, names[t], location)

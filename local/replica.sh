@@ -3,7 +3,10 @@
 # loopback ports, with the same names and outputs contract as a deployed stack (stack "local").
 #   local/replica.sh up            install on first use, start everything, create topics, streams,
 #                                  bucket and connector, write .local/stacks/local.json (+ API key)
-#   local/replica.sh down [--wipe] stop every process it started (by pid); --wipe deletes the data
+#   local/replica.sh down [--wipe] stop every process it started (by pid); --wipe deletes the data,
+#                                  and the Delta tables and checkpoints built from it (.local/warehouse,
+#                                  .local/raw): Kafka's offsets start again at 0, so the batch job's
+#                                  record of processed objects would name objects that no longer exist
 #   local/replica.sh status        what runs where
 # Parts and the AWS resource each stands for (see local/README.md):
 #   MariaDB (RDS MySQL) · Kafka KRaft broker (MSK) · REST proxy v2 (the client machine's proxy) ·
@@ -95,6 +98,7 @@ down() {
     local/s3/s3.sh stop || true
     local/mysql.sh wipe || true
     rm -f "$PIPELINE_STACKS_DIR/local.json" "$PIPELINE_STACKS_DIR/local.checkpoint.json"
+    rm -rf "$ROOT/.local/warehouse" "$ROOT/.local/raw"
   else
     local/kafka/kafka.sh stop || true
     local/s3/s3.sh stop || true

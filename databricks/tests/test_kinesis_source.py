@@ -2,7 +2,8 @@
 
 What kinesalite cannot prove: real Kinesis' throttling, empty pages while a shard is behind
 (MillisBehindLatest > 0), trimming past retention and enhanced fan-out; the source's handling of
-the first two follows the API reference (GetRecords), the rest is out of its scope (databricks/README.md).
+the first two follows the API reference (GetRecords), the rest is out of its scope
+(databricks/README.md).
 """
 
 from __future__ import annotations

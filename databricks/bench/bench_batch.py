@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import pathlib
 import random
+import re
 import shutil
 import tempfile
 import time
@@ -22,21 +24,18 @@ from pinterest_etl.sink_files import write_objects
 from pinterest_etl.spark_session import local_spark
 from pinterest_etl.writers import TableLocation
 
-CATEGORIES = [
-    "art",
-    "beauty",
-    "christmas",
-    "diy-and-crafts",
-    "education",
-    "event-planning",
-    "finance",
-    "home-decor",
-    "mens-fashion",
-    "quotes",
-    "tattoos",
-    "travel",
-    "vehicles",
-]
+# The course's 13 categories, from the one list the source generator draws from.
+VOCABULARY = pathlib.Path(__file__).resolve().parents[2] / "emulator" / "source" / "vocabulary.ts"
+
+
+def _categories() -> list[str]:
+    found = re.search(r"export const CATEGORIES = \[(.*?)\] as const", VOCABULARY.read_text(), re.S)
+    if not found:
+        raise SystemExit(f"no CATEGORIES list in {VOCABULARY}: the benchmark reads it from there")
+    return re.findall(r'"([^"]+)"', found.group(1))
+
+
+CATEGORIES = _categories()
 COUNTRIES = ["Albania", "Chad", "Cocos (Keeling) Islands", "Côte d'Ivoire", "Maldives", "Peru"]
 
 

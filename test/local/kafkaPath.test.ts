@@ -22,6 +22,7 @@ import {
   S3_SINK_DEFAULTS,
 } from "../../components/kafka/s3SinkConnectorConfig";
 import { parseStackConfig } from "../../stacks/config";
+import { localS3 } from "../harness/replicaSource";
 
 const SCRIPTS = {
   s3: path.join(REPO_ROOT, "local", "s3", "s3.sh"),
@@ -216,18 +217,7 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
         st.connector === "RUNNING" && st.tasks.length > 0 && st.tasks.every((t) => t === "RUNNING"),
       { timeoutMs: 60_000, intervalMs: 250 },
     );
-    const env = Object.fromEntries(
-      [...run(SCRIPTS.s3, "env").matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]),
-    );
-    s3 = new S3Client({
-      endpoint: env.PIPELINE_S3_ENDPOINT,
-      region: env.AWS_REGION,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    s3 = localS3();
   });
 
   after(async function () {

@@ -8,11 +8,16 @@ import * as mysql from "mysql2/promise";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../emulator/cli";
-import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { kinesisClient, readStream } from "../harness/kinesis";
 import { landedLines } from "../harness/landed";
-import { scratchDatabase } from "../harness/mysql";
+import {
+  emulatorEnv,
+  localS3,
+  localS3Env,
+  ScratchSource,
+  scratchSource,
+} from "../harness/replicaSource";
 import { runIndexOffset, RUN_INDEX_SLOT } from "../harness/runIndex";
 import { REPO_ROOT } from "../harness/stackConfig";
 import { waitFor } from "../harness/waitFor";
@@ -32,7 +37,7 @@ describe("local replica end to end", function () {
   this.timeout(20 * 60_000);
   let outputs: PipelineOutputs;
   let apiKey: string;
-  let db: Awaited<ReturnType<typeof scratchDatabase>>;
+  let scratch: ScratchSource;
   let source: mysql.Connection;
   let s3: S3Client;
   let dir: string;
@@ -48,44 +53,18 @@ describe("local replica end to end", function () {
     apiKey = fs
       .readFileSync(path.join(REPO_ROOT, ".local", "stacks", "local.api-key"), "utf8")
       .trim();
-    db = await scratchDatabase();
-    source = await connect(db.settings);
-    await ensureSchema(source);
     expect(ROWS).to.be.at.most(RUN_INDEX_SLOT);
-    await loadRows(source, { seed: SEED, rows: ROWS });
     // Indexes far above the main command's, so the batch job never sees two versions of one row.
-    await source.query("UPDATE pinterest_data SET `index` = `index` + ?", [INDEX_OFFSET]);
-    await source.query("UPDATE geolocation_data SET ind = ind + ?", [INDEX_OFFSET]);
-    await source.query("UPDATE user_data SET ind = ind + ?", [INDEX_OFFSET]);
-    const env = Object.fromEntries(
-      [
-        ...execFileSync(path.join(REPO_ROOT, "local", "s3", "s3.sh"), ["env"], {
-          encoding: "utf8",
-        }).matchAll(/^export (\w+)=(.*)$/gm),
-      ].map((m) => [m[1], m[2]]),
-    );
-    s3 = new S3Client({
-      endpoint: env.PIPELINE_S3_ENDPOINT,
-      region: env.AWS_REGION,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: env.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    scratch = await scratchSource({ seed: SEED, rows: ROWS, indexOffset: INDEX_OFFSET });
+    source = scratch.connection;
+    s3 = localS3();
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "replica-"));
-    Object.assign(process.env, {
-      MYSQL_USER: db.settings.user,
-      MYSQL_PASSWORD: db.settings.password,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    });
+    Object.assign(process.env, emulatorEnv(scratch));
   });
   after(async () => {
     process.env = saved;
     s3?.destroy();
-    await source?.end();
-    await db?.drop();
+    await scratch?.drop();
     fs.rmSync(path.join(REPO_ROOT, ".local", "stacks", "e2e.checkpoint.json"), { force: true });
   });
 
@@ -112,11 +91,11 @@ describe("local replica end to end", function () {
 
   it("sends the source through both local APIs, and the sink lands each batch row exactly once in the course's layout", async () => {
     const file = path.join(dir, "outputs.json");
-    const scratch = {
+    const scratchOutputs = {
       ...outputs,
-      sourceDatabase: { ...outputs.sourceDatabase!, databaseName: db.settings.database },
+      sourceDatabase: { ...outputs.sourceDatabase!, databaseName: scratch.settings.database },
     };
-    fs.writeFileSync(file, JSON.stringify({ pipeline: scratch }));
+    fs.writeFileSync(file, JSON.stringify({ pipeline: scratchOutputs }));
     const log = console.log;
     const printed: string[] = [];
     console.log = (line: string) => printed.push(line);
@@ -312,7 +291,7 @@ describe("local replica end to end", function () {
       ],
       {
         cwd: REPO_ROOT,
-        env: { ...process.env, ...s3Env() },
+        env: { ...process.env, ...localS3Env() },
         stdio: ["ignore", "ignore", "inherit"],
       },
     );
@@ -337,10 +316,3 @@ describe("local replica end to end", function () {
     expect(out).to.match(/Delta tables under /);
   });
 });
-
-function s3Env(): Record<string, string> {
-  const text = execFileSync(path.join(REPO_ROOT, "local", "s3", "s3.sh"), ["env"], {
-    encoding: "utf8",
-  });
-  return Object.fromEntries([...text.matchAll(/^export (\w+)=(.*)$/gm)].map((m) => [m[1], m[2]]));
-}

@@ -9,16 +9,14 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { expect } from "chai";
 import { ChildProcess, execFile, execFileSync, spawn } from "child_process";
 import * as fs from "fs";
-import * as mysql from "mysql2/promise";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import { main } from "../../emulator/cli";
-import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { kinesisClient, readStream, waitForStreamActive } from "../harness/kinesis";
 import { landedLines } from "../harness/landed";
-import { scratchDatabase } from "../harness/mysql";
+import { emulatorEnv, localS3, ScratchSource, scratchSource } from "../harness/replicaSource";
 import { runIndexOffset } from "../harness/runIndex";
 import { REPO_ROOT } from "../harness/stackConfig";
 import { waitFor } from "../harness/waitFor";
@@ -102,8 +100,7 @@ function committedRows(table: string): number {
 describe("stream path end to end on the replica", function () {
   this.timeout(30 * 60_000);
   let outputs: PipelineOutputs;
-  let db: Awaited<ReturnType<typeof scratchDatabase>>;
-  let source: mysql.Connection;
+  let scratch: ScratchSource;
   let kinesis: KinesisClient;
   let dir: string;
   let warehouse: string;
@@ -130,28 +127,16 @@ describe("stream path end to end on the replica", function () {
     const { StreamNames = [] } = await kinesis.send(new ListStreamsCommand({ Limit: 1000 }));
     for (const name of StreamNames.filter((n) => n.startsWith(`streaming-${STREAM_PREFIX}`)))
       await kinesis.send(new DeleteStreamCommand({ StreamName: name }));
-    db = await scratchDatabase();
-    source = await connect(db.settings);
-    await ensureSchema(source);
-    await loadRows(source, { seed: SEED, rows: ROWS });
-    await source.query("UPDATE pinterest_data SET `index` = `index` + ?", [INDEX_OFFSET]);
-    await source.query("UPDATE geolocation_data SET ind = ind + ?", [INDEX_OFFSET]);
-    await source.query("UPDATE user_data SET ind = ind + ?", [INDEX_OFFSET]);
+    scratch = await scratchSource({ seed: SEED, rows: ROWS, indexOffset: INDEX_OFFSET });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "stream-e2e-"));
     warehouse = path.join(dir, "warehouse");
-    Object.assign(process.env, {
-      MYSQL_USER: db.settings.user,
-      MYSQL_PASSWORD: db.settings.password,
-      AWS_ACCESS_KEY_ID: "test",
-      AWS_SECRET_ACCESS_KEY: "test",
-    });
+    Object.assign(process.env, emulatorEnv(scratch));
   });
   after(async () => {
     process.env = saved;
     for (const scenario of ["a", "r", "k"]) await deleteStreams(scenario).catch(() => undefined);
     kinesis?.destroy();
-    await source?.end();
-    await db?.drop();
+    await scratch?.drop();
     if (dir) fs.rmSync(dir, { recursive: true, force: true });
     for (const stack of ["e2e-stream", "e2e-stream-k"])
       fs.rmSync(path.join(REPO_ROOT, ".local", "stacks", `${stack}.checkpoint.json`), {
@@ -177,12 +162,12 @@ describe("stream path end to end on the replica", function () {
   /** An outputs file for the emulator: the scratch source and this scenario's streams. */
   function outputsFile(scenario: string): string {
     const file = path.join(dir, `outputs-${scenario}.json`);
-    const scratch = {
+    const scenarioOutputs = {
       ...outputs,
-      sourceDatabase: { ...outputs.sourceDatabase!, databaseName: db.settings.database },
+      sourceDatabase: { ...outputs.sourceDatabase!, databaseName: scratch.settings.database },
       stream: { ...outputs.stream!, streams: streamsOf(scenario) },
     };
-    fs.writeFileSync(file, JSON.stringify({ pipeline: scratch }));
+    fs.writeFileSync(file, JSON.stringify({ pipeline: scenarioOutputs }));
     return file;
   }
 
@@ -227,22 +212,7 @@ describe("stream path end to end on the replica", function () {
     await emulate(["--stack", "e2e-stream", "--outputs", outputsFile("a"), "--batch-size", "50"]);
 
     // The batch path for the same source rows: what the S3 sink landed, through the batch job.
-    const s3Env = Object.fromEntries(
-      [
-        ...execFileSync(path.join(REPO_ROOT, "local", "s3", "s3.sh"), ["env"], {
-          encoding: "utf8",
-        }).matchAll(/^export (\w+)=(.*)$/gm),
-      ].map((m) => [m[1], m[2]]),
-    );
-    const s3 = new S3Client({
-      endpoint: s3Env.PIPELINE_S3_ENDPOINT,
-      region: s3Env.AWS_REGION,
-      forcePathStyle: true,
-      credentials: {
-        accessKeyId: s3Env.AWS_ACCESS_KEY_ID,
-        secretAccessKey: s3Env.AWS_SECRET_ACCESS_KEY,
-      },
-    });
+    const s3 = localS3();
     const raw = path.join(dir, "raw");
     for (const table of TABLES) {
       const key = table === "pin" ? "index" : "ind";

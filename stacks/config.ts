@@ -1,6 +1,7 @@
 // The stack's configuration, read once from Pulumi.<stack>.yaml into one typed object. Components
 // never read config themselves; every per-environment difference is visible here and in the YAML.
 import * as pulumi from "@pulumi/pulumi";
+import { AUTO_STOP_MINUTES } from "../components/databricks/databricksDashboard";
 import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
 import { THROTTLING_RATE } from "../components/kinesis/kinesisProxyApi";
@@ -19,9 +20,6 @@ import { SOURCE_DATABASE_LIMITS } from "../components/sourceDatabase";
 import { ConfigSection, fail, RawConfig } from "./configReader";
 
 export type { RawConfig } from "./configReader";
-
-/** Idle minutes before the dashboard's warehouse stops (DatabricksDashboard accepts the same). */
-const DASHBOARD_AUTO_STOP_MINUTES = { min: 5, max: 120, default: 10 } as const;
 
 export interface NetworkConfig {
   readonly cidrBlock: string;
@@ -241,7 +239,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       },
       dashboard: dbx.bool("dashboard", false),
       dashboardWarehouseName: dbx.optionalStr("dashboardWarehouseName", /\S/),
-      dashboardAutoStopMinutes: dbx.int("dashboardAutoStopMinutes", DASHBOARD_AUTO_STOP_MINUTES),
+      dashboardAutoStopMinutes: dbx.int("dashboardAutoStopMinutes", AUTO_STOP_MINUTES),
     },
     mwaa: {
       enabled: mwaa.bool("enabled", false),

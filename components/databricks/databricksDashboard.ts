@@ -3,6 +3,7 @@
 // after `autoStopMinutes` idle) or an existing one named by the stack.
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { inRange, WholeSetting } from "../shared/validate";
 import { dashboardDefinition } from "./databricksDashboardDefinition";
 
 /** Arguments of {@link DatabricksDashboard}. */
@@ -23,11 +24,15 @@ export interface DatabricksDashboardArgs {
   readonly tags?: Record<string, string>;
 }
 
+/** Idle minutes before the created warehouse stops (the stack config reads the same). */
+export const AUTO_STOP_MINUTES = { min: 5, max: 120, default: 10 } as const satisfies WholeSetting;
+
 export function validateDatabricksDashboardArgs(args: DatabricksDashboardArgs): void {
-  const minutes = args.autoStopMinutes ?? 10;
-  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 120) {
+  const minutes = args.autoStopMinutes ?? AUTO_STOP_MINUTES.default;
+  if (!inRange(minutes, AUTO_STOP_MINUTES)) {
+    const { min, max } = AUTO_STOP_MINUTES;
     throw new Error(
-      `DatabricksDashboard autoStopMinutes ${minutes} must be a whole number from 5 to 120 ` +
+      `DatabricksDashboard autoStopMinutes ${minutes} must be a whole number from ${min} to ${max} ` +
         "(0, never stopping, would bill the warehouse around the clock).",
     );
   }
@@ -77,7 +82,7 @@ export class DatabricksDashboard extends pulumi.ComponentResource {
               clusterSize: "2X-Small",
               minNumClusters: 1,
               maxNumClusters: 1,
-              autoStopMins: args.autoStopMinutes ?? 10,
+              autoStopMins: args.autoStopMinutes ?? AUTO_STOP_MINUTES.default,
               // Serverless starts in seconds and bills nothing while stopped; a classic warehouse
               // takes minutes to start each time someone opens the dashboard.
               enableServerlessCompute: true,

@@ -3,6 +3,10 @@
 // the config lets through never fails minutes into `pulumi up` (and none is refused that would work).
 import { expect } from "chai";
 import {
+  DatabricksDashboardArgs,
+  validateDatabricksDashboardArgs,
+} from "../../components/databricks/databricksDashboard";
+import {
   DatabricksWorkspaceArgs,
   validateDatabricksWorkspaceArgs,
 } from "../../components/databricks/databricksWorkspace";
@@ -41,6 +45,13 @@ const workspace: (field: keyof DatabricksWorkspaceArgs) => Check = (field) => (v
     [field]: value,
   } as unknown as DatabricksWorkspaceArgs);
 
+const dashboard: (field: keyof DatabricksDashboardArgs) => Check = (field) => (value) =>
+  validateDatabricksDashboardArgs({
+    prefix: "pin-dev",
+    tableSchema: "",
+    [field]: value,
+  } as DatabricksDashboardArgs);
+
 /** [section, key, the component check the stack hands the value to, values to probe]. */
 const SETTINGS: [string, string, Check, number[]][] = [
   ["kafka", "brokerCount", msk("brokerCount"), [0, 1, 2, 4, 30, 31, 32]],
@@ -56,6 +67,7 @@ const SETTINGS: [string, string, Check, number[]][] = [
   ["streamPath", "quotaPerDay", streams("quotaPerDay"), [0, 1, 1e9, 1e9 + 1]],
   ["sourceDatabase", "backupRetentionDays", database("backupRetentionDays"), [6, 7, 35, 36]],
   ["databricks", "autoterminationMinutes", workspace("autoterminationMinutes"), [9, 10, 120, 121]],
+  ["databricks", "dashboardAutoStopMinutes", dashboard("autoStopMinutes"), [4, 5, 120, 121]],
 ];
 
 function accepts(check: () => void): boolean {

@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AUTO_STOP_MINUTES } from "../components/databricks/databricksDashboard";
 import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
-import { THROTTLING_RATE } from "../components/kinesis/kinesisProxyApi";
+import { THROTTLING_RATE } from "../components/apigateway/apiStage";
 import { MSK_CLUSTER_LIMITS } from "../components/kafka/mskCluster";
 import { MWAA_ENVIRONMENT_CLASSES } from "../components/mwaa/mwaaEnvironment";
 import type { NatGatewayMode } from "../components/network";

@@ -7,6 +7,20 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGatewayAccount } from "./apiGatewayAccount";
 import { ACCESS_LOG_FORMAT } from "../shared/logs";
+import type { WholeSetting } from "../shared/validate";
+
+/**
+ * What API Gateway accepts for a stage's burst and a usage plan's daily quota, and the pipeline's
+ * defaults for both APIs. The account-level ceiling is 10,000 requests per second with a burst of
+ * 5,000 per region (API Gateway Developer Guide, "Amazon API Gateway quotas").
+ */
+export const STAGE_LIMITS = {
+  throttlingBurstLimit: { min: 1, max: 5000, default: 100 },
+  quotaPerDay: { min: 1, max: 1_000_000_000, default: 1_000_000 },
+} as const satisfies Record<string, WholeSetting>;
+
+/** The stage's steady rate (requests per second; any number above 0, at most the account's 10000). */
+export const THROTTLING_RATE = { max: 10000, default: 50 } as const;
 
 export interface ApiStageSpec {
   readonly api: aws.apigateway.RestApi;

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createApiStage } from "../apigateway/apiStage";
+import { createApiStage, STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
 import { REST_PROXY_PORT } from "./kafkaClientUserData";
 import { contentHash } from "../shared/contentName";
 
@@ -56,8 +56,8 @@ export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
       `KafkaRestApi integrationTimeoutMs ${timeout} must be a whole number from 50 to 29000.`,
     );
   }
-  const rate = args.throttlingRateLimit ?? 50;
-  const burst = args.throttlingBurstLimit ?? 100;
+  const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
+  const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;
   if (!(rate > 0) || !Number.isInteger(burst) || burst < 1) {
     throw new Error(
       `KafkaRestApi throttling ${rate}/s, burst ${burst} must both be positive (burst whole).`,
@@ -112,8 +112,8 @@ export class KafkaRestApi extends pulumi.ComponentResource {
     const port = args.targetPort ?? REST_PROXY_PORT;
     const stageName = args.stageName ?? "v1";
     const retentionInDays = args.logRetentionDays ?? 30;
-    const rate = args.throttlingRateLimit ?? 50;
-    const burst = args.throttlingBurstLimit ?? 100;
+    const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
+    const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;
 
     const nlbGroup = new aws.ec2.SecurityGroup(
       `${name}-nlb-sg`,
@@ -286,7 +286,7 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       retentionInDays,
       rate,
       burst,
-      quotaPerDay: args.quotaPerDay ?? 1_000_000,
+      quotaPerDay: args.quotaPerDay ?? STAGE_LIMITS.quotaPerDay.default,
       keyName: `${args.prefix}-batch-client`,
       planName: `${args.prefix}-batch`,
       manageApiGatewayAccount: args.manageApiGatewayAccount,

@@ -39,7 +39,8 @@ const ZONES = 2;
 
 /**
  * What MSK accepts for each numeric argument, and the default (the stack config reads these).
- * MSK allows 30 brokers per cluster unless the quota is raised.
+ * Amazon MSK Developer Guide, "Amazon MSK quota": 30 brokers per ZooKeeper-based cluster (60 with
+ * KRaft) unless the quota is raised, and 1–16384 GiB of storage per broker.
  */
 export const MSK_CLUSTER_LIMITS = {
   brokerCount: { min: ZONES, max: 30, default: ZONES },

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createApiStage } from "../apigateway/apiStage";
+import { createApiStage, STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
 import {
   API_RESOURCES,
   apiFingerprint,
@@ -14,16 +14,6 @@ import {
 import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels";
 import { kinesisProxyPolicy } from "./kinesisPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
-import type { WholeSetting } from "../shared/validate";
-
-/** API Gateway's limits on the stage's throttling and quota, and their defaults. */
-export const KINESIS_PROXY_API_LIMITS = {
-  throttlingBurstLimit: { min: 1, max: 5000, default: 100 },
-  quotaPerDay: { min: 1, max: 1_000_000_000, default: 1_000_000 },
-} as const satisfies Record<string, WholeSetting>;
-
-/** The stage's steady rate (requests per second; any number above 0, at most the account's 10000). */
-export const THROTTLING_RATE = { max: 10000, default: 50 } as const;
 
 /** Arguments of {@link KinesisProxyApi}; {@link KinesisStreamPath} validates and passes them. */
 export interface KinesisProxyApiArgs {
@@ -71,8 +61,7 @@ export class KinesisProxyApi extends pulumi.ComponentResource {
     const stageName = args.stageName ?? DEFAULT_STAGE_NAME;
     const retentionInDays = args.logRetentionDays ?? 30;
     const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
-    const burst =
-      args.throttlingBurstLimit ?? KINESIS_PROXY_API_LIMITS.throttlingBurstLimit.default;
+    const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;
     const routes = kinesisRoutes({ prefix: args.prefix, streamAdmin: !!args.streamAdminRoutes });
 
     const role = new aws.iam.Role(
@@ -126,7 +115,7 @@ export class KinesisProxyApi extends pulumi.ComponentResource {
       retentionInDays,
       rate,
       burst,
-      quotaPerDay: args.quotaPerDay ?? KINESIS_PROXY_API_LIMITS.quotaPerDay.default,
+      quotaPerDay: args.quotaPerDay ?? STAGE_LIMITS.quotaPerDay.default,
       keyName: `${args.prefix}-stream-client`,
       planName: `${args.prefix}-stream`,
       manageApiGatewayAccount: args.manageApiGatewayAccount,

@@ -2,7 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
-import { KINESIS_PROXY_API_LIMITS, KinesisProxyApi, THROTTLING_RATE } from "./kinesisProxyApi";
+import { STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
+import { KinesisProxyApi } from "./kinesisProxyApi";
 import { LOG_RETENTION_DAYS } from "../shared/logs";
 import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "../shared/naming";
 import { wholeNumber, WholeSetting } from "../shared/validate";
@@ -44,12 +45,14 @@ export interface KinesisStreamPathArgs {
 
 /**
  * What Kinesis and API Gateway accept for each numeric argument, and the default (the stack config
- * reads these).
+ * reads these). Kinesis Data Streams Developer Guide, "Quotas and limits": retention 24 hours to 365
+ * days; 500 shards per account in eu-west-1, us-east-1 and us-west-2 (200 in other regions) unless
+ * raised. The API's limits are API Gateway's (apigateway/apiStage.ts).
  */
 export const KINESIS_STREAM_PATH_LIMITS = {
   shardCount: { min: 1, max: 500, default: 1 },
   retentionHours: { min: 24, max: 8760, default: 24 },
-  ...KINESIS_PROXY_API_LIMITS,
+  ...STAGE_LIMITS,
 } as const satisfies Record<string, WholeSetting>;
 
 /** Checks arguments AWS would only reject minutes into a deployment, or not at all. */

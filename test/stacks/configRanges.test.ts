@@ -1,6 +1,8 @@
 // One range per value: for every numeric setting of the stack config, the config and the component
 // that receives the value accept and refuse the same values at both ends of the range, so a value
 // the config lets through never fails minutes into `pulumi up` (and none is refused that would work).
+// The ranges themselves cite their sources where they are defined: MSK's quotas (mskCluster.ts),
+// API Gateway's (apigateway/apiStage.ts), Kinesis (kinesisStreamPath.ts), RDS (sourceDatabase.ts).
 import { expect } from "chai";
 import {
   DatabricksDashboardArgs,

@@ -1,5 +1,5 @@
 // IAM documents of the Databricks data role, as pure functions of ARNs so tests can read them.
-import { PolicyDocument, PolicyStatement, serviceTrustPolicy } from "../shared/iam";
+import { PolicyDocument, policyDocument, PolicyStatement, serviceTrustPolicy } from "../shared/iam";
 
 /** Folder of the raw bucket the S3 sink writes (read only for Databricks). */
 export const RAW_PREFIX = "topics/";
@@ -34,21 +34,31 @@ export function dataAccessPolicy(
       Resource: `${bucketArn}/${deltaPrefix}*`,
     },
   ];
-  if (streamArns.length > 0) {
-    statements.push({
-      Sid: "ReadStreams",
-      Effect: "Allow",
-      Action: [
-        "kinesis:DescribeStream",
-        "kinesis:DescribeStreamSummary",
-        "kinesis:GetShardIterator",
-        "kinesis:GetRecords",
-        "kinesis:ListShards",
-      ],
-      Resource: streamArns,
-    });
-  }
+  if (streamArns.length > 0) statements.push(readStreamsStatement(streamArns));
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/**
+ * Reading these streams with Databricks' Kinesis source (polling, its default `consumerMode`):
+ * "The Kinesis source requires ListShards, GetRecords, and GetShardIterator permissions"
+ * (docs.databricks.com/aws/en/connect/streaming/kinesis, "Authenticate with Amazon Kinesis"), and
+ * a consumer describes the stream before reading (AWS Kinesis Data Streams Developer Guide,
+ * "Create an IAM policy and user": DescribeStream, DescribeStreamSummary). No enhanced fan-out
+ * (SubscribeToShard, RegisterStreamConsumer) and no writes.
+ */
+export function readStreamsStatement(streamArns: string[]): PolicyStatement {
+  return {
+    Sid: "ReadStreams",
+    Effect: "Allow",
+    Action: [
+      "kinesis:DescribeStream",
+      "kinesis:DescribeStreamSummary",
+      "kinesis:GetShardIterator",
+      "kinesis:GetRecords",
+      "kinesis:ListShards",
+    ],
+    Resource: streamArns,
+  };
 }
 
 /** Trust for the instance-profile route: only EC2 (the cluster's machines) assumes the role. */
@@ -121,9 +131,23 @@ export function unityCatalogDataPolicy(bucketArn: string, roleArn: string): Poli
         Action: ["s3:GetObject"],
         Resource: `${bucketArn}/*`,
       },
-      { Sid: "AssumeSelf", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArn },
+      assumeSelfStatement(roleArn),
     ],
   };
+}
+
+/** A Unity Catalog credential's role assuming itself (the policy half of self-assumption). */
+function assumeSelfStatement(roleArn: string): PolicyStatement {
+  return { Sid: "AssumeSelf", Effect: "Allow", Action: "sts:AssumeRole", Resource: roleArn };
+}
+
+/**
+ * What the Unity Catalog service credential for Kinesis may do: read this stack's streams, and
+ * assume itself (a Unity Catalog credential's role is self-assuming, in its trust and in its own
+ * policy, as for the storage credential above; Databricks "Create service credentials", step 3).
+ */
+export function unityCatalogKinesisPolicy(streamArns: string[], roleArn: string): PolicyDocument {
+  return policyDocument(readStreamsStatement(streamArns), assumeSelfStatement(roleArn));
 }
 
 /** Lets the workspace's cross-account role hand exactly this role to cluster machines. */

@@ -3,12 +3,12 @@
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { unityCatalogRole } from "./databricksCredentials";
 import {
   dataAccessPolicy,
   ec2TrustPolicy,
   passRolePolicy,
   unityCatalogDataPolicy,
-  unityCatalogTrustPolicy,
 } from "./databricksPolicies";
 
 /** Where the Unity Catalog route puts things, as the notebooks' parameters need them. */
@@ -43,11 +43,11 @@ export const tableBase = (prefix: string) => prefix.replace(/-/g, "_");
 
 /**
  * Unity Catalog in the provider's documented order (guide `unity-catalog.md`, "Configure external
- * locations and credentials"): the storage credential names the role by its ARN, built from its
- * name (referencing the role would be a cycle); the role's trust then carries the credential's own
- * external id; the external location, which Databricks validates by assuming the role, comes after
- * the role and its policy. A schema of the stack's holds the tables and two volumes: the raw bucket
- * (external, read-only) and a managed one for checkpoints and the package.
+ * locations and credentials"): the storage credential, then its role ({@link unityCatalogRole}:
+ * named by ARN, trust bound to the credential's own external id); the external location, which
+ * Databricks validates by assuming the role, comes after the role and its policy. A schema of the
+ * stack's holds the tables and two volumes: the raw bucket (external, read-only) and a managed one
+ * for checkpoints and the package.
  */
 export function unityCatalogStorage(
   parent: pulumi.Resource,
@@ -65,29 +65,17 @@ export function unityCatalogStorage(
     },
     opts,
   );
-  const externalId = credential.awsIamRole.apply((r) => r?.externalId ?? "");
-  const role = new aws.iam.Role(
-    `${name}-data`,
-    {
-      name: s.roleName,
-      description: `Unity Catalog access to ${s.prefix}'s raw bucket`,
-      assumeRolePolicy: pulumi
-        .all([s.accountId, externalId])
-        .apply(([account, id]) => JSON.stringify(unityCatalogTrustPolicy(account, s.roleName, id))),
-      tags: s.tags,
-    },
-    opts,
-  );
-  const policy = new aws.iam.RolePolicy(
-    `${name}-data`,
-    {
-      role: role.id,
-      policy: pulumi
-        .all([s.rawBucketArn, role.arn])
-        .apply(([bucket, arn]) => JSON.stringify(unityCatalogDataPolicy(bucket, arn))),
-    },
-    opts,
-  );
+  const { role, policy } = unityCatalogRole(parent, `${name}-data`, {
+    roleName: s.roleName,
+    description: `Unity Catalog access to ${s.prefix}'s raw bucket`,
+    accountId: s.accountId,
+    externalId: credential.awsIamRole.apply((r) => r?.externalId ?? ""),
+    policy: (arn) =>
+      pulumi
+        .all([s.rawBucketArn, arn])
+        .apply(([bucket, roleArn]) => JSON.stringify(unityCatalogDataPolicy(bucket, roleArn))),
+    tags: s.tags,
+  });
   const location = new databricks.ExternalLocation(
     `${name}-location`,
     {

@@ -2,6 +2,7 @@
 // never read config themselves; every per-environment difference is visible here and in the YAML.
 import * as pulumi from "@pulumi/pulumi";
 import { AUTO_STOP_MINUTES } from "../components/databricks/databricksDashboard";
+import { DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "../components/databricks/databricksRuntime";
 import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
 import { THROTTLING_RATE } from "../components/apigateway/apiStage";
@@ -76,6 +77,8 @@ export interface DatabricksConfig {
   readonly enabled: boolean;
   /** Unity Catalog (default; every current workspace) or the course's DBFS mount (legacy features). */
   readonly storageRoute: "mount" | "unityCatalog";
+  /** The Databricks runtime of every cluster (a row of components/databricks/databricksRuntime.ts). */
+  readonly sparkVersion: string;
   readonly autoterminationMinutes: number;
   /** Must stay true with MWAA on: the DAG is then the batch job's only scheduler. */
   readonly batchSchedulePaused: boolean;
@@ -226,6 +229,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     databricks: {
       enabled: dbx.bool("enabled", false),
       storageRoute: dbx.oneOf("storageRoute", ["mount", "unityCatalog"], "unityCatalog"),
+      sparkVersion: dbx.oneOf("sparkVersion", SPARK_VERSIONS, DEFAULT_SPARK_VERSION),
       autoterminationMinutes: dbx.int("autoterminationMinutes", AUTOTERMINATION_MINUTES),
       batchSchedulePaused: dbx.bool("batchSchedulePaused", true),
       streamingPaused: dbx.bool("streamingPaused", true),

@@ -101,7 +101,8 @@ export class ConfigSection {
 
   /** One of a list of strings, as a string matching `^(a|b)$` (the message names the list). */
   oneOf<T extends string>(field: string, allowed: readonly T[], fallback: T): T {
-    return this.str(field, fallback, new RegExp(`^(${allowed.join("|")})$`)) as T;
+    const escaped = allowed.map((a) => a.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    return this.str(field, fallback, new RegExp(`^(${escaped.join("|")})$`)) as T;
   }
 
   optionalStr(field: string, pattern?: RegExp): string | undefined {

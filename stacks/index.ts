@@ -166,6 +166,7 @@ if (dbx.enabled && kafka.enabled) {
       storageRoute: dbx.storageRoute,
       unityCatalog: dbx.unityCatalog,
       crossAccountRoleName: dbx.crossAccountRoleName,
+      sparkVersion: dbx.sparkVersion,
       autoterminationMinutes: dbx.autoterminationMinutes,
       batchSchedule: {
         cron: dbx.batchScheduleCron,

@@ -4,11 +4,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { deployCode } from "./databricksCode";
 import { BatchSchedule, createJobs } from "./databricksJobs";
+import { DEFAULT_SPARK_VERSION } from "./databricksRuntime";
 import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
-import { inRange, WholeSetting } from "../shared/validate";
+import {
+  AUTOTERMINATION_MINUTES,
+  validateDatabricksWorkspaceArgs,
+} from "./databricksWorkspaceValidation";
 
 export { packageFiles } from "./databricksCode";
 export { UC_MASTER_ROLE_ARN } from "./databricksPolicies";
+export {
+  AUTOTERMINATION_MINUTES,
+  validateDatabricksWorkspaceArgs,
+} from "./databricksWorkspaceValidation";
 
 /**
  * How clusters reach the raw bucket: Unity Catalog (a storage credential, an external location
@@ -40,8 +48,8 @@ export interface DatabricksWorkspaceArgs {
   readonly unityCatalog?: { readonly catalog: string; readonly schema?: string };
   /** The workspace's cross-account role, granted `iam:PassRole` on the data role (route "mount"; required there). @default undefined */
   readonly crossAccountRoleName?: pulumi.Input<string>;
-  /** Databricks runtime. @default the latest LTS runtime the workspace offers */
-  readonly sparkVersion?: pulumi.Input<string>;
+  /** Databricks runtime of every cluster, one of DATABRICKS_RUNTIMES. @default "17.3.x-scala2.13" (17.3 LTS) */
+  readonly sparkVersion?: string;
   /** Node type. @default the smallest node with a local disk */
   readonly nodeTypeId?: pulumi.Input<string>;
   /**
@@ -63,50 +71,11 @@ export interface DatabricksWorkspaceArgs {
   readonly tags?: Record<string, string>;
 }
 
-/** Idle minutes before the interactive cluster stops (the stack config reads the same). */
-export const AUTOTERMINATION_MINUTES = {
-  min: 10,
-  max: 120,
-  default: 15,
-} as const satisfies WholeSetting;
-export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): void {
-  const route = args.storageRoute ?? "unityCatalog";
-  if (route !== "mount" && route !== "unityCatalog") {
-    throw new Error(
-      `DatabricksWorkspace storageRoute "${route}" is not "mount" or "unityCatalog".`,
-    );
-  }
-  if (route === "unityCatalog" && !args.unityCatalog?.catalog) {
-    throw new Error(
-      'DatabricksWorkspace storageRoute "unityCatalog" needs unityCatalog { catalog }: an existing catalog with managed storage.',
-    );
-  }
-  if (route === "mount" && !args.crossAccountRoleName) {
-    throw new Error(
-      'DatabricksWorkspace storageRoute "mount" needs crossAccountRoleName: the workspace\'s cross-account role, ' +
-        "which registers the instance profile only if it may pass the data role.",
-    );
-  }
-  const minutes = args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default;
-  if (!inRange(minutes, AUTOTERMINATION_MINUTES)) {
-    const { min, max } = AUTOTERMINATION_MINUTES;
-    throw new Error(
-      `DatabricksWorkspace autoterminationMinutes ${minutes} must be from ${min} to ${max}.`,
-    );
-  }
-  const delta = args.deltaPrefix ?? "delta/";
-  if (!/^[a-z0-9][a-z0-9_-]*\/$/.test(delta) || delta === "topics/") {
-    throw new Error(
-      `DatabricksWorkspace deltaPrefix "${delta}" must be one folder name ending in "/", not "topics/".`,
-    );
-  }
-}
-
 /**
  * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
  * Catalog, or instance profile + mount), an auto-terminating cluster (unless left out), the
  * notebooks and package deployed from `databricks/`, the batch job and, where there are streams,
- * the streaming job.
+ * the streaming job, all on one pinned runtime.
  */
 export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
@@ -163,14 +132,13 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
           })
         : undefined;
 
-    const sparkVersion =
-      args.sparkVersion ?? databricks.getSparkVersionOutput({ longTermSupport: true }, parent).id;
     const nodeTypeId =
       args.nodeTypeId ?? databricks.getNodeTypeOutput({ localDisk: true }, parent).id;
     const spot = { availability: "SPOT_WITH_FALLBACK", firstOnDemand: 1 };
     // Single node: the course's data fits one machine; a worker would double the bill.
     const clusterSpec = {
-      sparkVersion,
+      // One pinned runtime for the interactive cluster and both job clusters (databricksRuntime.ts).
+      sparkVersion: args.sparkVersion ?? DEFAULT_SPARK_VERSION,
       nodeTypeId,
       numWorkers: 0,
       sparkConf: { "spark.databricks.cluster.profile": "singleNode", "spark.master": "local[*]" },

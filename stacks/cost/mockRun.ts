@@ -161,9 +161,6 @@ export async function runStack(
     .compute("aws:secretsmanager/secret:Secret", (name, inputs) => ({
       arn: `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:${inputs.name ?? name}`,
     }))
-    .onInvoke("databricks:index/getSparkVersion:getSparkVersion", () => ({
-      id: "17.3.x-scala2.13",
-    }))
     .onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
   const program = await importFresh<Program>("../index");
   await h.settle();

@@ -51,6 +51,7 @@ describe("stack config", () => {
       databricks: {
         enabled: false,
         storageRoute: "unityCatalog",
+        sparkVersion: "17.3.x-scala2.13",
         autoterminationMinutes: 15,
         batchSchedulePaused: true,
         streamingPaused: true,
@@ -216,6 +217,13 @@ describe("stack config", () => {
       "a CIDR string instead of a list",
       { prefix: "pin", sourceDatabase: { allowedCidrs: "1.2.3.4/32" } },
       "expected a list of CIDR strings",
+    ],
+    [
+      // Review row 19: one pinned runtime, with a row of its Spark and Delta versions
+      // (components/databricks/databricksRuntime.ts), not whatever the workspace offers.
+      "a runtime the stack has no Spark and Delta versions for",
+      { prefix: "pin", databricks: { sparkVersion: "18.3.x-scala2.13" } },
+      '"pinterest-pipeline:databricks.sparkVersion" is "18.3.x-scala2.13"; expected a string matching /^(17\\.3\\.x-scala2\\.13)$/',
     ],
     [
       "a dashboard warehouse that never stops",

@@ -124,6 +124,16 @@ describe("stack program", function () {
         pauseStatus: "PAUSED",
       });
     });
+
+    // Review row 19: one runtime, pinned in the stack's config, on every cluster.
+    it(`${stack}: every cluster runs the runtime the stack pins`, async () => {
+      await runStack(h, stack);
+      const clusters = [
+        h.one("databricks:index/cluster:Cluster").inputs,
+        ...h.ofType("databricks:index/job:Job").map((j) => j.inputs.jobClusters[0].newCluster),
+      ];
+      expect(clusters.map((c) => c.sparkVersion)).to.deep.equal(Array(3).fill("17.3.x-scala2.13"));
+    });
   }
 
   // Rule: IAM resolves principals when a policy is saved, so no trust policy may name the role

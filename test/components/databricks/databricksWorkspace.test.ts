@@ -56,9 +56,6 @@ describe("DatabricksWorkspace", () => {
   });
   beforeEach(() => {
     h = harness().install();
-    h.onInvoke("databricks:index/getSparkVersion:getSparkVersion", () => ({
-      id: "17.3.x-scala2.13",
-    }));
     h.onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
     h.compute("databricks:index/job:Job", (name) => ({ url: `https://dbc.example/jobs/${name}` }));
     // Databricks computes the credential's external id (provider doc: awsIamRole.externalId).
@@ -310,7 +307,7 @@ describe("DatabricksWorkspace", () => {
       ]);
     });
 
-    it("runs a single-node no-isolation cluster on the LTS runtime that stops after 15 idle minutes", async () => {
+    it("runs a single-node no-isolation cluster on the pinned runtime that stops after 15 idle minutes", async () => {
       const ws = await build(MOUNT);
       const cluster = h.one("databricks:index/cluster:Cluster").inputs;
       expect(cluster).to.include({
@@ -324,9 +321,6 @@ describe("DatabricksWorkspace", () => {
       expect(cluster.awsAttributes.instanceProfileArn).to.equal(
         "arn:aws:iam::123456789012:instance-profile/pin-test-databricks-data",
       );
-      expect(
-        h.invokes.find((i) => i.token.includes("getSparkVersion"))!.inputs.longTermSupport,
-      ).to.equal(true);
       expect(await h.value(ws.sourceRoot)).to.equal("/mnt/pin-test-raw");
       expect(await h.value(ws.tableSchema)).to.equal("");
     });
@@ -440,6 +434,22 @@ describe("DatabricksWorkspace", () => {
     });
   });
 
+  // Review row 19: "latest LTS" (getSparkVersion) moved production to each new LTS on the next
+  // `pulumi up`, away from what the local tier tests; every cluster runs the one pinned runtime.
+  it("runs the interactive cluster and both job clusters on one pinned runtime, looked up nowhere", async () => {
+    await build();
+    const versions = [
+      h.one("databricks:index/cluster:Cluster").inputs.sparkVersion,
+      ...h
+        .ofType("databricks:index/job:Job")
+        .map((j) => j.inputs.jobClusters[0].newCluster.sparkVersion),
+    ];
+    expect(versions).to.deep.equal(Array(3).fill("17.3.x-scala2.13"));
+    expect(h.invokes.map((i) => i.token)).to.not.include(
+      "databricks:index/getSparkVersion:getSparkVersion",
+    );
+  });
+
   it("fills exactly the widgets the real notebooks define", () => {
     const real = path.resolve(__dirname, "..", "..", "..", "databricks", "notebooks");
     const widgets = (file: string) =>
@@ -501,6 +511,11 @@ describe("DatabricksWorkspace argument validation", () => {
       "Delta inside the raw folder",
       { ...uc, deltaPrefix: "topics/" },
       'deltaPrefix "topics/" must be one folder name',
+    ],
+    [
+      "a runtime without a row of Spark and Delta versions",
+      { ...uc, sparkVersion: "18.3.x-scala2.13" },
+      'sparkVersion "18.3.x-scala2.13" is not one of 17.3.x-scala2.13',
     ],
   ];
   for (const [label, args, message] of cases) {

@@ -1,0 +1,53 @@
+// The checks of DatabricksWorkspace's arguments (what Databricks would refuse minutes into a
+// deployment, or a run would fail on later), and the idle-minutes range the stack config reads.
+import { DATABRICKS_RUNTIMES, DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "./databricksRuntime";
+import type { DatabricksWorkspaceArgs } from "./databricksWorkspace";
+import { inRange, WholeSetting } from "../shared/validate";
+
+/** Idle minutes before the interactive cluster stops (the stack config reads the same). */
+export const AUTOTERMINATION_MINUTES = {
+  min: 10,
+  max: 120,
+  default: 15,
+} as const satisfies WholeSetting;
+
+/** Throws, naming the field, its value and what it may be, on arguments that cannot deploy or run. */
+export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): void {
+  const route = args.storageRoute ?? "unityCatalog";
+  if (route !== "mount" && route !== "unityCatalog") {
+    throw new Error(
+      `DatabricksWorkspace storageRoute "${route}" is not "mount" or "unityCatalog".`,
+    );
+  }
+  if (route === "unityCatalog" && !args.unityCatalog?.catalog) {
+    throw new Error(
+      'DatabricksWorkspace storageRoute "unityCatalog" needs unityCatalog { catalog }: an existing catalog with managed storage.',
+    );
+  }
+  if (route === "mount" && !args.crossAccountRoleName) {
+    throw new Error(
+      'DatabricksWorkspace storageRoute "mount" needs crossAccountRoleName: the workspace\'s cross-account role, ' +
+        "which registers the instance profile only if it may pass the data role.",
+    );
+  }
+  const minutes = args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default;
+  if (!inRange(minutes, AUTOTERMINATION_MINUTES)) {
+    const { min, max } = AUTOTERMINATION_MINUTES;
+    throw new Error(
+      `DatabricksWorkspace autoterminationMinutes ${minutes} must be from ${min} to ${max}.`,
+    );
+  }
+  const delta = args.deltaPrefix ?? "delta/";
+  if (!/^[a-z0-9][a-z0-9_-]*\/$/.test(delta) || delta === "topics/") {
+    throw new Error(
+      `DatabricksWorkspace deltaPrefix "${delta}" must be one folder name ending in "/", not "topics/".`,
+    );
+  }
+  const runtime = args.sparkVersion ?? DEFAULT_SPARK_VERSION;
+  if (!(runtime in DATABRICKS_RUNTIMES)) {
+    throw new Error(
+      `DatabricksWorkspace sparkVersion "${runtime}" is not one of ${SPARK_VERSIONS.join(", ")} ` +
+        "(databricksRuntime.ts: add a row with its Spark and Delta versions to pin another).",
+    );
+  }
+}

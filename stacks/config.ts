@@ -2,6 +2,12 @@
 // never read config themselves; every per-environment difference is visible here and in the YAML.
 import * as pulumi from "@pulumi/pulumi";
 import { AUTO_STOP_MINUTES } from "../components/databricks/databricksDashboard";
+import {
+  DEFAULT_STREAMING_INTERVAL_MINUTES,
+  STREAMING_INTERVAL_MINUTES,
+  STREAMING_MODES,
+  StreamingMode,
+} from "../components/databricks/databricksJobs";
 import { DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "../components/databricks/databricksRuntime";
 import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
@@ -82,8 +88,12 @@ export interface DatabricksConfig {
   readonly autoterminationMinutes: number;
   /** Must stay true with MWAA on: the DAG is then the batch job's only scheduler. */
   readonly batchSchedulePaused: boolean;
-  /** The continuous streaming job (only where streamPath is on) stays paused unless false. */
+  /** The streaming job (only where streamPath is on) stays paused unless false. */
   readonly streamingPaused: boolean;
+  /** Scheduled drain-and-stop runs (default) or a continuous run. */
+  readonly streamingMode: StreamingMode;
+  /** Minutes between scheduled streaming runs (streamingMode "scheduled"). */
+  readonly streamingIntervalMinutes: number;
   readonly batchScheduleCron: string;
   readonly batchScheduleTimezone: string;
   readonly failureEmails: string[];
@@ -233,6 +243,12 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       autoterminationMinutes: dbx.int("autoterminationMinutes", AUTOTERMINATION_MINUTES),
       batchSchedulePaused: dbx.bool("batchSchedulePaused", true),
       streamingPaused: dbx.bool("streamingPaused", true),
+      streamingMode: dbx.oneOf("streamingMode", STREAMING_MODES, "scheduled"),
+      streamingIntervalMinutes: dbx.numberOf(
+        "streamingIntervalMinutes",
+        STREAMING_INTERVAL_MINUTES,
+        DEFAULT_STREAMING_INTERVAL_MINUTES,
+      ),
       batchScheduleCron: dbx.str("batchScheduleCron", "0 0 2 * * ?"),
       batchScheduleTimezone: dbx.str("batchScheduleTimezone", "UTC"),
       failureEmails: dbx.strings("failureEmails"),
@@ -251,6 +267,13 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       publicWebserver: mwaa.bool("publicWebserver", false),
     },
   };
+  // Only a scheduled job has an interval: one set beside a continuous job would be ignored.
+  if (parsed.databricks.streamingMode === "continuous" && dbx.has("streamingIntervalMinutes")) {
+    throw new Error(
+      'Stack config "databricks.streamingIntervalMinutes" is set but "databricks.streamingMode" is "continuous", ' +
+        'which runs without a schedule: remove streamingIntervalMinutes, or set streamingMode to "scheduled".',
+    );
+  }
   checkCombinations(parsed);
   return parsed;
 }
@@ -291,7 +314,8 @@ function checkCombinations(c: StackConfig): void {
   }
   if (dbx.enabled && !dbx.streamingPaused && !c.streamPath.enabled) {
     throw new Error(
-      'Stack config "databricks.streamingPaused" is false but "streamPath.enabled" is false: there are no streams to run the streaming job on.',
+      'Stack config "databricks.streamingPaused" is false but "streamPath.enabled" is false: there are no streams to run the streaming job on. ' +
+        "Set streamPath.enabled to true, or streamingPaused to true.",
     );
   }
   if (c.mwaa.enabled && !dbx.batchSchedulePaused) {

@@ -173,6 +173,9 @@ if (dbx.enabled && kafka.enabled) {
         timezone: dbx.batchScheduleTimezone,
         paused: dbx.batchSchedulePaused || !running,
       },
+      streamingMode: dbx.streamingMode,
+      streamingIntervalMinutes:
+        dbx.streamingMode === "scheduled" ? dbx.streamingIntervalMinutes : undefined,
       streamingPaused: dbx.streamingPaused || !running,
       failureEmails: dbx.failureEmails,
       tags,
@@ -223,7 +226,8 @@ const [pinTopic, geoTopic, userTopic] = kafkaTopicNames(prefix);
 
 /**
  * The ARNs the streams will have again once the stack runs: a paused stack's streaming job and the
- * Databricks role keep naming them, so resuming changes neither.
+ * Databricks role that reads them (the mount route's data role, the Unity Catalog route's Kinesis
+ * service-credential role) keep naming them, so resuming changes neither.
  */
 function pausedStreamArns(prefix: string, region: pulumi.Input<string>): pulumi.Output<string>[] {
   const account = aws.getCallerIdentityOutput().accountId;

@@ -1,5 +1,5 @@
 // The Databricks jobs of the pipeline: the daily batch job and, where there are streams, the
-// continuous streaming job.
+// streaming job (a scheduled drain-and-stop run by default, or a continuous one).
 // Both run on job clusters (Jobs Compute costs about half the DBU rate of an all-purpose cluster)
 // with the same single-node spec as the interactive cluster.
 import * as databricks from "@pulumi/databricks";
@@ -15,6 +15,45 @@ export interface BatchSchedule {
   readonly paused?: boolean;
 }
 
+/**
+ * How the streaming job runs: "scheduled" starts a run every `intervalMinutes` that reads what the
+ * streams hold and stops (the notebook's `available_now`), paying for minutes per run; "continuous"
+ * keeps a job cluster reading around the clock.
+ */
+export type StreamingMode = "scheduled" | "continuous";
+export const STREAMING_MODES: readonly StreamingMode[] = ["scheduled", "continuous"];
+
+/**
+ * Minutes between scheduled streaming runs: the divisors of an hour and of a day from 15 minutes
+ * (a single-node job cluster takes minutes to start, and a run still going when the next is due
+ * makes that one skip, at one run at a time) to 6 hours, a quarter of the shortest retention a
+ * stream may have (24 hours, KINESIS_STREAM_PATH_LIMITS): records wait at most one interval, and
+ * three runs in a row may fail before any record expires unread.
+ */
+export const STREAMING_INTERVAL_MINUTES = [15, 20, 30, 60, 120, 180, 240, 360] as const;
+export const DEFAULT_STREAMING_INTERVAL_MINUTES = 60;
+
+/** The Quartz expression of a run every `minutes` (one of STREAMING_INTERVAL_MINUTES), in UTC. */
+export function streamingCron(minutes: number): string {
+  // The provider's periodic trigger has no minutes (JobTriggerPeriodic.unit: HOURS, DAYS, WEEKS):
+  // a Quartz schedule, on the hour and at equal steps after it.
+  return minutes < 60 ? `0 0/${minutes} * * * ?` : `0 0 0/${minutes / 60} * * ?`;
+}
+
+/** The streaming job, where the stack has streams. */
+export interface StreamingJobSpec {
+  readonly notebookPath: pulumi.Input<string>;
+  readonly mode: StreamingMode;
+  /** Minutes between runs (mode "scheduled"). */
+  readonly intervalMinutes: number;
+  /** Keep the schedule (or the continuous job) paused. */
+  readonly paused: boolean;
+  /** The Unity Catalog service credential the Kinesis source reads with; "" = the cluster's own. */
+  readonly serviceCredential: pulumi.Input<string>;
+  /** What must exist before the job may run (the credential's role and policy). */
+  readonly dependsOn: pulumi.Resource[];
+}
+
 export interface JobsSpec {
   readonly prefix: string;
   readonly region: pulumi.Input<string>;
@@ -26,10 +65,8 @@ export interface JobsSpec {
   /** Folder holding the `pinterest_etl` package, put on the notebooks' `sys.path`. */
   readonly packageRoot: pulumi.Input<string>;
   readonly batchNotebookPath: pulumi.Input<string>;
-  /** The streaming notebook; undefined = no streaming job (the stack has no streams). */
-  readonly streamingNotebookPath?: pulumi.Input<string>;
-  /** Keep the continuous streaming job paused (a job cluster runs around the clock otherwise). */
-  readonly streamingPaused: boolean;
+  /** The streaming job; undefined = none (the stack has no streams). */
+  readonly streaming?: StreamingJobSpec;
   readonly cluster: databricks.types.input.JobJobClusterNewCluster;
   readonly schedule?: BatchSchedule;
   readonly failureEmails: string[];
@@ -43,6 +80,8 @@ export function notebookParameters(spec: {
   tableSchema: string;
   packageRoot: string;
   region: string;
+  streamingMode: StreamingMode;
+  serviceCredential: string;
 }): { batch: Record<string, string>; streaming: Record<string, string> } {
   return {
     batch: {
@@ -60,6 +99,11 @@ export function notebookParameters(spec: {
       checkpoint_root: spec.checkpointRoot,
       schema: spec.tableSchema,
       package_path: spec.packageRoot,
+      // Scheduled runs drain what the streams hold and stop; a continuous run never stops.
+      available_now: spec.streamingMode === "scheduled" ? "true" : "false",
+      // The Kinesis source's `serviceCredential` (Unity Catalog route); empty on the mount route,
+      // where the cluster's instance profile reads the streams.
+      service_credential: spec.serviceCredential,
     },
   };
 }
@@ -70,9 +114,17 @@ export function createJobs(
   spec: JobsSpec,
 ): { batch: databricks.Job; streaming?: databricks.Job } {
   const schedule = spec.schedule ?? {};
+  const streamingMode = spec.streaming?.mode ?? "scheduled";
   const parameters = pulumi
-    .all([spec.sourceRoot, spec.checkpointRoot, spec.tableSchema, spec.packageRoot, spec.region])
-    .apply(([sourceRoot, checkpointRoot, tableSchema, packageRoot, region]) =>
+    .all([
+      spec.sourceRoot,
+      spec.checkpointRoot,
+      spec.tableSchema,
+      spec.packageRoot,
+      spec.region,
+      spec.streaming?.serviceCredential ?? "",
+    ])
+    .apply(([sourceRoot, checkpointRoot, tableSchema, packageRoot, region, serviceCredential]) =>
       notebookParameters({
         prefix: spec.prefix,
         sourceRoot,
@@ -80,6 +132,8 @@ export function createJobs(
         tableSchema,
         packageRoot,
         region,
+        streamingMode,
+        serviceCredential,
       }),
     );
   const notifications =
@@ -120,7 +174,9 @@ export function createJobs(
     { parent },
   );
 
-  if (spec.streamingNotebookPath === undefined) return { batch, streaming: undefined };
+  const stream = spec.streaming;
+  if (stream === undefined) return { batch, streaming: undefined };
+  const pauseStatus = stream.paused ? "PAUSED" : "UNPAUSED";
   const streaming = new databricks.Job(
     `${name}-streaming-job`,
     {
@@ -128,23 +184,34 @@ export function createJobs(
       description:
         "Kinesis streams -> the same cleaning -> Delta tables (one checkpoint per table)",
       maxConcurrentRuns: 1,
-      // Continuous jobs restart on failure and keep a job cluster up around the clock: paused
-      // unless the stack asks, whatever the batch schedule does.
-      continuous: { pauseStatus: spec.streamingPaused ? "PAUSED" : "UNPAUSED" },
+      // Paused unless the stack asks, whatever the batch schedule does: scheduled, each run bills
+      // a job cluster for minutes; continuous, one around the clock (a run that fails restarts).
+      ...(stream.mode === "scheduled"
+        ? {
+            schedule: {
+              quartzCronExpression: streamingCron(stream.intervalMinutes),
+              timezoneId: "UTC",
+              pauseStatus,
+            },
+            // A drain takes minutes; a run still going an hour later is stuck, and would make
+            // every later run skip (one run at a time). The next run resumes from the checkpoints.
+            timeoutSeconds: 3600,
+          }
+        : { continuous: { pauseStatus } }),
       jobClusters: [{ jobClusterKey: "single-node", newCluster: spec.cluster }],
       tasks: [
         {
           taskKey: "streaming",
           jobClusterKey: "single-node",
           notebookTask: {
-            notebookPath: spec.streamingNotebookPath,
+            notebookPath: stream.notebookPath,
             baseParameters: parameters.apply((p) => p.streaming),
           },
         },
       ],
       ...notifications,
     },
-    { parent },
+    { parent, dependsOn: stream.dependsOn },
   );
   return { batch, streaming };
 }

@@ -3,7 +3,13 @@ import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { deployCode } from "./databricksCode";
-import { BatchSchedule, createJobs } from "./databricksJobs";
+import { kinesisServiceCredential } from "./databricksCredentials";
+import {
+  BatchSchedule,
+  createJobs,
+  DEFAULT_STREAMING_INTERVAL_MINUTES,
+  StreamingMode,
+} from "./databricksJobs";
 import { DEFAULT_SPARK_VERSION } from "./databricksRuntime";
 import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
 import {
@@ -61,7 +67,11 @@ export interface DatabricksWorkspaceArgs {
   readonly autoterminationMinutes?: number;
   /** Daily batch schedule. @default 02:00 UTC, paused */
   readonly batchSchedule?: BatchSchedule;
-  /** Keep the continuous streaming job (made only when there are streams) paused. @default true */
+  /** How the streaming job (made only when there are streams) runs. @default "scheduled" */
+  readonly streamingMode?: StreamingMode;
+  /** Minutes between scheduled streaming runs, one of STREAMING_INTERVAL_MINUTES. @default 60 */
+  readonly streamingIntervalMinutes?: number;
+  /** Keep the streaming job's schedule (or continuous run) paused. @default true */
   readonly streamingPaused?: boolean;
   /** Addresses mailed when a job fails. @default [] */
   readonly failureEmails?: string[];
@@ -73,12 +83,17 @@ export interface DatabricksWorkspaceArgs {
 
 /**
  * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
- * Catalog, or instance profile + mount), an auto-terminating cluster (unless left out), the
- * notebooks and package deployed from `databricks/`, the batch job and, where there are streams,
- * the streaming job, all on one pinned runtime.
+ * Catalog, or instance profile + mount), keyless Kinesis access where there are streams (a Unity
+ * Catalog service credential, or the same instance profile), an auto-terminating cluster (unless
+ * left out), the notebooks and package deployed from `databricks/`, the batch job and, where there
+ * are streams, the streaming job, all on one pinned runtime.
  */
 export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
+  /** The Kinesis service credential's name; empty on the mount route and without streams. */
+  readonly kinesisCredentialName: pulumi.Output<string>;
+  /** Its role; empty where there is no credential. */
+  readonly kinesisRoleArn: pulumi.Output<string>;
   /** The interactive cluster; empty when `interactiveCluster` is false. */
   readonly clusterId: pulumi.Output<string>;
   readonly sourceRoot: pulumi.Output<string>;
@@ -177,6 +192,18 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       streaming: streamArns.length > 0,
     });
 
+    // The mount route's instance profile reads the streams (dataAccessPolicy); the Unity Catalog
+    // route's standard-access clusters have none, and read them with a service credential.
+    const kinesis =
+      uc && streamArns.length > 0
+        ? kinesisServiceCredential(this, name, {
+            prefix: args.prefix,
+            accountId: account.accountId,
+            streamArns,
+            tags: args.tags,
+          })
+        : undefined;
+
     const jobs = createJobs(this, name, {
       prefix: args.prefix,
       region: args.region,
@@ -185,8 +212,14 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       tableSchema: uc ? uc.tableSchema : "",
       packageRoot,
       batchNotebookPath: batchNotebook.path,
-      streamingNotebookPath: streamingNotebook?.path,
-      streamingPaused: args.streamingPaused ?? true,
+      streaming: streamingNotebook && {
+        notebookPath: streamingNotebook.path,
+        mode: args.streamingMode ?? "scheduled",
+        intervalMinutes: args.streamingIntervalMinutes ?? DEFAULT_STREAMING_INTERVAL_MINUTES,
+        paused: args.streamingPaused ?? true,
+        serviceCredential: kinesis?.name ?? "",
+        dependsOn: kinesis?.access ?? [],
+      },
       cluster: clusterSpec,
       schedule: args.batchSchedule,
       failureEmails: args.failureEmails ?? [],
@@ -194,6 +227,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
 
     const none = pulumi.output("");
     this.roleArn = uc ? uc.roleArn : mount!.roleArn;
+    this.kinesisCredentialName = kinesis?.name ?? none;
+    this.kinesisRoleArn = kinesis?.roleArn ?? none;
     this.clusterId = cluster?.id ?? none;
     this.sourceRoot = sourceRoot;
     this.tableSchema = uc ? uc.tableSchema : none;

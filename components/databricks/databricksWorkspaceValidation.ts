@@ -1,5 +1,6 @@
 // The checks of DatabricksWorkspace's arguments (what Databricks would refuse minutes into a
 // deployment, or a run would fail on later), and the idle-minutes range the stack config reads.
+import { STREAMING_INTERVAL_MINUTES, STREAMING_MODES } from "./databricksJobs";
 import { DATABRICKS_RUNTIMES, DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "./databricksRuntime";
 import type { DatabricksWorkspaceArgs } from "./databricksWorkspace";
 import { inRange, WholeSetting } from "../shared/validate";
@@ -48,6 +49,24 @@ export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): 
     throw new Error(
       `DatabricksWorkspace sparkVersion "${runtime}" is not one of ${SPARK_VERSIONS.join(", ")} ` +
         "(databricksRuntime.ts: add a row with its Spark and Delta versions to pin another).",
+    );
+  }
+  const mode = args.streamingMode ?? "scheduled";
+  if (!STREAMING_MODES.includes(mode)) {
+    throw new Error(
+      `DatabricksWorkspace streamingMode "${mode}" is not one of ${STREAMING_MODES.join(", ")}.`,
+    );
+  }
+  const interval = args.streamingIntervalMinutes;
+  if (interval !== undefined && mode === "continuous") {
+    throw new Error(
+      `DatabricksWorkspace streamingIntervalMinutes ${interval} applies only to streamingMode "scheduled"; remove it.`,
+    );
+  }
+  const intervals: readonly number[] = STREAMING_INTERVAL_MINUTES;
+  if (interval !== undefined && !intervals.includes(interval)) {
+    throw new Error(
+      `DatabricksWorkspace streamingIntervalMinutes ${interval} must be one of ${intervals.join(", ")}.`,
     );
   }
 }

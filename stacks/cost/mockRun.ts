@@ -158,6 +158,9 @@ export async function runStack(
     .compute("databricks:index/storageCredential:StorageCredential", (_n, inputs) => ({
       awsIamRole: { ...inputs.awsIamRole, externalId: "uc-credential-external-id" },
     }))
+    .compute("databricks:index/credential:Credential", (_n, inputs) => ({
+      awsIamRole: { ...inputs.awsIamRole, externalId: "uc-service-credential-external-id" },
+    }))
     .compute("aws:secretsmanager/secret:Secret", (name, inputs) => ({
       arn: `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:${inputs.name ?? name}`,
     }))

@@ -128,6 +128,7 @@ export const FREE_TYPES: readonly string[] = [
   "aws:ssm/association:Association",
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+  "databricks:index/credential:Credential",
   "databricks:index/dashboard:Dashboard",
   "databricks:index/externalLocation:ExternalLocation",
   "databricks:index/file:File",

@@ -55,6 +55,8 @@ describe("stack config", () => {
         autoterminationMinutes: 15,
         batchSchedulePaused: true,
         streamingPaused: true,
+        streamingMode: "scheduled",
+        streamingIntervalMinutes: 60,
         batchScheduleCron: "0 0 2 * * ?",
         batchScheduleTimezone: "UTC",
         failureEmails: [],
@@ -123,7 +125,15 @@ describe("stack config", () => {
         kafka: { enabled: true },
         databricks: { enabled: true, unityCatalog: { catalog: "main" }, streamingPaused: false },
       },
-      '"databricks.streamingPaused" is false but "streamPath.enabled" is false',
+      '"databricks.streamingPaused" is false but "streamPath.enabled" is false: there are no streams to run the streaming job on. ' +
+        "Set streamPath.enabled to true, or streamingPaused to true.",
+    ],
+    [
+      // A continuous job has no schedule: an interval beside it would be silently ignored.
+      "an interval beside a continuous streaming job",
+      { databricks: { streamingMode: "continuous", streamingIntervalMinutes: 30 } },
+      'Stack config "databricks.streamingIntervalMinutes" is set but "databricks.streamingMode" is "continuous", ' +
+        'which runs without a schedule: remove streamingIntervalMinutes, or set streamingMode to "scheduled".',
     ],
     [
       // Review m9: the DAG and the job's own schedule would both start the batch job at 02:00.
@@ -224,6 +234,16 @@ describe("stack config", () => {
       "a runtime the stack has no Spark and Delta versions for",
       { prefix: "pin", databricks: { sparkVersion: "18.3.x-scala2.13" } },
       '"pinterest-pipeline:databricks.sparkVersion" is "18.3.x-scala2.13"; expected a string matching /^(17\\.3\\.x-scala2\\.13)$/',
+    ],
+    [
+      "a streaming mode that does not exist",
+      { prefix: "pin", databricks: { streamingMode: "triggered" } },
+      '"pinterest-pipeline:databricks.streamingMode" is "triggered"; expected a string matching /^(scheduled|continuous)$/',
+    ],
+    [
+      "a streaming interval that does not divide an hour or a day",
+      { prefix: "pin", databricks: { streamingIntervalMinutes: 45 } },
+      '"pinterest-pipeline:databricks.streamingIntervalMinutes" is 45; expected one of 15, 20, 30, 60, 120, 180, 240, 360',
     ],
     [
       "a dashboard warehouse that never stops",

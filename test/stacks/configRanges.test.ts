@@ -69,6 +69,12 @@ const SETTINGS: [string, string, Check, number[]][] = [
   ["streamPath", "quotaPerDay", streams("quotaPerDay"), [0, 1, 1e9, 1e9 + 1]],
   ["sourceDatabase", "backupRetentionDays", database("backupRetentionDays"), [6, 7, 35, 36]],
   ["databricks", "autoterminationMinutes", workspace("autoterminationMinutes"), [9, 10, 120, 121]],
+  [
+    "databricks",
+    "streamingIntervalMinutes",
+    workspace("streamingIntervalMinutes"),
+    [10, 14, 15, 45, 60, 360, 361, 720],
+  ],
   ["databricks", "dashboardAutoStopMinutes", dashboard("autoStopMinutes"), [4, 5, 120, 121]],
 ];
 

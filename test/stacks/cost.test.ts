@@ -130,14 +130,30 @@ describe("cost command", function () {
 
   it("fails on a continuous Databricks job left running (billed around the clock, unpriced)", async () => {
     const dbx = readStackConfig("dev")["pinterest-pipeline:databricks"] as object;
+    // A continuous job has no interval: the config refuses one beside it.
+    const continuous: Record<string, unknown> = {
+      ...dbx,
+      streamingMode: "continuous",
+      streamingPaused: false,
+    };
+    delete continuous.streamingIntervalMinutes;
     const error = await rejection(
-      stackCost("dev", false, {
-        "pinterest-pipeline:databricks": { ...dbx, streamingPaused: false },
-      }),
+      stackCost("dev", false, { "pinterest-pipeline:databricks": continuous }),
     );
     expect(error.message).to.match(
       /^databricks:index\/job:Job "databricks-streaming-job" is a continuous job/,
     );
+  });
+
+  // The default streaming job is a scheduled drain-and-stop run: billed by its runs, like the
+  // batch job, so running it adds no hourly row and nothing to the total.
+  it("prices a running scheduled streaming job by its runs, adding nothing per hour", async () => {
+    const dbx = readStackConfig("dev")["pinterest-pipeline:databricks"] as object;
+    const running = await stackCost("dev", false, {
+      "pinterest-pipeline:databricks": { ...dbx, streamingPaused: false },
+    });
+    expect(running.resources.map(resourceRow)).to.deep.equal(DEV_ROWS);
+    expect(running.total).to.equal((await stackCost("dev", false)).total);
   });
 
   it("refuses a --set that is not section.key=value", () => {

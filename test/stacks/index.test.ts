@@ -120,9 +120,38 @@ describe("stack program", function () {
       expect(bySid.ReadRawBucket.Resource).to.equal(`arn:aws:s3:::${outputs.batch?.bucketName}/*`);
       expect(jobs?.sourceRoot).to.equal(`/Volumes/main/pin_${stack}/pin_${stack}_raw`);
       expect(jobs?.tableSchema).to.equal(`main.pin_${stack}`);
-      expect(h.byName("databricks-streaming-job").inputs.continuous).to.deep.equal({
+      const streaming = h.byName("databricks-streaming-job").inputs;
+      expect(streaming.schedule).to.deep.equal({
+        quartzCronExpression: "0 0 0/1 * * ?",
+        timezoneId: "UTC",
         pauseStatus: "PAUSED",
       });
+    });
+
+    // Issue 23, review row 3: on the Unity Catalog route (both committed stacks) the streaming
+    // job reads Kinesis with a Unity Catalog service credential the stack creates
+    // (docs.databricks.com/aws/en/connect/streaming/kinesis, "Authenticate with Amazon Kinesis"),
+    // over a role limited to reading this stack's three streams.
+    it(`${stack}: the streaming job reads the stack's streams with the stack's service credential`, async () => {
+      const { outputs } = await runStack(h, stack);
+      const credential = h.one("databricks:index/credential:Credential").inputs;
+      expect(credential).to.deep.include({ name: `pin-${stack}-kinesis`, purpose: "SERVICE" });
+      const params = h.byName("databricks-streaming-job").inputs.tasks[0].notebookTask;
+      expect(params.baseParameters).to.include({
+        service_credential: `pin-${stack}-kinesis`,
+        available_now: "true",
+      });
+      const policy = JSON.parse(
+        h.byName("databricks-kinesis", "aws:iam/rolePolicy:RolePolicy").inputs.policy,
+      );
+      const streams = Object.values(outputs.stream!.streams).map(
+        (name) => `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:stream/${name}`,
+      );
+      expect(policy.Statement[0].Resource).to.deep.equal(streams);
+      expect(policy.Statement.map((st: any) => st.Sid)).to.deep.equal([
+        "ReadStreams",
+        "AssumeSelf",
+      ]);
     });
 
     // Review row 19: one runtime, pinned in the stack's config, on every cluster.
@@ -180,13 +209,18 @@ describe("stack program", function () {
     );
     expect(h.byName("databricks-pass-role").inputs.role).to.equal("databricks-cross-account");
     expect(jobs?.sourceRoot).to.equal("/mnt/pin-dev-raw");
+    // The instance profile reads the streams: no service credential, none passed to the job.
+    expect(h.ofType("databricks:index/credential:Credential")).to.have.length(0);
+    const params = h.byName("databricks-streaming-job").inputs.tasks[0].notebookTask;
+    expect(params.baseParameters.service_credential).to.equal("");
   });
 
-  it("makes no streaming job in a stack without streams", async () => {
+  it("makes no streaming job or Kinesis credential in a stack without streams", async () => {
     await runStack(h, "dev", { "pinterest-pipeline:streamPath": { enabled: false } });
     expect(h.ofType("databricks:index/job:Job").map((j) => j.name)).to.deep.equal([
       "databricks-batch-job",
     ]);
+    expect(h.ofType("databricks:index/credential:Credential")).to.have.length(0);
   });
 
   it("exports the batch path's cluster, client machine and connector for people", async () => {

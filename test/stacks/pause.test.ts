@@ -67,8 +67,8 @@ const DEV_KEPT = {
   "aws:ec2/subnet:Subnet": 4,
   "aws:ec2/vpc:Vpc": 1,
   "aws:ec2/vpcEndpoint:VpcEndpoint": 1,
-  "aws:iam/role:Role": 1,
-  "aws:iam/rolePolicy:RolePolicy": 1,
+  "aws:iam/role:Role": 2,
+  "aws:iam/rolePolicy:RolePolicy": 2,
   "aws:rds/instance:Instance": 1,
   "aws:rds/parameterGroup:ParameterGroup": 1,
   "aws:rds/subnetGroup:SubnetGroup": 1,
@@ -79,6 +79,7 @@ const DEV_KEPT = {
   "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": 1,
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
   "aws:s3/bucketVersioning:BucketVersioning": 1,
+  "databricks:index/credential:Credential": 1,
   "databricks:index/externalLocation:ExternalLocation": 1,
   "databricks:index/job:Job": 2,
   "databricks:index/notebook:Notebook": 2,
@@ -98,8 +99,8 @@ const PROD_KEPT = {
   "aws:apigateway/account:Account": 1,
   "aws:cloudwatch/logGroup:LogGroup": 3,
   "aws:ec2/flowLog:FlowLog": 1,
-  "aws:iam/role:Role": 3,
-  "aws:iam/rolePolicy:RolePolicy": 3,
+  "aws:iam/role:Role": 4,
+  "aws:iam/rolePolicy:RolePolicy": 4,
   "pinterest-pipeline:components:ApiGatewayAccount": 1,
 };
 
@@ -158,7 +159,7 @@ describe("pause switch", function () {
     const h = harness();
     const { jobs } = await runStack(h, "prod", PAUSED);
     expect(h.byName("databricks-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
-    expect(h.byName("databricks-streaming-job").inputs.continuous.pauseStatus).to.equal("PAUSED");
+    expect(h.byName("databricks-streaming-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
     expect(jobs?.clusterId).to.equal("");
   });
 
@@ -178,6 +179,22 @@ describe("pause switch", function () {
       "arn:aws:kinesis:eu-west-1:123456789012:stream/streaming-pin-dev-pin",
     );
     expect(policy(paused)!.inputs).to.deep.equal(policy(running)!.inputs);
+  });
+
+  // The Kinesis service credential is identity: a paused Unity Catalog stack keeps it, its role
+  // naming the same stream ARNs (pausedStreamArns), so resuming neither replaces nor edits it.
+  it("Unity Catalog route: paused keeps the Kinesis credential, its role naming the same streams", async () => {
+    const running = harness();
+    await runStack(running, "dev");
+    const paused = harness();
+    await runStack(paused, "dev", PAUSED);
+    expect(paused.ofType("databricks:index/credential:Credential")).to.have.length(1);
+    const policy = (h: PulumiHarness) =>
+      h.byName("databricks-kinesis", "aws:iam/rolePolicy:RolePolicy").inputs;
+    expect(policy(paused).policy).to.include(
+      "arn:aws:kinesis:eu-west-1:123456789012:stream/streaming-pin-dev-pin",
+    );
+    expect(policy(paused)).to.deep.equal(policy(running));
   });
 
   it("the outputs say paused, carry no batch or stream section, and follow the contract", async () => {

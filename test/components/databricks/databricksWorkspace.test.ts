@@ -9,7 +9,12 @@ import {
   UC_MASTER_ROLE_ARN,
   validateDatabricksWorkspaceArgs,
 } from "../../../components/databricks/databricksWorkspace";
-import { notebookParameters } from "../../../components/databricks/databricksJobs";
+import {
+  notebookParameters,
+  STREAMING_INTERVAL_MINUTES,
+  streamingCron,
+} from "../../../components/databricks/databricksJobs";
+import { KINESIS_STREAM_PATH_LIMITS } from "../../../components/kinesis/kinesisStreamPath";
 import { harness, PulumiHarness } from "../../harness/pulumiMocks";
 
 const BUCKET_ARN = "arn:aws:s3:::pin-test-raw";
@@ -34,7 +39,9 @@ function fixtureSources(): string {
 }
 
 const ROLE_ARN = "arn:aws:iam::123456789012:role/pin-test-databricks-data";
+const KINESIS_ROLE_ARN = "arn:aws:iam::123456789012:role/pin-test-databricks-kinesis";
 const EXTERNAL_ID = "0a1b2c3d-uc-credential-external-id";
+const SERVICE_EXTERNAL_ID = "4e5f6a7b-uc-service-credential-external-id";
 const UC = { catalog: "main" };
 const MOUNT = { storageRoute: "mount" as const, crossAccountRoleName: "databricks-cross-account" };
 
@@ -62,6 +69,9 @@ describe("DatabricksWorkspace", () => {
     h.compute("databricks:index/storageCredential:StorageCredential", (_n, inputs) => ({
       awsIamRole: { ...inputs.awsIamRole, externalId: EXTERNAL_ID },
     }));
+    h.compute("databricks:index/credential:Credential", (_n, inputs) => ({
+      awsIamRole: { ...inputs.awsIamRole, externalId: SERVICE_EXTERNAL_ID },
+    }));
   });
 
   async function build(args: Partial<DatabricksWorkspaceArgs> = {}) {
@@ -80,12 +90,15 @@ describe("DatabricksWorkspace", () => {
   }
 
   describe("Unity Catalog route (the default)", () => {
-    it("builds credential, role, read-only location, schema, two volumes, cluster, code and jobs", async () => {
+    it("builds credentials, roles, read-only location, schema, two volumes, cluster, code and jobs", async () => {
       await build();
       expect(h.graph()).to.deep.equal([
         "aws:iam/role:Role dbx-data",
+        "aws:iam/role:Role dbx-kinesis",
         "aws:iam/rolePolicy:RolePolicy dbx-data",
+        "aws:iam/rolePolicy:RolePolicy dbx-kinesis",
         "databricks:index/cluster:Cluster dbx-cluster",
+        "databricks:index/credential:Credential dbx-kinesis-credential",
         "databricks:index/externalLocation:ExternalLocation dbx-location",
         "databricks:index/file:File dbx-file-pinterest_etl-__init__-py",
         "databricks:index/file:File dbx-file-pinterest_etl-cleaning-py",
@@ -108,7 +121,7 @@ describe("DatabricksWorkspace", () => {
     // (terraform-provider-databricks aws/data_aws_unity_catalog_assume_role_policy.go).
     it("never names the role being created in its own trust policy", async () => {
       await build();
-      const role = h.one("aws:iam/role:Role").inputs;
+      const role = h.byName("dbx-data", "aws:iam/role:Role").inputs;
       expect(principals(role.assumeRolePolicy)).to.deep.equal([
         UC_MASTER_ROLE_ARN,
         "arn:aws:iam::123456789012:root",
@@ -125,7 +138,7 @@ describe("DatabricksWorkspace", () => {
       await build();
       const credential = h.one("databricks:index/storageCredential:StorageCredential");
       expect(credential.inputs.awsIamRole).to.deep.equal({ roleArn: ROLE_ARN });
-      const role = h.one("aws:iam/role:Role");
+      const role = h.byName("dbx-data", "aws:iam/role:Role");
       for (const s of JSON.parse(role.inputs.assumeRolePolicy).Statement) {
         expect(s.Condition.StringEquals).to.deep.equal({ "sts:ExternalId": EXTERNAL_ID });
       }
@@ -138,7 +151,7 @@ describe("DatabricksWorkspace", () => {
     // external-location validation lists the location's root (no prefix condition).
     it("lets the role assume itself and list and read the bucket, nothing more", async () => {
       await build();
-      const policy = JSON.parse(h.one("aws:iam/rolePolicy:RolePolicy").inputs.policy);
+      const policy = JSON.parse(h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").inputs.policy);
       expect(policy.Statement).to.deep.equal([
         {
           Sid: "ListRawBucket",
@@ -168,8 +181,8 @@ describe("DatabricksWorkspace", () => {
         readOnly: true,
       });
       expect(location.dependsOn).to.include.members([
-        h.one("aws:iam/role:Role").urn,
-        h.one("aws:iam/rolePolicy:RolePolicy").urn,
+        h.byName("dbx-data", "aws:iam/role:Role").urn,
+        h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").urn,
       ]);
     });
 
@@ -213,6 +226,8 @@ describe("DatabricksWorkspace", () => {
         checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
         schema: "main.pin_test",
         package_path: "/Volumes/main/pin_test/pin_test_work/package",
+        available_now: "true",
+        service_credential: "pin-test-kinesis",
       });
       expect(await h.value(ws.tableSchema)).to.equal("main.pin_test");
       expect(await h.value(ws.sourceRoot)).to.equal("/Volumes/main/pin_test/pin_test_raw");
@@ -237,6 +252,112 @@ describe("DatabricksWorkspace", () => {
       const cluster = h.one("databricks:index/cluster:Cluster").inputs;
       expect(cluster.dataSecurityMode).to.equal("USER_ISOLATION");
       expect(cluster.awsAttributes).to.not.have.property("instanceProfileArn");
+    });
+  });
+
+  // Kinesis on the Unity Catalog route: a standard-access cluster has no instance profile, so the
+  // Kinesis source reads with a Unity Catalog service credential ("Databricks recommends managing
+  // your connection to Kinesis using a Databricks service credential … Databricks Runtime 16.1 and
+  // above", docs.databricks.com/aws/en/connect/streaming/kinesis; review row 3).
+  describe("Kinesis service credential (Unity Catalog route)", () => {
+    // Rule: a service credential is a databricks_credential of purpose SERVICE with an IAM role
+    // (provider doc docs/resources/credential.md). The role's trust needs the credential's
+    // external id, computed on creation, so the credential names the role by ARN and comes first;
+    // it cannot validate then, hence skipValidation ("Suppress validation errors if any & force
+    // save the credential", same doc).
+    it("creates a SERVICE credential naming its role by ARN, before the role", async () => {
+      await build();
+      const credential = h.one("databricks:index/credential:Credential");
+      expect(credential.name).to.equal("dbx-kinesis-credential");
+      expect(credential.inputs).to.deep.include({
+        name: "pin-test-kinesis",
+        purpose: "SERVICE",
+        awsIamRole: { roleArn: KINESIS_ROLE_ARN },
+        skipValidation: true,
+      });
+      const role = h.byName("dbx-kinesis", "aws:iam/role:Role");
+      expect(role.inputs.name).to.equal("pin-test-databricks-kinesis");
+      expect(role.dependsOn).to.include(credential.urn);
+      expect(credential.dependsOn).to.not.include(role.urn);
+    });
+
+    // Rule: the service credential's role trusts Databricks' Unity Catalog role and itself, both
+    // with the service credential's external id (Databricks "Create service credentials", step 3,
+    // as quoted in terraform-provider-databricks#4755 and #4596; the provider renders it in
+    // aws/data_aws_unity_catalog_assume_role_policy.go), the role named through the account root
+    // + aws:PrincipalArn because IAM resolves principals when the policy is saved.
+    it("trusts Unity Catalog's role and itself, bound to the service credential's external id", async () => {
+      await build();
+      const trust = h.byName("dbx-kinesis", "aws:iam/role:Role").inputs.assumeRolePolicy;
+      expect(principals(trust)).to.deep.equal([
+        UC_MASTER_ROLE_ARN,
+        "arn:aws:iam::123456789012:root",
+      ]);
+      const statements = JSON.parse(trust).Statement;
+      for (const st of statements) {
+        expect(st.Condition.StringEquals).to.deep.equal({ "sts:ExternalId": SERVICE_EXTERNAL_ID });
+      }
+      expect(statements[1].Condition.ArnLike).to.deep.equal({
+        "aws:PrincipalArn": KINESIS_ROLE_ARN,
+      });
+    });
+
+    // Rule: "The Kinesis source requires ListShards, GetRecords, and GetShardIterator
+    // permissions" (docs.databricks.com/aws/en/connect/streaming/kinesis), plus DescribeStream and
+    // DescribeStreamSummary, which a Kinesis consumer calls before reading (AWS Kinesis Data
+    // Streams Developer Guide, "Create an IAM policy and user"); on this stack's three streams
+    // only. Self-assumption needs sts:AssumeRole on itself in the role's own policy too
+    // (databricks/terraform-databricks-sra#37). Nothing else: no writes, no fan-out, no wildcards.
+    it("lets the role read exactly the stack's three streams and assume itself", async () => {
+      await build();
+      const policy = JSON.parse(h.byName("dbx-kinesis", "aws:iam/rolePolicy:RolePolicy").inputs.policy);
+      expect(policy.Statement).to.deep.equal([
+        {
+          Sid: "ReadStreams",
+          Effect: "Allow",
+          Action: [
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetShardIterator",
+            "kinesis:GetRecords",
+            "kinesis:ListShards",
+          ],
+          Resource: STREAMS,
+        },
+        {
+          Sid: "AssumeSelf",
+          Effect: "Allow",
+          Action: "sts:AssumeRole",
+          Resource: KINESIS_ROLE_ARN,
+        },
+      ]);
+    });
+
+    // Rule: the Kinesis source takes the credential by name (`serviceCredential`, same Kinesis
+    // page); the notebook's `service_credential` widget passes it on. The job waits for the role
+    // and its policy, so no scheduled run can start against a role not yet written.
+    it("passes the credential's name to the streaming job, which waits for the role", async () => {
+      const ws = await build();
+      const job = h.byName("dbx-streaming-job");
+      expect(job.inputs.tasks[0].notebookTask.baseParameters.service_credential).to.equal(
+        "pin-test-kinesis",
+      );
+      expect(job.dependsOn).to.include.members([
+        h.byName("dbx-kinesis", "aws:iam/role:Role").urn,
+        h.byName("dbx-kinesis", "aws:iam/rolePolicy:RolePolicy").urn,
+      ]);
+      expect(await h.value(ws.kinesisCredentialName)).to.equal("pin-test-kinesis");
+      expect(await h.value(ws.kinesisRoleArn)).to.equal(KINESIS_ROLE_ARN);
+      // The batch job reads no stream and takes no credential.
+      const batch = h.byName("dbx-batch-job").inputs.tasks[0].notebookTask.baseParameters;
+      expect(batch).to.not.have.property("service_credential");
+    });
+
+    it("makes no service credential where there are no streams", async () => {
+      const ws = await build({ streamArns: [] });
+      expect(h.ofType("databricks:index/credential:Credential")).to.have.length(0);
+      expect(h.ofType("aws:iam/role:Role").map((r) => r.name)).to.deep.equal(["dbx-data"]);
+      expect(await h.value(ws.kinesisCredentialName)).to.equal("");
     });
   });
 
@@ -279,7 +400,15 @@ describe("DatabricksWorkspace", () => {
         "delta/*",
         "",
       ]);
+      // The mount route's job cluster reads Kinesis with this instance profile: the same reads
+      // the Kinesis source requires (docs.databricks.com/aws/en/connect/streaming/kinesis).
       expect(bySid.ReadStreams.Resource).to.deep.equal(STREAMS);
+      expect(bySid.ReadStreams.Action).to.include.members([
+        "kinesis:ListShards",
+        "kinesis:GetRecords",
+        "kinesis:GetShardIterator",
+      ]);
+      expect(h.ofType("databricks:index/credential:Credential")).to.have.length(0);
       for (const s of policy.Statement) {
         expect([s.Action].flat().some((a: string) => a.includes("*"))).to.equal(false);
         expect([s.Resource].flat()).to.not.include("*");
@@ -366,6 +495,9 @@ describe("DatabricksWorkspace", () => {
         checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
         schema: "",
         package_path: "/Workspace/Shared/pin-test",
+        available_now: "true",
+        // No service credential: the job cluster's instance profile reads the streams.
+        service_credential: "",
       });
       expect(job.jobClusters[0].newCluster.awsAttributes.instanceProfileArn).to.match(
         /instance-profile\/pin-test-databricks-data$/,
@@ -407,17 +539,76 @@ describe("DatabricksWorkspace", () => {
         pauseStatus: "UNPAUSED",
       });
       expect(job.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
-      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
-        pauseStatus: "PAUSED",
-      });
+      const streaming = h.byName("dbx-streaming-job").inputs;
+      expect(streaming.schedule.pauseStatus).to.equal("PAUSED");
+      expect(streaming.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
     });
 
-    it("runs the streaming job only when asked", async () => {
-      await build({ streamingPaused: false });
-      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
+    // Review row 7: a continuous job cluster bills around the clock for course-sized data; the
+    // notebook drains the streams and stops with `available_now` (Trigger.AvailableNow), so the
+    // default is a scheduled run. The provider's periodic trigger has no minutes
+    // (JobTriggerPeriodic.unit: HOURS, DAYS, WEEKS; node_modules/@pulumi/databricks types), so
+    // the interval is a Quartz schedule.
+    it("runs the streaming job by default as a drain-and-stop run every 60 minutes, paused", async () => {
+      await build();
+      const job = h.byName("dbx-streaming-job").inputs;
+      expect(job.schedule).to.deep.equal({
+        quartzCronExpression: "0 0 0/1 * * ?",
+        timezoneId: "UTC",
+        pauseStatus: "PAUSED",
+      });
+      expect(job).to.not.have.property("continuous");
+      expect(job.maxConcurrentRuns).to.equal(1);
+      expect(job.timeoutSeconds).to.equal(3600);
+      expect(job.tasks[0].notebookTask.baseParameters.available_now).to.equal("true");
+    });
+
+    it("runs the schedule only when asked, at the interval asked", async () => {
+      await build({ streamingPaused: false, streamingIntervalMinutes: 15 });
+      expect(h.byName("dbx-streaming-job").inputs.schedule).to.deep.equal({
+        quartzCronExpression: "0 0/15 * * * ?",
+        timezoneId: "UTC",
         pauseStatus: "UNPAUSED",
       });
       expect(h.byName("dbx-batch-job").inputs.schedule.pauseStatus).to.equal("PAUSED");
+    });
+
+    it("keeps the continuous job as an option: no schedule, no available_now, paused by default", async () => {
+      await build({ streamingMode: "continuous" });
+      const job = h.byName("dbx-streaming-job").inputs;
+      expect(job.continuous).to.deep.equal({ pauseStatus: "PAUSED" });
+      expect(job).to.not.have.property("schedule");
+      expect(job).to.not.have.property("timeoutSeconds");
+      expect(job.tasks[0].notebookTask.baseParameters.available_now).to.equal("false");
+    });
+
+    it("runs the continuous job only when asked", async () => {
+      await build({ streamingMode: "continuous", streamingPaused: false });
+      expect(h.byName("dbx-streaming-job").inputs.continuous).to.deep.equal({
+        pauseStatus: "UNPAUSED",
+      });
+    });
+
+    // Every interval is a whole divisor of an hour or of a day, so the Quartz steps are equal
+    // (a step of 45 would fire at :00 and :45); and the longest stays within a quarter of the
+    // shortest retention a stream may have (Kinesis Data Streams Developer Guide, "Quotas and
+    // limits": 24 hours by default and at least), so records wait at most one interval and three
+    // failed runs in a row still lose none.
+    it("offers only evenly spaced intervals, well inside the streams' shortest retention", () => {
+      for (const minutes of STREAMING_INTERVAL_MINUTES) {
+        expect(minutes < 60 ? 60 % minutes : 1440 % minutes, `${minutes}`).to.equal(0);
+        expect(minutes * 4).to.be.at.most(KINESIS_STREAM_PATH_LIMITS.retentionHours.min * 60);
+      }
+      expect(STREAMING_INTERVAL_MINUTES.map(streamingCron)).to.deep.equal([
+        "0 0/15 * * * ?",
+        "0 0/20 * * * ?",
+        "0 0/30 * * * ?",
+        "0 0 0/1 * * ?",
+        "0 0 0/2 * * ?",
+        "0 0 0/3 * * ?",
+        "0 0 0/4 * * ?",
+        "0 0 0/6 * * ?",
+      ]);
     });
 
     // Review m2: a continuous job with no stream to read fails and restarts forever.
@@ -465,6 +656,8 @@ describe("DatabricksWorkspace", () => {
       tableSchema: "main.p",
       packageRoot: "/W",
       region: "r",
+      streamingMode: "scheduled",
+      serviceCredential: "p-kinesis",
     });
     expect(widgets("batch.py"), "the batch job's mode parameter").to.include("mode");
     for (const [kind, file] of [
@@ -516,6 +709,21 @@ describe("DatabricksWorkspace argument validation", () => {
       "a runtime without a row of Spark and Delta versions",
       { ...uc, sparkVersion: "18.3.x-scala2.13" },
       'sparkVersion "18.3.x-scala2.13" is not one of 17.3.x-scala2.13',
+    ],
+    [
+      "an unknown streaming mode",
+      { ...uc, streamingMode: "triggered" as never },
+      'streamingMode "triggered" is not one of scheduled, continuous',
+    ],
+    [
+      "an interval that does not divide an hour or a day",
+      { ...uc, streamingIntervalMinutes: 45 },
+      "streamingIntervalMinutes 45 must be one of 15, 20, 30, 60, 120, 180, 240, 360",
+    ],
+    [
+      "an interval beside a continuous job",
+      { ...uc, streamingMode: "continuous", streamingIntervalMinutes: 60 },
+      'streamingIntervalMinutes 60 applies only to streamingMode "scheduled"',
     ],
   ];
   for (const [label, args, message] of cases) {

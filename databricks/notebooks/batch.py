@@ -12,7 +12,8 @@
 # MAGIC doubled. No credentials here. Unity Catalog route (the stacks' default): `source_root` is
 # MAGIC the raw volume `/Volumes/<catalog>/<schema>/<p>_raw` and `schema` is `<catalog>.<schema>`.
 # MAGIC Mount route: `source_root` is `/mnt/<prefix>-raw` (the cluster's instance profile) and
-# MAGIC `schema` is empty (the current schema).
+# MAGIC `schema` is empty (the current schema). `max_malformed_share`: the quality gate, a run
+# MAGIC fails (after writing its quarantine records) when more of a table's records are malformed.
 
 # COMMAND ----------
 
@@ -27,26 +28,21 @@ dbutils.widgets.text("geo_table", "", "Cleaned geo table (empty = <prefix>_geo)"
 dbutils.widgets.text("user_table", "", "Cleaned user table (empty = <prefix>_user)")
 dbutils.widgets.text("malformed_table", "", "Malformed records table (empty = <prefix>_malformed)")
 dbutils.widgets.text("analysis_prefix", "", "Result tables prefix (empty = <prefix>)")
-dbutils.widgets.text("package_path", "", "Folder with pinterest_etl (empty = repo's databricks/)")
+dbutils.widgets.text("max_malformed_share", "0.05", "Fail above this malformed share (0-1)")
 
 # COMMAND ----------
 
 import json
-import os
-import sys
 
 
 def widget(name: str) -> str | None:
     return dbutils.widgets.get(name).strip() or None
 
 
-# The package comes from a wheel installed on the cluster, or from the repo this notebook lives in
-# (a Git folder: the working directory is this notebook's folder, databricks/notebooks).
-package_path = widget("package_path") or os.path.abspath("..")
-if package_path not in sys.path:
-    sys.path.insert(0, package_path)
-
-from pinterest_etl.job import BatchConfig, run_batch
+# The package is the job's library (the wheel built from databricks/pyproject.toml), installed on
+# the job's compute: on standard access mode the micro-batches run in a separate Python process of
+# the cluster, which imports it from there too.
+from pinterest_etl.job import DEFAULT_MAX_MALFORMED_SHARE, BatchConfig, run_batch
 from pinterest_etl.writers import TableLocation, ensure_mount
 
 # COMMAND ----------
@@ -68,6 +64,7 @@ config = BatchConfig(
     malformed_table=widget("malformed_table"),
     analysis_prefix=widget("analysis_prefix"),
     checkpoint_root=widget("checkpoint_root"),
+    max_malformed_share=float(widget("max_malformed_share") or DEFAULT_MAX_MALFORMED_SHARE),
 )
 # A full run forgets the checkpoint first: dbutils deletes it on any route (volume, mount).
 result = run_batch(

@@ -6,7 +6,9 @@
 # MAGIC records to `<prefix>_<table>_stream_malformed`), each table with its own checkpoint
 # MAGIC `<checkpoint_root>/<table>`, in `schema` (`<catalog>.<schema>` on the Unity Catalog route,
 # MAGIC empty = the current schema on the mount route); checkpoints in the work volume or under the
-# MAGIC mount. Kinesis access: the cluster's credentials (the mount route's instance profile).
+# MAGIC mount. Kinesis access: the Unity Catalog service credential `service_credential` (the Unity
+# MAGIC Catalog route), else the cluster's credentials (the mount route's instance profile).
+# MAGIC `available_now` true (the scheduled job's): drain what the streams hold, then stop.
 
 # COMMAND ----------
 
@@ -22,25 +24,17 @@ dbutils.widgets.text("geo_stream", "", "Geo stream (empty = streaming-<prefix>-g
 dbutils.widgets.text("user_stream", "", "User stream (empty = streaming-<prefix>-user)")
 dbutils.widgets.dropdown("initial_position", "earliest", ["earliest", "latest"], "Initial position")
 dbutils.widgets.dropdown("available_now", "false", ["false", "true"], "Drain, then stop")
-dbutils.widgets.text("package_path", "", "Folder with pinterest_etl (empty = repo's databricks/)")
+dbutils.widgets.text("service_credential", "", "Kinesis service credential (empty = cluster)")
 
 # COMMAND ----------
-
-import os
-import sys
 
 
 def widget(name: str) -> str | None:
     return dbutils.widgets.get(name).strip() or None
 
 
-# The package comes from a wheel installed on the cluster, or from the repo this notebook lives in
-# (a Git folder: the working directory is this notebook's folder, databricks/notebooks).
-package_path = widget("package_path") or os.path.abspath("..")
-if package_path not in sys.path:
-    sys.path.insert(0, package_path)
-
-from pinterest_etl.streaming import StreamConfig, start_kinesis_streams
+# The package is the job's library (the wheel built from databricks/pyproject.toml).
+from pinterest_etl.streaming import StreamConfig, await_queries, start_kinesis_streams
 from pinterest_etl.writers import TableLocation
 
 # COMMAND ----------
@@ -61,6 +55,7 @@ config = StreamConfig(
     streams={t: n for t, n in streams.items() if n} or None,
     initial_position=widget("initial_position"),
     available_now=widget("available_now") == "true",
+    service_credential=widget("service_credential"),
 )
 queries = start_kinesis_streams(spark, config)
 print("started:", ", ".join(q.name for q in queries))
@@ -68,6 +63,5 @@ print("started:", ", ".join(q.name for q in queries))
 # COMMAND ----------
 
 # With available_now the queries stop once the streams are drained; otherwise they run until the
-# job or cluster is stopped. Either way a failure of any query fails the notebook.
-for query in queries:
-    query.awaitTermination()
+# job or cluster is stopped. Either way a failure of any query stops the others and fails the run.
+await_queries(spark, queries)

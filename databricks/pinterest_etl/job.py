@@ -14,13 +14,26 @@ With a checkpoint both modes read through that same query: a full run first forg
 so its one micro-batch holds every object and leaves the checkpoint knowing exactly what it read.
 Re-running either mode is safe, and so is a run killed before its checkpoint commit (replaying a
 batch MERGEs the same rows and replaces the same malformed records).
+
+The function each micro-batch runs keeps no state on the driver: under Spark Connect (Databricks'
+standard access mode and serverless) it runs pickled in a separate Python process of the server,
+where anything it changed would be a copy. It takes its session from the batch, decides what to do
+from the batch id alone (a full run's batch 0 replaces the tables) and writes what it counted to a
+small Delta table, ``<prefix>_batch_runs``, which the driver reads back by the run's id.
+
+The quality gate: a micro-batch in which a table's malformed share exceeds
+``BatchConfig.max_malformed_share`` fails after writing its cleaned rows and its quarantine records,
+before its checkpoint commit, so that retries and the next runs fail the same way until someone
+looks (and re-runs with a higher share to accept the batch).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -31,10 +44,17 @@ from typing import TypeVar
 from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 from .analysis import ANALYSES
 from .cleaning import FIRST_COPY_COLUMN, KEPT_COLUMN, clean, kept_rows, mark_duplicates
-from .naming import TABLES, cleaned_table_name, malformed_table_name, table_base
+from .naming import (
+    TABLES,
+    batch_runs_table_name,
+    cleaned_table_name,
+    malformed_table_name,
+    table_base,
+)
 from .readers import (
     MARK_COLUMNS,
     REASON_COLUMN,
@@ -47,6 +67,7 @@ from .readers import (
 )
 from .writers import (
     TableLocation,
+    append_rows,
     check_table_name,
     merge_by_key,
     read_table,
@@ -71,9 +92,24 @@ MODES = ("full", "incremental")
 #: The topic of a line in the batch job's one streaming query over the three topics.
 _TOPIC_COLUMN = "_topic"
 
+#: The largest share of a table's records in one micro-batch that may be malformed before the run
+#: fails (the quality gate; the notebook's and the local runner's default).
+DEFAULT_MAX_MALFORMED_SHARE = 0.05
+
+#: How many of the most common reasons a record of the runs table and a gate's message name.
+_TOP_REASONS = 3
+
 
 class NoRawDataError(RuntimeError):
     """A topic folder exists but holds no record."""
+
+
+class DataQualityError(RuntimeError):
+    """A table's malformed share in a micro-batch exceeded the gate (its records are written)."""
+
+
+class BatchFailedError(RuntimeError):
+    """The query over the raw objects failed; the message carries the cause's own line."""
 
 
 @dataclass(frozen=True)
@@ -99,6 +135,17 @@ class BatchConfig:
     checkpoint_root: str | None = None
     #: Read through Auto Loader (``cloudFiles``); None: when running on Databricks.
     auto_loader: bool | None = None
+    #: The quality gate: the largest malformed share of a table's records in a micro-batch (0-1;
+    #: 1 turns the gate off).
+    max_malformed_share: float = DEFAULT_MAX_MALFORMED_SHARE
+
+    def __post_init__(self) -> None:
+        share = self.max_malformed_share
+        if isinstance(share, bool) or not isinstance(share, int | float) or not 0 <= share <= 1:
+            raise ValueError(
+                f"max_malformed_share {share!r} is not a share: give a number from 0 to 1 "
+                f"(default {DEFAULT_MAX_MALFORMED_SHARE}; 1 turns the quality gate off)"
+            )
 
     def checkpoint(self) -> str | None:
         if not self.checkpoint_root:
@@ -116,6 +163,9 @@ class BatchConfig:
 
     def malformed(self) -> str:
         return check_table_name(self.malformed_table or malformed_table_name(self.prefix))
+
+    def runs(self) -> str:
+        return check_table_name(batch_runs_table_name(self.prefix))
 
     def analysis_tables(self) -> dict[str, str]:
         base = self.analysis_prefix or table_base(self.prefix)
@@ -186,6 +236,34 @@ class BatchResult:
         }
 
 
+@dataclass
+class BatchOutcome:
+    """What one micro-batch (or a run without a checkpoint) did: the counts per table, the most
+    common reasons its malformed records have, and the seconds of the stages it ran."""
+
+    stats: dict[str, TableStats]
+    reasons: dict[str, list[tuple[str, int]]]
+    seconds: dict[str, float]
+
+    def quality_problem(self, max_share: float) -> str | None:
+        """The gate's message when a table's malformed share exceeds ``max_share``, else None."""
+        problems = []
+        for t, s in self.stats.items():
+            if s.raw and s.malformed / s.raw > max_share:
+                reasons = "; ".join(f"{reason} ({n})" for reason, n in self.reasons[t])
+                problems.append(
+                    f"{t}: {s.malformed} of {s.raw} records malformed "
+                    f"({s.malformed / s.raw:.1%}; most common: {reasons})"
+                )
+        if not problems:
+            return None
+        return (
+            f"malformed share above {max_share:.1%}: {', '.join(problems)}. Its records are in "
+            "the malformed table; fix the producer, or accept this batch by running again with "
+            "a higher max_malformed_share"
+        )
+
+
 def run_batch(
     spark: SparkSession,
     config: BatchConfig,
@@ -198,57 +276,78 @@ def run_batch(
 
     Raises readers.RawDataMissingError when a topic folder is missing and, in a full run,
     NoRawDataError when one holds no record, before anything is written; ValueError for an
-    unknown mode or an incremental run without ``config.checkpoint_root``.
+    unknown mode or an incremental run without ``config.checkpoint_root``; DataQualityError when
+    the quality gate fails a micro-batch (after its writes); BatchFailedError when the query
+    fails otherwise.
 
     ``remove_folder`` deletes the checkpoint folder when a full run resets it (default: the local
     file system's; the notebook passes ``dbutils.fs.rm``). ``after_batch(batch_id)`` runs after a
-    micro-batch's writes, before its checkpoint commit (the crash tests raise there).
+    micro-batch's writes, before its checkpoint commit (the crash tests raise there); under Spark
+    Connect it runs where the micro-batch does, so it must be picklable.
     """
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}: expected one of {', '.join(MODES)}")
     checkpoint = config.checkpoint()
-    stats = {t: TableStats() for t in TABLES}
-    seconds = dict.fromkeys(STAGES, 0.0)
-    written: dict[str, str] = {}
-
-    def process(lines: dict[str, DataFrame], merge: bool) -> None:
-        batch_stats = _write_cleaned(spark, config, lines, merge, seconds, written)
-        for t in TABLES:
-            stats[t].add(batch_stats[t])
-
-    if checkpoint is None:
-        if mode != "full":
-            raise ValueError(
-                "the incremental mode needs a checkpoint_root (the folder where the job records "
-                "which raw objects it has processed); give one, or run the full mode"
-            )
+    if checkpoint is None and mode != "full":
+        raise ValueError(
+            "the incremental mode needs a checkpoint_root (the folder where the job records "
+            "which raw objects it has processed); give one, or run the full mode"
+        )
+    run_id = uuid.uuid4().hex
+    if mode == "full":
         lines = {t: read_topic_text(spark, config.source_root, config.prefix, t) for t in TABLES}
-        process(lines, merge=False)
+        _check_not_empty(config, lines)
+    if checkpoint is None:
+        _BatchWriter(config, mode, run_id)(spark, lines, merge=False, batch_id=0)
     else:
         if mode == "full":
-            # Forget what was read: the one batch below then holds every object.
+            # Forget what was read: the first batch below then holds every object.
             (remove_folder or _remove_local_folder)(checkpoint)
-        batches = _run_new_objects(spark, config, checkpoint, mode, process, after_batch)
-        if mode == "full" and batches == 0:
-            raise _no_records(config, TABLES)
-    return _write_results(spark, config, mode, stats, seconds, written)
+        _run_new_objects(spark, config, checkpoint, _BatchWriter(config, mode, run_id, after_batch))
+    outcome, batches = _read_runs(spark, config, run_id)
+    if mode == "full" and batches == 0:
+        raise _no_records(config, TABLES)
+    return _write_results(spark, config, mode, outcome)
+
+
+@dataclass(frozen=True)
+class _BatchWriter:
+    """The work of one micro-batch, as ``foreachBatch`` calls it: picklable, and changing nothing
+    but tables (see the module). A full run's batch 0 replaces the tables; every other batch
+    merges, so a full run that Auto Loader splits into several batches is still whole."""
+
+    config: BatchConfig
+    mode: str
+    run_id: str
+    after_batch: Callable[[int], None] | None = None
+
+    def __call__(
+        self, spark: SparkSession, lines: dict[str, DataFrame], merge: bool, batch_id: int
+    ) -> None:
+        outcome = _write_cleaned(spark, self.config, lines, merge)
+        problem = outcome.quality_problem(self.config.max_malformed_share)
+        _record_batch(spark, self.config, self.run_id, batch_id, self.mode, outcome, problem)
+        if problem:
+            raise DataQualityError(problem)
+        if self.after_batch is not None:
+            self.after_batch(batch_id)
+
+    def each_batch(self, batch: DataFrame, batch_id: int) -> None:
+        topic = F.col(_TOPIC_COLUMN)
+        lines = {t: batch.filter(topic == t).drop(_TOPIC_COLUMN) for t in TABLES}
+        merge = not (self.mode == "full" and batch_id == 0)
+        self(batch.sparkSession, lines, merge, batch_id)
 
 
 def _run_new_objects(
-    spark: SparkSession,
-    config: BatchConfig,
-    checkpoint: str,
-    mode: str,
-    process: Callable[[dict[str, DataFrame], bool], None],
-    after_batch: Callable[[int], None] | None,
-) -> int:
+    spark: SparkSession, config: BatchConfig, checkpoint: str, writer: _BatchWriter
+) -> None:
     """Run one ``availableNow`` query over the objects of the three topics that ``checkpoint``
-    has not seen, calling ``process(lines per topic, merge)`` per micro-batch; return how many
-    micro-batches ran. A full run's first batch replaces the tables (merge False); every other
-    batch merges, so a full run that Auto Loader splits into several batches is still whole."""
+    has not seen, each micro-batch written by ``writer``; raise DataQualityError with the gate's
+    message when the gate failed a batch, BatchFailedError naming the cause otherwise."""
     auto_loader = config.uses_auto_loader()
     lines = reduce(
-        DataFrame.unionByName,
+        lambda a, b: a.unionByName(b),
         (
             read_topic_stream(spark, config.source_root, config.prefix, t, auto_loader).withColumn(
                 _TOPIC_COLUMN, F.lit(t)
@@ -256,23 +355,8 @@ def _run_new_objects(
             for t in TABLES
         ),
     )
-    batch_ids: list[int] = []
-    errors: list[BaseException] = []
-
-    def each_batch(batch: DataFrame, batch_id: int) -> None:
-        try:
-            topic = F.col(_TOPIC_COLUMN)
-            topics = {t: batch.filter(topic == t).drop(_TOPIC_COLUMN) for t in TABLES}
-            process(topics, not (mode == "full" and not batch_ids))
-            batch_ids.append(batch_id)
-            if after_batch is not None:
-                after_batch(batch_id)
-        except BaseException as err:  # re-raised below as itself, not as a StreamingQueryException
-            errors.append(err)
-            raise
-
     query = (
-        lines.writeStream.foreachBatch(each_batch)
+        lines.writeStream.foreachBatch(writer.each_batch)
         .option("checkpointLocation", checkpoint)
         .trigger(availableNow=True)
         .queryName(f"{table_base(config.prefix)}_batch")
@@ -280,11 +364,96 @@ def _run_new_objects(
     )
     try:
         query.awaitTermination()
-    except Exception:
-        if errors:
-            raise errors[0] from None
-        raise
-    return len(batch_ids)
+    except Exception as err:  # StreamingQueryException, Classic's or Connect's
+        rejected = _rejection(spark, config, writer.run_id)
+        if rejected:
+            raise DataQualityError(rejected) from None
+        raise BatchFailedError(
+            f"the batch job's query failed: {_python_error_line(str(err))}"
+        ) from err
+
+
+def _python_error_line(text: str) -> str:
+    """``RuntimeError: ...``, the Python error a failed query's text ends its traceback with (the
+    function's own error, under either engine), or the text's first line."""
+    found = re.findall(r"^(?:\w+\.)*\w+(?:Error|Exception): .+$", text.split("JVM stacktrace")[0],
+                       flags=re.M)  # fmt: skip
+    return found[-1] if found else text.strip().splitlines()[0]
+
+
+_RUNS_SCHEMA = T.StructType(
+    [
+        T.StructField("run_id", T.StringType()),
+        T.StructField("batch_id", T.LongType()),
+        T.StructField("mode", T.StringType()),
+        T.StructField("table", T.StringType()),
+        *(T.StructField(name, T.LongType()) for name in vars(TableStats())),
+        T.StructField("top_reasons", T.StringType()),
+        *(T.StructField(f"{stage}_seconds", T.DoubleType()) for stage in STAGES[:2]),
+        T.StructField("rejected", T.StringType()),
+        T.StructField("recorded_at", T.TimestampType()),
+    ]
+)
+
+
+def _record_batch(
+    spark: SparkSession,
+    config: BatchConfig,
+    run_id: str,
+    batch_id: int,
+    mode: str,
+    outcome: BatchOutcome,
+    rejected: str | None,
+) -> None:
+    """Append one row per table for this micro-batch to the runs table (``config.runs()``)."""
+    now = _utc_now()
+    rows = [
+        (
+            run_id,
+            batch_id,
+            mode,
+            t,
+            *vars(outcome.stats[t]).values(),
+            "; ".join(f"{reason} ({n})" for reason, n in outcome.reasons[t]) or None,
+            *(float(outcome.seconds.get(stage, 0.0)) for stage in STAGES[:2]),
+            rejected,
+            now,
+        )
+        for t in TABLES
+    ]
+    append_rows(spark.createDataFrame(rows, _RUNS_SCHEMA), config.runs(), config.location)
+
+
+def _utc_now():
+    from datetime import datetime, timezone
+
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def _run_rows(spark: SparkSession, config: BatchConfig, run_id: str) -> list:
+    if not table_exists(spark, config.runs(), config.location):
+        return []
+    runs = read_table(spark, config.runs(), config.location)
+    return runs.filter(F.col("run_id") == run_id).collect()
+
+
+def _read_runs(spark: SparkSession, config: BatchConfig, run_id: str) -> tuple[BatchOutcome, int]:
+    """The outcome of run ``run_id``, summed over its micro-batches, and how many there were."""
+    stats = {t: TableStats() for t in TABLES}
+    seconds = dict.fromkeys(STAGES, 0.0)
+    batches: set[int] = set()
+    for row in _run_rows(spark, config, run_id):
+        stats[row.table].add(TableStats(**{k: row[k] for k in vars(TableStats())}))
+        if row.batch_id not in batches:  # a batch's stage seconds are on each of its rows
+            batches.add(row.batch_id)
+            for stage in STAGES[:2]:
+                seconds[stage] += row[f"{stage}_seconds"]
+    return BatchOutcome(stats, {t: [] for t in TABLES}, seconds), len(batches)
+
+
+def _rejection(spark: SparkSession, config: BatchConfig, run_id: str) -> str | None:
+    """The quality gate's message if it failed a micro-batch of run ``run_id``."""
+    return next((r.rejected for r in _run_rows(spark, config, run_id) if r.rejected), None)
 
 
 def _remove_local_folder(path: str) -> None:
@@ -299,54 +468,59 @@ def _remove_local_folder(path: str) -> None:
 
 
 def _write_cleaned(
-    spark: SparkSession,
-    config: BatchConfig,
-    lines: dict[str, DataFrame],
-    merge: bool,
-    seconds: dict[str, float],
-    written: dict[str, str],
-) -> dict[str, TableStats]:
+    spark: SparkSession, config: BatchConfig, lines: dict[str, DataFrame], merge: bool
+) -> BatchOutcome:
     """Read, parse, clean and mark each topic's ``lines`` once into a cache, then write the cleaned
     tables and the malformed records from it: replacing the tables (``merge`` False), or merging by
     ``ind`` and replacing only the malformed records of the objects read (``merge`` True).
 
     Each topic is read, parsed and cleaned once, into a cache (see ``_records``) that its cleaned
     rows, its statistics and the malformed records are computed from. Writes that do not depend on
-    each other run from parallel threads (see ``_in_parallel``). Adds the stages' seconds to
-    ``seconds`` and the tables written to ``written``; returns the statistics.
+    each other run from parallel threads (see ``_in_parallel``).
     """
     names = config.cleaned_tables()
     location = config.location
+    seconds: dict[str, float] = {}
     records: dict[str, DataFrame] = {}
     try:
         with _timed(seconds, STAGES[0]):
-            if not merge:
-                _check_not_empty(config, lines)
-            records = {
-                t: _records(lines[t], t).persist(StorageLevel.MEMORY_AND_DISK) for t in TABLES
-            }
+            records = {t: _cached(_records(lines[t], t)) for t in TABLES}
             # The first action on each cache fills it: let that be the statistics.
-            stats = _in_parallel(lambda t: _stats(records[t]), TABLES)
+            counted = _in_parallel(lambda t: _stats(records[t]), TABLES)
+            stats = dict(zip(TABLES, counted, strict=True))
+            reasons = {t: _top_reasons(records[t]) if stats[t].malformed else [] for t in TABLES}
         with _timed(seconds, STAGES[1]):
 
-            def write(t: str) -> str:
+            def write(t: str) -> None:
                 rows = _cleaned_rows(records[t])
-                if merge and stats[TABLES.index(t)].raw == 0:
-                    return location.ref(names[t])  # nothing new for this topic: no MERGE job
+                if merge and stats[t].raw == 0:
+                    return  # nothing new for this topic: no MERGE job
                 if merge:
-                    return _merge_cleaned(spark, rows, names[t], location)
-                return write_table(rows, names[t], location)
+                    _merge_cleaned(spark, rows, names[t], location)
+                else:
+                    write_table(rows, names[t], location)
 
             malformed = reduce(
-                DataFrame.unionByName, (malformed_records(records[t], t) for t in TABLES)
+                lambda a, b: a.unionByName(b), (malformed_records(records[t], t) for t in TABLES)
             )
-            refs = _in_parallel(write, TABLES)
-            written.update(zip(TABLES, refs, strict=True))
-            written["malformed"] = _write_malformed(spark, config, malformed, merge)
+            _in_parallel(write, TABLES)
+            _write_malformed(spark, config, malformed, merge)
     finally:
         for df in records.values():
             df.unpersist()
-    return dict(zip(TABLES, stats, strict=True))
+    return BatchOutcome(stats, reasons, seconds)
+
+
+def _cached(df: DataFrame) -> DataFrame:
+    """``df`` persisted in memory and on disk, or ``df`` itself where the compute refuses to
+    persist (Databricks serverless: NOT_SUPPORTED_WITH_SERVERLESS); the job is then slower, not
+    different."""
+    try:
+        return df.persist(StorageLevel.MEMORY_AND_DISK)
+    except Exception as err:
+        if "NOT_SUPPORTED_WITH_SERVERLESS" not in str(err):
+            raise
+        return df
 
 
 def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: TableLocation) -> str:
@@ -375,12 +549,7 @@ def _write_malformed(
 
 
 def _write_results(
-    spark: SparkSession,
-    config: BatchConfig,
-    mode: str,
-    stats: dict[str, TableStats],
-    seconds: dict[str, float],
-    written: dict[str, str],
+    spark: SparkSession, config: BatchConfig, mode: str, outcome: BatchOutcome
 ) -> BatchResult:
     """Recompute the nine results from the cleaned tables and replace them (both modes: they are
     small, and most of them, medians and "most popular" ranks, cannot be updated from new rows)."""
@@ -393,16 +562,16 @@ def _write_results(
             f"no cleaned table yet ({', '.join(missing)}): no run has processed a record of "
             "every topic; has the S3 sink flushed? is the prefix right?"
         )
+    seconds = dict(outcome.seconds)
     with _timed(seconds, STAGES[2]):
         pin, geo, user = (read_table(spark, names[t], location) for t in TABLES)
         outputs = {analysis_names[a.suffix]: a.compute(pin, geo, user) for a in ANALYSES}
-        refs = _in_parallel(lambda n: write_table(outputs[n], n, location), outputs)
-    refs_by_name = dict(zip(outputs, refs, strict=True))
+        _in_parallel(lambda n: write_table(outputs[n], n, location), outputs)
     return BatchResult(
-        cleaned_tables={t: written.get(t, location.ref(names[t])) for t in TABLES},
-        malformed_table=written.get("malformed", location.ref(config.malformed())),
-        analysis_tables={a.suffix: refs_by_name[analysis_names[a.suffix]] for a in ANALYSES},
-        stats=stats,
+        cleaned_tables={t: location.ref(names[t]) for t in TABLES},
+        malformed_table=location.ref(config.malformed()),
+        analysis_tables={a.suffix: location.ref(analysis_names[a.suffix]) for a in ANALYSES},
+        stats=outcome.stats,
         results={a.suffix: read_table(spark, analysis_names[a.suffix], location) for a in ANALYSES},
         stage_seconds={k: round(v, 3) for k, v in seconds.items()},
         mode=mode,
@@ -469,6 +638,13 @@ def _stats(records: DataFrame) -> TableStats:
         conflicting_versions=distinct - kept,
         cleaned=kept,
     )
+
+
+def _top_reasons(records: DataFrame) -> list[tuple[str, int]]:
+    """The most common reasons of one table's malformed records, with their counts."""
+    counts = records.filter(F.col(REASON_COLUMN).isNotNull()).groupBy(REASON_COLUMN).count()
+    top = counts.orderBy(F.desc("count"), REASON_COLUMN).limit(_TOP_REASONS).collect()
+    return [(r[REASON_COLUMN], r["count"]) for r in top]
 
 
 def _in_parallel(fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:

@@ -1,7 +1,7 @@
 """Run the batch job on this machine over a local folder laid out like the bucket.
 
     python -m pinterest_etl.local_job --source-root DIR --prefix PREFIX --warehouse DIR \
-        [--mode full|incremental]
+        [--mode full|incremental] [--max-malformed-share S] [--connect]
 
 DIR holds ``topics/<prefix>.pin/partition=0/*.json`` (and ``.geo``, ``.user``), one JSON object per
 line as the S3 sink writes them. The cleaned tables ``<prefix>_pin|_geo|_user`` (dashes become
@@ -9,9 +9,13 @@ underscores), the quarantine table ``<prefix>_malformed`` and the nine result ta
 Delta tables under the warehouse folder; the records read, the results and the malformed count are
 printed. The job's checkpoint (which objects it has processed) is
 ``<warehouse>/_checkpoints/batch/<prefix>_batch``: ``incremental`` reads only objects it has not
-seen, ``full`` (the default) forgets it and reads everything.
+seen, ``full`` (the default) forgets it and reads everything. A run whose share of malformed
+records in a table exceeds ``--max-malformed-share`` fails after writing them (the quality gate).
+``--connect`` runs the job through a local Spark Connect server with the same jars and settings:
+the engine Databricks runs Python on in standard access mode and serverless.
 
-Exit codes: 0 done, 1 missing or empty raw data (or a failed run), 2 bad arguments.
+Exit codes: 0 done, 1 missing or empty raw data, the quality gate or a failed run, 2 bad
+arguments.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from .analysis import ANALYSES
+from .job import DEFAULT_MAX_MALFORMED_SHARE
 from .naming import TABLES, topic_name, validate_prefix
 from .writers import TableLocation
 
@@ -42,12 +47,36 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="full: read every object and replace the tables (default); incremental: read only "
         "the objects not processed before and merge them in",
     )
+    parser.add_argument(
+        "--max-malformed-share",
+        type=_share,
+        default=DEFAULT_MAX_MALFORMED_SHARE,
+        help="the quality gate: fail when more than this share (0-1) of a table's records in a "
+        f"micro-batch is malformed (default {DEFAULT_MAX_MALFORMED_SHARE}; 1 turns it off)",
+    )
+    parser.add_argument(
+        "--connect",
+        action="store_true",
+        help="run through a local Spark Connect server (Databricks' engine in standard access "
+        "mode and serverless) instead of Spark Classic",
+    )
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     parser.add_argument("--driver-memory", default="2g", help="Spark driver memory (default 2g)")
     parser.add_argument(
         "--max-rows", type=int, default=50, help="rows printed per result table (default 50)"
     )
     return parser.parse_args(argv)
+
+
+def _share(text: str) -> float:
+    """A number from 0 to 1, for argparse (which turns the error into a usage error, exit 2)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a share: give a number from 0 to 1")
+    return value
 
 
 def check_source_root(source_root: str, prefix: str) -> list[str]:
@@ -94,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     # Spark is imported only now: argument errors above stay fast.
     from pyspark.sql import SparkSession
 
-    from .job import BatchConfig, NoRawDataError, run_batch
+    from .job import BatchConfig, BatchFailedError, DataQualityError, NoRawDataError, run_batch
     from .readers import RawDataMissingError
     from .spark_session import local_spark
 
@@ -106,6 +135,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         driver_memory=args.driver_memory,
         shuffle_partitions=2,
         warehouse_dir=warehouse,
+        connect=args.connect,
     )
     try:
         config = BatchConfig(
@@ -113,10 +143,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.prefix,
             TableLocation(root=warehouse),
             checkpoint_root=os.path.join(warehouse, "_checkpoints", "batch"),
+            max_malformed_share=args.max_malformed_share,
         )
         try:
             result = run_batch(spark, config, args.mode)
-        except (RawDataMissingError, NoRawDataError) as err:
+        except (RawDataMissingError, NoRawDataError, DataQualityError, BatchFailedError) as err:
             print(f"error: {err}", file=sys.stderr)
             return 1
         _report(result, source_root, args.prefix, warehouse, args.max_rows)

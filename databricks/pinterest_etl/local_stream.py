@@ -9,6 +9,8 @@ from the oldest record on a first run), with the code the Databricks notebook ru
 ``<warehouse>/_checkpoints/stream/<table name>``. By default it drains what the streams hold and
 stops (``available_now``): running it again reads only what arrived since. ``--continuous`` keeps
 the queries running (a micro-batch every ``--trigger-seconds``) until Ctrl-C or SIGTERM.
+``--connect`` runs it through a local Spark Connect server with the same jars and settings (the
+engine of Databricks' standard access mode).
 
 Per table it prints the records read, malformed, duplicates dropped and rows written.
 
@@ -76,6 +78,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         type=float,
         default=1.0,
         help="with --continuous: seconds between micro-batches (default 1)",
+    )
+    parser.add_argument(
+        "--connect",
+        action="store_true",
+        help="run through a local Spark Connect server (Databricks' engine in standard access "
+        "mode and serverless) instead of Spark Classic",
     )
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     parser.add_argument("--driver-memory", default="2g", help="Spark driver memory (default 2g)")
@@ -177,6 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         driver_memory=args.driver_memory,
         shuffle_partitions=2,
         warehouse_dir=warehouse,
+        connect=args.connect,
     )
     config = StreamConfig(
         prefix=args.prefix,

@@ -52,6 +52,11 @@ def malformed_table_name(prefix: str) -> str:
     return f"{table_base(prefix)}_malformed"
 
 
+def batch_runs_table_name(prefix: str) -> str:
+    """The batch job's record of its micro-batches (counts, stage times, quality verdict)."""
+    return f"{table_base(prefix)}_batch_runs"
+
+
 def stream_malformed_table_name(prefix: str, table: str) -> str:
     """Streaming quarantine table of one stream: ``<prefix>_<table>_stream_malformed``."""
     return f"{stream_table_name(prefix, table)}_malformed"

@@ -87,6 +87,7 @@ def _with_source(load: Callable[[], DataFrame], prefix: str, table: str, path: s
     naming ``path`` when it does not exist."""
     try:
         lines = load().select(F.col(TEXT_COLUMN), F.col("_metadata.file_path").alias(SOURCE_COLUMN))
+        _ = lines.schema  # Spark Connect analyses lazily: a missing path fails here, not later
     except Exception as err:  # AnalysisException [PATH_NOT_FOUND]; its class moved across versions
         if "PATH_NOT_FOUND" in str(err) or "Path does not exist" in str(err):
             raise RawDataMissingError(

@@ -2,6 +2,11 @@
 
 On Databricks the runtime provides ``spark`` with Delta; nothing here is used there.
 
+Two engines, as on Databricks: Spark Classic (the driver runs in this process, as on the mount
+route's no-isolation cluster) and Spark Connect (``connect=True``: this process is a client of a
+local Spark Connect server started with the same jars and settings, as on standard access mode and
+serverless, where ``foreachBatch`` runs in a separate Python process of the server).
+
 Delta's jars are resolved by Spark from Maven Central through Ivy on the first session and cached
 in the Ivy folder: ``$PINTEREST_ETL_IVY_DIR``, else ``<repo>/.local/ivy`` (local/setup-python.sh
 pre-warms it so tests do not pay the download).
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 import sys
 import tempfile
+import warnings
 from pathlib import Path
 
 from pyspark.sql import SparkSession
@@ -39,11 +45,13 @@ def local_spark(
     shuffle_partitions: int = 1,
     warehouse_dir: str | None = None,
     extra_conf: dict[str, str] | None = None,
+    connect: bool = False,
 ) -> SparkSession:
     """A SparkSession with Delta Lake, UTC session time and small shuffles, or the running one.
 
     ``shuffle_partitions`` also bounds Delta's snapshot partitions (50 by default), which dominate
-    the cost of small tables.
+    the cost of small tables. ``connect``: a Spark Connect client of a local server (``master``
+    is then the server's master), instead of Spark Classic.
     """
     from delta import configure_spark_with_delta_pip  # local-only dependency
 
@@ -51,8 +59,9 @@ def local_spark(
     # whatever python3 is first on PATH (SparkContext reads PYSPARK_PYTHON).
     os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
 
+    builder = SparkSession.builder
     builder = (
-        SparkSession.builder.master(master)
+        (builder.remote(master) if connect else builder.master(master))
         .appName(app_name)
         .config("spark.sql.extensions", "io.delta.sql.DeltaSparkSessionExtension")
         .config(
@@ -67,14 +76,17 @@ def local_spark(
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
         .config("spark.sql.adaptive.enabled", "true")
+        .config("spark.log.level", "ERROR")
     )
     if warehouse_dir:
         builder = builder.config("spark.sql.warehouse.dir", warehouse_dir)
     for key, value in (extra_conf or {}).items():
         builder = builder.config(key, value)
-    spark = configure_spark_with_delta_pip(builder).getOrCreate()
-    spark.sparkContext.setLogLevel("ERROR")
-    return spark
+    with warnings.catch_warnings():
+        # A Connect client sets every option on its session too; the server has the static ones
+        # (jars, extensions, UI) from its start, and the client warns that it cannot change them.
+        warnings.filterwarnings("ignore", "Failed to set spark", UserWarning)
+        return configure_spark_with_delta_pip(builder).getOrCreate()
 
 
 def warm() -> int:

@@ -14,9 +14,11 @@ the local replica's, so this module runs unchanged on local Spark (``local_strea
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from pyspark.errors import StreamingQueryException
 from pyspark.sql import Column, DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.streaming import StreamingQuery
@@ -34,10 +36,13 @@ def read_kinesis(
     region: str,
     initial_position: str = "earliest",
     endpoint: str | None = None,
+    service_credential: str | None = None,
 ) -> DataFrame:
     """The Kinesis source for one stream: Databricks' own, or off Databricks the local stand-in
     (registered here). ``endpoint`` is the Kinesis API's URL (None: the region's). Access is by
-    the cluster's instance profile (or its service credential); no keys are ever passed here."""
+    the Unity Catalog service credential ``service_credential`` (the Unity Catalog route: standard
+    access mode has no instance profile) or, when None, the cluster's instance profile (the mount
+    route); no keys are ever passed here."""
     register_local_kinesis(spark)
     reader = (
         spark.readStream.format("kinesis")
@@ -47,6 +52,8 @@ def read_kinesis(
     )
     if endpoint:
         reader = reader.option("endpoint", endpoint)
+    if service_credential:
+        reader = reader.option("serviceCredential", service_credential)
     return reader.load()
 
 
@@ -122,6 +129,8 @@ class StreamConfig:
     available_now: bool = False
     #: The Kinesis API's URL; None means the region's (the replica sets its kinesalite's).
     kinesis_endpoint: str | None = None
+    #: The Unity Catalog service credential the streams are read with; None: the cluster's own.
+    service_credential: str | None = None
 
     def table_names(self) -> dict[str, str]:
         given = self.tables or {}
@@ -147,7 +156,12 @@ def start_kinesis_streams(
     tables, streams = config.table_names(), config.stream_names()
     for table in TABLES:
         records = read_kinesis(
-            spark, streams[table], config.region, config.initial_position, config.kinesis_endpoint
+            spark,
+            streams[table],
+            config.region,
+            config.initial_position,
+            config.kinesis_endpoint,
+            config.service_credential,
         )
         cleaned, malformed = transform_records(records, table, source=kinesis_source())
         malformed_name = f"{tables[table]}_malformed"
@@ -159,3 +173,34 @@ def start_kinesis_streams(
             if on_start is not None:
                 on_start(query)
     return queries
+
+
+#: Seconds between looks at the queries while waiting for one to end.
+_POLL_SECONDS = 10
+
+
+def await_queries(spark: SparkSession, queries: list[StreamingQuery]) -> None:
+    """Wait until every query of ``queries`` has ended; as soon as one fails, stop the others and
+    raise StreamFailedError with its error (the job's run then fails, and notifies). Waiting on
+    each query in turn would miss a failure of any but the one waited on while that one runs."""
+    while True:
+        failed = next((q for q in queries if not q.isActive and q.exception()), None)
+        if failed is not None:
+            for query in queries:
+                if query.isActive:
+                    query.stop()
+            raise StreamFailedError(
+                f"streaming query {failed.name} failed, so every query of the job was stopped: "
+                f"{failed.exception()}"
+            )
+        if not any(q.isActive for q in queries):
+            return
+        # Forget the queries that ended (drained) so that the wait is for the next one; a query
+        # that ends between the look above and this reset is seen at the next look.
+        spark.streams.resetTerminated()
+        with contextlib.suppress(StreamingQueryException):  # looked at above, by query
+            spark.streams.awaitAnyTermination(_POLL_SECONDS)
+
+
+class StreamFailedError(RuntimeError):
+    """A query of the streaming job failed; the others were stopped."""

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 
 from .naming import (
     TABLES,
+    batch_runs_table_name,
     cleaned_table_name,
     malformed_table_name,
     stream_malformed_table_name,
@@ -31,7 +32,8 @@ PLACEHOLDER = "PREFIX"
 
 
 def table_names(prefix: str) -> dict:
-    """The tables of deployment ``prefix``: batch cleaned, malformed and the nine results (with
+    """The tables of deployment ``prefix``: batch cleaned, malformed, its record of runs and the
+    nine results (with
     their course task and question), stream cleaned and stream malformed."""
     from .analysis import ANALYSES  # pyspark: imported only when names are asked for
 
@@ -41,6 +43,7 @@ def table_names(prefix: str) -> dict:
         "batch": {
             "cleaned": {t: cleaned_table_name(prefix, t) for t in TABLES},
             "malformed": malformed_table_name(prefix),
+            "runs": batch_runs_table_name(prefix),
         },
         "analyses": [
             {

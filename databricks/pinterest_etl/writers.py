@@ -5,6 +5,10 @@ A full batch run derives its tables from *all* raw data, so each write replaces 
 tables, never doubled rows, and an existing table is not an error. An incremental run upserts its
 cleaned rows by key (``merge_by_key``) and replaces the malformed records of the objects it read
 (``replace_rows_of``): both leave the same table when a batch is written twice.
+
+Only DataFrame writes and SQL are used, no ``delta.tables.DeltaTable``: under Spark Connect (the
+engine of Databricks' standard access mode and serverless) Delta's Python API needs Delta Connect
+on the server, SQL does not.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from pyspark.errors import AnalysisException
 from pyspark.sql import DataFrame, SparkSession
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
@@ -67,14 +72,34 @@ def write_table(df: DataFrame, name: str, location: TableLocation) -> str:
     return ref
 
 
+def append_rows(df: DataFrame, name: str, location: TableLocation) -> str:
+    """Append ``df`` to Delta table ``name`` at ``location`` (created when absent)."""
+    ref = location.ref(name)
+    writer = df.write.format("delta").mode("append")
+    if location.root:
+        writer.save(ref)
+    else:
+        writer.saveAsTable(ref)
+    return ref
+
+
 def table_exists(spark: SparkSession, name: str, location: TableLocation) -> bool:
     """Whether Delta table ``name`` exists at ``location``."""
-    from delta.tables import DeltaTable
-
     ref = location.ref(name)
-    if location.root:
-        return DeltaTable.isDeltaTable(spark, ref)
-    return spark.catalog.tableExists(ref)
+    if not location.root:
+        return spark.catalog.tableExists(ref)
+    try:
+        spark.sql(f"DESCRIBE DETAIL {_sql_ref(ref, location)}").collect()
+        return True
+    except AnalysisException as err:
+        if "DELTA_MISSING_DELTA_TABLE" in str(err) or "PATH_NOT_FOUND" in str(err):
+            return False
+        raise
+
+
+def _sql_ref(ref: str, location: TableLocation) -> str:
+    """How SQL names the table at ``ref``: ``delta.`<path>``` in folder mode, else ``ref``."""
+    return f"delta.`{ref}`" if location.root else ref
 
 
 def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableLocation,
@@ -85,15 +110,16 @@ def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableL
 
     The caller decides which row should win for a key; this only makes the table hold ``df``'s.
     """
-    from delta.tables import DeltaTable
-
     if not table_exists(spark, name, location):
         return write_table(df, name, location)
     ref = location.ref(name)
-    target = DeltaTable.forPath(spark, ref) if location.root else DeltaTable.forName(spark, ref)
     differs = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in df.columns if c != key)
-    merge = target.alias("t").merge(df.alias("s"), f"t.`{key}` = s.`{key}`")
-    merge.whenMatchedUpdateAll(condition=differs or "false").whenNotMatchedInsertAll().execute()
+    spark.sql(
+        f"MERGE INTO {_sql_ref(ref, location)} t USING {{source}} s ON t.`{key}` = s.`{key}` "
+        f"WHEN MATCHED AND ({differs or 'false'}) THEN UPDATE SET * "
+        "WHEN NOT MATCHED THEN INSERT *",
+        source=df,
+    ).collect()
     return ref
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 from pathlib import Path
 
 import pytest
@@ -62,6 +61,7 @@ def config(root: Path, warehouse: Path) -> BatchConfig:
         PREFIX,
         TableLocation(root=str(warehouse)),
         checkpoint_root=str(warehouse / "_checkpoints"),
+        max_malformed_share=1.0,  # a third of some days' records are malformed on purpose
     )
 
 
@@ -181,14 +181,13 @@ def test_notebook_runs_incremental_into_metastore_tables_as_the_scheduled_job(
     Unity Catalog route: MERGE and the malformed records' replacement work on named tables."""
     root, schema = tmp_path / "bucket", "incremental_nb"
     notebook = Path(__file__).parents[1] / "notebooks" / "batch.py"
-    monkeypatch.chdir(notebook.parent)
-    monkeypatch.setattr(sys, "path", [*sys.path])
     spark.sql(f"CREATE DATABASE {schema}")
 
     def run_notebook(mode: str) -> dict:
         checkpoints = str(tmp_path / "checkpoints")
         dbutils = Widgets({"source_root": str(root), "prefix": PREFIX, "schema": schema,
-                           "mode": mode, "checkpoint_root": checkpoints})  # fmt: skip
+                           "mode": mode, "checkpoint_root": checkpoints,
+                           "max_malformed_share": "1"})  # fmt: skip
         dbutils.fs = LocalFs()
         code = compile(notebook.read_text(encoding="utf-8"), str(notebook), "exec")
         exec(code, {"dbutils": dbutils, "spark": spark, "display": lambda df: None})

@@ -14,7 +14,6 @@ Prefixes and schemas are unique per run, so the tests can run again on a kept wa
 from __future__ import annotations
 
 import json
-import sys
 import uuid
 from pathlib import Path
 
@@ -146,19 +145,17 @@ def test_batch_notebook_takes_the_unity_catalog_jobs_parameters(
     spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The widgets the stack's batch job fills on the Unity Catalog route (components/
-    databricksJobs.ts notebookParameters): a volume as source root, ``catalog.schema``, and the
-    package folder of the work volume (here the repository's databricks/ stands in for it)."""
+    databricksJobs.ts notebookParameters): a volume as source root and ``catalog.schema``; the
+    package is the job's library (here the test environment's install stands in for the wheel)."""
     prefix = unique_prefix()
     base = prefix.replace("-", "_")
     schema = f"{base}_schema"
     spark.sql(f"CREATE DATABASE spark_catalog.{schema}")
     raw_data(tmp_path, prefix)
     notebook = Path(__file__).parents[1] / "notebooks" / "batch.py"
-    monkeypatch.chdir(tmp_path)  # not the notebook's folder: the package comes from package_path
-    monkeypatch.setattr(sys, "path", [p for p in sys.path if "databricks" not in p])
+    monkeypatch.chdir(tmp_path)  # not the notebook's folder: nothing is imported from there
     dbutils = Widgets({
         "source_root": str(tmp_path), "prefix": prefix, "schema": f"spark_catalog.{schema}",
-        "package_path": str(notebook.parents[1]),
     })  # fmt: skip
     try:
         code = compile(notebook.read_text(encoding="utf-8"), str(notebook), "exec")

@@ -148,11 +148,15 @@ def _with_join_year(df: DataFrame, years: tuple[int, int]) -> DataFrame:
 
 def users_joined_by_year(user: DataFrame, years: tuple[int, int] = JOIN_YEARS) -> DataFrame:
     """Task 9: ``post_year, number_users_joined`` (``post_year`` is the joining year, as the
-    course names it). Counts user rows: the data has no person id beyond ``ind``."""
+    course names it): distinct users, not user rows. The user table has one row per post
+    (``ind``), so a user who posted 30 times has 30 rows; the data has no user id, so a user is
+    their name with the instant they joined (two people of one name joining in the same second
+    count once)."""
+    user_id = F.struct("user_name", "date_joined")
     result = (
         _with_join_year(user, years)
         .groupBy("post_year")
-        .agg(F.count(F.lit(1)).alias("number_users_joined"))
+        .agg(F.count_distinct(user_id).alias("number_users_joined"))
     )
     return result
 

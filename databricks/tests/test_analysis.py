@@ -44,7 +44,8 @@ PINS = [
     (10, "Chad", "beauty", 10, "C2", T(2022, 12, 31, 23, 59, 59), 30, T(2021, 1, 1)),
     (11, "Albania", "art", 300, "A3", T(2021, 3, 3), None, T(2016, 2, 2)),
 ]
-EXTRA_USERS = [(12, 40, T(2015, 5, 5))]
+# ind, user_name, age, joined: 12 has no pin; 13 is user 1's second post (same name and joining).
+EXTRA_USERS = [(12, "User 12", 40, T(2015, 5, 5)), (13, "User 1", 18, T(2015, 3, 1))]
 
 
 @pytest.fixture(scope="module")
@@ -61,8 +62,7 @@ def tables(spark: SparkSession) -> tuple[DataFrame, DataFrame, DataFrame]:
         GEO_CLEAN,
     )
     user = spark.createDataFrame(
-        [(i, f"User {i}", age, joined) for i, *_, age, joined in PINS]
-        + [(i, f"User {i}", age, joined) for i, age, joined in EXTRA_USERS],
+        [(i, f"User {i}", age, joined) for i, *_, age, joined in PINS] + EXTRA_USERS,
         USER_CLEAN,
     )
     return pin.cache(), geo.cache(), user.cache()
@@ -163,8 +163,8 @@ def test_8_median_follower_count_per_age_group(tables) -> None:
 
 def test_9_users_joined_per_year_2015_to_2020(tables) -> None:
     _, _, user = tables
-    # 2015: 1, 2, 8, 12 (a user without a pin counts); 2016: 3, 4, 11; 2017: 5, 7;
-    # 2020: 9 on its last day. 6 (2014) and 10 (2021) are outside.
+    # 2015: 1, 2, 8, 12 (a user without a pin counts; 13 is user 1 again, counted once);
+    # 2016: 3, 4, 11; 2017: 5, 7; 2020: 9 on its last day. 6 (2014) and 10 (2021) are outside.
     check(
         A.users_joined_by_year(user),
         [(2015, 4), (2016, 3), (2017, 2), (2020, 1)],

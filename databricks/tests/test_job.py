@@ -152,6 +152,42 @@ def test_batch_job_twice_leaves_the_same_tables(
         (0, "Overwrite"), (1, "Overwrite")]  # fmt: skip
 
 
+def test_the_quality_gate_fails_a_run_after_writing_its_quarantine_records(
+    spark: SparkSession, source_root: Path, tmp_path: Path, capsys: pytest.CaptureFixture
+) -> None:
+    """1 of the 7 pin records and 1 of the 7 user records are malformed (14.3%): above the default
+    share the run fails naming each table, its counts and reason, with the records quarantined;
+    the same batch, accepted with a higher share, then completes."""
+    warehouse = tmp_path / "warehouse"
+    code, out = run(source_root, warehouse, capsys, "--max-malformed-share", "0.05")
+    assert code == 1, out
+    assert re.search(
+        r"error: malformed share above 5\.0%: pin: 1 of 7 records malformed \(14\.3%; most "
+        r"common: not a JSON object of the schema \(1\)\), user: 1 of 7 records malformed",
+        out,
+    ), out
+    location = TableLocation(root=str(warehouse))
+    assert read_table(spark, "pin_e2e_malformed", location).count() == 2
+    runs = read_table(spark, "pin_e2e_batch_runs", location).collect()
+    assert sorted((r.table, r.raw, r.malformed, r.rejected is not None) for r in runs) == [
+        ("geo", 5, 0, True), ("pin", 7, 1, True), ("user", 7, 1, True)]  # fmt: skip
+
+    code, out = run(source_root, warehouse, capsys, "--mode", "incremental",
+                    "--max-malformed-share", "0.15")  # fmt: skip
+    assert code == 0, out
+    assert "records read: pin 7, geo 5, user 7" in out  # the rejected batch, replayed
+    assert read_table(spark, "pin_e2e_pin", location).count() == 4
+
+
+@pytest.mark.parametrize("share", ["1.5", "-0.1", "lots"])
+def test_a_share_outside_0_to_1_is_a_usage_error(share: str, tmp_path: Path, capsys) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        local_job.main(["--source-root", str(tmp_path), "--prefix", PREFIX, "--warehouse", "w",
+                        "--max-malformed-share", share])  # fmt: skip
+    assert exit_.value.code == 2
+    assert f"{share!r} is not a share: give a number from 0 to 1" in capsys.readouterr().err
+
+
 def test_metastore_tables_are_replaced_not_appended(spark: SparkSession) -> None:
     df = spark.createDataFrame([(1, "a"), (2, "b")], "ind int, v string")
     location = TableLocation()

@@ -14,6 +14,8 @@ from pyspark.testing import assertDataFrameEqual
 from pinterest_etl.schemas import GEO_CLEAN, USER_CLEAN
 from pinterest_etl.streaming import (
     StreamConfig,
+    StreamFailedError,
+    await_queries,
     kinesis_source,
     start_append,
     start_kinesis_streams,
@@ -99,3 +101,46 @@ def test_stream_config_names_and_region_check(spark: SparkSession, tmp_path: Pat
     assert config.stream_names()["geo"] == "streaming-pin-dev-geo"
     with pytest.raises(ValueError, match="region is empty"):
         start_kinesis_streams(spark, config)
+
+
+def fail_on_first_batch(batch, batch_id: int) -> None:
+    raise RuntimeError(f"table gone in batch {batch_id}")
+
+
+def test_one_dead_query_stops_the_others_and_fails_the_job(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """The continuous job's six queries: when one dies while the others run on, the wait ends with
+    that query's error and stops the rest (waiting on each query in turn would wait forever on
+    the first)."""
+    rows = spark.readStream.format("rate").option("rowsPerSecond", 1).load()
+    running = rows.writeStream.format("noop").queryName("runs_on")
+    running = running.option("checkpointLocation", str(tmp_path / "a")).start()
+    dying = rows.writeStream.foreachBatch(fail_on_first_batch).queryName("dies")
+    dying = dying.option("checkpointLocation", str(tmp_path / "b")).start()
+    try:
+        with pytest.raises(StreamFailedError, match=r"query dies failed.*table gone in batch 0"):
+            await_queries(spark, [running, dying])
+        assert not running.isActive
+    finally:
+        for query in (running, dying):
+            query.stop()
+
+
+def test_queries_that_drain_and_stop_end_the_wait_without_error(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    incoming = tmp_path / "in"
+    incoming.mkdir()
+    (incoming / "1.json").write_text(geo(1, "2020-01-01 00:00:00") + "\n")
+    lines = spark.readStream.text(str(incoming))
+    queries = [
+        lines.writeStream.format("noop")
+        .trigger(availableNow=True)
+        .option("checkpointLocation", str(tmp_path / name))
+        .start()
+        for name in ("a", "b")
+    ]
+    await_queries(spark, queries)
+    assert [q.isActive for q in queries] == [False, False]
+    assert [q.exception() for q in queries] == [None, None]

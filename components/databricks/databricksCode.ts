@@ -1,30 +1,12 @@
 // Deploys the code of the Databricks side from the repository's databricks/ folder: the
-// pinterest_etl package (to the Unity Catalog work volume, or beside the notebooks on the mount
-// route) and the two notebooks, which import it. A builder of DatabricksWorkspace: its resources
-// are that component's children, under the names they always had.
+// pinterest_etl package as one wheel (to the Unity Catalog work volume, or beside the notebooks on
+// the mount route), which the jobs install on their clusters, and the two notebooks, which import
+// it. A builder of DatabricksWorkspace: its resources are that component's children.
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
-
-/** The package's Python files (relative paths, sorted): what is deployed next to the notebooks. */
-export function packageFiles(sourceDir: string): string[] {
-  const root = path.join(sourceDir, "pinterest_etl");
-  const walk = (dir: string): string[] =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .flatMap((e) =>
-        e.isDirectory()
-          ? e.name === "__pycache__"
-            ? []
-            : walk(path.join(dir, e.name))
-          : [path.join(dir, e.name)],
-      )
-      .filter((f) => f.endsWith(".py"));
-  return walk(root)
-    .map((f) => path.relative(sourceDir, f))
-    .sort();
-}
+import { buildPackageWheel } from "./packageWheel";
 
 const base64 = (file: string) => fs.readFileSync(file).toString("base64");
 
@@ -32,36 +14,49 @@ const base64 = (file: string) => fs.readFileSync(file).toString("base64");
 export interface CodeSpec {
   /** The repository's databricks/ folder. */
   readonly sourceDir: string;
-  /** Workspace folder of the notebooks (and, on the mount route, of the package). */
+  /** Workspace folder of the notebooks (and, on the mount route, of the wheels). */
   readonly workspaceRoot: string;
-  /** Unity Catalog route: the package goes to this volume folder, once the volume exists. */
-  readonly volume?: { packageRoot: pulumi.Output<string>; workVolume: pulumi.Resource };
+  /** Unity Catalog route: the wheels go to this volume folder, once the volume exists. */
+  readonly volume?: { wheelRoot: pulumi.Output<string>; workVolume: pulumi.Resource };
   /** Deploy the streaming notebook too (the stack has streams). */
   readonly streaming: boolean;
 }
 
-/** The package files, then the notebooks (which need the package in place to run). */
-export function deployCode(
-  parent: pulumi.Resource,
-  name: string,
-  spec: CodeSpec,
-): { batchNotebook: databricks.Notebook; streamingNotebook?: databricks.Notebook } {
+/** What {@link deployCode} deployed. */
+export interface DeployedCode {
+  readonly batchNotebook: databricks.Notebook;
+  readonly streamingNotebook?: databricks.Notebook;
+  /** The wheel as a job library takes it: a /Volumes path, or a /Workspace path (mount route). */
+  readonly wheelPath: pulumi.Output<string>;
+}
+
+/**
+ * The package's wheel, built from pyproject.toml (packageWheel.ts) and uploaded under its content
+ * id, `<root>/wheels/<id>/pinterest_etl-<version>-py3-none-any.whl`: a source change gives a new
+ * path (the jobs move to it, then the old file is deleted), the same sources the same path. The
+ * file name itself stays the one pip built, which pip needs to install it (PEP 427). Then the
+ * notebooks, which need nothing deployed before them: the jobs install the wheel on their clusters.
+ */
+export function deployCode(parent: pulumi.Resource, name: string, spec: CodeSpec): DeployedCode {
   const { sourceDir, workspaceRoot: root, volume } = spec;
-  const files = packageFiles(sourceDir).map((rel) => {
-    const fileName = `${name}-file-${rel.replace(/[/.]/g, "-")}`;
-    const content = base64(path.join(sourceDir, rel));
-    return volume
-      ? new databricks.File(
-          fileName,
-          { path: pulumi.interpolate`${volume.packageRoot}/${rel}`, contentBase64: content },
-          { parent, dependsOn: [volume.workVolume] },
-        )
-      : new databricks.WorkspaceFile(
-          fileName,
-          { path: `${root}/${rel}`, contentBase64: content },
+  const wheel = buildPackageWheel(sourceDir);
+  const rel = `${wheel.id}/${wheel.fileName}`;
+  const content = base64(wheel.file);
+  const wheelPath = volume
+    ? new databricks.File(
+        `${name}-wheel`,
+        { path: pulumi.interpolate`${volume.wheelRoot}/${rel}`, contentBase64: content },
+        { parent, dependsOn: [volume.workVolume] },
+      ).path
+    : // A job library names a workspace file by its /Workspace path (provider doc of
+      // databricks_library, `whl`: "/Workspace/path/to/library.whl").
+      pulumi.interpolate`/Workspace${
+        new databricks.WorkspaceFile(
+          `${name}-wheel`,
+          { path: `${root}/wheels/${rel}`, contentBase64: content },
           { parent },
-        );
-  });
+        ).path
+      }`;
   const notebook = (kind: "batch" | "streaming") =>
     new databricks.Notebook(
       `${name}-notebook-${kind}`,
@@ -70,10 +65,11 @@ export function deployCode(
         language: "PYTHON",
         contentBase64: base64(path.join(sourceDir, "notebooks", `${kind}.py`)),
       },
-      { parent, dependsOn: files },
+      { parent },
     );
   return {
     batchNotebook: notebook("batch"),
     streamingNotebook: spec.streaming ? notebook("streaming") : undefined,
+    wheelPath,
   };
 }

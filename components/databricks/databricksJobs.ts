@@ -62,8 +62,8 @@ export interface JobsSpec {
   readonly checkpointRoot: pulumi.Input<string>;
   /** `catalog.schema` the tables are written to; empty = the cluster's current schema. */
   readonly tableSchema: pulumi.Input<string>;
-  /** Folder holding the `pinterest_etl` package, put on the notebooks' `sys.path`. */
-  readonly packageRoot: pulumi.Input<string>;
+  /** The `pinterest_etl` wheel both jobs install on their clusters (a /Volumes or /Workspace path). */
+  readonly wheelPath: pulumi.Input<string>;
   readonly batchNotebookPath: pulumi.Input<string>;
   /** The streaming job; undefined = none (the stack has no streams). */
   readonly streaming?: StreamingJobSpec;
@@ -78,7 +78,6 @@ export function notebookParameters(spec: {
   sourceRoot: string;
   checkpointRoot: string;
   tableSchema: string;
-  packageRoot: string;
   region: string;
   streamingMode: StreamingMode;
   serviceCredential: string;
@@ -90,7 +89,8 @@ export function notebookParameters(spec: {
       // The batch job's own checkpoint (which raw objects it has processed) is a subfolder of it.
       checkpoint_root: spec.checkpointRoot,
       schema: spec.tableSchema,
-      package_path: spec.packageRoot,
+      // max_malformed_share keeps the notebook's default (0.05); a run "with different
+      // parameters" may set it.
     },
     streaming: {
       prefix: spec.prefix,
@@ -98,7 +98,6 @@ export function notebookParameters(spec: {
       // One checkpoint folder per table below this root (the notebook adds the table name).
       checkpoint_root: spec.checkpointRoot,
       schema: spec.tableSchema,
-      package_path: spec.packageRoot,
       // Scheduled runs drain what the streams hold and stop; a continuous run never stops.
       available_now: spec.streamingMode === "scheduled" ? "true" : "false",
       // The Kinesis source's `serviceCredential` (Unity Catalog route); empty on the mount route,
@@ -120,22 +119,25 @@ export function createJobs(
       spec.sourceRoot,
       spec.checkpointRoot,
       spec.tableSchema,
-      spec.packageRoot,
       spec.region,
       spec.streaming?.serviceCredential ?? "",
     ])
-    .apply(([sourceRoot, checkpointRoot, tableSchema, packageRoot, region, serviceCredential]) =>
+    .apply(([sourceRoot, checkpointRoot, tableSchema, region, serviceCredential]) =>
       notebookParameters({
         prefix: spec.prefix,
         sourceRoot,
         checkpointRoot,
         tableSchema,
-        packageRoot,
         region,
         streamingMode,
         serviceCredential,
       }),
     );
+  // The package, installed on the task's job cluster before the notebook runs (a job cluster takes
+  // no libraries of its own: they are the task's, provider doc of databricks_job, `job_cluster`).
+  // Wheels install from a volume on standard access mode and from workspace files, not volumes, on
+  // no-isolation clusters (WHEEL_LIBRARY_MIN_RUNTIME, databricksRuntime.ts).
+  const libraries = [{ whl: spec.wheelPath }];
   const notifications =
     spec.failureEmails.length > 0 ? { emailNotifications: { onFailures: spec.failureEmails } } : {};
 
@@ -164,6 +166,7 @@ export function createJobs(
             notebookPath: spec.batchNotebookPath,
             baseParameters: parameters.apply((p) => p.batch),
           },
+          libraries,
           maxRetries: 2,
           minRetryIntervalMillis: 5 * 60 * 1000,
           retryOnTimeout: false,
@@ -207,6 +210,7 @@ export function createJobs(
             notebookPath: stream.notebookPath,
             baseParameters: parameters.apply((p) => p.streaming),
           },
+          libraries,
         },
       ],
       ...notifications,

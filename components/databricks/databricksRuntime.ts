@@ -47,6 +47,17 @@ export const SPARK_VERSIONS = Object.keys(DATABRICKS_RUNTIMES);
  */
 export const SERVICE_CREDENTIAL_MIN_RUNTIME = "16.1";
 
+/**
+ * The first runtimes that install the jobs' wheel from where the stack uploads it, by storage
+ * route. Unity Catalog: a volume, on standard access mode, from 13.3 LTS ("Install libraries",
+ * "Recommendations for uploading libraries": Databricks Runtime 13.3 LTS and above with Unity
+ * Catalog, libraries from volumes; docs.databricks.com/aws/en/libraries/). Mount: a workspace file,
+ * since "No-isolation shared access mode does not support volumes"
+ * (docs.databricks.com/aws/en/compute/compatibility), from 14.1 on that mode (the same libraries
+ * page, "Python library support").
+ */
+export const WHEEL_LIBRARY_MIN_RUNTIME = { unityCatalog: "13.3", mount: "14.1" } as const;
+
 /** Major.minor of a version (`4.0.1` → `4.0`; `17.3.x-scala2.13` → `17.3`). */
 export function majorMinor(version: string): string {
   const match = /^(\d+)\.(\d+)/.exec(version);

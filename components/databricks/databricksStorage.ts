@@ -17,13 +17,13 @@ export interface UnityCatalogLayout {
   readonly sourceRoot: pulumi.Output<string>;
   /** Folder of the streaming checkpoints (one subfolder per table). */
   readonly checkpointRoot: pulumi.Output<string>;
-  /** Folder holding the `pinterest_etl` package. */
-  readonly packageRoot: pulumi.Output<string>;
+  /** Folder of the `pinterest_etl` wheels (one subfolder per content id). */
+  readonly wheelRoot: pulumi.Output<string>;
   /** `catalog.schema` of the tables. */
   readonly tableSchema: pulumi.Output<string>;
   /** ARN of the data role. */
   readonly roleArn: pulumi.Output<string>;
-  /** The managed volume the package files go to. */
+  /** The managed volume the wheels go to. */
   readonly workVolume: databricks.Volume;
 }
 
@@ -47,7 +47,7 @@ export const tableBase = (prefix: string) => prefix.replace(/-/g, "_");
  * named by ARN, trust bound to the credential's own external id); the external location, which
  * Databricks validates by assuming the role, comes after the role and its policy. A schema of the
  * stack's holds the tables and two volumes: the raw bucket (external, read-only) and a managed one
- * for checkpoints and the package.
+ * for checkpoints and the package's wheels.
  */
 export function unityCatalogStorage(
   parent: pulumi.Resource,
@@ -117,7 +117,7 @@ export function unityCatalogStorage(
   return {
     sourceRoot: root(raw),
     checkpointRoot: pulumi.interpolate`${workVolumeRoot}/checkpoints`,
-    packageRoot: pulumi.interpolate`${workVolumeRoot}/package`,
+    wheelRoot: pulumi.interpolate`${workVolumeRoot}/wheels`,
     tableSchema: pulumi.interpolate`${s.catalog}.${schema.name}`,
     roleArn: role.arn,
     workVolume: work,

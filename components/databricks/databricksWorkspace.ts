@@ -17,7 +17,6 @@ import {
   validateDatabricksWorkspaceArgs,
 } from "./databricksWorkspaceValidation";
 
-export { packageFiles } from "./databricksCode";
 export { UC_MASTER_ROLE_ARN } from "./databricksPolicies";
 export {
   AUTOTERMINATION_MINUTES,
@@ -75,7 +74,10 @@ export interface DatabricksWorkspaceArgs {
   readonly streamingPaused?: boolean;
   /** Addresses mailed when a job fails. @default [] */
   readonly failureEmails?: string[];
-  /** Folder of the repository's `databricks/` sources. @default the repository's */
+  /**
+   * Folder of the notebooks and of the package's sources (pyproject.toml, `pinterest_etl/`).
+   * @default the repository's `databricks/`
+   */
   readonly sourceDir?: string;
   /** Tags added to AWS resources and clusters. @default {} */
   readonly tags?: Record<string, string>;
@@ -85,8 +87,8 @@ export interface DatabricksWorkspaceArgs {
  * The Databricks side of the pipeline inside an existing workspace: keyless S3 access (Unity
  * Catalog, or instance profile + mount), keyless Kinesis access where there are streams (a Unity
  * Catalog service credential, or the same instance profile), an auto-terminating cluster (unless
- * left out), the notebooks and package deployed from `databricks/`, the batch job and, where there
- * are streams, the streaming job, all on one pinned runtime.
+ * left out), the notebooks and the package's wheel deployed from `databricks/`, the batch job
+ * and, where there are streams, the streaming job, all on one pinned runtime.
  */
 export class DatabricksWorkspace extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
@@ -183,12 +185,12 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       ? uc.checkpointRoot
       : pulumi.interpolate`${sourceRoot}/${deltaPrefix.replace(/\/$/, "")}/_checkpoints`;
 
-    // The package: in the work volume (Unity Catalog) or beside the notebooks (mount route).
-    const packageRoot = uc ? uc.packageRoot : pulumi.output(`/Workspace${root}`);
-    const { batchNotebook, streamingNotebook } = deployCode(this, name, {
+    // The package's wheel: in the work volume (Unity Catalog) or beside the notebooks (mount
+    // route, whose no-isolation clusters cannot read volumes).
+    const { batchNotebook, streamingNotebook, wheelPath } = deployCode(this, name, {
       sourceDir,
       workspaceRoot: root,
-      volume: uc && { packageRoot: uc.packageRoot, workVolume: uc.workVolume },
+      volume: uc && { wheelRoot: uc.wheelRoot, workVolume: uc.workVolume },
       streaming: streamArns.length > 0,
     });
 
@@ -210,7 +212,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       sourceRoot,
       checkpointRoot,
       tableSchema: uc ? uc.tableSchema : "",
-      packageRoot,
+      wheelPath,
       batchNotebookPath: batchNotebook.path,
       streaming: streamingNotebook && {
         notebookPath: streamingNotebook.path,

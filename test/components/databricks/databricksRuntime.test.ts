@@ -11,6 +11,7 @@ import {
   DEFAULT_SPARK_VERSION,
   majorMinor,
   SERVICE_CREDENTIAL_MIN_RUNTIME,
+  WHEEL_LIBRARY_MIN_RUNTIME,
 } from "../../../components/databricks/databricksRuntime";
 import { parseStackConfig } from "../../../stacks/config";
 import { readStackConfig } from "../../harness/stackConfig";
@@ -83,6 +84,19 @@ describe("Databricks runtime", () => {
     }
     expect(atLeast("15.4.x-scala2.12", SERVICE_CREDENTIAL_MIN_RUNTIME)).to.equal(false);
     expect(atLeast("16.1.x-scala2.12", SERVICE_CREDENTIAL_MIN_RUNTIME)).to.equal(true);
+  });
+
+  // Rule: the jobs install the package's wheel from a volume on standard access mode (Unity
+  // Catalog route; Databricks Runtime 13.3 LTS and above, docs.databricks.com/aws/en/libraries/)
+  // and from a workspace file on a no-isolation cluster (mount route; volumes unsupported there,
+  // docs.databricks.com/aws/en/compute/compatibility; 14.1 and above, the libraries page's
+  // "Python library support"): no runtime the config accepts may be older, whatever the route.
+  it("offers only runtimes that install the jobs' wheel from where either route uploads it", () => {
+    for (const version of Object.keys(DATABRICKS_RUNTIMES)) {
+      for (const min of Object.values(WHEEL_LIBRARY_MIN_RUNTIME)) {
+        expect(atLeast(version, min), `${version} vs ${min}`).to.equal(true);
+      }
+    }
   });
 
   it("keys each row by its runtime's version and names the pages behind its figures", () => {

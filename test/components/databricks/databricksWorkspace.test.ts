@@ -1,11 +1,9 @@
 import { expect } from "chai";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import {
   DatabricksWorkspace,
   DatabricksWorkspaceArgs,
-  packageFiles,
   UC_MASTER_ROLE_ARN,
   validateDatabricksWorkspaceArgs,
 } from "../../../components/databricks/databricksWorkspace";
@@ -14,29 +12,18 @@ import {
   STREAMING_INTERVAL_MINUTES,
   streamingCron,
 } from "../../../components/databricks/databricksJobs";
+import {
+  buildPackageWheel,
+  PackageWheel,
+} from "../../../components/databricks/packageWheel";
 import { KINESIS_STREAM_PATH_LIMITS } from "../../../components/kinesis/kinesisStreamPath";
+import { fixtureSources } from "../../harness/databricksSources";
 import { harness, PulumiHarness } from "../../harness/pulumiMocks";
 
 const BUCKET_ARN = "arn:aws:s3:::pin-test-raw";
 const STREAMS = ["pin", "geo", "user"].map(
   (t) => `arn:aws:kinesis:eu-west-1:123456789012:stream/streaming-pin-test-${t}`,
 );
-
-/** A tiny copy of the databricks/ layout, so these tests do not depend on the real sources. */
-function fixtureSources(): string {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbx-"));
-  for (const [file, text] of Object.entries({
-    "pinterest_etl/__init__.py": "",
-    "pinterest_etl/cleaning.py": "def clean(): pass\n",
-    "pinterest_etl/__pycache__/cleaning.cpython-311.pyc": "x",
-    "notebooks/batch.py": "# Databricks notebook source\n",
-    "notebooks/streaming.py": "# Databricks notebook source\n",
-  })) {
-    fs.mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
-    fs.writeFileSync(path.join(dir, file), text);
-  }
-  return dir;
-}
 
 const ROLE_ARN = "arn:aws:iam::123456789012:role/pin-test-databricks-data";
 const KINESIS_ROLE_ARN = "arn:aws:iam::123456789012:role/pin-test-databricks-kinesis";
@@ -58,8 +45,13 @@ const principals = (doc: string): string[] =>
 describe("DatabricksWorkspace", () => {
   let h: PulumiHarness;
   let sourceDir: string;
-  before(() => {
+  let wheel: PackageWheel;
+  before(function () {
+    // The first build on a machine fetches pyproject's build requirements; later ones reuse
+    // .local/dist/<id>/.
+    this.timeout(180_000);
     sourceDir = fixtureSources();
+    wheel = buildPackageWheel(sourceDir);
   });
   beforeEach(() => {
     h = harness().install();
@@ -74,8 +66,8 @@ describe("DatabricksWorkspace", () => {
     }));
   });
 
-  async function build(args: Partial<DatabricksWorkspaceArgs> = {}) {
-    const ws = new DatabricksWorkspace("dbx", {
+  async function build(args: Partial<DatabricksWorkspaceArgs> = {}, name = "dbx") {
+    const ws = new DatabricksWorkspace(name, {
       prefix: "pin-test",
       region: "eu-west-1",
       rawBucketName: "pin-test-raw",
@@ -100,8 +92,7 @@ describe("DatabricksWorkspace", () => {
         "databricks:index/cluster:Cluster dbx-cluster",
         "databricks:index/credential:Credential dbx-kinesis-credential",
         "databricks:index/externalLocation:ExternalLocation dbx-location",
-        "databricks:index/file:File dbx-file-pinterest_etl-__init__-py",
-        "databricks:index/file:File dbx-file-pinterest_etl-cleaning-py",
+        "databricks:index/file:File dbx-wheel",
         "databricks:index/job:Job dbx-batch-job",
         "databricks:index/job:Job dbx-streaming-job",
         "databricks:index/notebook:Notebook dbx-notebook-batch",
@@ -186,7 +177,7 @@ describe("DatabricksWorkspace", () => {
       ]);
     });
 
-    it("writes tables to <catalog>.<schema>, checkpoints and the package to a managed volume", async () => {
+    it("writes tables to <catalog>.<schema>, checkpoints and the package's wheel to a managed volume", async () => {
       const ws = await build();
       expect(h.one("databricks:index/schema:Schema").inputs).to.include({
         catalogName: "main",
@@ -202,12 +193,12 @@ describe("DatabricksWorkspace", () => {
         volumeType: "MANAGED",
       });
       expect(h.byName("dbx-volume-work").inputs).to.not.have.property("storageLocation");
-      const file = h.byName("dbx-file-pinterest_etl-cleaning-py");
+      const file = h.byName("dbx-wheel", "databricks:index/file:File");
       expect(file.inputs.path).to.equal(
-        "/Volumes/main/pin_test/pin_test_work/package/pinterest_etl/cleaning.py",
+        `/Volumes/main/pin_test/pin_test_work/wheels/${wheel.id}/pinterest_etl-0.1.0-py3-none-any.whl`,
       );
-      expect(Buffer.from(file.inputs.contentBase64, "base64").toString()).to.equal(
-        "def clean(): pass\n",
+      expect(Buffer.from(file.inputs.contentBase64, "base64")).to.deep.equal(
+        fs.readFileSync(wheel.file),
       );
       expect(file.dependsOn).to.include(h.byName("dbx-volume-work").urn);
       expect(h.ofType("databricks:index/workspaceFile:WorkspaceFile")).to.have.length(0);
@@ -217,7 +208,6 @@ describe("DatabricksWorkspace", () => {
         prefix: "pin-test",
         checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
         schema: "main.pin_test",
-        package_path: "/Volumes/main/pin_test/pin_test_work/package",
       });
       const streaming = h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters;
       expect(streaming).to.deep.equal({
@@ -225,7 +215,6 @@ describe("DatabricksWorkspace", () => {
         region: "eu-west-1",
         checkpoint_root: "/Volumes/main/pin_test/pin_test_work/checkpoints",
         schema: "main.pin_test",
-        package_path: "/Volumes/main/pin_test/pin_test_work/package",
         available_now: "true",
         service_credential: "pin-test-kinesis",
       });
@@ -376,8 +365,7 @@ describe("DatabricksWorkspace", () => {
         "databricks:index/mount:Mount dbx-raw-mount",
         "databricks:index/notebook:Notebook dbx-notebook-batch",
         "databricks:index/notebook:Notebook dbx-notebook-streaming",
-        "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-__init__-py",
-        "databricks:index/workspaceFile:WorkspaceFile dbx-file-pinterest_etl-cleaning-py",
+        "databricks:index/workspaceFile:WorkspaceFile dbx-wheel",
         "pinterest-pipeline:components:DatabricksWorkspace dbx",
       ]);
     });
@@ -464,7 +452,7 @@ describe("DatabricksWorkspace", () => {
       });
     });
 
-    it("deploys the notebooks and every package file beside them, byte for byte", async () => {
+    it("deploys the notebooks and the package's wheel beside them, byte for byte", async () => {
       await build(MOUNT);
       const notebook = h.byName("dbx-notebook-batch").inputs;
       expect(notebook.path).to.equal("/Shared/pin-test/notebooks/batch");
@@ -472,9 +460,12 @@ describe("DatabricksWorkspace", () => {
       expect(Buffer.from(notebook.contentBase64, "base64").toString()).to.equal(
         "# Databricks notebook source\n",
       );
-      const file = h.byName("dbx-file-pinterest_etl-cleaning-py").inputs;
-      expect(file.path).to.equal("/Shared/pin-test/pinterest_etl/cleaning.py");
-      expect(Buffer.from(file.contentBase64, "base64").toString()).to.equal("def clean(): pass\n");
+      const file = h.byName("dbx-wheel", "databricks:index/workspaceFile:WorkspaceFile").inputs;
+      expect(file.path).to.equal(
+        `/Shared/pin-test/wheels/${wheel.id}/pinterest_etl-0.1.0-py3-none-any.whl`,
+      );
+      expect(Buffer.from(file.contentBase64, "base64")).to.deep.equal(fs.readFileSync(wheel.file));
+      expect(h.ofType("databricks:index/file:File")).to.have.length(0);
     });
 
     it("passes the mount, the current schema and the delta/ checkpoints to the notebooks", async () => {
@@ -485,7 +476,6 @@ describe("DatabricksWorkspace", () => {
         prefix: "pin-test",
         checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
         schema: "",
-        package_path: "/Workspace/Shared/pin-test",
       });
       expect(
         h.byName("dbx-streaming-job").inputs.tasks[0].notebookTask.baseParameters,
@@ -494,7 +484,6 @@ describe("DatabricksWorkspace", () => {
         region: "eu-west-1",
         checkpoint_root: "/mnt/pin-test-raw/delta/_checkpoints",
         schema: "",
-        package_path: "/Workspace/Shared/pin-test",
         available_now: "true",
         // No service credential: the job cluster's instance profile reads the streams.
         service_credential: "",
@@ -502,6 +491,77 @@ describe("DatabricksWorkspace", () => {
       expect(job.jobClusters[0].newCluster.awsAttributes.instanceProfileArn).to.match(
         /instance-profile\/pin-test-databricks-data$/,
       );
+    });
+  });
+
+  // The package reaches the jobs as one wheel built from pyproject.toml, installed on each job's
+  // cluster, instead of a folder the notebooks put on sys.path (review row 1: a Spark Connect
+  // worker process does not see the notebook's sys.path). Mocks prove the path and the libraries;
+  // that the runtime installs the wheel from there is for a workspace to prove.
+  describe("the package's wheel", () => {
+    const WHEEL = "pinterest_etl-0.1.0-py3-none-any.whl";
+    const libraries = () =>
+      h
+        .ofType("databricks:index/job:Job")
+        .map((j) => [j.name, j.inputs.tasks[0].libraries])
+        .sort();
+    const parameters = () =>
+      h.ofType("databricks:index/job:Job").flatMap((j) =>
+        Object.keys(j.inputs.tasks[0].notebookTask.baseParameters),
+      );
+
+    // Rule: a job's libraries belong to its tasks ("Libraries cannot be declared in a shared job
+    // cluster. You must declare dependent libraries in task settings", provider doc of
+    // databricks_job, `job_cluster`); a wheel library is a /Volumes or a /Workspace path (provider
+    // doc of databricks_library, `whl`). Unity Catalog: a volume, the place "Install libraries"
+    // recommends for standard access mode (docs.databricks.com/aws/en/libraries/).
+    it("Unity Catalog: both jobs install exactly the wheel in the work volume, no package_path", async () => {
+      await build();
+      const whl = `/Volumes/main/pin_test/pin_test_work/wheels/${wheel.id}/${WHEEL}`;
+      expect(libraries()).to.deep.equal([
+        ["dbx-batch-job", [{ whl }]],
+        ["dbx-streaming-job", [{ whl }]],
+      ]);
+      expect(parameters()).to.not.include("package_path");
+    });
+
+    // Rule: no-isolation clusters cannot read volumes ("No-isolation shared access mode does not
+    // support volumes", docs.databricks.com/aws/en/compute/compatibility): the mount route's wheel
+    // is a workspace file, named by its /Workspace path.
+    it("mount: both jobs install exactly the wheel among the workspace files, no package_path", async () => {
+      await build(MOUNT);
+      const whl = `/Workspace/Shared/pin-test/wheels/${wheel.id}/${WHEEL}`;
+      expect(libraries()).to.deep.equal([
+        ["dbx-batch-job", [{ whl }]],
+        ["dbx-streaming-job", [{ whl }]],
+      ]);
+      expect(parameters()).to.not.include("package_path");
+    });
+
+    it("names the wheel by its sources: the same give the same path, a change a new one", async function () {
+      this.timeout(180_000); // a changed source is a new build
+      const wheelOf = async (name: string, dir: string) => {
+        await build({ sourceDir: dir }, name);
+        const whl = h.byName(`${name}-wheel`).inputs.path as string;
+        const installed = h
+          .ofType("databricks:index/job:Job")
+          .filter((j) => j.name.startsWith(`${name}-`))
+          .map((j) => j.inputs.tasks[0].libraries);
+        expect(installed, name).to.deep.equal([[{ whl }], [{ whl }]]);
+        return whl;
+      };
+      const original = await wheelOf("dbx", sourceDir);
+      const copy = await wheelOf("copy", fixtureSources());
+      const changed = await wheelOf(
+        "changed",
+        fixtureSources({ "pinterest_etl/cleaning.py": "def clean(): return 1\n" }),
+      );
+      expect(copy).to.equal(original);
+      expect(changed).to.not.equal(original);
+      // The file name stays pip's: only the folder carries the content id.
+      for (const p of [original, changed]) {
+        expect(p).to.match(new RegExp(`/wheels/[0-9a-f]{10}/${WHEEL.replace(/\./g, "\\.")}$`));
+      }
     });
   });
 
@@ -654,7 +714,6 @@ describe("DatabricksWorkspace", () => {
       sourceRoot: "/mnt/r",
       checkpointRoot: "/mnt/r/delta/_checkpoints",
       tableSchema: "main.p",
-      packageRoot: "/W",
       region: "r",
       streamingMode: "scheduled",
       serviceCredential: "p-kinesis",
@@ -668,12 +727,6 @@ describe("DatabricksWorkspace", () => {
     }
   });
 
-  it("deploys every Python file of the real package", () => {
-    const real = path.resolve(__dirname, "..", "..", "..", "databricks");
-    const files = packageFiles(real);
-    expect(files).to.include("pinterest_etl/__init__.py");
-    expect(files.every((f) => f.startsWith("pinterest_etl/") && f.endsWith(".py"))).to.equal(true);
-  });
 });
 
 describe("DatabricksWorkspace argument validation", () => {

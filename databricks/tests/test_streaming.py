@@ -103,23 +103,24 @@ def test_stream_config_names_and_region_check(spark: SparkSession, tmp_path: Pat
         start_kinesis_streams(spark, config)
 
 
-def fail_on_first_batch(batch, batch_id: int) -> None:
-    raise RuntimeError(f"table gone in batch {batch_id}")
-
-
 def test_one_dead_query_stops_the_others_and_fails_the_job(
     spark: SparkSession, tmp_path: Path
 ) -> None:
     """The continuous job's six queries: when one dies while the others run on, the wait ends with
     that query's error and stops the rest (waiting on each query in turn would wait forever on
     the first)."""
+
+    def fail_on_first_batch(batch, batch_id: int) -> None:  # nested: pickled by value (Connect)
+        raise RuntimeError(f"table gone in batch {batch_id}")
+
     rows = spark.readStream.format("rate").option("rowsPerSecond", 1).load()
     running = rows.writeStream.format("noop").queryName("runs_on")
     running = running.option("checkpointLocation", str(tmp_path / "a")).start()
     dying = rows.writeStream.foreachBatch(fail_on_first_batch).queryName("dies")
     dying = dying.option("checkpointLocation", str(tmp_path / "b")).start()
     try:
-        with pytest.raises(StreamFailedError, match=r"query dies failed.*table gone in batch 0"):
+        failure = r"(?s)query dies failed.*table gone in batch 0"
+        with pytest.raises(StreamFailedError, match=failure):
             await_queries(spark, [running, dying])
         assert not running.isActive
     finally:

@@ -42,7 +42,7 @@ def widget(name: str) -> str | None:
 # The package is the job's library (the wheel built from databricks/pyproject.toml), installed on
 # the job's compute: on standard access mode the micro-batches run in a separate Python process of
 # the cluster, which imports it from there too.
-from pinterest_etl.job import DEFAULT_MAX_MALFORMED_SHARE, BatchConfig, run_batch
+from pinterest_etl.job import BatchConfig, parse_share, run_batch
 from pinterest_etl.writers import TableLocation, ensure_mount
 
 # COMMAND ----------
@@ -64,7 +64,7 @@ config = BatchConfig(
     malformed_table=widget("malformed_table"),
     analysis_prefix=widget("analysis_prefix"),
     checkpoint_root=widget("checkpoint_root"),
-    max_malformed_share=float(widget("max_malformed_share") or DEFAULT_MAX_MALFORMED_SHARE),
+    max_malformed_share=parse_share(widget("max_malformed_share")),
 )
 # A full run forgets the checkpoint first: dbutils deletes it on any route (volume, mount).
 result = run_batch(

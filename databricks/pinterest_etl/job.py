@@ -38,6 +38,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import reduce
 from typing import TypeVar
 
@@ -98,6 +99,23 @@ DEFAULT_MAX_MALFORMED_SHARE = 0.05
 
 #: How many of the most common reasons a record of the runs table and a gate's message name.
 _TOP_REASONS = 3
+
+
+def parse_share(text: str | None) -> float:
+    """``text`` as a quality-gate share (a number from 0 to 1; None: the default); ValueError
+    naming it otherwise."""
+    if text is None:
+        return DEFAULT_MAX_MALFORMED_SHARE
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 1:  # also refuses nan and inf
+        raise ValueError(
+            f"max_malformed_share {text!r} is not a share: give a number from 0 to 1 "
+            f"(default {DEFAULT_MAX_MALFORMED_SHARE}; 1 turns the quality gate off)"
+        )
+    return value
 
 
 class NoRawDataError(RuntimeError):
@@ -304,10 +322,10 @@ def run_batch(
             # Forget what was read: the first batch below then holds every object.
             (remove_folder or _remove_local_folder)(checkpoint)
         _run_new_objects(spark, config, checkpoint, _BatchWriter(config, mode, run_id, after_batch))
-    outcome, batches = _read_runs(spark, config, run_id)
+    stats, seconds, batches = _read_runs(spark, config, run_id)
     if mode == "full" and batches == 0:
         raise _no_records(config, TABLES)
-    return _write_results(spark, config, mode, outcome)
+    return _write_results(spark, config, mode, stats, seconds)
 
 
 @dataclass(frozen=True)
@@ -406,7 +424,7 @@ def _record_batch(
     rejected: str | None,
 ) -> None:
     """Append one row per table for this micro-batch to the runs table (``config.runs()``)."""
-    now = _utc_now()
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
     rows = [
         (
             run_id,
@@ -424,12 +442,6 @@ def _record_batch(
     append_rows(spark.createDataFrame(rows, _RUNS_SCHEMA), config.runs(), config.location)
 
 
-def _utc_now():
-    from datetime import datetime, timezone
-
-    return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
 def _run_rows(spark: SparkSession, config: BatchConfig, run_id: str) -> list:
     if not table_exists(spark, config.runs(), config.location):
         return []
@@ -437,8 +449,11 @@ def _run_rows(spark: SparkSession, config: BatchConfig, run_id: str) -> list:
     return runs.filter(F.col("run_id") == run_id).collect()
 
 
-def _read_runs(spark: SparkSession, config: BatchConfig, run_id: str) -> tuple[BatchOutcome, int]:
-    """The outcome of run ``run_id``, summed over its micro-batches, and how many there were."""
+def _read_runs(
+    spark: SparkSession, config: BatchConfig, run_id: str
+) -> tuple[dict[str, TableStats], dict[str, float], int]:
+    """The counts per table and the stage seconds of run ``run_id``, summed over its
+    micro-batches, and how many micro-batches it had."""
     stats = {t: TableStats() for t in TABLES}
     seconds = dict.fromkeys(STAGES, 0.0)
     batches: set[int] = set()
@@ -448,7 +463,7 @@ def _read_runs(spark: SparkSession, config: BatchConfig, run_id: str) -> tuple[B
             batches.add(row.batch_id)
             for stage in STAGES[:2]:
                 seconds[stage] += row[f"{stage}_seconds"]
-    return BatchOutcome(stats, {t: [] for t in TABLES}, seconds), len(batches)
+    return stats, seconds, len(batches)
 
 
 def _rejection(spark: SparkSession, config: BatchConfig, run_id: str) -> str | None:
@@ -549,7 +564,11 @@ def _write_malformed(
 
 
 def _write_results(
-    spark: SparkSession, config: BatchConfig, mode: str, outcome: BatchOutcome
+    spark: SparkSession,
+    config: BatchConfig,
+    mode: str,
+    stats: dict[str, TableStats],
+    seconds: dict[str, float],
 ) -> BatchResult:
     """Recompute the nine results from the cleaned tables and replace them (both modes: they are
     small, and most of them, medians and "most popular" ranks, cannot be updated from new rows)."""
@@ -562,7 +581,7 @@ def _write_results(
             f"no cleaned table yet ({', '.join(missing)}): no run has processed a record of "
             "every topic; has the S3 sink flushed? is the prefix right?"
         )
-    seconds = dict(outcome.seconds)
+    seconds = dict(seconds)
     with _timed(seconds, STAGES[2]):
         pin, geo, user = (read_table(spark, names[t], location) for t in TABLES)
         outputs = {analysis_names[a.suffix]: a.compute(pin, geo, user) for a in ANALYSES}
@@ -571,7 +590,7 @@ def _write_results(
         cleaned_tables={t: location.ref(names[t]) for t in TABLES},
         malformed_table=location.ref(config.malformed()),
         analysis_tables={a.suffix: location.ref(analysis_names[a.suffix]) for a in ANALYSES},
-        stats=outcome.stats,
+        stats=stats,
         results={a.suffix: read_table(spark, analysis_names[a.suffix], location) for a in ANALYSES},
         stage_seconds={k: round(v, 3) for k, v in seconds.items()},
         mode=mode,

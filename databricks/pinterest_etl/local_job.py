@@ -26,7 +26,7 @@ import sys
 from collections.abc import Sequence
 
 from .analysis import ANALYSES
-from .job import DEFAULT_MAX_MALFORMED_SHARE
+from .job import DEFAULT_MAX_MALFORMED_SHARE, parse_share
 from .naming import TABLES, topic_name, validate_prefix
 from .writers import TableLocation
 
@@ -69,14 +69,11 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def _share(text: str) -> float:
-    """A number from 0 to 1, for argparse (which turns the error into a usage error, exit 2)."""
+    """``parse_share`` for argparse (which turns the error into a usage error, exit 2)."""
     try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0 <= value <= 1:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a share: give a number from 0 to 1")
-    return value
+        return parse_share(text)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def check_source_root(source_root: str, prefix: str) -> list[str]:

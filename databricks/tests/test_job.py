@@ -188,6 +188,16 @@ def test_a_share_outside_0_to_1_is_a_usage_error(share: str, tmp_path: Path, cap
     assert f"{share!r} is not a share: give a number from 0 to 1" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("share", ["5%", "nan", "2"])
+def test_the_notebook_refuses_a_bad_share_before_it_reads_or_writes(share: str) -> None:
+    notebook = Path(__file__).parents[1] / "notebooks" / "batch.py"
+    dbutils = Widgets({"source_root": "/nowhere", "prefix": PREFIX, "max_malformed_share": share})
+    code = compile(notebook.read_text(encoding="utf-8"), str(notebook), "exec")
+    with pytest.raises(ValueError, match=rf"^max_malformed_share '{share}' is not a share: give a"):
+        exec(code, {"dbutils": dbutils, "spark": None, "display": None})  # no session: nothing ran
+    assert dbutils.exit_value is None
+
+
 def test_metastore_tables_are_replaced_not_appended(spark: SparkSession) -> None:
     df = spark.createDataFrame([(1, "a"), (2, "b")], "ind int, v string")
     location = TableLocation()

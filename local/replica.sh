@@ -3,10 +3,13 @@
 # loopback ports, with the same names and outputs contract as a deployed stack (stack "local").
 #   local/replica.sh up            install on first use, start everything, create topics, streams,
 #                                  bucket and connector, write .local/stacks/local.json (+ API key)
-#   local/replica.sh down [--wipe] stop every process it started (by pid); --wipe deletes the data,
-#                                  and the Delta tables and checkpoints built from it (.local/warehouse,
-#                                  .local/raw): Kafka's offsets start again at 0, so the batch job's
-#                                  record of processed objects would name objects that no longer exist
+#   local/replica.sh down [--wipe] stop every process it started (by pid); --wipe deletes all the data:
+#                                  database, Kafka, bucket, and the Delta tables and checkpoints built
+#                                  from them (.local/warehouse, .local/raw)
+#   local/replica.sh replace-kafka replace the Kafka cluster as a pause and resume (or any replacement
+#                                  of the MSK cluster) does: broker, topics, offsets and Connect's state
+#                                  gone, a new cluster id, the sink deployed again; the database, the
+#                                  bucket, the streams and the Delta tables are kept
 #   local/replica.sh status        what runs where
 # Parts and the AWS resource each stands for (see local/README.md):
 #   MariaDB (RDS MySQL) · Kafka KRaft broker (MSK) · REST proxy v2 (the client machine's proxy) ·
@@ -52,6 +55,18 @@ stop_node() {
   SERVICE=$name stop_pid "$RUN/$name.pid" 10
 }
 
+# The broker and its topics, Connect with the sink, the REST proxy (the store must be up: its
+# variables set by local/s3/s3.sh env).
+start_kafka_path() {
+  local/kafka/kafka.sh start
+  local/kafka/kafka.sh topics "$PREFIX"
+  PIPELINE_KAFKA_BOOTSTRAP=$(local/kafka/kafka.sh bootstrap)
+  export PIPELINE_KAFKA_BOOTSTRAP
+  local/kafka/connect.sh start
+  local/kafka/connect.sh deploy-sink "$PREFIX" "$BUCKET"
+  local/kafka/rest-proxy.sh start
+}
+
 up() {
   mkdir -p "$RUN" "$LOGS" "$PIPELINE_STACKS_DIR"
   local/mysql.sh start
@@ -62,13 +77,7 @@ up() {
   local/s3/s3.sh create-bucket "$BUCKET"
   # shellcheck disable=SC1090
   . <(local/s3/s3.sh env)
-  local/kafka/kafka.sh start
-  local/kafka/kafka.sh topics "$PREFIX"
-  PIPELINE_KAFKA_BOOTSTRAP=$(local/kafka/kafka.sh bootstrap)
-  export PIPELINE_KAFKA_BOOTSTRAP
-  local/kafka/connect.sh start
-  local/kafka/connect.sh deploy-sink "$PREFIX" "$BUCKET"
-  local/kafka/rest-proxy.sh start
+  start_kafka_path
   local rest_proxy
   rest_proxy=$(local/kafka/rest-proxy.sh url)
 
@@ -107,6 +116,19 @@ down() {
   log "down${1:+ ($1)}"
 }
 
+replace_kafka() {
+  running "$RUN/gateway.pid" || die "the replica is not up: run local/replica.sh up first"
+  local old
+  old=$(local/kafka/kafka.sh cluster-id 2>/dev/null || echo none)
+  local/kafka/rest-proxy.sh stop || true
+  local/kafka/connect.sh stop || true
+  local/kafka/kafka.sh wipe
+  # shellcheck disable=SC1090
+  . <(local/s3/s3.sh env)
+  start_kafka_path
+  log "replace-kafka: cluster $old replaced by $(local/kafka/kafka.sh cluster-id); offsets start at 0 under a new folder of topics/"
+}
+
 status() {
   local/mysql.sh status || true
   local/kafka/kafka.sh status || true
@@ -123,5 +145,6 @@ case "${1:-}" in
   up) up ;;
   down) down "${2:-}" ;;
   status) status ;;
-  *) echo "usage: local/replica.sh up | down [--wipe] | status" >&2; exit 2 ;;
+  replace-kafka) replace_kafka ;;
+  *) echo "usage: local/replica.sh up | down [--wipe] | replace-kafka | status" >&2; exit 2 ;;
 esac

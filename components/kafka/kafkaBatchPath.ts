@@ -79,7 +79,7 @@ export function validateKafkaBatchPathArgs(args: KafkaBatchPathArgs): void {
 /**
  * The course's Kafka batch path, secure: an API (`/{proxy+}` with an API key) over a VPC link to a
  * private REST proxy machine that created the topics, an IAM-only TLS MSK cluster, and an MSK
- * Connect S3 sink writing `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json` to the caller's
+ * Connect S3 sink writing `topics/<cluster>/<topic>/partition=<p>/<topic>+<p>+<offset>.json` to the caller's
  * raw bucket. Each part is its own component and usable alone.
  */
 export class KafkaBatchPath extends pulumi.ComponentResource {
@@ -145,6 +145,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         vpcId,
         subnetIds,
         clusterArn: this.cluster.clusterArn,
+        clusterUuid: this.cluster.clusterUuid,
         bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
         kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
         bucketName: args.bucketName,

@@ -118,6 +118,11 @@ export function iamBootstrapBrokers(
 export class MskCluster extends pulumi.ComponentResource {
   readonly clusterArn: pulumi.Output<string>;
   readonly clusterName: pulumi.Output<string>;
+  /**
+   * The cluster's UUID (the last part of its ARN), new with every cluster: the S3 sink writes
+   * under `topics/<clusterUuid>/`, so a replaced cluster's objects never take an old one's names.
+   */
+  readonly clusterUuid: pulumi.Output<string>;
   /** Comma-separated `host:9098` list for SASL/IAM clients. */
   readonly bootstrapBrokersIam: pulumi.Output<string>;
   /** Group of the brokers' network interfaces. */
@@ -240,6 +245,7 @@ export class MskCluster extends pulumi.ComponentResource {
 
     this.clusterArn = cluster.arn;
     this.clusterName = cluster.clusterName;
+    this.clusterUuid = cluster.clusterUuid;
     const reported = aws.msk.getBootstrapBrokersOutput({ clusterArn: cluster.arn }, parent);
     this.bootstrapBrokersIam = pulumi
       .all([cluster.bootstrapBrokersSaslIam, reported.bootstrapBrokersSaslIam])

@@ -25,6 +25,8 @@ export interface S3SinkConnectorArgs {
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /** ARN of the MSK cluster. */
   readonly clusterArn: pulumi.Input<string>;
+  /** UUID of the MSK cluster: the sink writes under `topics/<clusterUuid>/` (see s3SinkTopicsDir). */
+  readonly clusterUuid: pulumi.Input<string>;
   /** SASL/IAM bootstrap brokers of the cluster. */
   readonly bootstrapBrokersIam: pulumi.Input<string>;
   /** The cluster's client security group, which lets the workers reach the brokers. */
@@ -248,18 +250,21 @@ export class S3SinkConnector extends pulumi.ComponentResource {
             workerCount: args.workerCount ?? S3_SINK_CONNECTOR_LIMITS.workerCount.default,
           },
         },
-        connectorConfiguration: pulumi.all([args.bucketName, region]).apply(([bucketName, r]) =>
-          s3SinkConnectorProperties({
-            plugin: sinkPlugin,
-            prefix: args.prefix,
-            bucketName,
-            region: r,
-            tasksMax: args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax,
-            flushSize: args.flushSize ?? S3_SINK_DEFAULTS.flushSize,
-            rotateIntervalMs,
-            extraProperties: args.extraConnectorProperties,
-          }),
-        ),
+        connectorConfiguration: pulumi
+          .all([args.bucketName, region, args.clusterUuid])
+          .apply(([bucketName, r, clusterId]) =>
+            s3SinkConnectorProperties({
+              plugin: sinkPlugin,
+              prefix: args.prefix,
+              clusterId,
+              bucketName,
+              region: r,
+              tasksMax: args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax,
+              flushSize: args.flushSize ?? S3_SINK_DEFAULTS.flushSize,
+              rotateIntervalMs,
+              extraProperties: args.extraConnectorProperties,
+            }),
+          ),
         kafkaCluster: {
           apacheKafkaCluster: {
             bootstrapServers: args.bootstrapBrokersIam,

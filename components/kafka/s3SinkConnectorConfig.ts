@@ -2,8 +2,41 @@
 // of docs/pipeline.md §5 with a sane flush policy) for Confluent's or Aiven's sink, and the worker
 // properties, named by their content.
 
-/** The folder the sink writes under; objects are `topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json`. */
+/**
+ * The folder under which the sink writes: each Kafka cluster writes below a folder of its own,
+ * `topics/<cluster>/` (see {@link s3SinkTopicsDir}), so that the IAM and lifecycle rules and the
+ * Databricks readers address `topics/`.
+ */
 export const S3_SINK_TOPICS_DIR = "topics";
+
+/**
+ * What names a Kafka cluster in the object keys: the MSK cluster's UUID (its `clusterUuid`, new on
+ * every replacement) or the local broker's cluster id (22 characters of URL-safe base64).
+ */
+const CLUSTER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The sink's `topics.dir` for the Kafka cluster `clusterId`: `topics/<clusterId>`.
+ *
+ * A new cluster (a pause and resume, any replacement of the MSK cluster, a wiped replica) starts
+ * every partition's offsets at 0 again, and the sink names its objects by topic, partition and
+ * start offset (kafka-connect-storage-cloud TopicPartitionWriter.fileKeyToCommit: `<topics.dir>/
+ * <topic>/<encoded partition>/<topic>+<partition>+<start offset>`). Under one folder for all
+ * clusters the new cluster's objects would take the old objects' names: S3 keeps only the newest
+ * version current, and Auto Loader processes a name once ("With the default setting
+ * (cloudFiles.allowOverwrites = false), files are processed exactly once", Databricks, Auto Loader
+ * FAQ), so the old records would leave the lake and the new ones never reach the tables. A folder
+ * per cluster gives every object a name no earlier cluster used.
+ */
+export function s3SinkTopicsDir(clusterId: string): string {
+  if (!CLUSTER_ID.test(clusterId)) {
+    throw new Error(
+      `S3 sink cluster id "${clusterId}" is not a Kafka cluster's id: give the MSK cluster's ` +
+        `clusterUuid or the broker's cluster.id (letters, digits, "_" and "-", 1 to 64 characters).`,
+    );
+  }
+  return `${S3_SINK_TOPICS_DIR}/${clusterId}`;
+}
 
 /**
  * Digits of the zero-padded start offset in object names. The course's Confluent default is 10;
@@ -23,17 +56,34 @@ export const S3_SINK_CONNECTOR_CLASSES: Record<S3SinkPlugin, string> = {
 };
 
 /** The one object layout, filled with values or with a plugin's placeholders. */
-function objectKeyLayout(topic: string, partition: string, startOffset: string): string {
-  return `${S3_SINK_TOPICS_DIR}/${topic}/partition=${partition}/${topic}+${partition}+${startOffset}.json`;
+function objectKeyLayout(
+  clusterId: string,
+  topic: string,
+  partition: string,
+  startOffset: string,
+): string {
+  return `${s3SinkTopicsDir(clusterId)}/${topic}/partition=${partition}/${topic}+${partition}+${startOffset}.json`;
 }
 
 /**
- * The key of the object holding the records of `topic`/`partition` from `startOffset` on: the
- * layout both plugins are configured to write and the Databricks readers expect.
+ * The key of the object holding the records of `topic`/`partition` from `startOffset` on, written
+ * through Kafka cluster `clusterId`: the layout both plugins are configured to write and the
+ * Databricks readers expect (`topics/<cluster>/<topic>/partition=<p>/<topic>+<p>+<offset>.json`).
  */
-export function s3SinkObjectKey(topic: string, partition: number, startOffset: number): string {
+export function s3SinkObjectKey(
+  clusterId: string,
+  topic: string,
+  partition: number,
+  startOffset: number,
+): string {
   const offset = String(startOffset).padStart(S3_SINK_OFFSET_DIGITS, "0");
-  return objectKeyLayout(topic, String(partition), offset);
+  return objectKeyLayout(clusterId, topic, String(partition), offset);
+}
+
+/** The topic of an object key in the sink's layout (`topics/<cluster>/<topic>/...`), else undefined. */
+export function s3SinkKeyTopic(key: string): string | undefined {
+  const [dir, , topic, ...rest] = key.split("/");
+  return dir === S3_SINK_TOPICS_DIR && topic && rest.length > 0 ? topic : undefined;
 }
 
 /** What the S3SinkConnector component uses for a setting its arguments leave out. */
@@ -50,6 +100,8 @@ export interface S3SinkSettings {
   readonly plugin?: S3SinkPlugin;
   /** The stack's prefix: the sink reads every topic `<prefix>.<anything>`. */
   readonly prefix: string;
+  /** The Kafka cluster's id, which names its folder under `topics/` ({@link s3SinkTopicsDir}). */
+  readonly clusterId: string;
   readonly bucketName: string;
   readonly region: string;
   /** Tasks across the workers; more than the topics' partitions in total is useless. */
@@ -151,7 +203,7 @@ function confluentProperties(settings: S3SinkSettings): Record<string, string> {
   return {
     "s3.region": settings.region,
     "s3.bucket.name": settings.bucketName,
-    "topics.dir": S3_SINK_TOPICS_DIR,
+    "topics.dir": s3SinkTopicsDir(settings.clusterId),
     "storage.class": "io.confluent.connect.s3.storage.S3Storage",
     "format.class": "io.confluent.connect.s3.format.json.JsonFormat",
     "partitioner.class": CONFLUENT_DEFAULT_PARTITIONER,
@@ -176,6 +228,7 @@ function aivenProperties(settings: S3SinkSettings): Record<string, string> {
     "aws.s3.bucket.name": settings.bucketName,
     // `start_offset:padding=true` pads to 20 digits, S3_SINK_OFFSET_DIGITS.
     "file.name.template": objectKeyLayout(
+      settings.clusterId,
       "{{topic}}",
       "{{partition}}",
       "{{start_offset:padding=true}}",

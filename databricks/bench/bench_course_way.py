@@ -92,7 +92,7 @@ def course_way(spark: SparkSession, root: str) -> int:
     """Nine jobs, each from the raw files; returns the number of result rows."""
 
     def raw(table: str) -> DataFrame:
-        return spark.read.json(f"{root}/topics/bench.{table}/partition=*/*.json")  # infers
+        return spark.read.json(f"{root}/topics/*/bench.{table}/partition=*/*.json")  # infers
 
     queries = [
         lambda p, g, u: top(p.join(g, "ind"), "country", "category", "category_count"),

@@ -2,8 +2,8 @@
 # MAGIC %md
 # MAGIC # Pinterest pipeline: batch job
 # MAGIC Raw JSON written by the S3 sink
-# MAGIC (`<source_root>/topics/<prefix>.<pin|geo|user>/partition=*/*.json`) → cleaned Delta tables
-# MAGIC → the nine result tables. All logic is in the `pinterest_etl` package
+# MAGIC (`<source_root>/topics/<cluster>/<prefix>.<pin|geo|user>/partition=*/*.json`)
+# MAGIC → cleaned Delta tables → the nine result tables. All logic is in the `pinterest_etl` package
 # MAGIC (`databricks/pinterest_etl`); this notebook only reads widgets, makes one call and exits.
 # MAGIC `mode`: `incremental` (the scheduled job's: only raw objects not processed before, merged
 # MAGIC into the cleaned tables by `ind`; needs `checkpoint_root`) or `full` (every object, every

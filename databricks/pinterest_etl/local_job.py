@@ -3,11 +3,11 @@
     python -m pinterest_etl.local_job --source-root DIR --prefix PREFIX --warehouse DIR \
         [--mode full|incremental] [--max-malformed-share S] [--connect]
 
-DIR holds ``topics/<prefix>.pin/partition=0/*.json`` (and ``.geo``, ``.user``), one JSON object per
-line as the S3 sink writes them. The cleaned tables ``<prefix>_pin|_geo|_user`` (dashes become
-underscores), the quarantine table ``<prefix>_malformed`` and the nine result tables are written as
-Delta tables under the warehouse folder; the records read, the results and the malformed count are
-printed. The job's checkpoint (which objects it has processed) is
+DIR holds ``topics/<cluster>/<prefix>.pin/partition=0/*.json`` (and ``.geo``, ``.user``), one JSON
+object per line as the S3 sink writes them. The cleaned tables ``<prefix>_pin|_geo|_user`` (dashes
+become underscores), the quarantine table ``<prefix>_malformed`` and the nine result tables are
+written as Delta tables under the warehouse folder; the records read, the results and the malformed
+count are printed. The job's checkpoint (which objects it has processed) is
 ``<warehouse>/_checkpoints/batch/<prefix>_batch``: ``incremental`` reads only objects it has not
 seen, ``full`` (the default) forgets it and reads everything. A run whose share of malformed
 records in a table exceeds ``--max-malformed-share`` fails after writing them (the quality gate).
@@ -28,6 +28,7 @@ from collections.abc import Sequence
 from .analysis import ANALYSES
 from .job import DEFAULT_MAX_MALFORMED_SHARE, parse_share
 from .naming import TABLES, topic_name, validate_prefix
+from .sink_files import topic_folders, topic_glob
 from .writers import TableLocation
 
 
@@ -35,7 +36,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         prog="python -m pinterest_etl.local_job",
         description="Clean and analyse raw pipeline data in a local folder laid out like the "
-        "bucket (topics/<prefix>.<table>/partition=<p>/*.json); write Delta tables.",
+        "bucket (topics/<cluster>/<prefix>.<table>/partition=<p>/*.json); write Delta tables.",
     )
     parser.add_argument("--source-root", required=True, help="folder that contains topics/")
     parser.add_argument("--prefix", required=True, help="deployment prefix, e.g. pin-dev")
@@ -82,17 +83,19 @@ def check_source_root(source_root: str, prefix: str) -> list[str]:
         return [f"source root {source_root} does not exist or is not a folder"]
     problems = []
     for table in TABLES:
-        folder = os.path.join(source_root, "topics", topic_name(prefix, table))
-        if not os.path.isdir(folder):
-            problems.append(f"{folder} does not exist")
+        topic = topic_name(prefix, table)
+        folders = topic_folders(source_root, topic)
+        if not folders:
+            problems.append(f"{topic_glob(source_root, topic)} matches no folder")
             continue
         has_data = any(
             name.endswith(".json") and os.path.getsize(os.path.join(dirpath, name)) > 0
+            for folder in folders
             for dirpath, _, names in os.walk(folder)
             for name in names
         )
         if not has_data:
-            problems.append(f"{folder} has no non-empty *.json file")
+            problems.append(f"{topic_glob(source_root, topic)} has no non-empty *.json file")
     return problems
 
 
@@ -111,7 +114,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         for problem in problems:
             print(f"  - {problem}", file=sys.stderr)
         print(
-            f"expected {source_root}/topics/{args.prefix}.<pin|geo|user>/partition=<p>/*.json "
+            f"expected {source_root}/topics/<cluster>/{args.prefix}.<pin|geo|user>/partition=<p>/"
+            "*.json "
             "(the S3 sink's layout); check --source-root and --prefix",
             file=sys.stderr,
         )

@@ -1,7 +1,9 @@
 """Readers of the raw records: the S3 sink's JSON files and, through the same parser, Kinesis data.
 
 The S3 sink (Confluent JsonFormat) writes
-``topics/<topic>/partition=<p>/<topic>+<p>+<offset>.json``, each file one JSON object per line.
+``topics/<cluster>/<topic>/partition=<p>/<topic>+<p>+<offset>.json``, each file one JSON object per
+line, one ``<cluster>`` folder per Kafka cluster that has fed the bucket (see ``sink_files``); a
+topic is read from all of them.
 Files are read as text and each line is parsed with ``from_json`` against the explicit raw schema,
 so no inference pass runs and the streaming job parses a Kinesis record's data with exactly the
 same code. (The JSON file source would prune unused columns and then miss type errors in them, so
@@ -25,6 +27,7 @@ from pyspark.sql import functions as F
 from .cleaning import is_bad_datetime
 from .naming import topic_name
 from .schemas import CORRUPT_COLUMN, RAW_DATETIMES, RAW_KEYS, RAW_SCHEMAS, with_corrupt_column
+from .sink_files import topic_glob
 
 #: Text column of one raw record as read from a file (Spark's text source calls it ``value``).
 TEXT_COLUMN = "value"
@@ -44,15 +47,16 @@ class RawDataMissingError(RuntimeError):
 
 
 def topic_path(source_root: str, prefix: str, table: str) -> str:
-    """Folder of one topic in the sink's layout: ``<source_root>/topics/<prefix>.<table>``."""
-    return f"{source_root.rstrip('/')}/topics/{topic_name(prefix, table)}"
+    """The folders of one topic in the sink's layout, every Kafka cluster's, as a glob:
+    ``<source_root>/topics/*/<prefix>.<table>``."""
+    return topic_glob(source_root, topic_name(prefix, table))
 
 
 def read_topic_text(spark: SparkSession, source_root: str, prefix: str, table: str) -> DataFrame:
     """Every non-blank line of every ``*.json`` object of one topic, with its file path.
 
     Columns: ``value`` (the line) and ``_source`` (the file). Raises RawDataMissingError naming the
-    path when the topic folder does not exist.
+    path when no cluster's folder of the topic exists.
     """
     path = topic_path(source_root, prefix, table)
     reader = (
@@ -71,7 +75,9 @@ def read_topic_stream(
 
     ``auto_loader`` reads through Databricks' Auto Loader (``cloudFiles``, which keeps its record
     of processed objects in the checkpoint); otherwise through Spark's file stream source, whose
-    checkpoint does the same by object path. Same columns as ``read_topic_text``.
+    checkpoint does the same by object path. Same columns as ``read_topic_text``. A topic no
+    cluster has written yet is no error here (Spark checks no glob of a stream's path): its
+    micro-batches are empty until its first object lands.
     """
     path = topic_path(source_root, prefix, table)
     if auto_loader:
@@ -91,8 +97,9 @@ def _with_source(load: Callable[[], DataFrame], prefix: str, table: str, path: s
     except Exception as err:  # AnalysisException [PATH_NOT_FOUND]; its class moved across versions
         if "PATH_NOT_FOUND" in str(err) or "Path does not exist" in str(err):
             raise RawDataMissingError(
-                f"no raw data for topic {topic_name(prefix, table)!r}: {path} does not exist "
-                "(check the source root and the prefix; the S3 sink writes topics/<topic>/...)"
+                f"no raw data for topic {topic_name(prefix, table)!r}: {path} matches nothing "
+                "(check the source root and the prefix; the S3 sink writes "
+                "topics/<cluster>/<topic>/...)"
             ) from err
         raise
     # Blank lines are not records (a file may end with an empty line).

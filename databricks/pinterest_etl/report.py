@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 
 from .naming import TABLES, stream_name, topic_name, validate_prefix
 from .report_html import render_report
+from .sink_files import topic_folders
 from .tables import table_names
 
 #: One table's line in the streaming job's output (local_stream.TableReport.line).
@@ -57,9 +58,10 @@ def parse_stream_output(text: str) -> dict[str, dict[str, int]]:
 
 
 def landed_records(raw_root: str, topic: str) -> int:
-    """Records (non-empty lines) under ``<raw_root>/topics/<topic>/``, as the S3 sink wrote them."""
+    """Records (non-empty lines) under ``<raw_root>/topics/*/<topic>/`` (every Kafka cluster's
+    folder), as the S3 sink wrote them."""
     count = 0
-    for dirpath, _, names in os.walk(os.path.join(raw_root, "topics", topic)):
+    for dirpath, _, names in (w for f in topic_folders(raw_root, topic) for w in os.walk(f)):
         for name in names:
             if name.endswith(".json"):
                 with open(os.path.join(dirpath, name), encoding="utf-8") as f:

@@ -14,16 +14,21 @@ from test_job import PREFIX, Widgets, geo, pin, run, user
 
 from pinterest_etl.analysis import ANALYSES
 from pinterest_etl.job import BatchConfig, BatchResult, run_batch
-from pinterest_etl.sink_files import write_objects
+from pinterest_etl.sink_files import DEFAULT_CLUSTER, write_objects
 from pinterest_etl.writers import TableLocation, read_table
 
 CLEANED = ["pin_e2e_pin", "pin_e2e_geo", "pin_e2e_user"]
 EVERY_TABLE = [*CLEANED, "pin_e2e_malformed", *(f"pin_e2e_{a.suffix}" for a in ANALYSES)]
 
 
-def send(root: Path, table: str, records: list, offset: int) -> None:
-    """One sink object of ``records`` for topic ``<PREFIX>.<table>``, from ``offset``."""
-    write_objects(str(root), f"{PREFIX}.{table}", records, len(records), start_offset=offset)
+def send(
+    root: Path, table: str, records: list, offset: int, cluster: str = DEFAULT_CLUSTER
+) -> list[str]:
+    """One sink object of ``records`` for topic ``<PREFIX>.<table>``, from ``offset``, as Kafka
+    cluster ``cluster``'s sink writes it; its path."""
+    topic = f"{PREFIX}.{table}"
+    return write_objects(str(root), topic, records, len(records), start_offset=offset,
+                         cluster=cluster)  # fmt: skip
 
 
 def day_1(root: Path) -> None:
@@ -38,15 +43,20 @@ def day_1(root: Path) -> None:
                         user(3, 23, "2016-12-12T12:12:12")], 0)  # fmt: skip
 
 
-def day_2(root: Path) -> None:
+def day_2(
+    root: Path, offsets: tuple[int, int, int] = (3, 3, 4), cluster: str = DEFAULT_CLUSTER
+) -> list[str]:
     """Post 3; re-sends of day 1 (pin 0, geo 0 in the ISO form, user 1); user 3's other version,
-    which wins; a truncated pin line and a bad user datetime."""
-    send(root, "pin", [pin(3, "9k", "travel", "Di"), pin(0, "5k", "art", "Ann"),
-                       '{"index": 9, "title": '], 3)  # fmt: skip
-    send(root, "geo", [geo(3, "2021-02-03 04:05:06", "Chad"),
-                       geo(0, "2019-05-05T10:00:00.000Z", "Albania")], 3)  # fmt: skip
-    send(root, "user", [user(1, 40, "2016-06-06 06:06:06"), user(3, 22, "2016-12-12T12:12:12"),
-                        user(4, 30, "yesterday")], 4)  # fmt: skip
+    which wins; a truncated pin line and a bad user datetime. The objects' paths."""
+    return [
+        *send(root, "pin", [pin(3, "9k", "travel", "Di"), pin(0, "5k", "art", "Ann"),
+                            '{"index": 9, "title": '], offsets[0], cluster),
+        *send(root, "geo", [geo(3, "2021-02-03 04:05:06", "Chad"),
+                            geo(0, "2019-05-05T10:00:00.000Z", "Albania")], offsets[1], cluster),
+        *send(root, "user", [user(1, 40, "2016-06-06 06:06:06"),
+                             user(3, 22, "2016-12-12T12:12:12"), user(4, 30, "yesterday")],
+              offsets[2], cluster),
+    ]  # fmt: skip
 
 
 def day_3(root: Path) -> None:
@@ -116,6 +126,29 @@ def test_incremental_days_equal_one_full_run_and_reruns_add_nothing(
     day_3_run = run_batch(spark, config(root, warehouse), "incremental")
     assert read(day_3_run) == [1, 1, 1]
     assert [len(rows) for n, rows in tables(spark, warehouse).items() if n in CLEANED] == [5, 5, 5]
+
+
+def test_a_replaced_kafka_clusters_objects_are_read_once_and_overwrite_nothing(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """A replaced Kafka cluster (a pause and resume) starts its offsets at 0 again: its sink writes
+    day 2 under its own folder with the very file names day 1 has, and the incremental run reads
+    each new object once, as a full run over both clusters' objects would."""
+    root, warehouse = tmp_path / "bucket", tmp_path / "warehouse"
+    day_1(root)
+    first = {Path(p).name: Path(p).read_text() for p in (root / "topics").rglob("*.json")}
+    assert read(run_batch(spark, config(root, warehouse), "incremental")) == [3, 3, 4]
+
+    replaced = day_2(root, offsets=(0, 0, 0), cluster="cluster-2")
+    assert {Path(p).name for p in replaced} <= set(first)  # the names the old cluster used
+    assert {p.name: p.read_text() for p in (root / "topics" / DEFAULT_CLUSTER).rglob("*.json")} \
+        == first  # fmt: skip
+    assert read(run_batch(spark, config(root, warehouse), "incremental")) == [3, 2, 3]
+    incremental = tables(spark, warehouse)
+
+    run_batch(spark, config(root, tmp_path / "fresh"), "full")
+    assert incremental == tables(spark, tmp_path / "fresh")
+    assert [len(incremental[n]) for n in CLEANED] == [4, 4, 4]
 
 
 def test_a_run_killed_before_its_checkpoint_commit_loses_and_duplicates_nothing(

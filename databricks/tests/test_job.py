@@ -16,7 +16,7 @@ from pyspark.sql import SparkSession
 from pinterest_etl import local_job
 from pinterest_etl.analysis import ANALYSES
 from pinterest_etl.job import STAGES
-from pinterest_etl.sink_files import write_objects
+from pinterest_etl.sink_files import DEFAULT_CLUSTER, write_objects
 from pinterest_etl.writers import TableLocation, read_table, write_table
 
 PREFIX = "pin-e2e"
@@ -214,13 +214,14 @@ def test_missing_source_root_exits_1_naming_it(tmp_path: Path, capsys) -> None:
 
 def test_empty_topics_exit_1_naming_each_folder(tmp_path: Path, capsys) -> None:
     write_objects(str(tmp_path), f"{PREFIX}.pin", [pin(0, "5k", "art", "Ann")])
-    (tmp_path / "topics" / f"{PREFIX}.geo" / "partition=0").mkdir(parents=True)
-    (tmp_path / "topics" / f"{PREFIX}.geo" / "partition=0" / "x.json").write_text("")
+    empty = tmp_path / "topics" / DEFAULT_CLUSTER / f"{PREFIX}.geo" / "partition=0"
+    empty.mkdir(parents=True)
+    (empty / "x.json").write_text("")
     code, out = run(tmp_path, tmp_path / "wh", capsys)
     assert code == 1
-    assert f"topics/{PREFIX}.geo has no non-empty *.json file" in out
-    assert f"topics/{PREFIX}.user does not exist" in out
-    assert f"topics/{PREFIX}.pin" not in out.split("expected")[0]
+    assert f"topics/*/{PREFIX}.geo has no non-empty *.json file" in out
+    assert f"topics/*/{PREFIX}.user matches no folder" in out
+    assert f"topics/*/{PREFIX}.pin" not in out.split("expected")[0]
 
 
 def test_topic_with_only_blank_lines_exits_1(spark: SparkSession, tmp_path: Path, capsys) -> None:
@@ -229,7 +230,7 @@ def test_topic_with_only_blank_lines_exits_1(spark: SparkSession, tmp_path: Path
     write_objects(str(tmp_path), f"{PREFIX}.user", ["", "  "])
     code, out = run(tmp_path, tmp_path / "wh", capsys)
     assert code == 1
-    assert f"no records under {tmp_path}/topics/{PREFIX}.user" in out
+    assert f"no records under {tmp_path}/topics/*/{PREFIX}.user" in out
     assert not (tmp_path / "wh" / "pin_e2e_pin").exists()  # nothing written before the check
 
 

@@ -92,4 +92,4 @@ def test_missing_topic_folder_names_the_path(spark: SparkSession, tmp_path: Path
     with pytest.raises(RawDataMissingError) as err:
         read_topic(spark, str(tmp_path), "pin-dev", "pin")
     assert topic_path(str(tmp_path), "pin-dev", "pin") in str(err.value)
-    assert topic_path(str(tmp_path), "pin-dev", "pin").endswith("/topics/pin-dev.pin")
+    assert topic_path(str(tmp_path), "pin-dev", "pin").endswith("/topics/*/pin-dev.pin")

@@ -150,10 +150,13 @@ def test_stream_output_is_read_from_the_streaming_jobs_own_lines():
 
 def test_path_counts_from_emulator_report_raw_files_and_tables(tmp_path):
     for t, lines in (("pin", 5), ("geo", 4), ("user", 3)):
-        folder = tmp_path / "topics" / f"pin-test.{t}" / "partition=0"
-        folder.mkdir(parents=True)
-        (folder / "a.json").write_text('{"x":1}\n' * (lines - 1) + "\n", encoding="utf-8")
-        (folder / "b.json").write_text('{"x":2}\n', encoding="utf-8")
+        # Each topic's objects in two Kafka clusters' folders (a replaced cluster writes its own).
+        first, second = (tmp_path / "topics" / c / f"pin-test.{t}" / "partition=0"
+                         for c in ("cluster-1", "cluster-2"))  # fmt: skip
+        first.mkdir(parents=True)
+        second.mkdir(parents=True)
+        (first / "a.json").write_text('{"x":1}\n' * (lines - 1) + "\n", encoding="utf-8")
+        (second / "b.json").write_text('{"x":2}\n', encoding="utf-8")
     emulator = {"stats": {"pin-test.pin": {"rows": 4}, "streaming-pin-test-geo": {"rows": 6}}}
     rows = {"pin_test_pin": 3, "pin_test_geo": 4, "pin_test_geo_stream": 5}
     counts = report.path_counts(

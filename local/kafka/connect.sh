@@ -83,10 +83,13 @@ check_prefix() {
   fi
 }
 
-# The stack's connector properties for PREFIX and BUCKET, rendered by the stack's own code.
+# The stack's connector properties for PREFIX and BUCKET, rendered by the stack's own code, for
+# the running broker's cluster id (its folder under topics/).
 sink_config() {
+  local cluster
+  cluster=$("$SRC/kafka.sh" cluster-id)
   (cd "$ROOT" && npx --no-install ts-node --transpile-only local/kafka/sinkProperties.ts \
-    "$1" "$2" "http://127.0.0.1:$S3_PORT" "${PIPELINE_SINK_STACK:-dev}")
+    "$1" "$2" "http://127.0.0.1:$S3_PORT" "$cluster" "${PIPELINE_SINK_STACK:-dev}")
 }
 
 deploy_sink() {
@@ -117,7 +120,7 @@ deploy_sink() {
     # status names no task (or no connector) yet: grep finds nothing, so count none.
     running_count=$(grep -o '"state":"RUNNING"' <<<"$status" | wc -l) || running_count=0
     if [ "$running_count" -ge $((1 + ${tasks:-1})) ] && [[ "$status" != *'"state":"FAILED"'* ]]; then
-      log "connector $name running ($tasks tasks): topics $prefix.* -> s3://$bucket/topics/"
+      log "connector $name running ($tasks tasks): topics $prefix.* -> s3://$bucket/topics/$("$SRC/kafka.sh" cluster-id)/"
       return
     fi
     if [[ "$status" == *'"state":"FAILED"'* ]]; then

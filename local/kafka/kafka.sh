@@ -8,6 +8,8 @@
 #   local/kafka/kafka.sh wipe             stop it and delete every topic and offset
 #   local/kafka/kafka.sh topics PREFIX    create PREFIX.pin, PREFIX.geo, PREFIX.user if missing
 #   local/kafka/kafka.sh bootstrap        print the bootstrap address (127.0.0.1:PORT)
+#   local/kafka/kafka.sh cluster-id       print the cluster's id (new after a wipe; the S3 sink
+#                                         writes under topics/<cluster id>/, as on MSK under its UUID)
 # Ports: PIPELINE_KAFKA_PORT (default 39092), PIPELINE_KAFKA_CONTROLLER_PORT (default 39093).
 # Heap: PIPELINE_KAFKA_HEAP (default 320m).
 set -euo pipefail
@@ -53,6 +55,14 @@ log.retention.hours=168
 PROPS
 }
 
+# The id the storage was formatted with (meta.properties, written by the format command).
+cluster_id() {
+  local id
+  id=$(sed -n 's/^cluster\.id=//p' "$DATA/meta.properties" 2>/dev/null || true)
+  [ -n "$id" ] || die "no cluster id: the storage is not formatted yet; run local/kafka/kafka.sh start"
+  echo "$id"
+}
+
 ready() { port_busy "$KAFKA_PORT" && tail -c +"$1" "$LOG" | grep -q 'Kafka Server started'; }
 
 start() {
@@ -70,9 +80,12 @@ start() {
   mkdir -p "$DATA" "$LOGS"
   write_config
   if [ ! -f "$DATA/meta.properties" ]; then
-    # A cluster id is 16 random bytes in URL-safe base64 without padding (22 characters).
+    # The cluster id made the way Kafka makes it (Uuid.randomUuid, which never starts with "-",
+    # an id the format command's option parser would take for a flag).
     local cluster_id
-    cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')
+    cluster_id=$(java -Xmx96m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+      -Dlog4j2.configurationFile="$SRC/log4j2-tools.properties" -cp "$LIB/*" \
+      kafka.tools.StorageTool random-uuid) || die "kafka-storage random-uuid failed"
     if ! java -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
         -Dlog4j2.configurationFile="$SRC/log4j2.properties" -cp "$LIB/*" \
         kafka.tools.StorageTool format --cluster-id "$cluster_id" --config "$CONFIG" \
@@ -109,5 +122,6 @@ case "${1:-}" in
   wipe) stop_pid "$PIDFILE"; rm -rf "$DATA" "$CONFIG"; log "data deleted" ;;
   topics) shift; topics "$@" ;;
   bootstrap) echo "$BOOTSTRAP" ;;
-  *) echo "usage: local/kafka/kafka.sh start|stop|status|wipe|topics PREFIX [PARTITIONS]|bootstrap" >&2; exit 2 ;;
+  cluster-id) cluster_id ;;
+  *) echo "usage: local/kafka/kafka.sh start|stop|status|wipe|topics PREFIX [PARTITIONS]|bootstrap|cluster-id" >&2; exit 2 ;;
 esac

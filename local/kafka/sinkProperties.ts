@@ -6,7 +6,9 @@
 //   store.url              the local object store's endpoint (production: AWS's S3 endpoint);
 //   aws.access.key.id,     the store's dummy credentials (production: the connector's execution
 //   aws.secret.access.key  role through the default chain, so the stack sets no key).
-// Usage: ts-node local/kafka/sinkProperties.ts PREFIX BUCKET STORE_URL [STACK]   (STACK: dev)
+// The Kafka cluster's folder under topics/ (s3SinkTopicsDir) is named by the local broker's cluster
+// id, as a stack's is by its MSK cluster's UUID.
+// Usage: ts-node local/kafka/sinkProperties.ts PREFIX BUCKET STORE_URL CLUSTER_ID [STACK]   (STACK: dev)
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -44,12 +46,13 @@ export function readStack(stack: string): { raw: Record<string, unknown>; region
 
 /**
  * The connector properties `stack` renders (the same settings and defaults the stack passes to
- * S3SinkConnector), for the replica's prefix and bucket.
+ * S3SinkConnector), for the replica's prefix, bucket and Kafka cluster.
  */
 export function stackSinkProperties(
   stack: string,
   prefix: string,
   bucketName: string,
+  clusterId: string,
 ): Record<string, string> {
   const { raw, region } = readStack(stack);
   const { kafka } = parseStackConfig(raw);
@@ -58,6 +61,7 @@ export function stackSinkProperties(
   return s3SinkConnectorProperties({
     plugin: kafka.connectorPlugin,
     prefix,
+    clusterId,
     bucketName,
     region,
     tasksMax: S3_SINK_DEFAULTS.tasksMax,
@@ -76,9 +80,10 @@ export function replicaSinkProperties(
   stack: string,
   prefix: string,
   bucketName: string,
+  clusterId: string,
   storeUrl: string,
 ): Record<string, string> {
-  return replicate(stackSinkProperties(stack, prefix, bucketName), storeUrl, stack);
+  return replicate(stackSinkProperties(stack, prefix, bucketName, clusterId), storeUrl, stack);
 }
 
 /** Rendered properties with {@link replicaOverrides}; only Confluent's sink can be replicated. */
@@ -98,13 +103,14 @@ export function replicate(
 }
 
 if (require.main === module) {
-  const [prefix, bucket, storeUrl, stack = "dev"] = process.argv.slice(2);
-  if (!prefix || !bucket || !storeUrl) {
-    console.error("usage: sinkProperties.ts PREFIX BUCKET STORE_URL [STACK]");
+  const [prefix, bucket, storeUrl, clusterId, stack = "dev"] = process.argv.slice(2);
+  if (!prefix || !bucket || !storeUrl || !clusterId) {
+    console.error("usage: sinkProperties.ts PREFIX BUCKET STORE_URL CLUSTER_ID [STACK]");
     process.exit(2);
   }
   try {
-    console.log(JSON.stringify(replicaSinkProperties(stack, prefix, bucket, storeUrl), null, 2));
+    const properties = replicaSinkProperties(stack, prefix, bucket, clusterId, storeUrl);
+    console.log(JSON.stringify(properties, null, 2));
   } catch (error) {
     console.error(`sink properties: ${(error as Error).message}`);
     process.exit(1);

@@ -13,6 +13,7 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import * as fs from "fs";
 import * as path from "path";
+import { s3SinkKeyTopic } from "../../components/kafka/s3SinkConnectorConfig";
 import { TABLE_KINDS as TABLES } from "../../components/shared/naming";
 import { contractProblems, PipelineOutputs } from "../../stacks/contract";
 
@@ -129,7 +130,7 @@ async function waitSink(prefix: string, bucket: string, rows: number, seconds: n
   const totals = () =>
     TABLES.map((t) => `${prefix}.${t}`).map((topic) => {
       let n = 0;
-      for (const [key, lines] of counted) if (key.startsWith(`topics/${topic}/`)) n += lines;
+      for (const [key, lines] of counted) if (s3SinkKeyTopic(key) === topic) n += lines;
       return [topic, n] as const;
     });
   for (;;) {

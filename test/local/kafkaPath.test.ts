@@ -19,6 +19,7 @@ import { waitFor } from "../harness/waitFor";
 import {
   s3SinkConnectorProperties,
   s3SinkObjectKey,
+  s3SinkTopicsDir,
   S3_SINK_DEFAULTS,
 } from "../../components/kafka/s3SinkConnectorConfig";
 import { parseStackConfig } from "../../stacks/config";
@@ -175,6 +176,8 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
   let connect = "";
   let s3: S3Client;
   let oldProducedAt = 0;
+  /** The broker's cluster id, which names the sink's folder under topics/ (s3SinkTopicsDir). */
+  let clusterId = "";
 
   before(async function () {
     // The first run installs Kafka from Maven Central and moto from PyPI (about 3 minutes).
@@ -185,6 +188,7 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
         stopAfter.unshift(script);
       }
     }
+    clusterId = run(SCRIPTS.kafka, "cluster-id").trim();
     run(SCRIPTS.s3, "create-bucket", bucket);
     run(SCRIPTS.s3, "create-bucket", oldBucket);
     run(SCRIPTS.kafka, "topics", prefix);
@@ -276,10 +280,13 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     };
   }
 
-  /** Each object under topics/<topicName>/: its key and its parsed lines. */
+  /** Each object under topics/<cluster>/<topicName>/: its key and its parsed lines. */
   async function objects(b: string, topicName: string) {
     const listing = await s3.send(
-      new ListObjectsV2Command({ Bucket: b, Prefix: `topics/${topicName}/` }),
+      new ListObjectsV2Command({
+        Bucket: b,
+        Prefix: `${s3SinkTopicsDir(clusterId)}/${topicName}/`,
+      }),
     );
     const out: { key: string; rows: Row[] }[] = [];
     for (const { Key } of listing.Contents ?? []) {
@@ -356,6 +363,7 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     const stackRenders = s3SinkConnectorProperties({
       plugin: DEV_KAFKA.connectorPlugin,
       prefix,
+      clusterId,
       bucketName: bucket,
       region: stack["aws:region"] as string,
       tasksMax: S3_SINK_DEFAULTS.tasksMax,
@@ -435,7 +443,7 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
   // so within one interval plus one put cycle (offset.flush.interval.ms, 1 s here).
   const LANDING_MS = ROTATE_MS + 30_000;
 
-  it("lands every record exactly once in the bucket, keyed topics/<topic>/partition=<p>/<topic>+<p>+<offset, 20 digits>.json", async function () {
+  it("lands every record exactly once in the bucket, keyed topics/<cluster>/<topic>/partition=<p>/<topic>+<p>+<offset, 20 digits>.json", async function () {
     this.timeout(LANDING_MS + 30_000);
     const expected: Record<string, Row[]> = {
       [topic("pin")]: [...ROWS.pin, ...EXTRA_PIN],
@@ -450,7 +458,10 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
       async () => {
         for (const t of ["pin", "geo", "user"] as const) {
           const listing = await s3.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: `topics/${topic(t)}/` }),
+            new ListObjectsV2Command({
+              Bucket: bucket,
+              Prefix: `${s3SinkTopicsDir(clusterId)}/${topic(t)}/`,
+            }),
           );
           for (const { Key } of listing.Contents ?? []) {
             if (!Key || landed.has(Key)) continue;
@@ -475,11 +486,16 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     // Rebuild each topic from its objects: the start offset in the name places each object.
     const rebuilt: Record<string, Row[]> = {};
     for (const [key, rows] of landed) {
-      const m = /^topics\/([^/]+)\/partition=(\d+)\/([^/+]+)\+(\d+)\+(\d{20})\.json$/.exec(key);
+      const m = /^topics\/([^/]+)\/([^/]+)\/partition=(\d+)\/([^/+]+)\+(\d+)\+(\d{20})\.json$/.exec(
+        key,
+      );
       expect(m, `unexpected key ${key}`).to.not.equal(null);
-      const [, dirTopic, dirPartition, fileTopic, filePartition, start] = m!;
+      const [, dirCluster, dirTopic, dirPartition, fileTopic, filePartition, start] = m!;
       // The key the stacks configure both production sinks to write.
-      expect(key).to.equal(s3SinkObjectKey(dirTopic, Number(dirPartition), Number(start)));
+      expect(dirCluster).to.equal(clusterId);
+      expect(key).to.equal(
+        s3SinkObjectKey(clusterId, dirTopic, Number(dirPartition), Number(start)),
+      );
       expect(fileTopic).to.equal(dirTopic);
       expect(filePartition).to.equal(dirPartition);
       expect(dirPartition).to.equal("0");
@@ -514,7 +530,7 @@ describe("local Kafka path: REST proxy -> broker -> Connect S3 sink -> object st
     // Each object's name is its first record's offset.
     let next = 0;
     for (const o of landed) {
-      expect(o.key).to.equal(s3SinkObjectKey(`${prefix}.bulk`, 0, next));
+      expect(o.key).to.equal(s3SinkObjectKey(clusterId, `${prefix}.bulk`, 0, next));
       next += o.rows.length;
     }
   });

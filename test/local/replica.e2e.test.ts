@@ -120,7 +120,7 @@ describe("local replica end to end", function () {
     );
     const ours = new Set(pins.map((p) => p.unique_id));
     const layout = new RegExp(
-      `^topics/${outputs.batch!.topics.pin.replace(".", "\\.")}/partition=\\d+/${outputs.batch!.topics.pin.replace(".", "\\.")}\\+\\d+\\+\\d{20}\\.json$`,
+      `^topics/[A-Za-z0-9_-]+/${outputs.batch!.topics.pin.replace(".", "\\.")}/partition=\\d+/${outputs.batch!.topics.pin.replace(".", "\\.")}\\+\\d+\\+\\d{20}\\.json$`,
     );
     const records = await waitFor(
       `the S3 sink to land this run's ${ROWS} pin records`,

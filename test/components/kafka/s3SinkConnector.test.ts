@@ -14,6 +14,7 @@ import {
   S3SinkSettings,
   s3SinkConnectorProperties,
   s3SinkObjectKey,
+  s3SinkTopicsDir,
   s3SinkWorkerProperties,
   topicsRegex,
 } from "../../../components/kafka/s3SinkConnectorConfig";
@@ -51,6 +52,7 @@ describe("S3SinkConnector", () => {
       vpcId: "vpc-1",
       subnetIds: ["subnet-a", "subnet-b"],
       clusterArn: CLUSTER_ARN,
+      clusterUuid: CLUSTER_UUID,
       bootstrapBrokersIam: brokersOf("pin-test-kafka"),
       kafkaClientSecurityGroupId: "sg-kafka-clients",
       bucketName: "pin-test-raw-1",
@@ -124,6 +126,7 @@ describe("S3SinkConnector", () => {
   // The settings build() below renders with flushSize 1000 and rotateIntervalMs 30000.
   const BUILT_WITH: S3SinkSettings = {
     prefix: "pin-test",
+    clusterId: CLUSTER_UUID,
     bucketName: "pin-test-raw-1",
     region: "eu-west-1",
     tasksMax: 3,
@@ -225,6 +228,7 @@ describe("S3SinkConnector", () => {
 describe("S3 sink configuration", () => {
   const settings: S3SinkSettings = {
     prefix: "pin-dev",
+    clusterId: CLUSTER_UUID,
     bucketName: "b",
     region: "eu-west-1",
     tasksMax: 3,
@@ -244,7 +248,8 @@ describe("S3 sink configuration", () => {
     ["schema.compatibility", "NONE"],
     ["s3.region", "eu-west-1"],
     ["s3.bucket.name", "b"],
-    ["topics.dir", "topics"],
+    // One folder per Kafka cluster (s3SinkTopicsDir): a replaced cluster's offsets start at 0.
+    ["topics.dir", `topics/${CLUSTER_UUID}`],
     // The course's 10 digits widened to Aiven's only padded width, so both plugins name alike.
     ["filename.offset.zero.pad.width", "20"],
     ["flush.size", "500"],
@@ -334,6 +339,7 @@ describe("S3 sink configuration", () => {
   it("lets extra properties override", () => {
     const custom = s3SinkConnectorProperties({
       prefix: "p",
+      clusterId: CLUSTER_UUID,
       bucketName: "b",
       region: "r",
       tasksMax: 1,
@@ -370,7 +376,7 @@ describe("S3 sink configuration", () => {
     ["aws.s3.bucket.name", "b"],
     [
       "file.name.template",
-      "topics/{{topic}}/partition={{partition}}/{{topic}}+{{partition}}+{{start_offset:padding=true}}.json",
+      `topics/${CLUSTER_UUID}/{{topic}}/partition={{partition}}/{{topic}}+{{partition}}+{{start_offset:padding=true}}.json`,
     ],
     ["file.compression.type", "none"],
     ["file.max.records", "500"],
@@ -404,14 +410,30 @@ describe("S3 sink configuration", () => {
   ];
   for (const [topic, partition, offset] of samples) {
     it(`names ${topic} partition ${partition} offset ${offset} alike from both plugins`, () => {
-      const expected = s3SinkObjectKey(topic, partition, offset);
+      const expected = s3SinkObjectKey(CLUSTER_UUID, topic, partition, offset);
       expect(expected).to.match(
         new RegExp(
-          `^topics/${topic}/partition=${partition}/${topic}\\+${partition}\\+\\d{20}\\.json$`,
+          `^topics/${CLUSTER_UUID}/${topic}/partition=${partition}/${topic}\\+${partition}\\+\\d{20}\\.json$`,
         ),
       );
       expect(confluentKey(properties, topic, partition, offset)).to.equal(expected);
       expect(aivenKey(aiven, topic, partition, offset)).to.equal(expected);
+    });
+  }
+
+  // A replaced cluster (pause and resume, a force-new change) starts every partition at offset 0
+  // again, so only the cluster's folder keeps its objects' names apart from the old cluster's.
+  it("never gives a new cluster's object the name of an old cluster's, whatever the offsets", () => {
+    const before = s3SinkObjectKey(CLUSTER_UUID, "pin-dev.pin", 0, 0);
+    const after = s3SinkObjectKey("9f8e7d6c-5b4a-3210-fedc-ba9876543210-1", "pin-dev.pin", 0, 0);
+    expect(after).to.not.equal(before);
+    expect(s3SinkObjectKey("MkU3OEVBNTcwNTJENDM2Qk", "pin-dev.pin", 0, 0)).to.equal(
+      "topics/MkU3OEVBNTcwNTJENDM2Qk/pin-dev.pin/partition=0/pin-dev.pin+0+00000000000000000000.json",
+    );
+  });
+  for (const bad of ["", "a/b", "../x", "x".repeat(65)]) {
+    it(`refuses the cluster id ${JSON.stringify(bad.slice(0, 12))} as a folder name`, () => {
+      expect(() => s3SinkTopicsDir(bad)).to.throw("is not a Kafka cluster's id");
     });
   }
 
@@ -473,11 +495,14 @@ describe("the replica's connector properties", function () {
       const { outputs } = await runStack(h, stack);
       const deployed = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
       const bucket = outputs.batch!.bucketName;
-      expect(stackSinkProperties(stack, outputs.prefix, bucket)).to.deep.equal(deployed);
+      expect(stackSinkProperties(stack, outputs.prefix, bucket, CLUSTER_UUID)).to.deep.equal(
+        deployed,
+      );
       const replica = replicaSinkProperties(
         stack,
         outputs.prefix,
         bucket,
+        CLUSTER_UUID,
         "http://127.0.0.1:39000",
       );
       const changed = Object.keys(replica).filter((k) => replica[k] !== deployed[k]);
@@ -490,6 +515,7 @@ describe("the replica's connector properties", function () {
     const aiven = s3SinkConnectorProperties({
       plugin: "aiven",
       prefix: "p",
+      clusterId: CLUSTER_UUID,
       bucketName: "b",
       region: "eu-west-1",
       tasksMax: 1,

@@ -7,7 +7,8 @@ package pipeline.local.s3sink;
 public final class ObjectNames {
   private ObjectNames() {}
 
-  /** topics/<topic>/partition=<p>/<topic>+<p>+<startOffset zero-padded to width>.json */
+  /** <topics.dir>/<topic>/partition=<p>/<topic>+<p>+<startOffset zero-padded to width>.json (the
+   * stacks set topics.dir to topics/<Kafka cluster id>) */
   public static String key(
       String topicsDir, String topic, int partition, long startOffset, int padWidth) {
     String offset = padWidth > 0 ? String.format("%0" + padWidth + "d", startOffset) : "" + startOffset;

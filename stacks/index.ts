@@ -113,8 +113,12 @@ const sourceDatabase = db.enabled
   : undefined;
 
 const sp = config.streamPath;
-const streamRuns = sp.enabled && running;
-const stream = streamRuns
+// Paused, a stack that must not lose data keeps its streams (their unread records, and the
+// streaming job's checkpoints with them) and drops only their API; one that may lose data drops
+// the streams too, and the streaming job starts new checkpoints for the new streams on resume
+// (KinesisStreamPath.generation). docs/operations.md, "Pause and resume".
+const streamsKept = sp.enabled && (running || !config.allowDataLoss);
+const streamPath = streamsKept
   ? new KinesisStreamPath(
       "stream",
       {
@@ -129,11 +133,14 @@ const stream = streamRuns
         streamAdminRoutes: sp.streamAdminRoutes,
         alarmTopicArn: sp.alarmTopicArn,
         manageApiGatewayAccount: false,
+        api: running,
         tags,
       },
       afterAccount,
     )
   : undefined;
+/** The stream path with its API: only in a running stack. */
+const stream = running ? streamPath : undefined;
 
 const dbx = config.databricks;
 let workspace: DatabricksWorkspace | undefined;
@@ -152,11 +159,11 @@ if (dbx.enabled && kafka.enabled) {
       region,
       rawBucketName: rawBucket.bucketName,
       rawBucketArn: rawBucket.bucketArn,
-      streamArns: stream
+      streamArns: streamPath
         ? [
-            stream.streamArns.apply((a) => a.pin),
-            stream.streamArns.apply((a) => a.geo),
-            stream.streamArns.apply((a) => a.user),
+            streamPath.streamArns.apply((a) => a.pin),
+            streamPath.streamArns.apply((a) => a.geo),
+            streamPath.streamArns.apply((a) => a.user),
           ]
         : sp.enabled
           ? pausedStreamArns(prefix, region)
@@ -177,6 +184,7 @@ if (dbx.enabled && kafka.enabled) {
       streamingIntervalMinutes:
         dbx.streamingMode === "scheduled" ? dbx.streamingIntervalMinutes : undefined,
       streamingPaused: dbx.streamingPaused || !running,
+      streamGeneration: streamPath?.generation,
       failureEmails: dbx.failureEmails,
       tags,
     },
@@ -257,9 +265,10 @@ export const pipeline: pulumi.Output<PipelineOutputs> = pulumi.output({
     bootstrapBrokers: batch.bootstrapBrokersIam,
     kafkaAuth: "iam" as const,
   },
+  // A running stack's stream path has its API (api: running).
   stream: stream && {
-    invokeUrl: stream.invokeUrl,
-    apiKeyId: stream.apiKeyId,
+    invokeUrl: stream.invokeUrl!,
+    apiKeyId: stream.apiKeyId!,
     streams: stream.streamNames,
     kinesisEndpoint: "",
   },

@@ -50,6 +50,12 @@ export interface StreamingJobSpec {
   readonly paused: boolean;
   /** The Unity Catalog service credential the Kinesis source reads with; "" = the cluster's own. */
   readonly serviceCredential: pulumi.Input<string>;
+  /**
+   * The streams' generation (KinesisStreamPath.generation): the job's checkpoints are under
+   * `<checkpointRoot>/stream-<generation>`, new with new streams. "" = none (streams deleted while
+   * the stack is paused; the job is paused too).
+   */
+  readonly generation: pulumi.Input<string>;
   /** What must exist before the job may run (the credential's role and policy). */
   readonly dependsOn: pulumi.Resource[];
 }
@@ -81,6 +87,7 @@ export function notebookParameters(spec: {
   region: string;
   streamingMode: StreamingMode;
   serviceCredential: string;
+  streamGeneration: string;
 }): { batch: Record<string, string>; streaming: Record<string, string> } {
   return {
     batch: {
@@ -95,8 +102,11 @@ export function notebookParameters(spec: {
     streaming: {
       prefix: spec.prefix,
       region: spec.region,
-      // One checkpoint folder per table below this root (the notebook adds the table name).
-      checkpoint_root: spec.checkpointRoot,
+      // One checkpoint folder per table below this root (the notebook adds the table name), in
+      // a folder of the streams' generation: recreated streams cannot reuse old checkpoints.
+      checkpoint_root: spec.streamGeneration
+        ? `${spec.checkpointRoot}/stream-${spec.streamGeneration}`
+        : spec.checkpointRoot,
       schema: spec.tableSchema,
       // Scheduled runs drain what the streams hold and stop; a continuous run never stops.
       available_now: spec.streamingMode === "scheduled" ? "true" : "false",
@@ -121,8 +131,9 @@ export function createJobs(
       spec.tableSchema,
       spec.region,
       spec.streaming?.serviceCredential ?? "",
+      spec.streaming?.generation ?? "",
     ])
-    .apply(([sourceRoot, checkpointRoot, tableSchema, region, serviceCredential]) =>
+    .apply(([sourceRoot, checkpointRoot, tableSchema, region, serviceCredential, generation]) =>
       notebookParameters({
         prefix: spec.prefix,
         sourceRoot,
@@ -131,6 +142,7 @@ export function createJobs(
         region,
         streamingMode,
         serviceCredential,
+        streamGeneration: generation,
       }),
     );
   // The package, installed on the task's job cluster before the notebook runs (a job cluster takes

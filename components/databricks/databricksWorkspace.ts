@@ -44,6 +44,11 @@ export interface DatabricksWorkspaceArgs {
   readonly deltaPrefix?: string;
   /** ARNs of the Kinesis streams the streaming job reads. @default [] */
   readonly streamArns?: pulumi.Input<string>[];
+  /**
+   * The streams' generation (KinesisStreamPath.generation), which names the streaming job's
+   * checkpoint folder. @default "" (checkpoints directly under the checkpoint root)
+   */
+  readonly streamGeneration?: pulumi.Input<string>;
   /** The storage route. @default "unityCatalog" */
   readonly storageRoute?: StorageRoute;
   /**
@@ -220,6 +225,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
         intervalMinutes: args.streamingIntervalMinutes ?? DEFAULT_STREAMING_INTERVAL_MINUTES,
         paused: args.streamingPaused ?? true,
         serviceCredential: kinesis?.name ?? "",
+        generation: args.streamGeneration ?? "",
         dependsOn: kinesis?.access ?? [],
       },
       cluster: clusterSpec,

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
 import { STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
@@ -39,6 +40,11 @@ export interface KinesisStreamPathArgs {
   readonly alarmTopicArn?: pulumi.Input<string>;
   /** Set the region's account-wide API Gateway logging role (once per account and region). @default false */
   readonly manageApiGatewayAccount?: boolean;
+  /**
+   * Build the API in front of the streams, and its alarms. false: the streams (and their
+   * generation) alone, as a paused stack that must not lose unread records keeps them. @default true
+   */
+  readonly api?: boolean;
   /** Tags added to every resource that takes tags. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -102,15 +108,26 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
  * API errors.
  */
 export class KinesisStreamPath extends pulumi.ComponentResource {
-  /** `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`. */
-  readonly invokeUrl: pulumi.Output<string>;
-  readonly restApiId: pulumi.Output<string>;
-  readonly stageName: pulumi.Output<string>;
+  /**
+   * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`.
+   * Undefined without the API (`api: false`), as are the three below and the access log group.
+   */
+  readonly invokeUrl?: pulumi.Output<string>;
+  readonly restApiId?: pulumi.Output<string>;
+  readonly stageName?: pulumi.Output<string>;
   /** Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. */
-  readonly apiKeyId: pulumi.Output<string>;
+  readonly apiKeyId?: pulumi.Output<string>;
   readonly streamNames: pulumi.Output<Record<TableKind, string>>;
   readonly streamArns: pulumi.Output<Record<TableKind, string>>;
-  readonly accessLogGroupName: pulumi.Output<string>;
+  readonly accessLogGroupName?: pulumi.Output<string>;
+  /**
+   * 16 hex digits made when the streams are created and kept while they exist (a random id, a
+   * child of this component, replaced with the streams): the streaming job's checkpoints live
+   * under it, because "if you delete and recreate a Kinesis stream, you cannot reuse any existing
+   * checkpoint directories" (Databricks, "Connect to Amazon Kinesis"). New streams, new
+   * checkpoints, no manual step.
+   */
+  readonly generation: pulumi.Output<string>;
 
   constructor(name: string, args: KinesisStreamPathArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:KinesisStreamPath", name, {}, opts);
@@ -141,6 +158,29 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
           parent,
         ),
     );
+
+    // Replaced whenever a stream is (a new name), and created anew with them after a pause.
+    const generation = new random.RandomId(
+      `${name}-generation`,
+      { byteLength: 8, keepers: { streams: TABLE_KINDS.map((kind) => names[kind]).join(",") } },
+      { parent: this, dependsOn: streams },
+    );
+    this.streamNames = pulumi.output(names);
+    this.streamArns = pulumi
+      .all(streams.map((s) => s.arn))
+      .apply(
+        (arns) =>
+          Object.fromEntries(TABLE_KINDS.map((k, i) => [k, arns[i]])) as Record<TableKind, string>,
+      );
+    this.generation = generation.hex;
+    if (args.api === false) {
+      this.registerOutputs({
+        streamNames: this.streamNames,
+        streamArns: this.streamArns,
+        generation: this.generation,
+      });
+      return;
+    }
 
     const api = new KinesisProxyApi(
       `${name}-api`,
@@ -194,19 +234,13 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
     this.restApiId = api.restApiId;
     this.stageName = api.stageName;
     this.apiKeyId = api.apiKeyId;
-    this.streamNames = pulumi.output(names);
-    this.streamArns = pulumi
-      .all(streams.map((s) => s.arn))
-      .apply(
-        (arns) =>
-          Object.fromEntries(TABLE_KINDS.map((k, i) => [k, arns[i]])) as Record<TableKind, string>,
-      );
     this.accessLogGroupName = api.accessLogGroupName;
     this.registerOutputs({
       invokeUrl: this.invokeUrl,
       apiKeyId: this.apiKeyId,
       streamNames: this.streamNames,
       streamArns: this.streamArns,
+      generation: this.generation,
     });
   }
 }

@@ -5,6 +5,7 @@
 // compute, answers invokes, and sets stack config per run. What it cannot prove: that AWS accepts the inputs (only `tsc` and the
 // provider schemas catch type errors; value ranges and cross-field rules are AWS's to check).
 import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
 import { MockMonitor } from "@pulumi/pulumi/runtime/mocks";
 
 // Marked @internal in the SDK's typings, but it is how `pulumi up` itself waits for the program.
@@ -108,6 +109,13 @@ const COMPUTED: Record<string, Computed> = {
     masterUserSecrets: inputs.manageMasterUserPassword
       ? [{ secretArn: arn("secretsmanager", `secret:rds!db-${name}`), secretStatus: "active" }]
       : [],
+  }),
+  // A random id is new with every creation; the mock derives it from the name, stable per test.
+  "random:index/randomId:RandomId": (name, inputs) => ({
+    hex: createHash("sha256")
+      .update(name)
+      .digest("hex")
+      .slice(0, 2 * (inputs.byteLength ?? 8)),
   }),
   "aws:kms/key:Key": (name) => ({ arn: arn("kms", `key/${name}`), keyId: `key-${name}` }),
   "aws:sns/topic:Topic": (name, inputs) => ({ arn: arn("sns", inputs.name ?? name) }),

@@ -83,6 +83,8 @@ const usage = (fn: (p: RegionPrices, r: RecordedResource) => UsageCharge[]): Bil
  * in their bucket's storage), Databricks workspace objects.
  */
 export const FREE_TYPES: readonly string[] = [
+  // Pulumi's random provider keeps its values in the stack's state: no cloud resource at all.
+  "random:index/randomId:RandomId",
   "aws:apigateway/account:Account",
   "aws:apigateway/apiKey:ApiKey",
   "aws:apigateway/deployment:Deployment",

@@ -23,7 +23,14 @@ const API_TYPES =
     .split(" ")
     .map((t) => `aws:apigateway/${t[0].toLowerCase()}${t.slice(1)}:${t}`);
 
-/** Types present running but absent paused, in both stacks. */
+/** What a paused stack that must not lose data (prod) keeps of the stream path: the streams. */
+const STREAMS_KEPT = {
+  "aws:kinesis/stream:Stream": 3,
+  "pinterest-pipeline:components:KinesisStreamPath": 1,
+  "random:index/randomId:RandomId": 1,
+};
+
+/** Types present running but absent paused, in both stacks (dev drops STREAMS_KEPT's too). */
 const REMOVED = [
   ...API_TYPES,
   "aws:cloudwatch/metricAlarm:MetricAlarm",
@@ -32,7 +39,6 @@ const REMOVED = [
   "aws:ec2/natGateway:NatGateway",
   "aws:iam/instanceProfile:InstanceProfile",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
-  "aws:kinesis/stream:Stream",
   "aws:lb/listener:Listener",
   "aws:lb/loadBalancer:LoadBalancer",
   "aws:lb/targetGroup:TargetGroup",
@@ -51,7 +57,6 @@ const REMOVED = [
   "pinterest-pipeline:components:KafkaClient",
   "pinterest-pipeline:components:KafkaRestApi",
   "pinterest-pipeline:components:KinesisProxyApi",
-  "pinterest-pipeline:components:KinesisStreamPath",
   "pinterest-pipeline:components:MskCluster",
   "pinterest-pipeline:components:S3SinkConnector",
 ];
@@ -93,9 +98,13 @@ const DEV_KEPT = {
   "pulumi:providers:databricks": 1,
 };
 
-/** What prod keeps beyond dev's types: its flow logs and the account's API Gateway logging role. */
+/**
+ * What prod keeps beyond dev's types: its flow logs, the account's API Gateway logging role, and
+ * (allowDataLoss false) its streams with their unread records.
+ */
 const PROD_KEPT = {
   ...DEV_KEPT,
+  ...STREAMS_KEPT,
   "aws:apigateway/account:Account": 1,
   "aws:cloudwatch/logGroup:LogGroup": 3,
   "aws:ec2/flowLog:FlowLog": 1,
@@ -125,7 +134,8 @@ describe("pause switch", function () {
       await runStack(paused, stack, PAUSED);
       expect(keptCounts(paused)).to.deep.equal(kept);
       const removed = Object.keys(running.counts()).filter((t) => !(t in paused.counts()));
-      expect(removed.sort()).to.deep.equal([...REMOVED].sort());
+      const dropped = stack === "dev" ? [...REMOVED, ...Object.keys(STREAMS_KEPT)] : REMOVED;
+      expect(removed.sort()).to.deep.equal([...dropped].sort());
     });
 
     it(`${stack}: pause then resume keeps every kept resource's URN and inputs (no replacement)`, async () => {
@@ -142,11 +152,14 @@ describe("pause switch", function () {
         expect(before, `${r.urn} exists running too`).to.not.equal(undefined);
         if (JSON.stringify(before!.inputs) !== JSON.stringify(r.inputs)) changed.push(r.name);
       }
-      // Only the NAT route of the private route tables, and prod's running batch schedule, change
-      // (in place); the bucket, database, secrets, roles, notebooks and jobs send the same inputs.
+      // Only the NAT route of the private route tables, prod's running batch schedule and, in
+      // dev, whose streams go, the streaming job's checkpoint folder change (in place); the bucket,
+      // database, secrets, roles, notebooks and prod's streams send the same inputs.
       const expected = ["network-private-rt-0", "network-private-rt-1"];
       expect(changed).to.deep.equal(
-        stack === "prod" ? [...expected, "databricks-batch-job"] : expected,
+        stack === "prod"
+          ? [...expected, "databricks-batch-job"]
+          : [...expected, "databricks-streaming-job"],
       );
       expect(resumed.graph()).to.deep.equal(running.graph());
       for (const name of ["batch-raw-bucket", "source-mysql", "databricks-streaming-job"]) {
@@ -154,6 +167,52 @@ describe("pause switch", function () {
       }
     });
   }
+
+  /** The streaming job's checkpoint root parameter (one folder per table below it). */
+  const checkpointRoot = (h: PulumiHarness): string =>
+    h.byName("databricks-streaming-job").inputs.tasks[0].notebookTask.baseParameters
+      .checkpoint_root;
+
+  // Issue 24, N2. "If you delete and recreate a Kinesis stream, you cannot reuse any existing
+  // checkpoint directories to restart a streaming query" (Databricks, "Connect to Amazon
+  // Kinesis"). A stack that must not lose data keeps its streams while paused: their unread
+  // records stay (for the streams' retention) and the job resumes on the same checkpoints.
+  it("prod (allowDataLoss false): paused keeps the streams and their generation; the job resumes on the same checkpoints", async () => {
+    const running = harness();
+    await runStack(running, "prod");
+    const paused = harness();
+    await runStack(paused, "prod", PAUSED);
+    const streams = (h: PulumiHarness) => h.ofType("aws:kinesis/stream:Stream");
+    expect(streams(paused).map((s) => [s.urn, s.inputs])).to.deep.equal(
+      streams(running).map((s) => [s.urn, s.inputs]),
+    );
+    const generation = paused.one("random:index/randomId:RandomId");
+    expect(generation.urn).to.equal(running.one("random:index/randomId:RandomId").urn);
+    expect(checkpointRoot(paused)).to.equal(checkpointRoot(running));
+    expect(checkpointRoot(running)).to.match(new RegExp(`/stream-${generation.state.hex}$`));
+    expect(paused.ofType("aws:apigateway/restApi:RestApi")).to.have.length(0);
+  });
+
+  // A stack that may lose data (dev) drops its streams while paused: the generation goes with
+  // them (a child of the stream path, replaced with any stream), so the resumed streams get a new
+  // one and the job new checkpoints, with no manual step.
+  it("dev (allowDataLoss true): paused drops the streams and their generation; resumed, the job checkpoints under the new one", async () => {
+    const running = harness();
+    await runStack(running, "dev");
+    const generation = running.one("random:index/randomId:RandomId");
+    expect(generation.parentUrn).to.equal(
+      running.one("pinterest-pipeline:components:KinesisStreamPath").urn,
+    );
+    expect(generation.inputs.keepers).to.deep.equal({
+      streams: "streaming-pin-dev-pin,streaming-pin-dev-geo,streaming-pin-dev-user",
+    });
+    expect(checkpointRoot(running)).to.match(new RegExp(`/stream-${generation.state.hex}$`));
+    const paused = harness();
+    await runStack(paused, "dev", PAUSED);
+    expect(paused.ofType("aws:kinesis/stream:Stream")).to.have.length(0);
+    expect(paused.ofType("random:index/randomId:RandomId")).to.have.length(0);
+    expect(checkpointRoot(paused)).to.not.include("/stream-");
+  });
 
   it("paused: both jobs kept with their schedules paused, no interactive cluster", async () => {
     const h = harness();

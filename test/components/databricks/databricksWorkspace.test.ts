@@ -717,7 +717,11 @@ describe("DatabricksWorkspace", () => {
       region: "r",
       streamingMode: "scheduled",
       serviceCredential: "p-kinesis",
+      streamGeneration: "0123456789abcdef",
     });
+    expect(params.streaming.checkpoint_root).to.equal(
+      "/mnt/r/delta/_checkpoints/stream-0123456789abcdef",
+    );
     expect(widgets("batch.py"), "the batch job's mode parameter").to.include("mode");
     for (const [kind, file] of [
       ["batch", "batch.py"],

@@ -68,6 +68,7 @@ describe("KinesisStreamPath", () => {
       "pinterest-pipeline:components:KinesisStreamPath": 1,
       "pinterest-pipeline:components:KinesisProxyApi": 1,
       [T.stream]: 3,
+      "random:index/randomId:RandomId": 1,
       [T.role]: 1,
       [T.rolePolicy]: 1,
       "aws:apigateway/restApi:RestApi": 1,
@@ -88,6 +89,22 @@ describe("KinesisStreamPath", () => {
       "aws:apigateway/usagePlanKey:UsagePlanKey": 1,
       [T.alarm]: 11,
     });
+  });
+
+  // A paused stack that must not lose data keeps the streams and drops their API (stacks/index.ts).
+  it("without the API, makes the streams and their generation alone", async () => {
+    const path = await build({ api: false });
+    expect(h.counts()).to.deep.equal({
+      "pinterest-pipeline:components:KinesisStreamPath": 1,
+      [T.stream]: 3,
+      "random:index/randomId:RandomId": 1,
+    });
+    expect([path.invokeUrl, path.apiKeyId, path.restApiId]).to.deep.equal([
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(await h.value(path.generation)).to.match(/^[0-9a-f]{16}$/);
   });
 
   it("makes three one-shard, KMS-encrypted streams with explicit 24 h retention", async () => {

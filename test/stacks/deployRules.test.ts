@@ -159,6 +159,48 @@ describe("stack program: deploy rules", function () {
     expect(devChildren.every((c) => c.retainOnDelete === false)).to.equal(true);
   });
 
+  // A stack destroyed and brought up again at once reuses its fixed names. Secrets Manager keeps a
+  // deleted secret's name for its recovery window (node_modules/@pulumi/aws/secretsmanager/secret.d.ts:
+  // recoveryWindowInDays, default 30), and AWS services write log groups back into existence while
+  // they still run (RDS, MSK, MSK Connect, MWAA, API Gateway, flow logs: each creates its group on
+  // first write). So a fixed-name secret is deleted without a window, and a fixed-name log group is
+  // deleted only after the resource writing to it (the engine deletes dependents first). The
+  // stacks declare no KMS key or alias (a key waits 7–30 days; an alias name is freed at once).
+  // Mocks cannot show AWS's timing; docs/operations.md, "Destroy and re-create", lists the rest.
+  const LOG_WRITERS = [
+    "aws:rds/instance:Instance",
+    "aws:msk/cluster:Cluster",
+    "aws:mskconnect/connector:Connector",
+    "aws:mwaa/environment:Environment",
+    "aws:apigateway/stage:Stage",
+    "aws:ec2/flowLog:FlowLog",
+  ];
+  for (const [stack, overrides] of [
+    ["dev", { "pinterest-pipeline:mwaa": { enabled: true } }],
+    ["prod", {}],
+  ] as const) {
+    it(`${stack}: every fixed name the stack uses is free again as soon as destroy ends`, async () => {
+      await runStack(h, stack, overrides);
+      const secrets = h.ofType("aws:secretsmanager/secret:Secret");
+      if (stack === "dev")
+        expect(secrets.map((s) => s.name)).to.include("airflow-databricks-connection");
+      for (const secret of secrets) {
+        if (secret.inputs.namePrefix === undefined)
+          expect(secret.inputs.recoveryWindowInDays, secret.name).to.equal(0);
+      }
+      expect(h.resources.filter((r) => r.type.startsWith("aws:kms/"))).to.deep.equal([]);
+      const named = h
+        .ofType("aws:cloudwatch/logGroup:LogGroup")
+        .filter((g) => g.inputs.name !== undefined);
+      expect(named.length).to.be.above(5);
+      const unwritten = named.filter(
+        (group) =>
+          !h.resources.some((r) => LOG_WRITERS.includes(r.type) && r.dependsOn.includes(group.urn)),
+      );
+      expect(unwritten.map((g) => g.inputs.name)).to.deep.equal([]);
+    });
+  }
+
   // Inputs that differ between two runs with the same config are a diff on every `pulumi up`
   // (and a replacement when the property forces one).
   for (const stack of STACKS) {

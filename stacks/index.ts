@@ -106,6 +106,7 @@ const sourceDatabase = db.enabled
       backupRetentionDays: db.backupRetentionDays,
       multiAz: db.multiAz,
       deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: config.allowDataLoss,
       applyImmediately: db.applyImmediately,
       logRetentionDays,
       tags,

@@ -159,6 +159,29 @@ describe("stack program: deploy rules", function () {
     expect(devChildren.every((c) => c.retainOnDelete === false)).to.equal(true);
   });
 
+  // Destroying prod is documented as: deletionProtection false, `pulumi up`, `pulumi destroy`
+  // (docs/operations.md, "Destroy"). RDS takes a final snapshot only when skipFinalSnapshot is
+  // false, and deletes the automated backups with the instance unless deleteAutomatedBackups is
+  // false (node_modules/@pulumi/aws/rds/instance.d.ts): both follow allowDataLoss, not protection.
+  it("prod keeps the database's final snapshot and backups through its documented destroy; dev drops them", async () => {
+    const prodDb = readStackConfig("prod")["pinterest-pipeline:sourceDatabase"] as object;
+    await runStack(h, "prod", {
+      "pinterest-pipeline:sourceDatabase": { ...prodDb, deletionProtection: false },
+    });
+    const prod = h.one("aws:rds/instance:Instance").inputs;
+    expect(prod).to.include({
+      deletionProtection: false,
+      skipFinalSnapshot: false,
+      deleteAutomatedBackups: false,
+    });
+    expect(prod.finalSnapshotIdentifier).to.match(/^pin-prod-source-final-\w+$/);
+    h = harness();
+    await runStack(h, "dev");
+    const dev = h.one("aws:rds/instance:Instance").inputs;
+    expect(dev).to.include({ skipFinalSnapshot: true, deleteAutomatedBackups: true });
+    expect(dev).to.not.have.property("finalSnapshotIdentifier");
+  });
+
   // A stack destroyed and brought up again at once reuses its fixed names. Secrets Manager keeps a
   // deleted secret's name for its recovery window (node_modules/@pulumi/aws/secretsmanager/secret.d.ts:
   // recoveryWindowInDays, default 30), and AWS services write log groups back into existence while

@@ -166,6 +166,7 @@ if (dbx.enabled && kafka.enabled) {
       interactiveCluster: running,
       storageRoute: dbx.storageRoute,
       unityCatalog: dbx.unityCatalog,
+      forceDestroy: config.allowDataLoss,
       crossAccountRoleName: dbx.crossAccountRoleName,
       sparkVersion: dbx.sparkVersion,
       autoterminationMinutes: dbx.autoterminationMinutes,

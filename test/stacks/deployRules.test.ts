@@ -224,6 +224,24 @@ describe("stack program: deploy rules", function () {
     });
   }
 
+  // The Unity Catalog schema holds the jobs' tables: a non-empty schema refuses deletion unless
+  // forced (databricks/terraform-provider-databricks#3659; node_modules/@pulumi/databricks/schema.d.ts,
+  // forceDestroy), so it follows allowDataLoss exactly as the raw bucket does.
+  it("prod keeps the Unity Catalog schema and its tables on destroy; dev drops them", async () => {
+    for (const [stack, allowDataLoss] of [
+      ["prod", false],
+      ["dev", true],
+    ] as const) {
+      h = harness();
+      await runStack(h, stack);
+      const schema = h.one("databricks:index/schema:Schema");
+      expect([schema.inputs.forceDestroy, schema.retainOnDelete], stack).to.deep.equal([
+        allowDataLoss,
+        !allowDataLoss,
+      ]);
+    }
+  });
+
   // Inputs that differ between two runs with the same config are a diff on every `pulumi up`
   // (and a replacement when the property forces one).
   for (const stack of STACKS) {

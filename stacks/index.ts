@@ -35,7 +35,8 @@ const network = new Network("network", {
   tags,
 });
 
-// One stack per account and region owns API Gateway's logging role; both APIs wait for it.
+// API Gateway's logging role, one setting per account and region that every stack may set and
+// none takes back (components/apigateway/apiGatewayAccount.ts); both APIs wait for it.
 const apiAccount =
   config.manageApiGatewayAccount && (config.kafka.enabled || config.streamPath.enabled)
     ? new ApiGatewayAccount("api-gateway-account", { tags })

@@ -37,8 +37,13 @@ export interface SourceDatabaseArgs {
   readonly backupRetentionDays?: number;
   /** Standby in a second zone. @default false */
   readonly multiAz?: pulumi.Input<boolean>;
-  /** Refuse deletion and keep a final snapshot (production). @default false */
+  /** Refuse deletion (production); destroying the stack means turning it off first. @default false */
   readonly deletionProtection?: boolean;
+  /**
+   * Delete without a final snapshot and drop the automated backups with the instance; pass the
+   * stack's `allowDataLoss`. When false a delete keeps both. @default false
+   */
+  readonly skipFinalSnapshot?: boolean;
   /** Master password as a Pulumi secret; when absent RDS generates and rotates one in Secrets Manager. @default undefined */
   readonly masterPassword?: pulumi.Input<string>;
   /** Days to keep the exported MySQL error and slow-query logs. @default 30 */
@@ -232,6 +237,9 @@ export class SourceDatabase extends pulumi.ComponentResource {
     );
 
     const deletionProtection = args.deletionProtection ?? false;
+    // What a delete keeps follows the data rule, not deletionProtection: destroying a protected
+    // stack turns protection off first, and that must not also drop the snapshot and backups.
+    const skipFinalSnapshot = args.skipFinalSnapshot ?? false;
     const instance = new aws.rds.Instance(
       `${name}-mysql`,
       {
@@ -263,10 +271,13 @@ export class SourceDatabase extends pulumi.ComponentResource {
           args.backupRetentionDays ?? SOURCE_DATABASE_LIMITS.backupRetentionDays.default,
         copyTagsToSnapshot: true,
         deletionProtection,
-        skipFinalSnapshot: !deletionProtection,
-        finalSnapshotIdentifier: deletionProtection
-          ? finalSnapshotIdentifier(identifier, args.vpcId)
-          : undefined,
+        skipFinalSnapshot,
+        finalSnapshotIdentifier: skipFinalSnapshot
+          ? undefined
+          : finalSnapshotIdentifier(identifier, args.vpcId),
+        // The provider's default (true) deletes the automated backups, and with them every
+        // point-in-time restore, together with the instance.
+        deleteAutomatedBackups: skipFinalSnapshot,
         autoMinorVersionUpgrade: true,
         enabledCloudwatchLogsExports: ["error", "slowquery"],
         tags,

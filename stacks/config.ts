@@ -130,7 +130,7 @@ export interface StackConfig {
   readonly tags: Record<string, string>;
   readonly network: NetworkConfig;
   readonly sourceDatabase: SourceDatabaseConfig;
-  /** Create the region's API Gateway logging role here (once per account and region). */
+  /** Set the region's API Gateway logging role at creation (never repointed, kept on destroy). */
   readonly manageApiGatewayAccount: boolean;
   readonly kafka: KafkaConfig;
   readonly streamPath: StreamPathConfig;
@@ -339,45 +339,29 @@ export interface StackFile {
 }
 
 /**
- * Clashes over API Gateway's logging role, which is one setting per account and region: each
- * message names two stacks that would both own it. Stacks in one region are taken to share an
- * account unless both list `aws:allowedAccountIds` and the lists are disjoint (the provider then
- * also refuses to deploy into any other account).
+ * Committed stacks that could not be deployed alone into a fresh account and region, one line
+ * each naming the key and the fix. A stack with an API needs API Gateway's logging role, one
+ * setting per account and region; with `manageApiGatewayAccount: false` it relies on someone else
+ * having set it, which no check can see before CreateStage fails.
  */
-export function apiGatewayAccountOwnerClashes(files: StackFile[]): string[] {
-  const owners = files
-    .map((file) => {
-      const ns = "pinterest-pipeline:";
-      const raw = Object.fromEntries(
+export function stacksNotDeployableAlone(files: StackFile[]): string[] {
+  const ns = "pinterest-pipeline:";
+  return files.flatMap((file) => {
+    const c = parseStackConfig(
+      Object.fromEntries(
         Object.entries(file.config)
           .filter(([key]) => key.startsWith(ns))
           .map(([key, value]) => [key.slice(ns.length), value]),
-      );
-      const c = parseStackConfig(raw);
-      const accounts = file.config["aws:allowedAccountIds"];
-      return {
-        stack: file.stack,
-        region: String(file.config["aws:region"] ?? ""),
-        accounts: Array.isArray(accounts) ? accounts.map(String) : undefined,
-        owns: c.manageApiGatewayAccount && (c.kafka.enabled || c.streamPath.enabled),
-      };
-    })
-    .filter((o) => o.owns);
-  const clashes: string[] = [];
-  owners.forEach((a, i) =>
-    owners.slice(i + 1).forEach((b) => {
-      const apart = a.accounts && b.accounts && !a.accounts.some((id) => b.accounts!.includes(id));
-      if (a.region === b.region && !apart) {
-        clashes.push(
-          `Stacks "${a.stack}" and "${b.stack}" both set "pinterest-pipeline:manageApiGatewayAccount" ` +
-            `in ${a.region || "the same region"}: one setting per account and region, so destroying one ` +
-            `would stop the other's API logging. Set it false in one, or give both disjoint ` +
-            `"aws:allowedAccountIds".`,
-        );
-      }
-    }),
-  );
-  return clashes;
+      ),
+    );
+    return (c.kafka.enabled || c.streamPath.enabled) && !c.manageApiGatewayAccount
+      ? [
+          `Stack "${file.stack}" sets "${ns}manageApiGatewayAccount" false but has an API: it cannot ` +
+            `deploy into an account and region where nothing has set API Gateway's logging role. ` +
+            `Set it true (the setting is shared, never repointed and kept on destroy: docs/operations.md).`,
+        ]
+      : [];
+  });
 }
 
 /** The workspace's address and token, stack secrets (`pulumi config set --secret ...`). */

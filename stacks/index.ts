@@ -35,7 +35,8 @@ const network = new Network("network", {
   tags,
 });
 
-// One stack per account and region owns API Gateway's logging role; both APIs wait for it.
+// API Gateway's logging role, one setting per account and region that every stack may set and
+// none takes back (components/apigateway/apiGatewayAccount.ts); both APIs wait for it.
 const apiAccount =
   config.manageApiGatewayAccount && (config.kafka.enabled || config.streamPath.enabled)
     ? new ApiGatewayAccount("api-gateway-account", { tags })
@@ -106,6 +107,7 @@ const sourceDatabase = db.enabled
       backupRetentionDays: db.backupRetentionDays,
       multiAz: db.multiAz,
       deletionProtection: db.deletionProtection,
+      skipFinalSnapshot: config.allowDataLoss,
       applyImmediately: db.applyImmediately,
       logRetentionDays,
       tags,
@@ -172,6 +174,7 @@ if (dbx.enabled && kafka.enabled) {
       interactiveCluster: running,
       storageRoute: dbx.storageRoute,
       unityCatalog: dbx.unityCatalog,
+      forceDestroy: config.allowDataLoss,
       crossAccountRoleName: dbx.crossAccountRoleName,
       sparkVersion: dbx.sparkVersion,
       autoterminationMinutes: dbx.autoterminationMinutes,

@@ -10,20 +10,18 @@ export interface ApiGatewayAccountArgs {
 }
 
 /**
- * The name of the logging role: one per account and region. IAM role names are unique in an
- * account, so a second stack that tries to own the setting in the same account and region fails at
- * CreateRole ("EntityAlreadyExists") before it can repoint the setting at its own role.
- */
-export function apiGatewayLogsRoleName(region: string): string {
-  return `apigateway-cloudwatch-logs-${region}`;
-}
-
-/**
  * API Gateway's account-wide CloudWatch Logs role for one region: without it, stages with access
- * or execution logging fail to deploy. It is one setting per account and region, so exactly one
- * stack per account and region owns it (stack config `manageApiGatewayAccount`, checked across the
- * committed stacks); destroying that stack leaves the setting pointing at a deleted role. The role's
- * fixed name makes AWS itself refuse a second owner in the same account and region.
+ * or execution logging fail to deploy. It is one setting per account and region that any number
+ * of stacks may need, so every stack with an API may set it, and none takes it back:
+ * - the role has a generated name, so two stacks (or one destroyed and re-created) never collide
+ *   on it;
+ * - the setting takes the first creator's role and ignores later changes of it, so a second stack
+ *   repoints it once, at creation, to an equivalent role, and then never again;
+ * - the role, its policy and the setting are kept on delete: since terraform-provider-aws v6
+ *   (`@pulumi/aws` 7.x) deleting the setting resets the account's role (PR #42226 removed
+ *   `reset_on_delete`; `@pulumi/aws` 7.48 has no `resetOnDelete`), and deleting the role would
+ *   leave the setting pointing at nothing; either would stop the logging of every other stack.
+ * A destroyed stack so leaves its role behind (docs/operations.md, "API Gateway's logging role").
  */
 export class ApiGatewayAccount extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
@@ -34,19 +32,18 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
     opts?: pulumi.ComponentResourceOptions,
   ) {
     super("pinterest-pipeline:components:ApiGatewayAccount", name, {}, opts);
-    const parent = { parent: this };
-    const region = aws.getRegionOutput({}, parent).region;
+    const kept = { parent: this, retainOnDelete: true };
+    const region = aws.getRegionOutput({}, { parent: this }).region;
     const role = new aws.iam.Role(
       `${name}-role`,
       {
-        name: region.apply(apiGatewayLogsRoleName),
         description: "API Gateway writing CloudWatch Logs (account setting of this region)",
         assumeRolePolicy: JSON.stringify(serviceTrustPolicy("apigateway.amazonaws.com")),
         tags: { ...args.tags },
       },
-      parent,
+      kept,
     );
-    const accountId = aws.getCallerIdentityOutput({}, parent).accountId;
+    const accountId = aws.getCallerIdentityOutput({}, { parent: this }).accountId;
     const policy = new aws.iam.RolePolicy(
       `${name}-role`,
       {
@@ -55,12 +52,12 @@ export class ApiGatewayAccount extends pulumi.ComponentResource {
           .all([region, accountId])
           .apply(([r, a]) => JSON.stringify(apiGatewayLogsPolicy(r, a))),
       },
-      parent,
+      kept,
     );
     new aws.apigateway.Account(
       `${name}-setting`,
       { cloudwatchRoleArn: role.arn },
-      { parent: this, dependsOn: [policy] },
+      { ...kept, dependsOn: [policy], ignoreChanges: ["cloudwatchRoleArn"] },
     );
     this.roleArn = role.arn;
     this.registerOutputs({ roleArn: this.roleArn });

@@ -35,6 +35,8 @@ export interface UnityCatalogStorageSpec {
   readonly rawBucketArn: pulumi.Input<string>;
   readonly catalog: string;
   readonly schema: string;
+  /** Drop the schema with its tables on delete; otherwise it is left in place. */
+  readonly forceDestroy: boolean;
   readonly tags?: Record<string, string>;
 }
 
@@ -88,14 +90,20 @@ export function unityCatalogStorage(
     },
     { parent, dependsOn: [role, policy] },
   );
+  // Once the jobs have written tables, deleting the schema fails ("Schema ... is not empty")
+  // unless forced; forcing drops the tables. So the raw bucket's rule: dropped with its tables
+  // where data loss is allowed, otherwise left in place by destroy (and by switching Databricks
+  // or the route off). Volumes need neither: dropping one works whatever it holds (Databricks SQL
+  // reference, DROP VOLUME), and the engine deletes both before the schema and the location.
   const schema = new databricks.Schema(
     `${name}-schema`,
     {
       catalogName: s.catalog,
       name: s.schema,
       comment: `pinterest-pipeline ${s.prefix}: cleaned and result tables`,
+      forceDestroy: s.forceDestroy,
     },
-    opts,
+    { parent, retainOnDelete: !s.forceDestroy },
   );
   const volume = (kind: "raw" | "work", args: Partial<databricks.VolumeArgs>) =>
     new databricks.Volume(

@@ -56,6 +56,8 @@ export interface DatabricksWorkspaceArgs {
    * and volumes (route "unityCatalog"). @default schema: the prefix with "_" for "-"
    */
   readonly unityCatalog?: { readonly catalog: string; readonly schema?: string };
+  /** Let `pulumi destroy` drop the Unity Catalog schema and its tables (the stack's `allowDataLoss`); otherwise it stays. @default false */
+  readonly forceDestroy?: boolean;
   /** The workspace's cross-account role, granted `iam:PassRole` on the data role (route "mount"; required there). @default undefined */
   readonly crossAccountRoleName?: pulumi.Input<string>;
   /** Databricks runtime of every cluster, one of DATABRICKS_RUNTIMES. @default "17.3.x-scala2.13" (17.3 LTS) */
@@ -138,6 +140,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
             rawBucketArn: args.rawBucketArn,
             catalog: args.unityCatalog!.catalog,
             schema: args.unityCatalog!.schema ?? tableBase(args.prefix),
+            forceDestroy: args.forceDestroy ?? false,
             tags: args.tags,
           })
         : undefined;

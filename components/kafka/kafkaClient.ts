@@ -187,10 +187,12 @@ export class KafkaClient extends pulumi.ComponentResource {
       },
     );
 
-    // Creates the topics on a new machine, and grows them in place when `partitions` changes: an
-    // association runs when it is created or its parameters or targets change. `pulumi up` waits
-    // for it, so a boot that never installed the Kafka CLI, or a partition count Kafka refuses,
-    // fails the deployment instead of passing silently.
+    // Creates the topics on a new machine, and grows them when `partitions` changes. The provider
+    // waits for Success only on create (waitForSuccessTimeoutSeconds, association.d.ts: "create
+    // opration will fail"; internal/service/ssm/association.go: UpdateAssociation, no waiter), so
+    // a change of the count or of the machine replaces the association, old one first, and the
+    // new one's first run is awaited: a boot that never installed the Kafka CLI, or a count Kafka
+    // refuses (fewer partitions), fails `pulumi up` instead of only marking the association Failed.
     // https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-about.html
     new aws.ssm.Association(
       `${name}-topics`,
@@ -204,7 +206,12 @@ export class KafkaClient extends pulumi.ComponentResource {
         },
         waitForSuccessTimeoutSeconds: args.topicsTimeoutSeconds ?? 2400,
       },
-      { parent: this, dependsOn: [instance] },
+      {
+        parent: this,
+        dependsOn: [instance],
+        replaceOnChanges: ["parameters", "targets"],
+        deleteBeforeReplace: true,
+      },
     );
 
     this.instanceId = instance.id;

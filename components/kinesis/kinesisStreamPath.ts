@@ -52,8 +52,11 @@ export interface KinesisStreamPathArgs {
 /**
  * What Kinesis and API Gateway accept for each numeric argument, and the default (the stack config
  * reads these). Kinesis Data Streams Developer Guide, "Quotas and limits": retention 24 hours to 365
- * days; 500 shards per account in eu-west-1, us-east-1 and us-west-2 (200 in other regions) unless
- * raised. The API's limits are API Gateway's (apigateway/apiStage.ts).
+ * days; a default quota of 20,000 shards per account in us-east-1, us-west-2 and eu-west-1 (1,000
+ * or 6,000 elsewhere). The 500 per stream is this pipeline's cost guard, below UpdateShardCount's
+ * 10,000. A change of the count is one UpdateShardCount, which refuses more than double or less
+ * than half the current count (Kinesis API Reference): the stepwise procedure is in
+ * docs/operations.md, "Kinesis shards". The API's limits are API Gateway's (apigateway/apiStage.ts).
  */
 export const KINESIS_STREAM_PATH_LIMITS = {
   shardCount: { min: 1, max: 500, default: 1 },

@@ -131,9 +131,17 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
     );
 
     // Airflow reads connections from here (secrets backend below); the token never reaches a DAG.
+    // The name is fixed (the backend looks it up by name), so it is deleted at once: with Secrets
+    // Manager's default 30-day recovery window the name stays taken, and turning MWAA off and on
+    // again, or destroying and re-creating the stack, fails at CreateSecret. It holds only a copy
+    // of the stack's Databricks secrets.
     const connection = new aws.secretsmanager.Secret(
       `${name}-databricks-connection`,
-      { name: `airflow/${args.prefix}/connections/databricks_default`, tags },
+      {
+        name: `airflow/${args.prefix}/connections/databricks_default`,
+        recoveryWindowInDays: 0,
+        tags,
+      },
       parent,
     );
     new aws.secretsmanager.SecretVersion(

@@ -66,7 +66,6 @@ describe("SourceDatabase", () => {
       manageMasterUserPassword: true,
       dbName: "pinterest_data",
       deletionProtection: false,
-      skipFinalSnapshot: true,
     });
     expect(instance).to.not.have.property("password");
   });
@@ -112,24 +111,41 @@ describe("SourceDatabase", () => {
     ]);
   });
 
-  it("keeps a final snapshot and refuses deletion in production", async () => {
+  it("refuses deletion in production", async () => {
     const { instance } = await build({ deletionProtection: true, backupRetentionDays: 14 });
-    expect(instance).to.include({
-      deletionProtection: true,
-      skipFinalSnapshot: false,
-      finalSnapshotIdentifier: "pin-test-source-final-1",
-      backupRetentionPeriod: 14,
-    });
+    expect(instance).to.include({ deletionProtection: true, backupRetentionPeriod: 14 });
+  });
+
+  // node_modules/@pulumi/aws/rds/instance.d.ts: skipFinalSnapshot "If false is specified, a DB
+  // snapshot is created before the DB instance is deleted, using the value from
+  // finalSnapshotIdentifier" (which "Must be provided if skipFinalSnapshot is set to false");
+  // deleteAutomatedBackups "Whether to remove automated backups immediately after the DB instance
+  // is deleted. Default is true". What a delete keeps is the data rule's (the stack's
+  // allowDataLoss), not deletionProtection's: prod's way to destroy turns protection off first.
+  it("keeps a final snapshot and the automated backups unless data loss is allowed", async () => {
+    for (const deletionProtection of [true, false]) {
+      h = harness().install();
+      const { instance } = await build({ deletionProtection });
+      expect(instance, `deletionProtection ${deletionProtection}`).to.include({
+        skipFinalSnapshot: false,
+        finalSnapshotIdentifier: "pin-test-source-final-1",
+        deleteAutomatedBackups: false,
+      });
+    }
+    h = harness().install();
+    const { instance } = await build({ deletionProtection: false, skipFinalSnapshot: true });
+    expect(instance).to.include({ skipFinalSnapshot: true, deleteAutomatedBackups: true });
+    expect(instance).to.not.have.property("finalSnapshotIdentifier");
   });
 
   // A fixed name fails the second destroy after a recreate (DBSnapshotAlreadyExists); a clock
   // would give a new name on every run (a diff on every up). The VPC id is new per network only.
   it("names the final snapshot after the network: stable on re-runs, new after a recreate", async () => {
-    const first = (await build({ deletionProtection: true, vpcId: "vpc-0a1b" })).instance;
+    const first = (await build({ vpcId: "vpc-0a1b" })).instance;
     h = harness().install();
-    const again = (await build({ deletionProtection: true, vpcId: "vpc-0a1b" })).instance;
+    const again = (await build({ vpcId: "vpc-0a1b" })).instance;
     h = harness().install();
-    const recreated = (await build({ deletionProtection: true, vpcId: "vpc-9f8e" })).instance;
+    const recreated = (await build({ vpcId: "vpc-9f8e" })).instance;
     expect(first.finalSnapshotIdentifier).to.equal("pin-test-source-final-0a1b");
     expect(again.finalSnapshotIdentifier).to.equal(first.finalSnapshotIdentifier);
     expect(recreated.finalSnapshotIdentifier).to.equal("pin-test-source-final-9f8e");

@@ -3,7 +3,7 @@
 // mocks cannot prove is listed in docs/kafka-batch-path.md ("What only a real deployment can prove").
 import { expect } from "chai";
 import * as fs from "fs";
-import { apiGatewayAccountOwnerClashes } from "../../stacks/config";
+import { stacksNotDeployableAlone } from "../../stacks/config";
 import { groupsMixingRules, rulesOnUnknownGroups } from "../harness/kafkaMocks";
 import { harness, PulumiHarness, RecordedAlias, RecordedResource } from "../harness/pulumiMocks";
 import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
@@ -159,6 +159,89 @@ describe("stack program: deploy rules", function () {
     expect(devChildren.every((c) => c.retainOnDelete === false)).to.equal(true);
   });
 
+  // Destroying prod is documented as: deletionProtection false, `pulumi up`, `pulumi destroy`
+  // (docs/operations.md, "Destroy"). RDS takes a final snapshot only when skipFinalSnapshot is
+  // false, and deletes the automated backups with the instance unless deleteAutomatedBackups is
+  // false (node_modules/@pulumi/aws/rds/instance.d.ts): both follow allowDataLoss, not protection.
+  it("prod keeps the database's final snapshot and backups through its documented destroy; dev drops them", async () => {
+    const prodDb = readStackConfig("prod")["pinterest-pipeline:sourceDatabase"] as object;
+    await runStack(h, "prod", {
+      "pinterest-pipeline:sourceDatabase": { ...prodDb, deletionProtection: false },
+    });
+    const prod = h.one("aws:rds/instance:Instance").inputs;
+    expect(prod).to.include({
+      deletionProtection: false,
+      skipFinalSnapshot: false,
+      deleteAutomatedBackups: false,
+    });
+    expect(prod.finalSnapshotIdentifier).to.match(/^pin-prod-source-final-\w+$/);
+    h = harness();
+    await runStack(h, "dev");
+    const dev = h.one("aws:rds/instance:Instance").inputs;
+    expect(dev).to.include({ skipFinalSnapshot: true, deleteAutomatedBackups: true });
+    expect(dev).to.not.have.property("finalSnapshotIdentifier");
+  });
+
+  // A stack destroyed and brought up again at once reuses its fixed names. Secrets Manager keeps a
+  // deleted secret's name for its recovery window (node_modules/@pulumi/aws/secretsmanager/secret.d.ts:
+  // recoveryWindowInDays, default 30), and AWS services write log groups back into existence while
+  // they still run (RDS, MSK, MSK Connect, MWAA, API Gateway, flow logs: each creates its group on
+  // first write). So a fixed-name secret is deleted without a window, and a fixed-name log group is
+  // deleted only after the resource writing to it (the engine deletes dependents first). The
+  // stacks declare no KMS key or alias (a key waits 7–30 days; an alias name is freed at once).
+  // Mocks cannot show AWS's timing; docs/operations.md, "Destroy and re-create", lists the rest.
+  const LOG_WRITERS = [
+    "aws:rds/instance:Instance",
+    "aws:msk/cluster:Cluster",
+    "aws:mskconnect/connector:Connector",
+    "aws:mwaa/environment:Environment",
+    "aws:apigateway/stage:Stage",
+    "aws:ec2/flowLog:FlowLog",
+  ];
+  for (const [stack, overrides] of [
+    ["dev", { "pinterest-pipeline:mwaa": { enabled: true } }],
+    ["prod", {}],
+  ] as const) {
+    it(`${stack}: every fixed name the stack uses is free again as soon as destroy ends`, async () => {
+      await runStack(h, stack, overrides);
+      const secrets = h.ofType("aws:secretsmanager/secret:Secret");
+      if (stack === "dev")
+        expect(secrets.map((s) => s.name)).to.include("airflow-databricks-connection");
+      for (const secret of secrets) {
+        if (secret.inputs.namePrefix === undefined)
+          expect(secret.inputs.recoveryWindowInDays, secret.name).to.equal(0);
+      }
+      expect(h.resources.filter((r) => r.type.startsWith("aws:kms/"))).to.deep.equal([]);
+      const named = h
+        .ofType("aws:cloudwatch/logGroup:LogGroup")
+        .filter((g) => g.inputs.name !== undefined);
+      expect(named.length).to.be.above(5);
+      const unwritten = named.filter(
+        (group) =>
+          !h.resources.some((r) => LOG_WRITERS.includes(r.type) && r.dependsOn.includes(group.urn)),
+      );
+      expect(unwritten.map((g) => g.inputs.name)).to.deep.equal([]);
+    });
+  }
+
+  // The Unity Catalog schema holds the jobs' tables: a non-empty schema refuses deletion unless
+  // forced (databricks/terraform-provider-databricks#3659; node_modules/@pulumi/databricks/schema.d.ts,
+  // forceDestroy), so it follows allowDataLoss exactly as the raw bucket does.
+  it("prod keeps the Unity Catalog schema and its tables on destroy; dev drops them", async () => {
+    for (const [stack, allowDataLoss] of [
+      ["prod", false],
+      ["dev", true],
+    ] as const) {
+      h = harness();
+      await runStack(h, stack);
+      const schema = h.one("databricks:index/schema:Schema");
+      expect([schema.inputs.forceDestroy, schema.retainOnDelete], stack).to.deep.equal([
+        allowDataLoss,
+        !allowDataLoss,
+      ]);
+    }
+  });
+
   // Inputs that differ between two runs with the same config are a diff on every `pulumi up`
   // (and a replacement when the property forces one).
   for (const stack of STACKS) {
@@ -178,28 +261,23 @@ describe("stack program: deploy rules", function () {
   }
 });
 
-describe("committed stacks: one owner of API Gateway's logging role per account and region", () => {
+describe("committed stacks: each deploys alone, and none breaks another's API logging", function () {
+  this.timeout(120_000);
   const files = fs
     .readdirSync(REPO_ROOT)
     .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
     .filter((stack): stack is string => stack !== undefined)
     .map((stack) => ({ stack, config: readStackConfig(stack) }));
 
-  // aws.apigateway.Account is one setting per account and region
-  // (node_modules/@pulumi/aws/apigateway/account.d.ts: "applied region-wide per provider"), so two
-  // owners repoint it at each other's role, and destroying one stops the other's logging.
-  it("no two committed stacks own it in one region unless their accounts are disjoint", () => {
+  // Stages with access or execution logging need API Gateway's logging role in the account's
+  // settings ("CloudWatch Logs role ARN must be set in account settings to enable logging" at
+  // CreateStage: anomalyco/sst#1556): a stack that does not set it cannot go first or alone.
+  it("every committed stack with an API sets the region's logging role itself", () => {
     expect(files.map((f) => f.stack)).to.include.members(STACKS);
-    expect(apiGatewayAccountOwnerClashes(files)).to.deep.equal([]);
+    expect(stacksNotDeployableAlone(files)).to.deep.equal([]);
   });
 
-  it("prod owns it, dev does not", () => {
-    const owns = (stack: string) =>
-      files.find((f) => f.stack === stack)!.config["pinterest-pipeline:manageApiGatewayAccount"];
-    expect([owns("prod"), owns("dev")]).to.deep.equal([true, false]);
-  });
-
-  it("refuses two owners in one region, also by default, and allows disjoint accounts", () => {
+  it("refuses, in one line naming the key and the fix, a stack that relies on another's setting", () => {
     const stack = (name: string, extra: Record<string, unknown>) => ({
       stack: name,
       config: {
@@ -209,20 +287,49 @@ describe("committed stacks: one owner of API Gateway's logging role per account 
         ...extra,
       },
     });
-    const [clash] = apiGatewayAccountOwnerClashes([stack("a", {}), stack("b", {})]);
-    expect(clash).to.match(/^Stacks "a" and "b" both set .*manageApiGatewayAccount" in eu-west-1/);
-    expect(
-      apiGatewayAccountOwnerClashes([
-        stack("a", { "aws:allowedAccountIds": ["111111111111"] }),
-        stack("b", { "aws:allowedAccountIds": ["222222222222"] }),
-      ]),
-    ).to.deep.equal([]);
-    expect(
-      apiGatewayAccountOwnerClashes([
-        stack("a", {}),
-        stack("b", { "aws:region": "us-east-1" }),
-        stack("c", { "pinterest-pipeline:manageApiGatewayAccount": false }),
-      ]),
-    ).to.deep.equal([]);
+    const [refusal, ...more] = stacksNotDeployableAlone([
+      stack("a", { "pinterest-pipeline:manageApiGatewayAccount": false }),
+      stack("b", {}),
+      stack("c", {
+        "pinterest-pipeline:manageApiGatewayAccount": false,
+        "pinterest-pipeline:streamPath": { enabled: false },
+      }),
+    ]);
+    expect(more).to.deep.equal([]);
+    expect(refusal).to.match(
+      /^Stack "a" sets "pinterest-pipeline:manageApiGatewayAccount" false but has an API: .* Set it true/,
+    );
+    expect(refusal).to.not.include("\n");
+  });
+
+  // Dev and prod share eu-west-1 (and, unless aws:allowedAccountIds says otherwise, an account),
+  // and both set the one setting: each creates its own role (generated name), the setting ignores
+  // later changes of its role, and all of it is kept on destroy (components/apigateway/
+  // apiGatewayAccount.ts cites the sources). So whichever goes first sets it, the other repoints
+  // it once at creation to an equivalent role, and destroying either leaves it working.
+  it("dev and prod each set it without a fixed name, never repoint it and keep it on destroy", async () => {
+    for (const stack of STACKS) {
+      const h = harness();
+      await runStack(h, stack);
+      const account = h.one("pinterest-pipeline:components:ApiGatewayAccount");
+      const children = h.childrenOf(account);
+      expect(children.map((c) => c.type).sort(), stack).to.deep.equal([
+        "aws:apigateway/account:Account",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+      ]);
+      expect(children.every((c) => c.retainOnDelete)).to.equal(true);
+      expect(h.one("aws:apigateway/account:Account").ignoreChanges).to.deep.equal([
+        "cloudwatchRoleArn",
+      ]);
+      expect(h.byName("api-gateway-account-role", "aws:iam/role:Role").inputs).to.not.have.property(
+        "name",
+      );
+      // Both paths wait for the setting, and their stages register only after them.
+      for (const path of ["KafkaBatchPath", "KinesisStreamPath"])
+        expect(h.one(`pinterest-pipeline:components:${path}`).dependsOn, path).to.include(
+          h.one("aws:apigateway/account:Account").urn,
+        );
+    }
   });
 });

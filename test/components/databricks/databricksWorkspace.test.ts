@@ -222,6 +222,42 @@ describe("DatabricksWorkspace", () => {
       expect(await h.value(ws.sourceRoot)).to.equal("/Volumes/main/pin_test/pin_test_raw");
     });
 
+    // The schema's delete fails once the jobs have written tables unless forced ("Schema ... is
+    // not empty. The schema has 1 tables(s)", databricks/terraform-provider-databricks#3659), and
+    // forcing drops them: node_modules/@pulumi/databricks/schema.d.ts, forceDestroy "Delete schema
+    // regardless of its contents" (catalog/resource_schema.go: DeleteSchemaRequest{Force}). So it
+    // follows the raw bucket's rule: dropped where data loss is allowed, retained otherwise.
+    it("drops the schema with its tables on destroy only when asked, and otherwise leaves it", async () => {
+      await build();
+      await build({ forceDestroy: true }, "dropped");
+      const kept = h.byName("dbx-schema");
+      expect(kept.inputs.forceDestroy).to.equal(false);
+      expect(kept.retainOnDelete).to.equal(true);
+      const dropped = h.byName("dropped-schema");
+      expect(dropped.inputs.forceDestroy).to.equal(true);
+      expect(dropped.retainOnDelete).to.equal(false);
+    });
+
+    // The same trap, checked for the schema's neighbours. A volume drops whatever it holds
+    // (Databricks SQL reference, DROP VOLUME: a managed volume's files are purged after 7 days, an
+    // external one's stay), and catalog/resource_volume.go deletes without a force flag. An
+    // external location or a storage credential with dependents refuses deletion unless forced
+    // (their force_destroy, catalog/resource_external_location.go, resource_storage_credential.go);
+    // their only dependents are the stack's own, which the engine deletes first.
+    it("deletes each volume before its schema and location, and the location before its credential", async () => {
+      await build();
+      const urn = (name: string) => h.byName(name).urn;
+      for (const volume of ["dbx-volume-raw", "dbx-volume-work"])
+        expect(h.byName(volume).dependsOn, volume).to.include(urn("dbx-schema"));
+      expect(h.byName("dbx-volume-raw").dependsOn).to.include(urn("dbx-location"));
+      expect(h.byName("dbx-location").dependsOn).to.include(urn("dbx-credential"));
+      for (const type of ["externalLocation:ExternalLocation", "storageCredential:StorageCredential"]) {
+        const r = h.one(`databricks:index/${type}`);
+        expect(r.inputs, type).to.not.have.property("forceDestroy");
+        expect(r.retainOnDelete, type).to.equal(false);
+      }
+    });
+
     it("uses the schema the stack names", async () => {
       await build({ unityCatalog: { catalog: "lake", schema: "pinterest" } });
       expect(h.one("databricks:index/schema:Schema").inputs).to.include({

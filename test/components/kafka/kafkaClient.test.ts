@@ -146,6 +146,23 @@ describe("KafkaClient", () => {
     );
   });
 
+  // The provider waits for the association's Success only when it creates it:
+  // node_modules/@pulumi/aws/ssm/association.d.ts (waitForSuccessTimeoutSeconds: "If Success
+  // status is not reached within the given time, create opration will fail"), and
+  // terraform-provider-aws internal/service/ssm/association.go, whose update calls
+  // UpdateAssociation and reads back with no waiter. So every change of what it runs (the
+  // partition count) or where (a replaced machine) is a replacement, the old association deleted
+  // first so that only one runs ensure-topics on the machine.
+  it("turns every change of its command or machine into an awaited create", async () => {
+    await build({ partitions: 6 });
+    const association = h.one("aws:ssm/association:Association");
+    expect(association.replaceOnChanges).to.have.members(["parameters", "targets"]);
+    expect(association.deleteBeforeReplace).to.equal(true);
+    expect(association.inputs.waitForSuccessTimeoutSeconds).to.be.above(0);
+    expect(association.inputs).to.not.have.property("applyOnlyAtCronInterval");
+    expect(association.inputs).to.not.have.property("scheduleExpression");
+  });
+
   it("lets only EC2 assume its role, with Session Manager and the scoped Kafka policy", async () => {
     await build();
     const role = h.one("aws:iam/role:Role");

@@ -8,6 +8,7 @@ import {
   PUT_RECORDS_TEMPLATE,
 } from "../../../components/kinesis/kinesisApiTemplates";
 import {
+  KINESIS_STREAM_PATH_LIMITS,
   KinesisStreamPath,
   KinesisStreamPathArgs,
   validateKinesisStreamPathArgs,
@@ -457,5 +458,17 @@ describe("KinesisStreamPath argument validation", () => {
         shardCount: 1,
       }),
     ).not.to.throw();
+  });
+
+  // Kinesis API Reference, UpdateShardCount: by default no more than 10,000 shards in a stream;
+  // Kinesis Data Streams Developer Guide, "Quotas and limits": a default of 20,000 shards per
+  // account in us-east-1, us-west-2 and eu-west-1 (where both stacks run), 1,000 or 6,000
+  // elsewhere. What no range can hold is the step from the deployed count (at most double, at
+  // least half): docs/operations.md, "Kinesis shards".
+  it("keeps the shard range within a stream's ceiling, and three full streams within eu-west-1's quota", () => {
+    const { min, max } = KINESIS_STREAM_PATH_LIMITS.shardCount;
+    expect([min, max]).to.deep.equal([1, 500]);
+    expect(max).to.be.at.most(10_000);
+    expect(3 * max).to.be.at.most(20_000);
   });
 });

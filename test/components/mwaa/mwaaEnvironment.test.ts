@@ -116,6 +116,17 @@ describe("MwaaEnvironment", () => {
     );
   });
 
+  // node_modules/@pulumi/aws/secretsmanager/secret.d.ts (recoveryWindowInDays): "0 to force
+  // deletion without recovery or ... 7 to 30 days. The default value is 30"; a name scheduled for
+  // deletion cannot be reused ("You can't create this secret because a secret with this name is
+  // already scheduled for deletion", aws-samples/terraform-aws-windows-workloads-on-aws#6).
+  it("deletes the fixed-name connection secret at once, so the name is free for the next up", async () => {
+    await build();
+    const secret = h.one("aws:secretsmanager/secret:Secret").inputs;
+    expect(secret).to.not.have.property("namePrefix");
+    expect(secret.recoveryWindowInDays).to.equal(0);
+  });
+
   it("scopes the execution role to its bucket, logs, queue and one secret", async () => {
     await build();
     const trust = JSON.parse(h.one("aws:iam/role:Role").inputs.assumeRolePolicy);

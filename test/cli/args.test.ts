@@ -1,6 +1,8 @@
 // cli/args.ts on its own: what it parses, the exact words of each class of usage error, the value
-// checks, and what runCommand prints and returns for each.
+// checks, and (once, as a real process) the exit code and output of a CLI's `require.main` wiring.
+// test/cli/commands.test.ts runs every CLI through it.
 import { expect } from "chai";
+import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -195,5 +197,20 @@ describe("cli/args: runCommand and exitWith", function () {
       (e: Error) => e,
     );
     expect(error).to.be.instanceOf(TypeError);
+  });
+
+  it("a real process exits with the code and prints no stack trace (source:bench --rows abc)", () => {
+    const root = path.resolve(__dirname, "..", "..");
+    const result = spawnSync(
+      process.execPath,
+      ["-r", "ts-node/register/transpile-only", "emulator/source/bench.ts", "--rows", "abc"],
+      { cwd: root, encoding: "utf8", env: { ...process.env, NODE_NO_WARNINGS: "1" } },
+    );
+    expect(result.status, result.stderr).to.equal(2);
+    expect(result.stdout).to.equal("");
+    expect(result.stderr.split("\n")[0]).to.equal(
+      'source:bench: --rows "abc" must be a whole number of at least 1.',
+    );
+    expect(result.stderr).not.to.match(/^\s+at /m);
   });
 });

@@ -2,7 +2,8 @@
 // the emulator's way (batched, concurrent) beside the course's way (one record per request,
 // sequential), against the same endpoints. Default target: the local replica (`local/replica.sh up`).
 //   npm run emulate:bench -- [--stack local] [--rows 2000] [--course-rows 200]
-import { parseArgs } from "util";
+import { exitWith, Failure, runCommand, stackName, wholeNumber } from "../cli/args";
+import { sourceAddress } from "./cli";
 import { loadOutputs, resolveApiKey, resolveDatabaseLogin } from "./outputs";
 import { runEmulation, targetsFor } from "./run";
 import { sequentialEvents, SourceConnection, sourceKeys } from "./sourceReader";
@@ -16,14 +17,14 @@ async function measure(
   stack: string,
 ) {
   const outputs = await loadOutputs(stack);
+  if (!outputs.sourceDatabase || !outputs.batch || !outputs.stream) {
+    throw new Failure(
+      `Stack "${stack}" must export sourceDatabase, batch and stream for this benchmark.`,
+    );
+  }
+  const address = sourceAddress(outputs.sourceDatabase);
   const login = await resolveDatabaseLogin(outputs);
-  const db = outputs.sourceDatabase!;
-  const conn = new SourceConnection({
-    host: db.host,
-    port: db.port,
-    database: db.databaseName,
-    ...login,
-  });
+  const conn = new SourceConnection({ ...address, ...login });
   const transport = new ApiTransport(
     outputs.batch,
     outputs.stream,
@@ -52,33 +53,38 @@ async function measure(
   }
 }
 
-async function main() {
-  const { values } = parseArgs({
-    options: {
-      stack: { type: "string", default: "local" },
-      rows: { type: "string", default: "2000" },
-      "course-rows": { type: "string", default: "200" },
-    },
+const BENCH = {
+  name: "emulate:bench",
+  usage: `usage: npm run emulate:bench -- [--stack NAME] [--rows N] [--course-rows N]
+  --stack NAME       stack to send to (default: local, the replica)
+  --rows N           rows sent the emulator's way (default 2000)
+  --course-rows N    rows sent the course's way, one record per request (default 200)
+  --help             this text`,
+  options: {
+    stack: { type: "string" },
+    rows: { type: "string" },
+    "course-rows": { type: "string" },
+  },
+} as const;
+
+export function main(argv: string[]): Promise<number> {
+  return runCommand(BENCH, argv, async ({ values }) => {
+    const stack = stackName("--stack", values.stack ?? "local");
+    const rows = wholeNumber("--rows", values.rows, 1) ?? 2000;
+    const courseRows = wholeNumber("--course-rows", values["course-rows"], 1) ?? 200;
+    const ours = await measure("emulator (100 per request, 6 in flight)", rows, 100, 6, stack);
+    const course = await measure(
+      "course's pattern (1 per request, sequential)",
+      courseRows,
+      1,
+      1,
+      stack,
+    );
+    console.log(
+      `speed-up: ${(ours / course).toFixed(1)}x (each row goes to 3 topics and 3 streams)`,
+    );
+    return 0;
   });
-  const stack = values.stack!;
-  const ours = await measure(
-    "emulator (100 per request, 6 in flight)",
-    Number(values.rows),
-    100,
-    6,
-    stack,
-  );
-  const course = await measure(
-    "course's pattern (1 per request, sequential)",
-    Number(values["course-rows"]),
-    1,
-    1,
-    stack,
-  );
-  console.log(`speed-up: ${(ours / course).toFixed(1)}x (each row goes to 3 topics and 3 streams)`);
 }
 
-main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+if (require.main === module) exitWith(main);

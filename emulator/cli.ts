@@ -2,23 +2,27 @@
 // and stream paths. See USAGE below and emulator/README.md.
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
-import type { PipelineOutputs } from "../stacks/contract";
 import {
-  LOCAL_STACKS,
-  loadOutputs,
-  resolveApiKey,
-  resolveDatabaseLogin,
+  Args,
+  exitWith,
+  Failure,
+  listOf,
+  oneOf,
+  runCommand,
+  stackName,
   UsageError,
-} from "./outputs";
+  wholeNumber,
+} from "../cli/args";
+import type { PipelineOutputs } from "../stacks/contract";
+import { LOCAL_STACKS, loadOutputs, resolveApiKey, resolveDatabaseLogin } from "./outputs";
 import { Progress, RunResult, runEmulation, targetsFor } from "./run";
-import { tlsFor } from "./source/loader";
+import { ConnectionSettings, tlsFor } from "./source/loader";
 import { randomEvents, sequentialEvents, SourceConnection, sourceKeys } from "./sourceReader";
 import { ApiTransport, DirectTransport, Path } from "./transports";
 import { verify, verifyText } from "./verify";
 
-const USAGE = `usage: npm run emulate -- --stack NAME [options]
-       npm run emulate -- verify --stack NAME [--outputs FILE] [--password-file F]
+const USAGE = `usage: npm run emulate -- [--stack NAME] [options]
+       npm run emulate -- verify [--stack NAME] [--outputs FILE] [--password-file F]
                        read back every topic and stream and report rows missing, duplicated or
                        different from the source (exit 1 when any is missing or different)
   --stack NAME         stack whose outputs name the endpoints (default: local)
@@ -29,48 +33,150 @@ const USAGE = `usage: npm run emulate -- --stack NAME [options]
   --duration S         stop after S seconds
   --rate R             at most R events per second (default: unlimited)
   --batch-size B       records per request, 1–500 (default 100)
-  --concurrency C      requests in flight (default 6)
+  --concurrency C      requests in flight, 1–64 (default 6)
   --via api|direct     through the stack's APIs (default) or straight to Kafka and Kinesis
-  --paths LIST         batch,stream (default: both the stack has)
+  --paths LIST         batch, stream or batch,stream (default: both the stack has)
   --seed S             random mode's seed (default 100, as the course)
   --resume             sequential mode: continue after the last checkpoint
   --report FILE        write the summary as JSON
-  --api-key-file F     API key (default: PIPELINE_API_KEY, the local replica's key, or AWS)
-  --password-file F    source database password (default: MYSQL_PASSWORD or the stack's secret)`;
+  --api-key-file F     API key, with --via api (default: PIPELINE_API_KEY, the local replica's
+                       key, or AWS)
+  --password-file F    source database password (default: MYSQL_PASSWORD or the stack's secret)
+  --help               this text
+The source database is the stack's, or MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL_DATABASE.
+Exit codes: 0 sent (or verified), 1 a failure or rows not delivered, 2 a wrong command line,
+130 interrupted.`;
 
-function int(
-  name: string,
-  text: string | undefined,
-  fallback: number,
-  min: number,
-  max: number,
-): number {
-  if (text === undefined) return fallback;
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < min || n > max) {
-    throw new UsageError(
-      `--${name} ${JSON.stringify(text)} must be a whole number from ${min} to ${max}.`,
-    );
-  }
-  return n;
+const SEND = {
+  name: "emulate",
+  usage: USAGE,
+  options: {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    mode: { type: "string" },
+    rows: { type: "string" },
+    duration: { type: "string" },
+    rate: { type: "string" },
+    "batch-size": { type: "string" },
+    concurrency: { type: "string" },
+    via: { type: "string" },
+    paths: { type: "string" },
+    seed: { type: "string" },
+    resume: { type: "boolean" },
+    report: { type: "string" },
+    "api-key-file": { type: "string" },
+    "password-file": { type: "string" },
+  },
+} as const;
+
+const VERIFY = {
+  name: "emulate verify",
+  usage: USAGE,
+  options: {
+    stack: { type: "string" },
+    outputs: { type: "string" },
+    "password-file": { type: "string" },
+  },
+} as const;
+
+const PATHS = ["batch", "stream"] as const;
+
+/** Everything `npm run emulate` takes, checked: nothing here reads a file or a server. */
+export interface SendOptions {
+  readonly stack: string;
+  readonly outputsFile?: string;
+  readonly mode: "sequential" | "random";
+  readonly via: "api" | "direct";
+  readonly rows?: number;
+  readonly durationSeconds?: number;
+  readonly rate?: number;
+  readonly batchSize: number;
+  readonly concurrency: number;
+  readonly paths?: Path[];
+  readonly seed: number;
+  readonly resume: boolean;
+  readonly report?: string;
+  readonly apiKeyFile?: string;
+  readonly passwordFile?: string;
 }
 
-function choosePaths(text: string | undefined, outputs: PipelineOutputs): Path[] {
-  const available = (["batch", "stream"] as Path[]).filter((p) => outputs[p]);
-  const wanted = text ? text.split(",").map((p) => p.trim()) : available;
-  for (const p of wanted) {
-    if (p !== "batch" && p !== "stream")
-      throw new UsageError(`--paths entry "${p}" is not batch or stream.`);
-    if (!outputs[p])
-      throw new UsageError(
-        `--paths asks for ${p}, but stack "${outputs.prefix}" exports no ${p} endpoint.`,
-      );
-  }
-  if (wanted.length === 0)
+/** The send command's options from its arguments; a UsageError for any that is wrong or cannot apply. */
+export function sendOptions({ values, given }: Args<typeof SEND.options>): SendOptions {
+  const mode = oneOf("--mode", values.mode, ["sequential", "random"] as const) ?? "sequential";
+  const via = oneOf("--via", values.via, ["api", "direct"] as const) ?? "api";
+  if (mode === "random" && given.has("resume")) {
     throw new UsageError(
-      "The stack exports neither a batch nor a stream endpoint: nothing to send to.",
+      "--resume continues a sequential run from its checkpoint; random mode keeps none: " +
+        "drop --resume or --mode random.",
     );
-  return wanted as Path[];
+  }
+  if (mode === "sequential" && given.has("seed")) {
+    throw new UsageError(
+      "--seed chooses random mode's rows; sequential mode sends every row in order: " +
+        "add --mode random or drop --seed.",
+    );
+  }
+  if (via === "direct" && given.has("api-key-file")) {
+    throw new UsageError(
+      "--api-key-file is for the stack's APIs; --via direct does not use them: drop one of the two.",
+    );
+  }
+  const report = values.report;
+  if (report !== undefined && !fs.existsSync(path.dirname(path.resolve(report)))) {
+    throw new UsageError(
+      `--report "${report}": the folder ${path.dirname(path.resolve(report))} does not exist.`,
+    );
+  }
+  return {
+    stack: stackName("--stack", values.stack ?? "local"),
+    outputsFile: values.outputs,
+    mode,
+    via,
+    rows: wholeNumber("--rows", values.rows, 1),
+    durationSeconds: wholeNumber("--duration", values.duration, 1, 31_536_000),
+    rate: wholeNumber("--rate", values.rate, 1, 1_000_000),
+    batchSize: wholeNumber("--batch-size", values["batch-size"], 1, 500) ?? 100,
+    concurrency: wholeNumber("--concurrency", values.concurrency, 1, 64) ?? 6,
+    paths: listOf("--paths", values.paths, PATHS),
+    seed: wholeNumber("--seed", values.seed, 0, 2 ** 32 - 1) ?? 100,
+    resume: values.resume ?? false,
+    report,
+    apiKeyFile: values["api-key-file"],
+    passwordFile: values["password-file"],
+  };
+}
+
+/**
+ * The source database's address: the stack's, unless MYSQL_HOST, MYSQL_PORT or MYSQL_DATABASE say
+ * otherwise (a tunnel); a UsageError for a MYSQL_PORT that is not a port.
+ */
+export function sourceAddress(
+  db: NonNullable<PipelineOutputs["sourceDatabase"]>,
+): Pick<ConnectionSettings, "host" | "port" | "database" | "tls"> {
+  return {
+    host: process.env.MYSQL_HOST ?? db.host,
+    port: wholeNumber("MYSQL_PORT", process.env.MYSQL_PORT, 1, 65_535) ?? db.port,
+    database: process.env.MYSQL_DATABASE ?? db.databaseName,
+    tls: tlsFor(db.host),
+  };
+}
+
+function choosePaths(wanted: Path[] | undefined, stack: string, outputs: PipelineOutputs): Path[] {
+  const available = PATHS.filter((p) => outputs[p]);
+  for (const p of wanted ?? []) {
+    if (!outputs[p]) {
+      throw new Failure(
+        `--paths asks for ${p}, but stack "${stack}" (prefix ${outputs.prefix}) exports no ${p} ` +
+          `endpoint: use --paths ${available.join(",") || "with a stack that has one"}.`,
+      );
+    }
+  }
+  if (available.length === 0) {
+    throw new Failure(
+      `Stack "${stack}" exports neither a batch nor a stream endpoint: nothing to send to.`,
+    );
+  }
+  return wanted ?? [...available];
 }
 
 const format = (n: number) => n.toLocaleString("en-US");
@@ -112,33 +218,19 @@ export function summaryText(result: RunResult): string {
   return lines.join("\n");
 }
 
-async function verifyMain(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: "string" },
-      outputs: { type: "string" },
-      "password-file": { type: "string" },
-    },
-  });
-  const stack = values.stack ?? "local";
+async function verifyCommand({ values }: Args<typeof VERIFY.options>): Promise<number> {
+  const stack = stackName("--stack", values.stack ?? "local");
   const outputs = await loadOutputs(stack, values.outputs);
   if (!outputs.sourceDatabase)
-    throw new UsageError(`Stack "${stack}" exports no sourceDatabase to compare with.`);
+    throw new Failure(`Stack "${stack}" exports no sourceDatabase to compare with.`);
   if (outputs.batch && !outputs.batch.bootstrapBrokers) {
-    throw new UsageError(
+    throw new Failure(
       `verify reads topics with a Kafka client, but stack "${stack}" exports no batch.bootstrapBrokers.`,
     );
   }
-  const db = outputs.sourceDatabase;
+  const address = sourceAddress(outputs.sourceDatabase);
   const login = await resolveDatabaseLogin(outputs, values["password-file"]);
-  const conn = new SourceConnection({
-    host: process.env.MYSQL_HOST ?? db.host,
-    port: Number(process.env.MYSQL_PORT ?? db.port),
-    database: process.env.MYSQL_DATABASE ?? db.databaseName,
-    tls: tlsFor(db.host),
-    ...login,
-  });
+  const conn = new SourceConnection({ ...address, ...login });
   try {
     const reports = await verify(outputs, conn);
     console.log(verifyText(reports));
@@ -148,89 +240,53 @@ async function verifyMain(argv: string[]): Promise<number> {
   }
 }
 
-export async function main(argv: string[], signal?: AbortSignal): Promise<number> {
-  if (argv[0] === "verify") return verifyMain(argv.slice(1));
-  const { values } = parseArgs({
-    args: argv,
-    options: Object.fromEntries(
-      [
-        "stack",
-        "outputs",
-        "mode",
-        "rows",
-        "duration",
-        "rate",
-        "batch-size",
-        "concurrency",
-        "via",
-        "paths",
-        "seed",
-        "report",
-        "api-key-file",
-        "password-file",
-      ]
-        .map((k) => [k, { type: "string" as const }])
-        .concat([
-          ["resume", { type: "boolean" as const }],
-          ["help", { type: "boolean" as const }],
-        ] as never),
-    ),
-  }) as { values: Record<string, string | boolean | undefined> };
-  const str = (k: string) => values[k] as string | undefined;
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
+/** The checkpoint's last delivered index, or -Infinity without one (a Failure when unreadable). */
+function readCheckpoint(file: string): number {
+  if (!fs.existsSync(file)) return -Infinity;
+  try {
+    const index = JSON.parse(fs.readFileSync(file, "utf8")).lastDeliveredIndex;
+    if (typeof index === "number") return index;
+  } catch {
+    // Reported below.
   }
-  const stack = str("stack") ?? "local";
-  const mode = str("mode") ?? "sequential";
-  if (mode !== "sequential" && mode !== "random")
-    throw new UsageError(`--mode "${mode}" is not sequential or random.`);
-  const via = str("via") ?? "api";
-  if (via !== "api" && via !== "direct")
-    throw new UsageError(`--via "${via}" is not api or direct.`);
-  const batchSize = int("batch-size", str("batch-size"), 100, 1, 500);
-  const concurrency = int("concurrency", str("concurrency"), 6, 1, 64);
+  throw new Failure(
+    `The checkpoint ${file} holds no lastDeliveredIndex: delete it to start over without --resume.`,
+  );
+}
 
-  const outputs = await loadOutputs(stack, str("outputs"));
-  const paths = choosePaths(str("paths"), outputs);
+/** `npm run emulate -- ...`: the exit code (printing what went wrong; see cli/args.ts). */
+export async function main(argv: string[], signal?: AbortSignal): Promise<number> {
+  if (argv[0] === "verify") return runCommand(VERIFY, argv.slice(1), verifyCommand);
+  return runCommand(SEND, argv, (args) => send(sendOptions(args), signal));
+}
+
+async function send(options: SendOptions, signal?: AbortSignal): Promise<number> {
+  const { stack, mode, via, batchSize } = options;
+  const outputs = await loadOutputs(stack, options.outputsFile);
+  const paths = choosePaths(options.paths, stack, outputs);
   if (!outputs.sourceDatabase)
-    throw new UsageError(
+    throw new Failure(
       `Stack "${stack}" exports no sourceDatabase: there is nothing to read rows from.`,
     );
-  const login = await resolveDatabaseLogin(outputs, str("password-file"));
+  const address = sourceAddress(outputs.sourceDatabase);
+  const login = await resolveDatabaseLogin(outputs, options.passwordFile);
+  const checkpointFile = path.join(LOCAL_STACKS, `${stack}.checkpoint.json`);
+  const after = options.resume ? readCheckpoint(checkpointFile) : -Infinity;
   const transport =
     via === "api"
       ? new ApiTransport(
           outputs.batch,
           outputs.stream,
-          await resolveApiKey(stack, outputs, str("api-key-file")),
+          await resolveApiKey(stack, outputs, options.apiKeyFile),
         )
       : new DirectTransport(outputs.batch, outputs.stream, outputs.region);
-  const db = outputs.sourceDatabase;
-  const conn = new SourceConnection({
-    host: process.env.MYSQL_HOST ?? db.host,
-    port: Number(process.env.MYSQL_PORT ?? db.port),
-    user: login.user,
-    password: login.password,
-    database: process.env.MYSQL_DATABASE ?? db.databaseName,
-    tls: tlsFor(db.host),
-  });
-  const checkpointFile = path.join(LOCAL_STACKS, `${stack}.checkpoint.json`);
+  const conn = new SourceConnection({ ...address, ...login });
   try {
     const keys = await sourceKeys(conn);
-    let after = -Infinity;
-    if (values.resume && fs.existsSync(checkpointFile))
-      after = JSON.parse(fs.readFileSync(checkpointFile, "utf8")).lastDeliveredIndex;
-    const rows = int(
-      "rows",
-      str("rows"),
-      mode === "random" ? 1000 : keys.length,
-      1,
-      Number.MAX_SAFE_INTEGER,
-    );
+    const rows = options.rows ?? (mode === "random" ? 1000 : keys.length);
     const pages =
       mode === "random"
-        ? randomEvents(conn, keys, batchSize, int("seed", str("seed"), 100, 0, 2 ** 32 - 1), rows)
+        ? randomEvents(conn, keys, batchSize, options.seed, rows)
         : sequentialEvents(conn, keys, batchSize, after, rows);
     const total = mode === "random" ? rows : Math.min(rows, keys.filter((k) => k > after).length);
     fs.mkdirSync(LOCAL_STACKS, { recursive: true });
@@ -240,11 +296,9 @@ export async function main(argv: string[], signal?: AbortSignal): Promise<number
       targets: targetsFor(paths, { batch: outputs.batch?.topics, stream: outputs.stream?.streams }),
       transport,
       pages,
-      concurrency,
-      rate: str("rate") ? int("rate", str("rate"), 0, 1, 1_000_000) : undefined,
-      durationSeconds: str("duration")
-        ? int("duration", str("duration"), 0, 1, 31_536_000)
-        : undefined,
+      concurrency: options.concurrency,
+      rate: options.rate,
+      durationSeconds: options.durationSeconds,
       checkpointFile: mode === "sequential" ? checkpointFile : undefined,
       signal,
       onProgress: (p) => {
@@ -255,9 +309,9 @@ export async function main(argv: string[], signal?: AbortSignal): Promise<number
     });
     if (tty) process.stderr.write(`\r${progressLine(result, total)}\n`);
     console.log(summaryText(result));
-    if (str("report"))
+    if (options.report)
       fs.writeFileSync(
-        str("report")!,
+        options.report,
         JSON.stringify({ stack, mode, via, paths, ...result }, null, 2) + "\n",
       );
     if (result.interrupted) return 130;
@@ -279,15 +333,5 @@ if (require.main === module) {
     controller.abort();
     process.once("SIGINT", () => process.exit(130));
   });
-  main(process.argv.slice(2), controller.signal).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      const known =
-        error instanceof UsageError ||
-        error.name === "SourceDatabaseError" ||
-        error.message.startsWith("Source ");
-      console.error(known ? `error: ${error.message}` : error);
-      process.exit(1);
-    },
-  );
+  exitWith((argv) => main(argv, controller.signal));
 }

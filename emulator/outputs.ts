@@ -8,13 +8,16 @@ import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { SOURCE_DATABASE_USER } from "../components/shared/naming";
+import { Failure, readSecretFile } from "../cli/args";
 import { contractProblems, PipelineOutputs, RESUME_HINT } from "../stacks/contract";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
 export const LOCAL_STACKS = path.join(REPO_ROOT, ".local", "stacks");
 
-/** A problem the user fixes by changing how the command is run; printed alone, exit 1. */
-export class UsageError extends Error {}
+/** Outputs or a secret beside them that cannot be had; a CLI prints the message alone, exit 1. */
+export class OutputsError extends Failure {
+  override name = "OutputsError";
+}
 
 function pulumiCliPresent(): boolean {
   try {
@@ -30,7 +33,7 @@ function parseOutputsFile(file: string): unknown {
   try {
     parsed = JSON.parse(fs.readFileSync(file, "utf8"));
   } catch (error) {
-    throw new UsageError(`Cannot read stack outputs from ${file}: ${(error as Error).message}`);
+    throw new OutputsError(`Cannot read stack outputs from ${file}: ${(error as Error).message}`);
   }
   return parsed && typeof parsed === "object" && "pipeline" in parsed ? parsed.pipeline : parsed;
 }
@@ -46,25 +49,38 @@ export async function loadOutputs(stack: string, outputsFile?: string): Promise<
     raw = parseOutputsFile(source);
   } else if (pulumiCliPresent()) {
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
-    const selected = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
-    raw = (await selected.outputs()).pipeline?.value;
+    try {
+      const selected = await LocalWorkspace.selectStack({ stackName: stack, workDir: REPO_ROOT });
+      raw = (await selected.outputs()).pipeline?.value;
+    } catch (error) {
+      // The CLI's own words (no such stack, not logged in) are in its stderr, in the message.
+      const said = /stderr: (.+)/.exec(String((error as Error).message))?.[1];
+      throw new OutputsError(
+        `Cannot read the outputs of stack "${stack}" with the Pulumi CLI: ` +
+          `${said ?? String((error as Error).message).split("\n")[0]}. ` +
+          "Check `pulumi stack ls` and `pulumi whoami`, or pass --outputs FILE.",
+      );
+    }
     source = `pulumi stack ${stack}`;
   } else {
-    throw new UsageError(
-      `No outputs for stack "${stack}": ${path.relative(process.cwd(), path.join(LOCAL_STACKS, `${stack}.json`))} ` +
-        `does not exist and the Pulumi CLI is not installed. Start the local replica (local/replica up), or ` +
-        `pass --outputs FILE written by \`pulumi stack output --json --stack ${stack} > FILE\`.`,
+    const file = path.relative(process.cwd(), path.join(LOCAL_STACKS, `${stack}.json`));
+    const fromPulumi = `\`pulumi stack output --json --stack ${stack} > FILE\``;
+    throw new OutputsError(
+      `No outputs for stack "${stack}": ${file} does not exist and the Pulumi CLI is not installed. ` +
+        (stack === "local"
+          ? "Start the local replica (`local/replica.sh up`), which writes it."
+          : `Pass --outputs FILE written by ${fromPulumi} where the Pulumi CLI is, or install it.`),
     );
   }
   const problems = contractProblems(raw);
   if (problems.length > 0) {
-    throw new UsageError(
-      `Stack outputs from ${source} do not follow the contract:\n  ${problems.join("\n  ")}`,
+    throw new OutputsError(
+      `Stack outputs from ${source} do not follow the contract: ${problems.join("; ")}`,
     );
   }
   const outputs = raw as PipelineOutputs;
   if (outputs.paused) {
-    throw new UsageError(
+    throw new OutputsError(
       `Stack "${stack}" (${source}) is paused: its Kafka path and streams are not deployed, so ` +
         `there is nothing to send to or read back. Resume it with \`${RESUME_HINT}\` ` +
         `(on stack ${stack}), then run this again.`,
@@ -79,7 +95,7 @@ export async function resolveApiKey(
   outputs: PipelineOutputs,
   keyFile?: string,
 ): Promise<string | undefined> {
-  if (keyFile) return fs.readFileSync(keyFile, "utf8").trim();
+  if (keyFile) return readSecretFile("--api-key-file", keyFile);
   if (process.env.PIPELINE_API_KEY) return process.env.PIPELINE_API_KEY;
   const local = path.join(LOCAL_STACKS, `${stack}.api-key`);
   if (fs.existsSync(local)) return fs.readFileSync(local, "utf8").trim();
@@ -138,23 +154,23 @@ export async function readApiKeyValue(region: string, id: string): Promise<strin
   const instead = "or set PIPELINE_API_KEY or pass --api-key-file with the key's value";
   try {
     const key = await client.send(new GetApiKeyCommand({ apiKey: id, includeValue: true }));
-    if (!key.value) throw new UsageError(`API key ${id} in ${region} has no value; ${instead}.`);
+    if (!key.value) throw new OutputsError(`API key ${id} in ${region} has no value; ${instead}.`);
     return key.value;
   } catch (error) {
-    if (error instanceof UsageError) throw error;
+    if (error instanceof OutputsError) throw error;
     if (awsError(error).name === "NotFoundException") {
-      throw new UsageError(
+      throw new OutputsError(
         `API key ${id} does not exist in ${region} (${causeOf(error)}): the outputs are not those ` +
           `of the deployed stack (export them again with \`pulumi stack output --json\`), ${instead}.`,
       );
     }
     if (denied(error)) {
-      throw new UsageError(
+      throw new OutputsError(
         `Not allowed to read API key ${id} in ${region} (${causeOf(error)}): use AWS credentials ` +
           `allowed apigateway:GET on arn:aws:apigateway:${region}::/apikeys/${id}, ${instead}.`,
       );
     }
-    throw new UsageError(
+    throw new OutputsError(
       `Cannot read the value of API key ${id} in ${region} (${causeOf(error)}): ${instead}.`,
     );
   } finally {
@@ -169,12 +185,12 @@ export async function resolveDatabaseLogin(
 ): Promise<{ user: string; password?: string }> {
   const user = process.env.MYSQL_USER;
   const password = passwordFile
-    ? fs.readFileSync(passwordFile, "utf8").trim()
+    ? readSecretFile("--password-file", passwordFile)
     : process.env.MYSQL_PASSWORD;
   if (password !== undefined) return { user: user ?? SOURCE_DATABASE_USER, password };
   const arn = outputs.sourceDatabase?.secretArn;
   if (!arn) {
-    throw new UsageError(
+    throw new OutputsError(
       "No source database password: set MYSQL_PASSWORD or pass --password-file.",
     );
   }
@@ -198,18 +214,20 @@ export async function readDatabaseSecret(
     text = (await client.send(new GetSecretValueCommand({ SecretId: arn }))).SecretString;
   } catch (error) {
     if (awsError(error).name === "ResourceNotFoundException") {
-      throw new UsageError(
+      throw new OutputsError(
         `The database secret ${arn} does not exist in ${region} (${causeOf(error)}): the outputs are ` +
           `not those of the deployed stack (export them again with \`pulumi stack output --json\`), ${instead}.`,
       );
     }
     if (denied(error)) {
-      throw new UsageError(
+      throw new OutputsError(
         `Not allowed to read the database secret ${arn} (${causeOf(error)}): use AWS credentials ` +
           `allowed secretsmanager:GetSecretValue on it, ${instead}.`,
       );
     }
-    throw new UsageError(`Cannot read the database secret ${arn} (${causeOf(error)}): ${instead}.`);
+    throw new OutputsError(
+      `Cannot read the database secret ${arn} (${causeOf(error)}): ${instead}.`,
+    );
   } finally {
     client.destroy();
   }
@@ -220,7 +238,7 @@ export async function readDatabaseSecret(
     parsed = {};
   }
   if (typeof parsed?.password !== "string" || parsed.password === "") {
-    throw new UsageError(
+    throw new OutputsError(
       `The database secret ${arn} holds no "password" (expected JSON {"username","password"}, as RDS ` +
         `writes it), ${instead}.`,
     );

@@ -4,7 +4,7 @@
 // - random: the course's behaviour — seeded random positions, so re-sends happen — in pages.
 import type * as mysql from "mysql2/promise";
 import type { GeoRow, PinRow, UserRow } from "./source/generator";
-import { connect, ConnectionSettings } from "./source/loader";
+import { connect, ConnectionSettings, SourceDatabaseError } from "./source/loader";
 
 /** Errors after which a new connection may succeed: the server restarted or the link dropped. */
 const CONNECTION_LOST = new Set([
@@ -82,7 +82,7 @@ async function fetchEvents(conn: SourceConnection, indexes: number[]): Promise<S
   // An index missing from one table cannot be sent as an aligned event: say which.
   const missing = unique.filter((i) => !pin.has(i) || !geo.has(i) || !user.has(i));
   if (missing.length > 0) {
-    throw new Error(
+    throw new SourceDatabaseError(
       `Source rows are not aligned: index ${missing.slice(0, 5).join(", ")} is missing from ` +
         `pinterest_data, geolocation_data or user_data. Reload the source (npm run source:load -- --reset).`,
     );
@@ -99,7 +99,7 @@ export async function sourceKeys(conn: SourceConnection): Promise<number[]> {
   const found = new Set(tables.map((t) => String(t.name)));
   const absent = ["pinterest_data", "geolocation_data", "user_data"].filter((t) => !found.has(t));
   if (absent.length > 0) {
-    throw new Error(
+    throw new SourceDatabaseError(
       `Source database has no table ${absent.join(", ")}: load it first (npm run source:load).`,
     );
   }
@@ -108,7 +108,7 @@ export async function sourceKeys(conn: SourceConnection): Promise<number[]> {
       AND TABLE_NAME = 'pinterest_data' AND COLUMN_NAME = 'index'`,
   );
   if (cols.length === 0) {
-    throw new Error(
+    throw new SourceDatabaseError(
       "Source table pinterest_data has no `index` column: it is not the course's table shape.",
     );
   }

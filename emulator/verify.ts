@@ -7,6 +7,7 @@ import { KinesisClient } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { isDeepStrictEqual } from "util";
 import { TABLE_KINDS } from "../components/shared/naming";
+import { Failure } from "../cli/args";
 import type { PipelineOutputs } from "../stacks/contract";
 import { SourceConnection, sourceKeys } from "./sourceReader";
 import { kafkaClient, localCredentials, readStream, Table } from "./transports";
@@ -109,6 +110,16 @@ async function readStreamOf(outputs: PipelineOutputs, stream: string): Promise<s
   }
 }
 
+/** What `read` returns; a Failure naming `what` when the broker or stream cannot be read. */
+async function reading(what: string, read: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await read();
+  } catch (error) {
+    const message = String((error as Error).message ?? error).split("\n")[0];
+    throw new Failure(`Cannot read ${what} back: ${message}`);
+  }
+}
+
 /** Verifies every topic and stream of the stack against the source. */
 export async function verify(
   outputs: PipelineOutputs,
@@ -121,11 +132,14 @@ export async function verify(
     const source = rows.map((r) => ({ ...r }));
     if (outputs.batch) {
       const topic = outputs.batch.topics[table];
-      reports.push(compare(topic, table, source, await readTopic(outputs, topic)));
+      const where = `topic ${topic} (brokers ${outputs.batch.bootstrapBrokers})`;
+      const landed = await reading(where, () => readTopic(outputs, topic));
+      reports.push(compare(topic, table, source, landed));
     }
     if (outputs.stream) {
       const stream = outputs.stream.streams[table];
-      reports.push(compare(stream, table, source, await readStreamOf(outputs, stream)));
+      const landed = await reading(`stream ${stream}`, () => readStreamOf(outputs, stream));
+      reports.push(compare(stream, table, source, landed));
     }
   }
   return reports;

@@ -133,6 +133,15 @@ export function contractProblems(outputs: unknown): string[] {
     if (e.keyword === "required") return `${where}.${e.params.missingProperty}: missing`;
     if (e.keyword === "additionalProperties")
       return `${where}.${e.params.additionalProperty}: not part of contract v${CONTRACT_VERSION}`;
+    // Ajv says "must be equal to constant" without the constant: name it, and why.
+    if (e.keyword === "const") {
+      const why: Record<string, string> = {
+        "/contractVersion": `this code reads contract v${CONTRACT_VERSION} only`,
+        "/paused": "a running stack leaves it out",
+      };
+      const note = why[e.instancePath];
+      return `${where}: must be ${JSON.stringify(e.params.allowedValue)}${note ? ` (${note})` : ""}`;
+    }
     return `${where}: ${e.message}`;
   });
 }

@@ -9,7 +9,6 @@ twice over it (the second run replaces existing tables) and prints raw records p
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import pathlib
 import random
@@ -19,6 +18,7 @@ import tempfile
 import time
 import uuid
 
+from pinterest_etl import cli
 from pinterest_etl.job import BatchConfig, run_batch
 from pinterest_etl.sink_files import write_objects
 from pinterest_etl.spark_session import local_spark
@@ -79,12 +79,15 @@ def rows(n: int, seed: int) -> tuple[list[dict], list[dict], list[dict]]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=20_000, help="source rows per table")
-    parser.add_argument("--resend", type=float, default=0.2, help="share of rows sent twice")
-    parser.add_argument("--per-object", type=int, default=1000, help="records per sink object")
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=cli.whole_number(1), default=20_000,
+                        help="source rows per table")  # fmt: skip
+    parser.add_argument("--resend", type=cli.fraction, default=0.2,
+                        help="share of rows sent twice, 0 to 1")  # fmt: skip
+    parser.add_argument("--per-object", type=cli.whole_number(1), default=1000,
+                        help="records per sink object")  # fmt: skip
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=cli.whole_number(0), default=42)
     args = parser.parse_args()
 
     root = tempfile.mkdtemp(prefix="pinterest-bench-")

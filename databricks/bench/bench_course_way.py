@@ -13,7 +13,6 @@ Both run on the same generated bucket replica in one Spark session, after a warm
 
 from __future__ import annotations
 
-import argparse
 import random
 import shutil
 import tempfile
@@ -23,6 +22,7 @@ from bench_batch import rows
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from pinterest_etl import cli
 from pinterest_etl.job import BatchConfig, run_batch
 from pinterest_etl.sink_files import write_objects
 from pinterest_etl.spark_session import local_spark
@@ -132,8 +132,9 @@ def course_way(spark: SparkSession, root: str) -> int:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=100_000, help="source rows per table")
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=cli.whole_number(1), default=100_000,
+                        help="source rows per table")  # fmt: skip
     parser.add_argument("--master", default="local[2]")
     args = parser.parse_args()
 

@@ -21,6 +21,7 @@ import time
 from bench_batch import rows
 from pyspark.sql import SparkSession
 
+from pinterest_etl import cli
 from pinterest_etl.analysis import ANALYSES
 from pinterest_etl.job import BatchConfig, run_batch
 from pinterest_etl.naming import TABLES
@@ -69,16 +70,20 @@ def same_tables(spark: SparkSession, a: TableLocation, b: TableLocation) -> bool
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=30)
-    parser.add_argument("--records-per-day", type=int, default=20_000, help="new rows per topic")
-    parser.add_argument("--resend", type=float, default=0.2, help="re-sent share of a day's rows")
-    parser.add_argument("--per-object", type=int, default=1000, help="records per sink object")
-    parser.add_argument("--full-days", default="10,20,30", help="days with a full run beside")
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=cli.whole_number(1), default=30)
+    parser.add_argument("--records-per-day", type=cli.whole_number(1), default=20_000,
+                        help="new rows per topic")  # fmt: skip
+    parser.add_argument("--resend", type=cli.fraction, default=0.2,
+                        help="re-sent share of a day's rows, 0 to 1")  # fmt: skip
+    parser.add_argument("--per-object", type=cli.whole_number(1), default=1000,
+                        help="records per sink object")  # fmt: skip
+    parser.add_argument("--full-days", type=cli.whole_numbers(1), default="10,20,30",
+                        help="days with a full run beside")  # fmt: skip
     parser.add_argument("--master", default="local[2]")
-    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--seed", type=cli.whole_number(0), default=42)
     args = parser.parse_args()
-    full_days = {int(d) for d in args.full_days.split(",") if d}
+    full_days = set(args.full_days)
 
     root = tempfile.mkdtemp(prefix="pinterest-bench-incremental-")
     spark = local_spark("pinterest-etl-bench-incremental", master=args.master,

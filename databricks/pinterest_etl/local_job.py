@@ -25,21 +25,24 @@ import os
 import sys
 from collections.abc import Sequence
 
+from . import cli
 from .analysis import ANALYSES
-from .job import DEFAULT_MAX_MALFORMED_SHARE, parse_share
-from .naming import TABLES, topic_name, validate_prefix
+from .job import DEFAULT_MAX_MALFORMED_SHARE
+from .naming import TABLES, topic_name
 from .sink_files import topic_folders, topic_glob
 from .writers import TableLocation
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = cli.Parser(
         prog="python -m pinterest_etl.local_job",
         description="Clean and analyse raw pipeline data in a local folder laid out like the "
         "bucket (topics/<cluster>/<prefix>.<table>/partition=<p>/*.json); write Delta tables.",
     )
     parser.add_argument("--source-root", required=True, help="folder that contains topics/")
-    parser.add_argument("--prefix", required=True, help="deployment prefix, e.g. pin-dev")
+    parser.add_argument(
+        "--prefix", required=True, type=cli.prefix, help="deployment prefix, e.g. pin-dev"
+    )
     parser.add_argument("--warehouse", required=True, help="folder for the Delta tables")
     parser.add_argument(
         "--mode",
@@ -50,7 +53,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--max-malformed-share",
-        type=_share,
+        type=cli.share,
         default=DEFAULT_MAX_MALFORMED_SHARE,
         help="the quality gate: fail when more than this share (0-1) of a table's records in a "
         f"micro-batch is malformed (default {DEFAULT_MAX_MALFORMED_SHARE}; 1 turns it off)",
@@ -64,17 +67,12 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
     parser.add_argument("--driver-memory", default="2g", help="Spark driver memory (default 2g)")
     parser.add_argument(
-        "--max-rows", type=int, default=50, help="rows printed per result table (default 50)"
+        "--max-rows",
+        type=cli.whole_number(0),
+        default=50,
+        help="rows printed per result table (default 50)",
     )
     return parser.parse_args(argv)
-
-
-def _share(text: str) -> float:
-    """``parse_share`` for argparse (which turns the error into a usage error, exit 2)."""
-    try:
-        return parse_share(text)
-    except ValueError as err:
-        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def check_source_root(source_root: str, prefix: str) -> list[str]:
@@ -101,34 +99,30 @@ def check_source_root(source_root: str, prefix: str) -> list[str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    try:
-        validate_prefix(args.prefix)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
     source_root = os.path.abspath(args.source_root)
     warehouse = os.path.abspath(args.warehouse)
     problems = check_source_root(source_root, args.prefix)
     if problems:
-        print("error: no raw data to process:", file=sys.stderr)
-        for problem in problems:
-            print(f"  - {problem}", file=sys.stderr)
         print(
-            f"expected {source_root}/topics/<cluster>/{args.prefix}.<pin|geo|user>/partition=<p>/"
-            "*.json "
-            "(the S3 sink's layout); check --source-root and --prefix",
+            f"error: no raw data to process: {'; '.join(problems)}. Expected "
+            f"{source_root}/topics/<cluster>/{args.prefix}.<pin|geo|user>/partition=<p>/*.json "
+            "(the S3 sink's layout): check --source-root and --prefix",
             file=sys.stderr,
         )
         return 1
 
-    # Spark is imported only now: argument errors above stay fast.
+    # The Spark session starts only now: the argument and data checks above start no JVM.
     from pyspark.sql import SparkSession
 
     from .job import BatchConfig, BatchFailedError, DataQualityError, NoRawDataError, run_batch
     from .readers import RawDataMissingError
     from .spark_session import local_spark
 
-    os.makedirs(warehouse, exist_ok=True)
+    try:
+        os.makedirs(warehouse, exist_ok=True)
+    except OSError as err:
+        print(f"error: cannot create the warehouse {warehouse}: {err.strerror}", file=sys.stderr)
+        return 1
     owns_session = SparkSession.getActiveSession() is None
     spark = local_spark(
         "pinterest-etl-local-job",

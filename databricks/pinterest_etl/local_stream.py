@@ -35,8 +35,9 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from . import cli
 from .kinesis_source import KinesisOptions, KinesisSourceError, _Kinesis
-from .naming import TABLES, stream_name, stream_table_name, validate_prefix
+from .naming import TABLES, stream_name, stream_table_name
 
 #: Where, beside the checkpoints, the streams' creation times are kept.
 STREAMS_FILE = "streams.json"
@@ -46,17 +47,21 @@ _NO_CONNECT = "Python worker failed to connect back"
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = cli.Parser(
         prog="python -m pinterest_etl.local_stream",
         description="Read the pipeline's Kinesis streams with the streaming job's code on local "
         "Spark; append cleaned rows and malformed records to Delta tables.",
     )
-    parser.add_argument("--prefix", required=True, help="deployment prefix, e.g. pin-local")
+    parser.add_argument(
+        "--prefix", required=True, type=cli.prefix, help="deployment prefix, e.g. pin-local"
+    )
     parser.add_argument("--warehouse", required=True, help="folder for the Delta tables")
     parser.add_argument(
         "--endpoint",
-        default=os.environ.get("PIPELINE_KINESIS_ENDPOINT"),
-        help="Kinesis API URL (default $PIPELINE_KINESIS_ENDPOINT), e.g. http://127.0.0.1:34567",
+        type=cli.http_url,
+        default=os.environ.get("PIPELINE_KINESIS_ENDPOINT") or None,
+        help="Kinesis API URL (default $PIPELINE_KINESIS_ENDPOINT, checked the same way), e.g. "
+        "http://127.0.0.1:34567",
     )
     parser.add_argument("--region", default="us-east-1", help="AWS region name (default us-east-1)")
     parser.add_argument(
@@ -75,8 +80,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     )
     parser.add_argument(
         "--trigger-seconds",
-        type=float,
-        default=1.0,
+        type=cli.seconds,
         help="with --continuous: seconds between micro-batches (default 1)",
     )
     parser.add_argument(
@@ -90,8 +94,13 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if not args.endpoint:
         parser.error("--endpoint is required (or set PIPELINE_KINESIS_ENDPOINT)")
-    if args.trigger_seconds <= 0:
-        parser.error(f"--trigger-seconds {args.trigger_seconds} must be positive")
+    if args.trigger_seconds is not None and not args.continuous:
+        parser.error(
+            "--trigger-seconds sets the pace of --continuous; a drain runs its micro-batches "
+            "back to back: add --continuous or drop --trigger-seconds"
+        )
+    if args.trigger_seconds is None:
+        args.trigger_seconds = 1.0
     return args
 
 
@@ -150,11 +159,6 @@ def reset_recreated_streams(
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
-    try:
-        validate_prefix(args.prefix)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
     warehouse = os.path.abspath(args.warehouse)
     checkpoint_root = os.path.abspath(
         args.checkpoint_root or os.path.join(warehouse, "_checkpoints", "stream")
@@ -164,7 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         created = {s: stream_created(args.endpoint, args.region, s) for s in streams.values()}
     except KinesisSourceError as err:
-        print(f"error: {err} (local/replica.sh up creates the replica's streams)", file=sys.stderr)
+        hint = " (local/replica.sh up creates the replica's streams)"
+        hint = "" if "replica.sh" in str(err) else hint
+        print(f"error: {err}{hint}", file=sys.stderr)
         return 1
     by_stream = {streams[t]: tables[t] for t in TABLES}
     for message in reset_recreated_streams(checkpoint_root, warehouse, created, by_stream):

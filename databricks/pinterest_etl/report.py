@@ -33,7 +33,8 @@ import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
-from .naming import TABLES, stream_name, topic_name, validate_prefix
+from . import cli
+from .naming import TABLES, stream_name, topic_name
 from .report_html import render_report
 from .sink_files import topic_folders
 from .tables import table_names
@@ -186,17 +187,17 @@ def collect_report(
     }
 
 
-def write_report(data: dict, out: str) -> str:
-    """Write the page for ``data`` to ``out`` (folders created); return its absolute path."""
+def write_page(page: str, out: str) -> str:
+    """Write ``page`` to ``out`` (folders created); return its absolute path."""
     out = os.path.abspath(out)
     os.makedirs(os.path.dirname(out), exist_ok=True)
     with open(out, "w", encoding="utf-8") as f:
-        f.write(render_report(data))
+        f.write(page)
     return out
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
+    parser = cli.Parser(
         prog="python -m pinterest_etl.report",
         description="Write the pipeline's local report: the nine analyses as charts and the "
         "counts of both paths, as one self-contained HTML file.",
@@ -204,15 +205,40 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--out", required=True, help="the HTML file to write")
     parser.add_argument("--data", help="render this JSON data file instead of reading tables")
     parser.add_argument("--warehouse", help="folder of the Delta tables (without --data)")
-    parser.add_argument("--prefix", help="deployment prefix, e.g. pin-local (without --data)")
+    parser.add_argument(
+        "--prefix", type=cli.prefix, help="deployment prefix, e.g. pin-local (without --data)"
+    )
     parser.add_argument("--emulator-report", help="the emulator's --report JSON")
     parser.add_argument("--raw-root", help="folder holding topics/ as the S3 sink wrote it")
     parser.add_argument("--stream-output", help="what the streaming job printed (a text file)")
-    parser.add_argument("--master", default="local[2]", help="Spark master (default local[2])")
+    parser.add_argument("--master", help="Spark master (default local[2]; without --data)")
     args = parser.parse_args(argv)
-    if not args.data and not (args.warehouse and args.prefix):
+    if args.data:
+        # Every other input is for reading the tables: with --data it would be ignored.
+        ignored = [f"--{k.replace('_', '-')}" for k in _TABLE_INPUTS if getattr(args, k)]
+        if ignored:
+            parser.error(
+                f"{ignored[0]} is for reading the tables; --data renders a file as it is: "
+                f"drop one of the two"
+            )
+    elif not (args.warehouse and args.prefix):
         parser.error("give --warehouse and --prefix (read the tables) or --data (render a file)")
+    args.master = args.master or "local[2]"
     return args
+
+
+#: The options that only reading the tables uses.
+_TABLE_INPUTS = ("warehouse", "prefix", "emulator_report", "raw_root", "stream_output", "master")
+
+#: What a data file must hold at the top, and of what type (the dict ``collect_report`` returns).
+_DATA_KEYS = {
+    "prefix": str,
+    "warehouse": str,
+    "generated_at": str,
+    "analyses": list,
+    "tables": list,
+    "paths": dict,
+}
 
 
 class InputError(Exception):
@@ -229,27 +255,64 @@ def _read(path: str | None, what: str) -> str | None:
         raise InputError(f"cannot read the {what} {path}: {err.strerror}") from None
 
 
+def read_data(path: str) -> dict:
+    """The data dict of a file written before; InputError naming the file when it is not one."""
+    text = _read(path, "data file") or ""
+    try:
+        data = json.loads(text)
+    except ValueError as err:
+        raise InputError(f"the data file {path} is not JSON: {err}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"the data file {path} holds {type(data).__name__}, not an object")
+    wrong = [k for k, kind in _DATA_KEYS.items() if not isinstance(data.get(k), kind)]
+    if wrong:
+        raise InputError(
+            f"the data file {path} is not report data: {', '.join(wrong)} missing or of another "
+            f"type (expected {', '.join(f'{k}: {t.__name__}' for k, t in _DATA_KEYS.items())})"
+        )
+    return data
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
         if args.data:
-            data = json.loads(_read(args.data, "data file") or "")
+            data = read_data(args.data)
+            page = _render_data(data, args.data)
         else:
-            validate_prefix(args.prefix)
             emulator_text = _read(args.emulator_report, "emulator report")
+            try:
+                emulator = json.loads(emulator_text) if emulator_text else None
+            except ValueError as err:
+                raise InputError(
+                    f"the emulator report {args.emulator_report} is not JSON: {err}"
+                ) from None
             stream_text = _read(args.stream_output, "streaming job output")
-            data = _collect(args, emulator_text, stream_text)
+            page = render_report(_collect(args, emulator, stream_text))
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    except ValueError as err:  # a bad prefix (2), or a data file that is not JSON (1)
-        print(f"error: {err}", file=sys.stderr)
-        return 1 if args.data else 2
-    print(f"Report: {write_report(data, args.out)}")
+    try:
+        out = write_page(page, args.out)
+    except OSError as err:
+        print(f"error: cannot write the report {args.out}: {err.strerror}", file=sys.stderr)
+        return 1
+    print(f"Report: {out}")
     return 0
 
 
-def _collect(args: argparse.Namespace, emulator_text: str | None, stream_text: str | None):
+def _render_data(data: dict, path: str) -> str:
+    """The page for a data file's dict; InputError naming the file when a part is not as written."""
+    try:
+        return render_report(data)
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise InputError(
+            f"the data file {path} is not report data: {type(err).__name__} {err} "
+            "(write it again with the first form)"
+        ) from None
+
+
+def _collect(args: argparse.Namespace, emulator: dict | None, stream_text: str | None):
     from .spark_session import local_spark
 
     spark = local_spark("pinterest-etl-report", master=args.master, shuffle_partitions=1)
@@ -258,7 +321,7 @@ def _collect(args: argparse.Namespace, emulator_text: str | None, stream_text: s
             spark,
             os.path.abspath(args.warehouse),
             args.prefix,
-            emulator=json.loads(emulator_text) if emulator_text else None,
+            emulator=emulator,
             raw_root=args.raw_root,
             stream_run=parse_stream_output(stream_text) if stream_text is not None else None,
         )

@@ -20,9 +20,12 @@ import os
 import sys
 import tempfile
 import warnings
+from collections.abc import Sequence
 from pathlib import Path
 
 from pyspark.sql import SparkSession
+
+from . import cli
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
 _DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
@@ -106,8 +109,15 @@ def warm() -> int:
         spark.stop()
 
 
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = cli.Parser(
+        prog="python -m pinterest_etl.spark_session",
+        description="Fetch Delta's jars into the Ivy cache and prove a Delta round trip.",
+    )
+    parser.add_argument("--warm", action="store_true", required=True, help="do it (required)")
+    parser.parse_args(argv)
+    return warm()
+
+
 if __name__ == "__main__":
-    if sys.argv[1:] != ["--warm"]:
-        print("usage: python -m pinterest_etl.spark_session --warm", file=sys.stderr)
-        sys.exit(2)
-    sys.exit(warm())
+    sys.exit(main())

@@ -12,11 +12,11 @@ checks the committed file against this module.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from collections.abc import Sequence
 
+from . import cli
 from .naming import (
     TABLES,
     batch_runs_table_name,
@@ -67,19 +67,18 @@ def template_json() -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
+    parser = cli.Parser(
         prog="python -m pinterest_etl.tables",
         description="Print the Delta tables the jobs write, as JSON.",
     )
-    parser.add_argument("--prefix", default=PLACEHOLDER, help="deployment prefix (default: the "
-                        "template's placeholder, as committed in table_names.json)")  # fmt: skip
+    parser.add_argument(
+        "--prefix",
+        type=cli.prefix,
+        default=PLACEHOLDER,
+        help="deployment prefix (default: the template's placeholder, as in table_names.json)",
+    )
     args = parser.parse_args(argv)
-    try:
-        names = table_names(args.prefix)
-    except ValueError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    sys.stdout.write(json.dumps(names, indent=2) + "\n")
+    sys.stdout.write(json.dumps(table_names(args.prefix), indent=2) + "\n")
     return 0
 
 

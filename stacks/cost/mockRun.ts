@@ -8,25 +8,36 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
+import { Failure } from "../../cli/args";
 import { PipelineOutputs } from "../contract";
 import { ACCOUNT_ID, importFresh, PulumiHarness, REGION } from "./mockEngine";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
+/** The stacks that have a Pulumi.<stack>.yaml here. */
+export function stacksHere(): string[] {
+  return fs
+    .readdirSync(REPO_ROOT)
+    .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
+    .map((f) => f.slice("Pulumi.".length, -".yaml".length));
+}
+
 /** The `config:` map of Pulumi.<stack>.yaml, keys as written (`namespace:key`). */
 export function readStackConfig(stack: string): Record<string, unknown> {
   const file = path.join(REPO_ROOT, `Pulumi.${stack}.yaml`);
   if (!fs.existsSync(file)) {
-    const have = fs
-      .readdirSync(REPO_ROOT)
-      .filter((f) => /^Pulumi\..+\.yaml$/.test(f))
-      .map((f) => f.slice("Pulumi.".length, -".yaml".length));
-    throw new Error(
-      `no stack "${stack}": ${file} does not exist (stacks here: ${have.join(", ")})`,
+    throw new Failure(
+      `no stack "${stack}": ${file} does not exist (stacks here: ${stacksHere().join(", ")})`,
     );
   }
-  const doc = parse(fs.readFileSync(file, "utf8")) as { config?: Record<string, unknown> };
-  return doc.config ?? {};
+  let doc: { config?: Record<string, unknown> } | null;
+  try {
+    doc = parse(fs.readFileSync(file, "utf8"));
+  } catch (error) {
+    // The YAML parser's message names the line and column, not the file.
+    throw new Failure(`${file} is not valid YAML: ${(error as Error).message.split("\n")[0]}`);
+  }
+  return doc?.config ?? {};
 }
 
 export const CLUSTER_UUID = "0a1b2c3d-4e5f-6789-abcd-ef0123456789-2";

@@ -3,6 +3,7 @@
 // passes through it or is stored: a formula, outside the total) or "free". A type missing here, or
 // an hourly resource whose size has no price in ./prices.ts, fails the command by name, so the
 // table cannot fall behind the program.
+import { Failure } from "../../cli/args";
 import type { RecordedResource } from "./mockEngine";
 import { HOURS_PER_MONTH, Price, RegionPrices } from "./prices";
 
@@ -32,7 +33,9 @@ export type BillingRule =
   | { readonly billing: "free" };
 
 /** A resource that bills by the hour but whose size or kind has no price in the table. */
-export class MissingPriceError extends Error {}
+export class MissingPriceError extends Failure {
+  override name = "MissingPriceError";
+}
 
 const money = (usd: number) => `$${usd}`;
 

@@ -28,7 +28,7 @@ import {
   loadOutputs,
   resolveApiKey,
   resolveDatabaseLogin,
-  UsageError,
+  OutputsError,
 } from "../../emulator/outputs";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { scratchDatabase } from "../harness/mysql";
@@ -262,7 +262,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
   it("says clearly when the exported API key or secret does not exist", async () => {
     const missingKey = deployedOutputs(suffix, "nokey00000", secretArn);
     const keyError = await rejection(resolveApiKey(stack, missingKey));
-    expect(keyError).to.be.instanceOf(UsageError);
+    expect(keyError).to.be.instanceOf(OutputsError);
     expect(keyError.message).to.match(
       /^API key nokey00000 does not exist in eu-west-1 \(NotFoundException, HTTP 404: [^)]*\): the outputs are not those of the deployed stack/,
     );
@@ -271,7 +271,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
     const secretError = await rejection(
       resolveDatabaseLogin(deployedOutputs(suffix, apiKey.id, arn)),
     );
-    expect(secretError).to.be.instanceOf(UsageError);
+    expect(secretError).to.be.instanceOf(OutputsError);
     expect(secretError.message).to.match(
       new RegExp(
         `^The database secret ${arn.replace(/[/.]/g, "\\$&")} does not exist in eu-west-1 \\(ResourceNotFoundException, HTTP \\d+: `,
@@ -384,7 +384,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
 
     it("says which permission the API-key lookup lacks when GetApiKey is denied", async () => {
       const error = await rejection(resolveApiKey(stack, deployedOutputs(suffix, keyId, arn)));
-      expect(error).to.be.instanceOf(UsageError);
+      expect(error).to.be.instanceOf(OutputsError);
       expect(error.message).to.match(
         new RegExp(
           `^Not allowed to read API key ${keyId} in eu-west-1 \\([^)]*HTTP 403[^)]*\\): use AWS credentials allowed apigateway:GET on arn:aws:apigateway:eu-west-1::/apikeys/${keyId}, or set PIPELINE_API_KEY`,
@@ -394,7 +394,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
 
     it("says which permission the database lookup lacks when GetSecretValue is denied", async () => {
       const error = await rejection(resolveDatabaseLogin(deployedOutputs(suffix, keyId, arn)));
-      expect(error).to.be.instanceOf(UsageError);
+      expect(error).to.be.instanceOf(OutputsError);
       expect(error.message).to.match(
         new RegExp(
           `^Not allowed to read the database secret ${arn.replace(/[/.]/g, "\\$&")} \\([^)]*HTTP 403[^)]*\\): use AWS credentials allowed secretsmanager:GetSecretValue on it, or set MYSQL_PASSWORD`,

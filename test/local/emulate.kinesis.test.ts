@@ -7,6 +7,7 @@ import * as path from "path";
 import { main } from "../../emulator/cli";
 import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import { LOCAL_STACKS } from "../../emulator/outputs";
+import { runMain } from "../harness/cliRun";
 import { startFaultProxy } from "../harness/faultProxy";
 import { startKinesis, LocalKinesis } from "../harness/kinesis";
 import { scratchDatabase } from "../harness/mysql";
@@ -302,14 +303,11 @@ describe("emulator → Kinesis (direct)", function () {
         pipeline: { contractVersion: 1, prefix: "emu", stream: { invokeUrl: "x" } },
       }),
     );
-    await emulate(file).then(
-      () => expect.fail("accepted a broken outputs file"),
-      (e: Error) => {
-        expect(e.message).to.include(`Stack outputs from ${file} do not follow the contract`);
-        expect(e.message).to.include("pipeline.region: missing");
-        expect(e.message).to.include("pipeline.stream.streams: missing");
-      },
-    );
+    const { code, err } = await runMain(() => emulate(file), []);
+    expect(code).to.equal(1);
+    expect(err).to.include(`Stack outputs from ${file} do not follow the contract`);
+    expect(err).to.include("pipeline.region: missing");
+    expect(err).to.include("pipeline.stream.streams: missing");
   });
 
   it("refuses a source table of the wrong shape", async () => {
@@ -328,10 +326,9 @@ describe("emulator → Kinesis (direct)", function () {
       },
     });
     try {
-      await emulate(file).then(
-        () => expect.fail("accepted a wrong table"),
-        (e: Error) => expect(e.message).to.include("pinterest_data has no `index` column"),
-      );
+      const { code, err } = await runMain(() => emulate(file), []);
+      expect(code).to.equal(1);
+      expect(err).to.include("pinterest_data has no `index` column");
     } finally {
       await other.drop();
     }

@@ -4,6 +4,7 @@ import { main } from "../../emulator/source/cli";
 import { sourceRow } from "../../emulator/source/generator";
 import { connect, ensureSchema, loadRows, summarise } from "../../emulator/source/loader";
 import { TABLES } from "../../emulator/source/schema";
+import { runMain } from "../harness/cliRun";
 import { scratchDatabase } from "../harness/mysql";
 
 // Against the project's real MariaDB (local/mysql.sh), one scratch database per run.
@@ -170,9 +171,10 @@ describe("source database loader (MariaDB)", function () {
     console.log = (line: string) => printed.push(line);
     try {
       expect(await main(["load", "--rows", "25", "--reset"])).to.equal(0);
-      await main(["load", "--rows", "many"]).then(
-        () => expect.fail("accepted --rows many"),
-        (e: Error) => expect(e.message).to.equal('--rows "many" is not a whole number.'),
+      const refused = await runMain(main, ["load", "--rows", "many"]);
+      expect(refused.code).to.equal(2);
+      expect(refused.err.split("\n")[0]).to.equal(
+        'source: --rows "many" must be a whole number of at least 1.',
       );
     } finally {
       console.log = log;

@@ -40,10 +40,13 @@ describe("stack outputs contract", () => {
       stream: { ...VALID.stream, streamNames: [] },
     };
     expect(contractProblems(broken)).to.have.members([
-      "pipeline.contractVersion: must be equal to constant",
+      "pipeline.contractVersion: must be 1 (this code reads contract v1 only)",
       'pipeline.batch.invokeUrl: must match pattern "^https?://"',
       "pipeline.batch.topics.user: missing",
       "pipeline.stream.streamNames: not part of contract v1",
+    ]);
+    expect(contractProblems({ ...VALID, paused: false })).to.deep.equal([
+      "pipeline.paused: must be true (a running stack leaves it out)",
     ]);
   });
 });

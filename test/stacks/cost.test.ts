@@ -5,6 +5,7 @@
 // the usage-driven parts come to.
 import { expect } from "chai";
 import * as fs from "fs";
+import { UsageError } from "../../cli/args";
 import {
   COSTS_DOC,
   parseSettings,
@@ -156,10 +157,34 @@ describe("cost command", function () {
     expect(running.total).to.equal((await stackCost("dev", false)).total);
   });
 
-  it("refuses a --set that is not section.key=value", () => {
+  it("refuses a --set that is not section.key=value, or one key given twice", () => {
     expect(() => parseSettings("dev", ["kafka"])).to.throw(
+      UsageError,
       /--set "kafka" is not section.key=value/,
     );
+    expect(() => parseSettings("dev", ["paused=true", "paused=false"])).to.throw(
+      UsageError,
+      "--set pinterest-pipeline:paused is given twice: give it once.",
+    );
+  });
+
+  it("--set takes a key at any depth and another namespace, keeping the rest of the section", () => {
+    const dev = readStackConfig("dev");
+    const dbx = dev["pinterest-pipeline:databricks"] as { unityCatalog: object };
+    const overrides = parseSettings("dev", [
+      "databricks.unityCatalog.catalog=other",
+      "aws:region=us-east-1",
+      "kafka.brokerCount=4",
+    ]);
+    expect(overrides["aws:region"]).to.equal("us-east-1");
+    expect(overrides["pinterest-pipeline:databricks"]).to.deep.equal({
+      ...dbx,
+      unityCatalog: { ...dbx.unityCatalog, catalog: "other" },
+    });
+    expect(overrides["pinterest-pipeline:kafka"]).to.deep.equal({
+      ...(dev["pinterest-pipeline:kafka"] as object),
+      brokerCount: 4,
+    });
   });
 
   it("prices every billed resource of dev and prod, one row each", async () => {

@@ -8,7 +8,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { loadOutputs, UsageError } from "../../emulator/outputs";
+import { loadOutputs, OutputsError } from "../../emulator/outputs";
 import { contractProblems, RESUME_HINT } from "../../stacks/contract";
 import { harness, PulumiHarness } from "../harness/pulumiMocks";
 import { readStackConfig } from "../harness/stackConfig";
@@ -303,7 +303,7 @@ describe("pause switch", function () {
       () => new Error("loadOutputs accepted a paused stack"),
       (e: Error) => e,
     );
-    expect(error).to.be.instanceOf(UsageError);
+    expect(error).to.be.instanceOf(OutputsError);
     expect(error.message).to.include('Stack "dev"');
     expect(error.message).to.include("is paused");
     expect(error.message).to.include(RESUME_HINT);

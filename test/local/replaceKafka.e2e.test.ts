@@ -5,6 +5,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
+import { s3SinkObjectKey } from "../../components/kafka/s3SinkConnectorConfig";
 import { main } from "../../emulator/cli";
 import type { PipelineOutputs } from "../../stacks/contract";
 import { landedLines } from "../harness/landed";
@@ -182,10 +183,13 @@ describe("replacing the replica's Kafka cluster", function () {
     const added = [...now.keys()].filter((key) => !old.has(key));
     expect(added.length).to.be.greaterThan(0);
     for (const key of added) expect(key.split("/")[1], key).to.equal(newCluster);
-    // The new cluster's offsets started at 0 again: its first objects have file names the old
-    // cluster's objects have, which one folder for both would have overwritten.
-    const oldNames = new Set([...old.keys()].map((key) => path.basename(key)));
-    expect(added.some((key) => oldNames.has(path.basename(key)))).to.equal(true);
+    // The new cluster's offsets started at 0 again: each topic's first object has the name every
+    // cluster's first object has (`<topic>+0+<20 zeros>.json`), which one folder for all clusters
+    // would have overwritten.
+    for (const table of TABLES) {
+      const topic = outputs.batch!.topics[table];
+      expect(added, topic).to.include(s3SinkObjectKey(newCluster, topic, 0, 0));
+    }
 
     await runIncremental();
     const counts = await keyCounts();

@@ -73,8 +73,8 @@ function builtWheel(id: string, dir: string): PackageWheel | undefined {
 }
 
 /**
- * The wheel of the sources in `sourceDir`, built with `python -m pip wheel` (in the isolated
- * environment pyproject.toml's [build-system] names) from a copy of exactly the hashed files,
+ * The wheel of the sources in `sourceDir`, built with `python -m pip wheel` (no build isolation:
+ * the venv's setuptools, pinned by requirements-dev.txt) from a copy of exactly the hashed files,
  * unless `<distRoot>/<id>/` holds it already. Synchronous: the program needs the file's name and
  * bytes while it declares the resources.
  */
@@ -106,7 +106,20 @@ export function buildPackageWheel(
     const out = path.join(staging, "out");
     const pip = spawnSync(
       python,
-      ["-m", "pip", "wheel", "--no-deps", "--disable-pip-version-check", "--quiet", src, "-w", out],
+      // No build isolation: the venv's pinned setuptools (requirements-dev.txt) builds it, so no
+      // package index is needed at `pulumi up`.
+      [
+        "-m",
+        "pip",
+        "wheel",
+        "--no-deps",
+        "--no-build-isolation",
+        "--disable-pip-version-check",
+        "--quiet",
+        src,
+        "-w",
+        out,
+      ],
       { encoding: "utf8", env: { ...process.env, SOURCE_DATE_EPOCH } },
     );
     if (pip.error || pip.status !== 0) {

@@ -14,7 +14,7 @@ import {
   wholeNumber,
 } from "../cli/args";
 import type { PipelineOutputs } from "../stacks/contract";
-import { LOCAL_STACKS, loadOutputs, resolveApiKey, resolveDatabaseLogin } from "./outputs";
+import { localStacks, loadOutputs, resolveApiKey, resolveDatabaseLogin } from "./outputs";
 import { Progress, RunResult, runEmulation, targetsFor } from "./run";
 import { ConnectionSettings, tlsFor } from "./source/loader";
 import { randomEvents, sequentialEvents, SourceConnection, sourceKeys } from "./sourceReader";
@@ -270,7 +270,7 @@ async function send(options: SendOptions, signal?: AbortSignal): Promise<number>
     );
   const address = sourceAddress(outputs.sourceDatabase);
   const login = await resolveDatabaseLogin(outputs, options.passwordFile);
-  const checkpointFile = path.join(LOCAL_STACKS, `${stack}.checkpoint.json`);
+  const checkpointFile = path.join(localStacks(), `${stack}.checkpoint.json`);
   const after = options.resume ? readCheckpoint(checkpointFile) : -Infinity;
   const transport =
     via === "api"
@@ -289,7 +289,7 @@ async function send(options: SendOptions, signal?: AbortSignal): Promise<number>
         ? randomEvents(conn, keys, batchSize, options.seed, rows)
         : sequentialEvents(conn, keys, batchSize, after, rows);
     const total = mode === "random" ? rows : Math.min(rows, keys.filter((k) => k > after).length);
-    fs.mkdirSync(LOCAL_STACKS, { recursive: true });
+    fs.mkdirSync(localStacks(), { recursive: true });
     const tty = process.stderr.isTTY;
     let shown = 0;
     const result = await runEmulation({

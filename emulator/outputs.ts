@@ -12,7 +12,13 @@ import { Failure, readSecretFile } from "../cli/args";
 import { contractProblems, PipelineOutputs, RESUME_HINT } from "../stacks/contract";
 
 export const REPO_ROOT = path.resolve(__dirname, "..");
-export const LOCAL_STACKS = path.join(REPO_ROOT, ".local", "stacks");
+/**
+ * Where local stacks' outputs, API keys and checkpoints are: `PIPELINE_STACKS_DIR` (the variable
+ * local/replica.sh writes the replica's outputs by), else `.local/stacks`.
+ */
+export function localStacks(): string {
+  return process.env.PIPELINE_STACKS_DIR || path.join(REPO_ROOT, ".local", "stacks");
+}
 
 /** Outputs or a secret beside them that cannot be had; a CLI prints the message alone, exit 1. */
 export class OutputsError extends Failure {
@@ -44,8 +50,8 @@ export async function loadOutputs(stack: string, outputsFile?: string): Promise<
   if (outputsFile) {
     raw = parseOutputsFile(outputsFile);
     source = outputsFile;
-  } else if (fs.existsSync(path.join(LOCAL_STACKS, `${stack}.json`))) {
-    source = path.join(LOCAL_STACKS, `${stack}.json`);
+  } else if (fs.existsSync(path.join(localStacks(), `${stack}.json`))) {
+    source = path.join(localStacks(), `${stack}.json`);
     raw = parseOutputsFile(source);
   } else if (pulumiCliPresent()) {
     const { LocalWorkspace } = await import("@pulumi/pulumi/automation");
@@ -63,7 +69,7 @@ export async function loadOutputs(stack: string, outputsFile?: string): Promise<
     }
     source = `pulumi stack ${stack}`;
   } else {
-    const file = path.relative(process.cwd(), path.join(LOCAL_STACKS, `${stack}.json`));
+    const file = path.relative(process.cwd(), path.join(localStacks(), `${stack}.json`));
     const fromPulumi = `\`pulumi stack output --json --stack ${stack} > FILE\``;
     throw new OutputsError(
       `No outputs for stack "${stack}": ${file} does not exist and the Pulumi CLI is not installed. ` +
@@ -97,7 +103,7 @@ export async function resolveApiKey(
 ): Promise<string | undefined> {
   if (keyFile) return readSecretFile("--api-key-file", keyFile);
   if (process.env.PIPELINE_API_KEY) return process.env.PIPELINE_API_KEY;
-  const local = path.join(LOCAL_STACKS, `${stack}.api-key`);
+  const local = path.join(localStacks(), `${stack}.api-key`);
   if (fs.existsSync(local)) return fs.readFileSync(local, "utf8").trim();
   const id = outputs.batch?.apiKeyId ?? outputs.stream?.apiKeyId;
   if (!id) return undefined;

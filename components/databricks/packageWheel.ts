@@ -23,26 +23,50 @@ export const WHEEL_NAME = /^pinterest_etl-([0-9][0-9A-Za-z.+!_]*)-py3-none-any\.
 /** 1980-01-01, the earliest time a zip entry holds: every build stamps its files alike. */
 const SOURCE_DATE_EPOCH = "315532800";
 
+/** Module names a Python text imports from the package (absolute or relative, at any depth). */
+function importedModules(text: string): string[] {
+  const found: string[] = [];
+  for (const m of text.matchAll(/^\s*from\s+(?:pinterest_etl)?\.?(\w+)\s+import\b/gm)) {
+    if (m[0].includes("pinterest_etl") || /from\s+\./.test(m[0])) found.push(m[1]);
+  }
+  for (const m of text.matchAll(/^\s*from\s+(?:pinterest_etl|\.)\s+import\s+([\w\s,()]+)/gm)) {
+    found.push(...m[1].split(/[\s,()]+/).filter(Boolean));
+  }
+  for (const m of text.matchAll(/^\s*import\s+pinterest_etl\.(\w+)/gm)) found.push(m[1]);
+  return found;
+}
+
 /**
- * What the wheel is built from (paths relative to `sourceDir`, sorted): pyproject.toml and every
- * .py and .json file of the package, without caches.
+ * The package's modules the jobs run: those the notebooks (`notebooks/*.py`) import, and what
+ * they import, transitively, with `__init__.py` (file names, sorted). The local runners, the
+ * report and the benchmarks' helpers are not among them, so they do not ship to the workspace.
+ */
+export function jobModules(sourceDir: string): string[] {
+  const pkg = path.join(sourceDir, "pinterest_etl");
+  const notebooks = path.join(sourceDir, "notebooks");
+  const exists = (name: string) => fs.existsSync(path.join(pkg, `${name}.py`));
+  const todo = fs.existsSync(notebooks)
+    ? fs
+        .readdirSync(notebooks)
+        .filter((f) => f.endsWith(".py"))
+        .flatMap((f) => importedModules(fs.readFileSync(path.join(notebooks, f), "utf8")))
+    : [];
+  const seen = new Set<string>(["__init__"]);
+  while (todo.length > 0) {
+    const name = todo.pop()!;
+    if (seen.has(name) || !exists(name)) continue;
+    seen.add(name);
+    todo.push(...importedModules(fs.readFileSync(path.join(pkg, `${name}.py`), "utf8")));
+  }
+  return [...seen].filter(exists).map((name) => `${name}.py`).sort();
+}
+
+/**
+ * What the wheel is built from (paths relative to `sourceDir`, sorted): pyproject.toml and the
+ * package's job modules ({@link jobModules}).
  */
 export function packageSources(sourceDir: string): string[] {
-  const walk = (dir: string): string[] =>
-    fs
-      .readdirSync(dir, { withFileTypes: true })
-      .flatMap((e) =>
-        e.isDirectory()
-          ? e.name === "__pycache__"
-            ? []
-            : walk(path.join(dir, e.name))
-          : /\.(py|json)$/.test(e.name)
-            ? [path.join(dir, e.name)]
-            : [],
-      );
-  const files = walk(path.join(sourceDir, "pinterest_etl")).map((f) =>
-    path.relative(sourceDir, f).split(path.sep).join("/"),
-  );
+  const files = jobModules(sourceDir).map((file) => `pinterest_etl/${file}`);
   return ["pyproject.toml", ...files].sort();
 }
 

@@ -133,7 +133,15 @@ const ROWS: Row[] = [
   ["emulate", emulate, ["--outputs", missing], {}, 1, "Cannot read stack outputs from"],
   ["emulate", emulate, ["--outputs", v2], {}, 1, "must be 1 (this code reads contract v1 only)"],
   ["emulate", emulate, ["--stack", "nosuch"], {}, 1, 'No outputs for stack "nosuch"'],
-  ["emulate", emulate, ["--stack", "local"], {}, 1, "`local/replica.sh up`"],
+  // No replica outputs where this run looks for them (a kept replica's are elsewhere).
+  [
+    "emulate",
+    emulate,
+    ["--stack", "local"],
+    { PIPELINE_STACKS_DIR: dir },
+    1,
+    "`local/replica.sh up`",
+  ],
   ["emulate", emulate, [...at, "--paths", "batch"], {}, 1, "exports no batch endpoint"],
   ["emulate", emulate, [...at, "--password-file", missing], {}, 1, "cannot read --password-f"],
   ["emulate", emulate, [...at, "--password-file", emptyFile], {}, 1, "is empty"],

@@ -1,4 +1,5 @@
-// A tiny copy of the databricks/ layout (a pyproject.toml, a package, the two notebooks), so the
+// A tiny copy of the databricks/ layout (a pyproject.toml, a package, the two notebooks, the batch
+// one importing the package's one module), so the
 // Databricks tests build and deploy a wheel that does not change whenever the real sources do.
 import * as fs from "fs";
 import * as os from "os";
@@ -28,7 +29,8 @@ export function fixtureSources(extra: Record<string, string> = {}): string {
     "pinterest_etl/__init__.py": "",
     "pinterest_etl/cleaning.py": "def clean(): pass\n",
     "pinterest_etl/__pycache__/cleaning.cpython-311.pyc": "x",
-    "notebooks/batch.py": "# Databricks notebook source\n",
+    "notebooks/batch.py":
+      "# Databricks notebook source\nfrom pinterest_etl.cleaning import clean\n",
     "notebooks/streaming.py": "# Databricks notebook source\n",
     ...extra,
   })) {

@@ -6,7 +6,7 @@ import * as os from "os";
 import * as path from "path";
 import { main } from "../../emulator/cli";
 import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
-import { LOCAL_STACKS } from "../../emulator/outputs";
+import { localStacks } from "../../emulator/outputs";
 import { runMain } from "../harness/cliRun";
 import { startFaultProxy } from "../harness/faultProxy";
 import { startKinesis, LocalKinesis } from "../harness/kinesis";
@@ -47,7 +47,7 @@ describe("emulator → Kinesis (direct)", function () {
     process.env = savedEnv;
     await source?.end();
     await db?.drop();
-    fs.rmSync(path.join(LOCAL_STACKS, "emu-test.checkpoint.json"), { force: true });
+    fs.rmSync(path.join(localStacks(), "emu-test.checkpoint.json"), { force: true });
   });
   beforeEach(async () => {
     kinesis = await startKinesis();
@@ -173,7 +173,7 @@ describe("emulator → Kinesis (direct)", function () {
 
   it("resumes after an interruption without re-sending delivered pages", async () => {
     const file = outputsFile(kinesis.endpoint);
-    const checkpointFile = path.join(LOCAL_STACKS, "emu-test.checkpoint.json");
+    const checkpointFile = path.join(localStacks(), "emu-test.checkpoint.json");
     fs.rmSync(checkpointFile, { force: true });
     // Interrupt once the first page is delivered (its checkpoint is written), not after a fixed
     // time: on a busy machine a timer could fire before anything was sent or after everything was.
@@ -274,7 +274,7 @@ describe("emulator → Kinesis (direct)", function () {
       expect(code).to.equal(1);
     } finally {
       delete process.env.PIPELINE_API_KEY;
-      fs.rmSync(path.join(LOCAL_STACKS, "emu-unreachable.checkpoint.json"), { force: true });
+      fs.rmSync(path.join(localStacks(), "emu-unreachable.checkpoint.json"), { force: true });
     }
     const out = printed.join("\n");
     expect(out).to.match(

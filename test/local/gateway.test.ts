@@ -6,7 +6,7 @@ import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
 import { main } from "../../emulator/cli";
-import { LOCAL_STACKS } from "../../emulator/outputs";
+import { localStacks } from "../../emulator/outputs";
 import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import { createGateway } from "../../local/gateway/server";
 import { LocalKinesis, startKinesis } from "../harness/kinesis";
@@ -54,7 +54,7 @@ describe("local gateway: stream API", function () {
     await kinesis?.close();
     await source?.end();
     await db?.drop();
-    fs.rmSync(path.join(LOCAL_STACKS, "gw-test.checkpoint.json"), { force: true });
+    fs.rmSync(path.join(localStacks(), "gw-test.checkpoint.json"), { force: true });
   });
 
   const put = (body: unknown, key: string | null = KEY) =>

@@ -494,7 +494,7 @@ describe("DatabricksWorkspace", () => {
       expect(notebook.path).to.equal("/Shared/pin-test/notebooks/batch");
       expect(notebook.language).to.equal("PYTHON");
       expect(Buffer.from(notebook.contentBase64, "base64").toString()).to.equal(
-        "# Databricks notebook source\n",
+        "# Databricks notebook source\nfrom pinterest_etl.cleaning import clean\n",
       );
       const file = h.byName("dbx-wheel", "databricks:index/workspaceFile:WorkspaceFile").inputs;
       expect(file.path).to.equal(

@@ -22,7 +22,8 @@ describe("pinterest_etl wheel", function () {
   // The first build on a machine fetches pyproject's build requirements; later ones are reused.
   this.timeout(180_000);
 
-  it("is built from pyproject.toml and the package's .py and .json files, without caches", () => {
+  // Issue 23: only the modules the jobs use ship to the workspace.
+  it("is built from pyproject.toml and the modules the notebooks import, transitively, without caches", () => {
     expect(packageSources(fixtureSources())).to.deep.equal([
       "pinterest_etl/__init__.py",
       "pinterest_etl/cleaning.py",
@@ -34,8 +35,13 @@ describe("pinterest_etl wheel", function () {
       "pinterest_etl/__init__.py",
       "pinterest_etl/job.py",
       "pinterest_etl/streaming.py",
-      "pinterest_etl/table_names.json",
+      "pinterest_etl/readers.py", // imported by job.py, not by a notebook
     ]);
+    // The local runners, the report, the CLI helpers and the dashboard's table list stay here.
+    for (const local of ["local_job", "local_stream", "report", "report_html", "cli", "tables"]) {
+      expect(real, local).to.not.include(`pinterest_etl/${local}.py`);
+    }
+    expect(real.some((f) => f.endsWith(".json"))).to.equal(false);
     expect(real.filter((f) => f !== "pyproject.toml").every((f) => /^pinterest_etl\//.test(f)))
       .to.equal(true);
     expect(real.some((f) => f.includes("__pycache__"))).to.equal(false);
@@ -48,16 +54,19 @@ describe("pinterest_etl wheel", function () {
     const changed = (
       [
         { "pinterest_etl/cleaning.py": "def clean(): pass \n" },
-      { "pinterest_etl/extra.py": "" },
-      { "pinterest_etl/names.json": "{}" },
+        { "pinterest_etl/cleaning.py": "from .extra import x\n", "pinterest_etl/extra.py": "" },
         { "pyproject.toml": "[project]\nname = 'pinterest-etl'\nversion = '0.2.0'\n" },
       ] as Record<string, string>[]
     ).map((extra) => packageContentId(fixtureSources(extra)));
-    expect(new Set([id, ...changed]).size).to.equal(5);
-    // A cache or a notebook is not the package.
+    expect(new Set([id, ...changed]).size).to.equal(4);
+    // A cache, a notebook's text or a module no job imports is not what ships.
     expect(
       packageContentId(
-        fixtureSources({ "pinterest_etl/__pycache__/x.pyc": "y", "notebooks/batch.py": "# x\n" }),
+        fixtureSources({
+          "pinterest_etl/__pycache__/x.pyc": "y",
+          "notebooks/batch.py": "# x\nfrom pinterest_etl.cleaning import clean\n",
+          "pinterest_etl/local_job.py": "import os\n",
+        }),
       ),
     ).to.equal(id);
   });
@@ -117,5 +126,20 @@ describe("pinterest_etl wheel", function () {
     expect(entries.some((e) => /^pinterest_etl-[^/]+\.dist-info\/METADATA$/.test(e))).to.equal(
       true,
     );
+    expect(entries).to.not.include("pinterest_etl/local_job.py");
+    // What ships is whole: the job modules import from the wheel alone (zipimport, no editable
+    // install and no source folder on the path).
+    const imported = execFileSync(
+      DEFAULT_PYTHON,
+      [
+        "-c",
+        "import sys; sys.path[:] = [sys.argv[1]] + [p for p in sys.path if p and 'databricks' not in p]; " +
+          "sys.meta_path[:] = [f for f in sys.meta_path if 'editable' not in repr(f)]; " +
+          "import pinterest_etl.job, pinterest_etl.streaming; print(pinterest_etl.job.__file__)",
+        wheel.file,
+      ],
+      { encoding: "utf8", cwd: os.tmpdir() },
+    );
+    expect(imported.trim()).to.equal(`${wheel.file}/pinterest_etl/job.py`);
   });
 });

@@ -9,6 +9,7 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { Failure } from "../../cli/args";
+import { isSecureValue } from "../configReader";
 import { PipelineOutputs } from "../contract";
 import { ACCOUNT_ID, importFresh, PulumiHarness, REGION } from "./mockEngine";
 
@@ -150,14 +151,23 @@ export async function runStack(
 }> {
   const yaml = readStackConfig(stack);
   const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPluginPath: PLUGIN };
+  // Secrets the file holds encrypted (or not at all) get stand-ins; one written in plain text
+  // stays as it is, not secret, so that the program refuses it as `pulumi up` would.
+  const secure = Object.keys(yaml).filter((key) => isSecureValue(yaml[key]));
+  const standIns: Record<string, unknown> = {
+    ...Object.fromEntries(secure.map((key) => [key, "[secret]"])),
+    ...Object.fromEntries(
+      Object.entries(STACK_SECRETS).filter(([key]) => !(key in yaml) || isSecureValue(yaml[key])),
+    ),
+  };
   const config: Record<string, unknown> = {
     ...yaml,
     "pinterest-pipeline:kafka": kafka,
-    ...STACK_SECRETS,
+    ...standIns,
     ...overrides,
   };
   const region = String(config["aws:region"] ?? REGION);
-  h.install({ stack, config, secretKeys: Object.keys(STACK_SECRETS) });
+  h.install({ stack, config, secretKeys: Object.keys(standIns) });
   withKafkaMocks(h)
     .onInvoke("aws:index/getRegion:getRegion", () => ({ name: region, region, id: region }))
     .compute("aws:kinesis/stream:Stream", (_n, inputs) => ({

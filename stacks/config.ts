@@ -164,7 +164,23 @@ export interface StackContext {
 
 /** Validates a raw config bag and fills defaults. Pure: tests call it directly. */
 export function parseStackConfig(raw: RawConfig, context: StackContext = {}): StackConfig {
-  const top = new ConfigSection(raw);
+  return readStackConfig(new ConfigSection(raw), context);
+}
+
+/**
+ * Every key the program reads, with its full path (`kafka.brokerCount`, `databricksToken`),
+ * optional sections included: what the docs may name (test/docs/docClaims.test.ts).
+ */
+export function stackConfigKeys(): string[] {
+  const top = new ConfigSection({
+    prefix: "pin-keys",
+    databricks: { unityCatalog: { catalog: "x" } },
+  });
+  readStackConfig(top, {});
+  return top.knownKeys();
+}
+
+function readStackConfig(top: ConfigSection, context: StackContext): StackConfig {
   const prefix = top.raw("prefix");
   if (typeof prefix !== "string" || !RULES.prefix.test(prefix)) {
     fail("prefix", prefix, PREFIX_RULE);

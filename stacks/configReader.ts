@@ -224,6 +224,14 @@ export class ConfigSection {
     }
   }
 
+  /** Every key some reader asked for, here and in the sections below, with its full path. */
+  knownKeys(): string[] {
+    return [
+      ...[...this.asked].map((field) => this.key(field)),
+      ...this.sections.flatMap((section) => section.knownKeys()),
+    ];
+  }
+
   /**
    * Refuses the first field, here or in a section below, that no reader asked for: a misspelt key
    * or section, a key of another section, a retired key, or a key whose name holds a dot (set

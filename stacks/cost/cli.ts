@@ -137,7 +137,7 @@ export async function regeneratedReadme(text: string): Promise<string> {
   return `${text.slice(0, start)}${TOTALS_BEGIN}\n\n${await totalsTable()}\n\n${text.slice(end)}`;
 }
 
-const COST = {
+export const COST = {
   name: "cost",
   usage: `usage: npm run cost -- --stack NAME [--paused] [--set KEY=VALUE ...]
        npm run cost:docs      (npm run cost -- --write-docs)

@@ -21,6 +21,7 @@ import {
   S3_SINK_CONNECTOR_LIMITS,
 } from "../components/kafka/s3SinkConnector";
 import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/kafka/s3SinkConnectorConfig";
+import { S3_SINK_PLUGIN_RELEASES } from "../components/kafka/s3SinkPluginRelease";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../components/shared/logs";
 import { PREFIX_RULE } from "../components/shared/naming";
 import { SOURCE_DATABASE_LIMITS } from "../components/sourceDatabase";
@@ -67,8 +68,10 @@ export interface KafkaConfig {
   readonly clientInstanceType: string;
   /** Which S3 sink the plugin zip is (see docs/kafka-batch-path.md). */
   readonly connectorPlugin: S3SinkPlugin;
-  /** The packaged S3 sink connector zip, relative to the repository (see docs/kafka-batch-path.md). */
+  /** The packaged S3 sink connector zip, relative to the repository (see docs/deploy.md). */
   readonly connectorPluginPath: string;
+  /** The SHA-256 that zip must have; undefined until the deployer has checked one (docs/deploy.md). */
+  readonly connectorPluginSha256?: string;
   readonly connectorFlushSize: number;
   readonly connectorMcuCount: number;
   readonly connectorWorkerCount: number;
@@ -147,10 +150,10 @@ export interface StackConfig {
   readonly mwaa: MwaaConfig;
 }
 
-/** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set. */
+/** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set: its pinned release. */
 const DEFAULT_PLUGIN_PATHS: Record<S3SinkPlugin, string> = {
-  confluent: ".local/plugins/confluentinc-kafka-connect-s3.zip",
-  aiven: ".local/plugins/aiven-s3-connector-for-apache-kafka.zip",
+  confluent: `.local/plugins/${S3_SINK_PLUGIN_RELEASES.confluent.fileName}`,
+  aiven: `.local/plugins/${S3_SINK_PLUGIN_RELEASES.aiven.fileName}`,
 };
 
 /** The stack secrets (`pulumi config set --secret`), read by loadDatabricksSecrets. */
@@ -256,6 +259,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
         DEFAULT_PLUGIN_PATHS[connectorPlugin],
         RULES.pluginFile,
       ),
+      connectorPluginSha256: kafka.optionalStr("connectorPluginSha256", RULES.sha256),
       connectorFlushSize: kafka.int("connectorFlushSize", sink.flushSize),
       connectorMcuCount: kafka.numberOf("connectorMcuCount", MCU_COUNTS, DEFAULT_MCU_COUNT),
       connectorWorkerCount: kafka.int("connectorWorkerCount", sink.workerCount),

@@ -4,6 +4,7 @@
 // component checks the value too (test/stacks/configRanges.test.ts probes both with the same texts).
 import { isTimeZoneId, quartzCronProblem } from "../components/databricks/jobSchedule";
 import { MSK_KAFKA_VERSION } from "../components/kafka/mskCluster";
+import { SHA256_HEX } from "../components/kafka/s3SinkPluginRelease";
 import { defaultShardQuota } from "../components/kinesis/kinesisStreamPath";
 import { isVpcCidr } from "../components/network";
 import { PREFIX_PATTERN, PREFIX_RULE, TABLE_KINDS } from "../components/shared/naming";
@@ -32,6 +33,7 @@ export const RULES = {
     /\.(zip|jar)$/i,
     "the path of the connector's .zip (or .jar), relative to the repository",
   ),
+  sha256: textRule(SHA256_HEX, "a SHA-256 as sha256sum prints it (64 lowercase hex digits)"),
   snsTopic: textRule(
     /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/,
     'an SNS topic ARN such as "arn:aws:sns:eu-west-1:123456789012:alerts"',

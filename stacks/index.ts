@@ -74,6 +74,7 @@ const batch = kafkaRuns
         bucketName: rawBucket.bucketName,
         bucketArn: rawBucket.bucketArn,
         connectorPluginPath: path.resolve(__dirname, "..", kafka.connectorPluginPath),
+        connectorPluginSha256: kafka.connectorPluginSha256 ?? "",
         connectorPlugin: kafka.connectorPlugin,
         brokerCount: kafka.brokerCount,
         brokerInstanceType: kafka.brokerInstanceType,

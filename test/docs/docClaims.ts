@@ -279,18 +279,20 @@ const SECTIONS = ["network", "sourceDatabase", "kafka", "streamPath", "databrick
 /**
  * The config keys a piece of code names: `pinterest-pipeline:<key>` (not a type token such as
  * `pinterest-pipeline:components:Network`), the key of a `--set key=value`, and, in an inline span,
- * `<section>.<key>` (in a fenced example that is as likely a variable: `network.vpcId`).
+ * `<section>.<key>` (in a fenced example that is as likely a variable: `network.vpcId`). A key's
+ * part is a camelCase word, digits only after three letters or more (`connectorPluginSha256`), so
+ * an instance type (`kafka.t3.small`) is not taken for a key.
  */
 export function configKeysOf(code: string, fenced = false): string[] {
   const keys: string[] = [];
-  for (const m of code.matchAll(/pinterest-pipeline:([A-Za-z][\w.]*[A-Za-z])(?![\w.]*:)/g)) {
+  for (const m of code.matchAll(/pinterest-pipeline:([A-Za-z][\w.]*\w)(?![\w.]*:)/g)) {
     keys.push(m[1]);
   }
   const rest = code.replace(/pinterest-pipeline:[\w.:]*/g, "");
   for (const m of rest.matchAll(/--set[ =](?![\w-]+:)([A-Za-z][\w.]*)=/g)) keys.push(m[1]);
   if (fenced) return keys;
   const section = new RegExp(
-    `(?<![\\w:./=-])((?:${SECTIONS.join("|")})(?:\\.[a-z][A-Za-z]*)+)(?![\\w-])`,
+    `(?<![\\w:./=-])((?:${SECTIONS.join("|")})(?:\\.(?:[a-z][A-Za-z]{2,}\\d*|[a-z][A-Za-z]*))+)(?![\\w-])`,
     "g",
   );
   for (const m of rest.replace(/--set[ =][^ ]*/g, "").matchAll(section)) {

@@ -33,7 +33,8 @@ describe("stack config", () => {
         topicPartitions: 3,
         clientInstanceType: "t3.small",
         connectorPlugin: "confluent",
-        connectorPluginPath: ".local/plugins/confluentinc-kafka-connect-s3.zip",
+        connectorPluginPath: ".local/plugins/confluentinc-kafka-connect-s3-12.1.16.zip",
+        connectorPluginSha256: undefined,
         connectorFlushSize: 500,
         connectorMcuCount: 1,
         connectorWorkerCount: 1,
@@ -163,11 +164,11 @@ describe("stack config", () => {
     });
   }
 
-  it("looks for Aiven's zip when Aiven's sink is chosen, unless a path is given", () => {
+  it("looks for the pinned release of the chosen sink, unless a path is given", () => {
     const aiven = parseStackConfig({ prefix: "pin", kafka: { connectorPlugin: "aiven" } });
     expect(aiven.kafka.connectorPlugin).to.equal("aiven");
     expect(aiven.kafka.connectorPluginPath).to.equal(
-      ".local/plugins/aiven-s3-connector-for-apache-kafka.zip",
+      ".local/plugins/s3-sink-connector-for-apache-kafka-3.4.3.zip",
     );
     const given = parseStackConfig({
       prefix: "pin",
@@ -232,6 +233,11 @@ describe("stack config", () => {
       "a tag --path stored as a number, which needs --type string (Y14, D3b)",
       { tags: { costCenter: 1234 } },
       `Stack config "${NS}:tags.costCenter" is 1234; expected a text. ${fix} pulumi config set --path ${NS}:tags.costCenter <value> --type string`,
+    ],
+    [
+      "a plugin checksum that is not what sha256sum prints",
+      { kafka: { connectorPluginSha256: "ABC" } },
+      `Stack config "${NS}:kafka.connectorPluginSha256" is the text "ABC"; expected a SHA-256 as sha256sum prints it (64 lowercase hex digits). ${fix} pulumi config set --path ${NS}:kafka.connectorPluginSha256 <value> --type string`,
     ],
     [
       "a text for a switch (Y02)",

@@ -32,6 +32,7 @@ const sink: (field: keyof S3SinkConnectorArgs) => Check = (field) => (value) =>
   validateS3SinkConnectorArgs({
     prefix: "pin-dev",
     pluginPath: "sink.zip",
+    pluginSha256: "",
     [field]: value,
   } as unknown as S3SinkConnectorArgs);
 const streams: (field: keyof KinesisStreamPathArgs) => Check = (field) => (value) =>

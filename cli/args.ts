@@ -67,14 +67,21 @@ function distance(a: string, b: string): number {
   return d[a.length][b.length];
 }
 
-function unknownOption(raw: string, known: string[]): UsageError {
-  const name = raw.replace(/^-+/, "");
-  const near = known
+/**
+ * The known name a mistyped one most likely meant: within two edits (one for names of up to four
+ * letters), or one the name begins; undefined when none is that near.
+ */
+export function nearestName(name: string, known: readonly string[]): string | undefined {
+  return known
     .map((k) => ({ k, d: distance(name, k) }))
     .filter(({ k, d }) => d <= (k.length > 4 ? 2 : 1) || (name.length > 1 && k.startsWith(name)))
-    .sort((x, y) => x.d - y.d)[0];
+    .sort((x, y) => x.d - y.d)[0]?.k;
+}
+
+function unknownOption(raw: string, known: string[]): UsageError {
+  const near = nearestName(raw.replace(/^-+/, ""), known);
   return new UsageError(
-    `unknown option ${raw}${near ? `: did you mean --${near.k}?` : ": see the options below."}`,
+    `unknown option ${raw}${near ? `: did you mean --${near}?` : ": see the options below."}`,
   );
 }
 

@@ -25,13 +25,18 @@ export interface NetworkArgs {
 
 const AZ_COUNT = 2;
 
-/** Checks arguments that AWS would only reject minutes into a deployment. */
-export function validateNetworkArgs(args: NetworkArgs): void {
-  const cidr = args.cidrBlock ?? "10.0.0.0/16";
+/** Whether `cidr` is an IPv4 CIDR from /16 to /20 (what the VPC and its four subnets take). */
+export function isVpcCidr(cidr: string): boolean {
   const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
   const octetsOk = match?.slice(1, 5).every((o) => Number(o) <= 255);
   const bits = match ? Number(match[5]) : NaN;
-  if (!match || !octetsOk || bits < 16 || bits > 20) {
+  return !!match && !!octetsOk && bits >= 16 && bits <= 20;
+}
+
+/** Checks arguments that AWS would only reject minutes into a deployment. */
+export function validateNetworkArgs(args: NetworkArgs): void {
+  const cidr = args.cidrBlock ?? "10.0.0.0/16";
+  if (!isVpcCidr(cidr)) {
     throw new Error(
       `Network cidrBlock "${cidr}" is not an IPv4 CIDR between /16 and /20; use e.g. "10.0.0.0/16".`,
     );

@@ -55,6 +55,19 @@ export interface SourceDatabaseArgs {
 const IPV4_CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 /** The widest range a stack may open MySQL to: a /16 is already 65,536 addresses. */
 const WIDEST_ALLOWED_PREFIX = 16;
+/** MySQL 8.x as RDS names its versions: `8.4`, `8.0`, `8.0.39`. */
+export const MYSQL_8_VERSION = /^8\.\d+(\.\d+)?$/;
+
+/** Whether `cidr` is an IPv4 CIDR no wider than a /16 (what allowedCidrs may open MySQL to). */
+export function isAllowedCidr(cidr: string): boolean {
+  const match = IPV4_CIDR.exec(cidr);
+  return (
+    !!match &&
+    match.slice(1, 5).every((o) => Number(o) <= 255) &&
+    Number(match[5]) >= WIDEST_ALLOWED_PREFIX &&
+    Number(match[5]) <= 32
+  );
+}
 
 /** What RDS accepts for each numeric argument, and the default (the stack config reads these). */
 export const SOURCE_DATABASE_LIMITS = {
@@ -81,7 +94,7 @@ export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
     }
   }
   const version = args.engineVersion ?? "8.4";
-  if (!/^8\.\d+(\.\d+)?$/.test(version)) {
+  if (!MYSQL_8_VERSION.test(version)) {
     throw new Error(
       `SourceDatabase engineVersion "${version}" is not MySQL 8.x; use e.g. "8.4" or "8.0".`,
     );

@@ -53,7 +53,7 @@ async function measure(
   }
 }
 
-const BENCH = {
+export const BENCH = {
   name: "emulate:bench",
   usage: `usage: npm run emulate:bench -- [--stack NAME] [--rows N] [--course-rows N]
   --stack NAME       stack to send to (default: local, the replica)

@@ -47,7 +47,7 @@ The source database is the stack's, or MYSQL_HOST, MYSQL_PORT, MYSQL_USER, MYSQL
 Exit codes: 0 sent (or verified), 1 a failure or rows not delivered, 2 a wrong command line,
 130 interrupted.`;
 
-const SEND = {
+export const SEND = {
   name: "emulate",
   usage: USAGE,
   options: {
@@ -69,7 +69,7 @@ const SEND = {
   },
 } as const;
 
-const VERIFY = {
+export const VERIFY = {
   name: "emulate verify",
   usage: USAGE,
   options: {

@@ -1,7 +1,6 @@
 // Finds a stack's outputs (the `pipeline` contract) and the secrets a client needs next to them.
-// Order: --outputs FILE; the Pulumi Automation API when the Pulumi CLI is installed;
-// `.local/stacks/<stack>.json` (what the local replica writes; same shape as
-// `pulumi stack output --json`). Whatever the source, the object is validated against the contract.
+// Order: --outputs FILE; `.local/stacks/<stack>.json` (what the local replica writes; same shape
+// as `pulumi stack output --json`); the Pulumi Automation API when the Pulumi CLI is installed. Whatever the source, the object is validated against the contract.
 import { APIGatewayClient, GetApiKeyCommand } from "@aws-sdk/client-api-gateway";
 import { GetSecretValueCommand, SecretsManagerClient } from "@aws-sdk/client-secrets-manager";
 import { execFileSync } from "child_process";

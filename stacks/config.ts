@@ -12,7 +12,7 @@ import { DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "../components/databricks/
 import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
 import { THROTTLING_RATE } from "../components/apigateway/apiStage";
-import { MSK_CLUSTER_LIMITS } from "../components/kafka/mskCluster";
+import { BROKER_ZONES, MSK_CLUSTER_LIMITS } from "../components/kafka/mskCluster";
 import { MWAA_ENVIRONMENT_CLASSES } from "../components/mwaa/mwaaEnvironment";
 import type { NatGatewayMode } from "../components/network";
 import {
@@ -21,10 +21,20 @@ import {
   S3_SINK_CONNECTOR_LIMITS,
 } from "../components/kafka/s3SinkConnector";
 import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/kafka/s3SinkConnectorConfig";
+import { S3_SINK_PLUGIN_RELEASES } from "../components/kafka/s3SinkPluginRelease";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../components/shared/logs";
-import { PREFIX_PATTERN, PREFIX_RULE } from "../components/shared/naming";
+import { PREFIX_RULE } from "../components/shared/naming";
 import { SOURCE_DATABASE_LIMITS } from "../components/sourceDatabase";
-import { ConfigSection, fail, RawConfig } from "./configReader";
+import {
+  ConfigSecret,
+  ConfigSection,
+  fail,
+  isSecureValue,
+  projectConfig,
+  RawConfig,
+  removeCommand,
+} from "./configReader";
+import { checkShardQuota, quartzCron, RULES } from "./configRules";
 
 export type { RawConfig } from "./configReader";
 
@@ -58,8 +68,10 @@ export interface KafkaConfig {
   readonly clientInstanceType: string;
   /** Which S3 sink the plugin zip is (see docs/kafka-batch-path.md). */
   readonly connectorPlugin: S3SinkPlugin;
-  /** The packaged S3 sink connector zip, relative to the repository (see docs/kafka-batch-path.md). */
+  /** The packaged S3 sink connector zip, relative to the repository (see docs/deploy.md). */
   readonly connectorPluginPath: string;
+  /** The SHA-256 that zip must have; undefined until the deployer has checked one (docs/deploy.md). */
+  readonly connectorPluginSha256?: string;
   readonly connectorFlushSize: number;
   readonly connectorMcuCount: number;
   readonly connectorWorkerCount: number;
@@ -138,32 +150,51 @@ export interface StackConfig {
   readonly mwaa: MwaaConfig;
 }
 
-/** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set. */
+/** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set: its pinned release. */
 const DEFAULT_PLUGIN_PATHS: Record<S3SinkPlugin, string> = {
-  confluent: ".local/plugins/confluentinc-kafka-connect-s3.zip",
-  aiven: ".local/plugins/aiven-s3-connector-for-apache-kafka.zip",
+  confluent: `.local/plugins/${S3_SINK_PLUGIN_RELEASES.confluent.fileName}`,
+  aiven: `.local/plugins/${S3_SINK_PLUGIN_RELEASES.aiven.fileName}`,
 };
 
+/** The stack secrets (`pulumi config set --secret`), read by loadDatabricksSecrets. */
+export const SECRET_KEYS = ["databricksHost", "databricksToken"] as const;
+
+/** What the stack is deployed into, for the checks that depend on it. */
+export interface StackContext {
+  /** The AWS region (`aws:region`), when known: the shard quota depends on it. */
+  readonly region?: string;
+}
+
 /** Validates a raw config bag and fills defaults. Pure: tests call it directly. */
-export function parseStackConfig(raw: RawConfig): StackConfig {
-  const top = new ConfigSection(raw);
-  const prefix = raw.prefix;
-  if (typeof prefix !== "string" || !PREFIX_PATTERN.test(prefix))
+export function parseStackConfig(raw: RawConfig, context: StackContext = {}): StackConfig {
+  return readStackConfig(new ConfigSection(raw), context);
+}
+
+/**
+ * Every key the program reads, with its full path (`kafka.brokerCount`, `databricksToken`),
+ * optional sections included: what the docs may name (test/docs/docClaims.test.ts).
+ */
+export function stackConfigKeys(): string[] {
+  const top = new ConfigSection({
+    prefix: "pin-keys",
+    databricks: { unityCatalog: { catalog: "x" } },
+  });
+  readStackConfig(top, {});
+  return top.knownKeys();
+}
+
+function readStackConfig(top: ConfigSection, context: StackContext): StackConfig {
+  const prefix = top.raw("prefix");
+  if (typeof prefix !== "string" || !RULES.prefix.test(prefix)) {
     fail("prefix", prefix, PREFIX_RULE);
+  }
+  for (const key of SECRET_KEYS) top.secret(key);
   const logRetentionDays = top.numberOf(
     "logRetentionDays",
     LOG_RETENTION_DAYS,
     DEFAULT_LOG_RETENTION_DAYS,
   );
-  const tags = raw.tags ?? {};
-  if (
-    typeof tags !== "object" ||
-    tags === null ||
-    Array.isArray(tags) ||
-    !Object.values(tags).every((v) => typeof v === "string")
-  ) {
-    fail("tags", tags, "an object of string values");
-  }
+  const tags = top.textMap("tags");
   const net = top.section("network");
   const db = top.section("sourceDatabase");
   const kafka = top.section("kafka");
@@ -176,7 +207,8 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     fail(
       uc.key("accountId"),
       uc.raw("accountId"),
-      "no value: the external id now comes from the storage credential the stack creates; remove the key",
+      "no value: the external id now comes from the storage credential the stack creates",
+      removeCommand(uc.key("accountId")),
     );
   }
   const connectorPlugin = kafka.oneOf("connectorPlugin", S3_SINK_PLUGINS, "confluent");
@@ -189,37 +221,45 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
     logRetentionDays,
     allowDataLoss: top.bool("allowDataLoss", false),
     paused: top.bool("paused", false),
-    tags: { ...(tags as Record<string, string>), pipeline: prefix },
+    tags: { ...tags, pipeline: prefix },
     network: {
-      cidrBlock: net.str("cidrBlock", "10.0.0.0/16"),
+      cidrBlock: net.str("cidrBlock", "10.0.0.0/16", RULES.vpcCidr),
       natGateways: net.oneOf<NatGatewayMode>("natGateways", ["none", "single", "perAz"], "none"),
       flowLogs: net.bool("flowLogs", false),
     },
     sourceDatabase: {
       enabled: db.bool("enabled", true),
-      instanceClass: db.str("instanceClass", "db.t4g.micro", /^db\./),
+      instanceClass: db.str("instanceClass", "db.t4g.micro", RULES.dbClass),
       allocatedStorageGb: db.int("allocatedStorageGb", SOURCE_DATABASE_LIMITS.allocatedStorageGb),
-      engineVersion: db.str("engineVersion", "8.4", /^8\.\d+(\.\d+)?$/),
+      engineVersion: db.str("engineVersion", "8.4", RULES.mysql),
       backupRetentionDays: db.int(
         "backupRetentionDays",
         SOURCE_DATABASE_LIMITS.backupRetentionDays,
       ),
       multiAz: db.bool("multiAz", false),
       deletionProtection: db.bool("deletionProtection", false),
-      allowedCidrs: db.strings("allowedCidrs", "a list of CIDR strings"),
+      allowedCidrs: db.strings("allowedCidrs", RULES.allowedCidr),
       applyImmediately: db.bool("applyImmediately", true),
     },
     manageApiGatewayAccount: top.bool("manageApiGatewayAccount", true),
     kafka: {
       enabled: kafka.bool("enabled", false),
-      brokerCount: kafka.int("brokerCount", msk.brokerCount),
-      brokerInstanceType: kafka.str("brokerInstanceType", "kafka.t3.small", /^kafka\./),
+      brokerCount: kafka.int("brokerCount", msk.brokerCount, {
+        by: BROKER_ZONES,
+        why: `MSK puts as many brokers in each of the ${BROKER_ZONES} zones`,
+      }),
+      brokerInstanceType: kafka.str("brokerInstanceType", "kafka.t3.small", RULES.brokerType),
       brokerStorageGb: kafka.int("brokerStorageGb", msk.storageGb),
-      kafkaVersion: kafka.str("kafkaVersion", "3.9.x"),
+      kafkaVersion: kafka.str("kafkaVersion", "3.9.x", RULES.kafkaVersion),
       topicPartitions: kafka.int("topicPartitions", msk.defaultPartitions),
-      clientInstanceType: kafka.str("clientInstanceType", "t3.small"),
+      clientInstanceType: kafka.str("clientInstanceType", "t3.small", RULES.ec2Type),
       connectorPlugin,
-      connectorPluginPath: kafka.str("connectorPluginPath", DEFAULT_PLUGIN_PATHS[connectorPlugin]),
+      connectorPluginPath: kafka.str(
+        "connectorPluginPath",
+        DEFAULT_PLUGIN_PATHS[connectorPlugin],
+        RULES.pluginFile,
+      ),
+      connectorPluginSha256: kafka.optionalStr("connectorPluginSha256", RULES.sha256),
       connectorFlushSize: kafka.int("connectorFlushSize", sink.flushSize),
       connectorMcuCount: kafka.numberOf("connectorMcuCount", MCU_COUNTS, DEFAULT_MCU_COUNT),
       connectorWorkerCount: kafka.int("connectorWorkerCount", sink.workerCount),
@@ -234,7 +274,7 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       throttlingRateLimit: stream.positive("throttlingRateLimit", THROTTLING_RATE),
       throttlingBurstLimit: stream.int("throttlingBurstLimit", api.throttlingBurstLimit),
       quotaPerDay: stream.int("quotaPerDay", api.quotaPerDay),
-      alarmTopicArn: stream.optionalStr("alarmTopicArn", /^arn:aws[\w-]*:sns:/),
+      alarmTopicArn: stream.optionalStr("alarmTopicArn", RULES.snsTopic),
     },
     databricks: {
       enabled: dbx.bool("enabled", false),
@@ -249,16 +289,16 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
         STREAMING_INTERVAL_MINUTES,
         DEFAULT_STREAMING_INTERVAL_MINUTES,
       ),
-      batchScheduleCron: dbx.str("batchScheduleCron", "0 0 2 * * ?"),
-      batchScheduleTimezone: dbx.str("batchScheduleTimezone", "UTC"),
-      failureEmails: dbx.strings("failureEmails"),
-      crossAccountRoleName: dbx.optionalStr("crossAccountRoleName"),
+      batchScheduleCron: quartzCron(dbx, "batchScheduleCron", "0 0 2 * * ?"),
+      batchScheduleTimezone: dbx.str("batchScheduleTimezone", "UTC", RULES.timeZone),
+      failureEmails: dbx.strings("failureEmails", RULES.email),
+      crossAccountRoleName: dbx.optionalStr("crossAccountRoleName", RULES.roleName),
       unityCatalog: uc && {
-        catalog: uc.str("catalog", "", /^\w+$/),
-        schema: uc.optionalStr("schema", /^\w+$/),
+        catalog: uc.str("catalog", "", RULES.word),
+        schema: uc.optionalStr("schema", RULES.word),
       },
       dashboard: dbx.bool("dashboard", false),
-      dashboardWarehouseName: dbx.optionalStr("dashboardWarehouseName", /\S/),
+      dashboardWarehouseName: dbx.optionalStr("dashboardWarehouseName", RULES.nonBlank),
       dashboardAutoStopMinutes: dbx.int("dashboardAutoStopMinutes", AUTO_STOP_MINUTES),
     },
     mwaa: {
@@ -267,6 +307,9 @@ export function parseStackConfig(raw: RawConfig): StackConfig {
       publicWebserver: mwaa.bool("publicWebserver", false),
     },
   };
+  // Every key is read: what remains is a typo, a key of another section or a retired one.
+  top.refuseUnknown();
+  checkShardQuota(parsed, context);
   // Only a scheduled job has an interval: one set beside a continuous job would be ignored.
   if (parsed.databricks.streamingMode === "continuous" && dbx.has("streamingIntervalMinutes")) {
     throw new Error(
@@ -284,7 +327,7 @@ function checkCombinations(c: StackConfig): void {
   if (needsNat.length > 0 && c.network.natGateways === "none") {
     throw new Error(
       `Stack config enables ${needsNat.join(" and ")}, whose machines download packages and reach AWS APIs, ` +
-        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" (about $33/month).`,
+        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" ($38.69/month in eu-west-1 with its address).`,
     );
   }
   if (c.databricks.enabled && !c.kafka.enabled) {
@@ -351,7 +394,10 @@ export function stacksNotDeployableAlone(files: StackFile[]): string[] {
       Object.fromEntries(
         Object.entries(file.config)
           .filter(([key]) => key.startsWith(ns))
-          .map(([key, value]) => [key.slice(ns.length), value]),
+          .map(([key, value]) => [
+            key.slice(ns.length),
+            isSecureValue(value) ? new ConfigSecret() : value,
+          ]),
       ),
     );
     return (c.kafka.enabled || c.streamPath.enabled) && !c.manageApiGatewayAccount
@@ -382,33 +428,29 @@ export function loadDatabricksSecrets(): DatabricksSecrets {
   };
 }
 
-/** Reads the current stack's config (namespace `pinterest-pipeline`) once. */
+/**
+ * Reads the current stack's config once: every key of every namespace the stack sets, so that a
+ * key of the project's namespace no reader knows, or a namespace nothing reads, is refused.
+ */
 export function loadStackConfig(): StackConfig {
-  const config = new pulumi.Config();
-  const keys = [
-    "prefix",
-    "logRetentionDays",
-    "allowDataLoss",
-    "paused",
-    "tags",
-    "network",
-    "sourceDatabase",
-    "manageApiGatewayAccount",
-    "kafka",
-    "streamPath",
-    "databricks",
-    "mwaa",
-  ];
-  const raw: RawConfig = {};
-  for (const key of keys) {
-    const text = config.get(key);
-    if (text === undefined) continue;
-    // Structured values arrive as JSON text; a plain string such as the prefix does not parse.
-    try {
-      raw[key] = JSON.parse(text);
-    } catch {
-      raw[key] = text;
-    }
+  const raw = projectConfig(pulumi.runtime.allConfig(), isConfigSecret);
+  const region =
+    new pulumi.Config("aws").get("region") ??
+    process.env.AWS_REGION ??
+    process.env.AWS_DEFAULT_REGION;
+  return parseStackConfig(raw, { region });
+}
+
+/**
+ * Whether a config key was set with `--secret`. The SDK keeps this in its runtime state
+ * (`runtime/config.ts` isConfigSecret, PULUMI_CONFIG_SECRET_KEYS) without a public function.
+ */
+function isConfigSecret(key: string): boolean {
+  const runtime = pulumi.runtime as unknown as { isConfigSecret?: (key: string) => boolean };
+  if (!runtime.isConfigSecret) {
+    throw new Error(
+      "@pulumi/pulumi no longer has runtime.isConfigSecret: update stacks/config.ts.",
+    );
   }
-  return parseStackConfig(raw);
+  return runtime.isConfigSecret(key);
 }

@@ -1,5 +1,6 @@
-// The stack program: reads the stack's config once and composes the components. Its only export
-// is the versioned `pipeline` contract (stacks/contract.ts) that the emulator reads.
+// The stack program: reads the stack's config once and composes the components. It exports the
+// versioned `pipeline` contract (stacks/contract.ts) that the emulator reads, and three objects
+// for people (kafkaBatch, databricksJobs, databricksDashboard) that are not part of it.
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
@@ -73,6 +74,7 @@ const batch = kafkaRuns
         bucketName: rawBucket.bucketName,
         bucketArn: rawBucket.bucketArn,
         connectorPluginPath: path.resolve(__dirname, "..", kafka.connectorPluginPath),
+        connectorPluginSha256: kafka.connectorPluginSha256 ?? "",
         connectorPlugin: kafka.connectorPlugin,
         brokerCount: kafka.brokerCount,
         brokerInstanceType: kafka.brokerInstanceType,

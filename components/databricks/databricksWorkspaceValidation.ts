@@ -3,7 +3,8 @@
 import { STREAMING_INTERVAL_MINUTES, STREAMING_MODES } from "./databricksJobs";
 import { DATABRICKS_RUNTIMES, DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "./databricksRuntime";
 import type { DatabricksWorkspaceArgs } from "./databricksWorkspace";
-import { inRange, WholeSetting } from "../shared/validate";
+import { isTimeZoneId, quartzCronProblem } from "./jobSchedule";
+import { inRange, isEmailAddress, WholeSetting } from "../shared/validate";
 
 /** Idle minutes before the interactive cluster stops (the stack config reads the same). */
 export const AUTOTERMINATION_MINUTES = {
@@ -62,6 +63,23 @@ export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): 
     throw new Error(
       `DatabricksWorkspace streamingIntervalMinutes ${interval} applies only to streamingMode "scheduled"; remove it.`,
     );
+  }
+  const cron = args.batchSchedule?.cron;
+  const cronProblem = cron === undefined ? undefined : quartzCronProblem(cron);
+  if (cronProblem) {
+    throw new Error(
+      `DatabricksWorkspace batchSchedule.cron "${cron}" is not a Quartz cron expression: ${cronProblem}.`,
+    );
+  }
+  const timezone = args.batchSchedule?.timezone;
+  if (timezone !== undefined && !isTimeZoneId(timezone)) {
+    throw new Error(
+      `DatabricksWorkspace batchSchedule.timezone "${timezone}" is not a tz database id such as "UTC" or "Europe/Dublin".`,
+    );
+  }
+  const notAddress = (args.failureEmails ?? []).find((e) => !isEmailAddress(e));
+  if (notAddress !== undefined) {
+    throw new Error(`DatabricksWorkspace failureEmails entry "${notAddress}" is not an e-mail address.`);
   }
   const intervals: readonly number[] = STREAMING_INTERVAL_MINUTES;
   if (interval !== undefined && !intervals.includes(interval)) {

@@ -26,6 +26,8 @@ export interface KafkaBatchPathArgs {
   readonly bucketArn: pulumi.Input<string>;
   /** Local path of the packaged S3 sink connector zip uploaded as the MSK Connect plugin. */
   readonly connectorPluginPath: string;
+  /** The SHA-256 that zip must have (S3SinkConnector's `pluginSha256`); "" refuses any file. */
+  readonly connectorPluginSha256: string;
   /** Which sink that zip is: `confluent` (the course's) or `aiven`; same object layout. @default "confluent" */
   readonly connectorPlugin?: S3SinkPlugin;
   /** Number of brokers (a multiple of 2). @default 2 */
@@ -152,6 +154,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         bucketArn: args.bucketArn,
         bucketKmsKeyArn: args.kmsKeyArn,
         pluginPath: args.connectorPluginPath,
+        pluginSha256: args.connectorPluginSha256,
         plugin: args.connectorPlugin,
         flushSize: args.connectorFlushSize,
         rotateIntervalMs: args.connectorRotateIntervalMs,

@@ -35,7 +35,15 @@ export interface MskClusterArgs {
   readonly tags?: Record<string, string>;
 }
 
-const ZONES = 2;
+/** The zones the brokers spread over (the Network's two private subnets). */
+export const BROKER_ZONES = 2;
+const ZONES = BROKER_ZONES;
+
+/**
+ * An MSK Kafka version as MSK names them ("Supported Apache Kafka versions", Amazon MSK Developer
+ * Guide): `3.9.x`, `3.6.0`, `2.8.2-tiered`, `3.7.x.kraft`.
+ */
+export const MSK_KAFKA_VERSION = /^\d+\.\d+\.(\d+|x)(\.\d+)?(\.kraft|-tiered)?$/;
 
 /**
  * What MSK accepts for each numeric argument, and the default (the stack config reads these).
@@ -61,6 +69,12 @@ export function validateMskClusterArgs(args: MskClusterArgs): void {
   }
   for (const field of Object.keys(MSK_CLUSTER_LIMITS) as (keyof typeof MSK_CLUSTER_LIMITS)[]) {
     wholeNumber("MskCluster", field, args[field], MSK_CLUSTER_LIMITS[field]);
+  }
+  const version = args.kafkaVersion;
+  if (typeof version === "string" && !MSK_KAFKA_VERSION.test(version)) {
+    throw new Error(
+      `MskCluster kafkaVersion "${version}" is not an MSK Kafka version such as "3.9.x" or "3.6.0".`,
+    );
   }
 }
 

@@ -4,6 +4,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { kafkaConnectTrustPolicy, s3SinkConnectorPolicy } from "./kafkaPolicies";
 import { contentName } from "../shared/contentName";
+import { pluginChecksumProblem, S3_SINK_PLUGIN_RELEASES, SHA256_HEX } from "./s3SinkPluginRelease";
 import { wholeNumber, WholeSetting } from "../shared/validate";
 import {
   pluginContentType,
@@ -39,6 +40,11 @@ export interface S3SinkConnectorArgs {
   readonly bucketKmsKeyArn?: pulumi.Input<string>;
   /** Local path of the packaged connector (.zip or .jar) to upload as the custom plugin. */
   readonly pluginPath: string;
+  /**
+   * The SHA-256 (64 hex digits, as `sha256sum` prints it) the file at `pluginPath` must have:
+   * another file, or none given (""), is refused, naming both checksums and the pinned release.
+   */
+  readonly pluginSha256: string;
   /**
    * Which sink the plugin at `pluginPath` is: Confluent's (the course's) or Aiven's. Both are
    * configured to write the same object keys and lines. @default "confluent"
@@ -88,6 +94,12 @@ export const DEFAULT_MCU_COUNT = 1;
 /** Checks arguments; the plugin file itself is checked by the constructor. */
 export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   pluginContentType(args.pluginPath);
+  if (args.pluginSha256 !== "" && !SHA256_HEX.test(args.pluginSha256 ?? "")) {
+    throw new Error(
+      `S3SinkConnector pluginSha256 "${args.pluginSha256}" is not a SHA-256: give the 64 lowercase ` +
+        "hex digits sha256sum prints for the plugin file.",
+    );
+  }
   if (args.plugin !== undefined && !S3_SINK_PLUGINS.includes(args.plugin)) {
     throw new Error(
       `S3SinkConnector plugin "${String(args.plugin)}" is not one of ${S3_SINK_PLUGINS.join(", ")}.`,
@@ -123,18 +135,26 @@ export class S3SinkConnector extends pulumi.ComponentResource {
   constructor(name: string, args: S3SinkConnectorArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:S3SinkConnector", name, {}, opts);
     validateS3SinkConnectorArgs(args);
+    const sinkPlugin = args.plugin ?? S3_SINK_DEFAULTS.plugin;
     if (!fs.existsSync(args.pluginPath)) {
+      const release = S3_SINK_PLUGIN_RELEASES[sinkPlugin];
       throw new Error(
-        `S3SinkConnector pluginPath "${args.pluginPath}" does not exist; download the packaged ` +
-          `connector zip first (docs/kafka-batch-path.md says where it comes from).`,
+        `S3SinkConnector pluginPath "${args.pluginPath}" does not exist; download the pinned ` +
+          `${sinkPlugin} sink ${release.fileName} from ${release.url} (docs/deploy.md, "The S3 sink plugin").`,
       );
     }
     const parent = { parent: this };
     const tags = { ...args.tags };
     const connectorName = `${args.prefix}-s3-sink`;
-    const sinkPlugin = args.plugin ?? S3_SINK_DEFAULTS.plugin;
     const rotateIntervalMs = args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs;
     const pluginBytes = fs.readFileSync(args.pluginPath);
+    const problem = pluginChecksumProblem(
+      args.pluginPath,
+      pluginBytes,
+      args.pluginSha256,
+      sinkPlugin,
+    );
+    if (problem) throw new Error(problem);
 
     const pluginObject = new aws.s3.BucketObjectv2(
       `${name}-plugin-object`,

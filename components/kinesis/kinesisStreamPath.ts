@@ -64,6 +64,19 @@ export const KINESIS_STREAM_PATH_LIMITS = {
   ...STAGE_LIMITS,
 } as const satisfies Record<string, WholeSetting>;
 
+/** The regions with the larger default shard quota (Kinesis "Quotas and limits"). */
+const LARGE_SHARD_QUOTA_REGIONS: readonly string[] = ["us-east-1", "us-west-2", "eu-west-1"];
+
+/**
+ * An account's default shard quota in `region`, shared by all its provisioned streams there:
+ * 20,000 in us-east-1, us-west-2 and eu-west-1, and "1,000 or 6,000" elsewhere, so 1,000, the
+ * lower (Kinesis Data Streams Developer Guide, "Quotas and limits"). The Service Quotas console
+ * shows the account's own, which may have been raised.
+ */
+export function defaultShardQuota(region: string): number {
+  return LARGE_SHARD_QUOTA_REGIONS.includes(region) ? 20_000 : 1_000;
+}
+
 /** Checks arguments AWS would only reject minutes into a deployment, or not at all. */
 export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void {
   checkPrefix("KinesisStreamPath", args.prefix);

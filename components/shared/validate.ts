@@ -45,3 +45,13 @@ export function positiveWholeNumber(
     throw new Error(`${component} ${field} ${value} must be a positive whole number${of}.`);
   }
 }
+
+/**
+ * Whether `text` is one e-mail address (`name@domain.tld`, no spaces or display name): what the
+ * services mailing it (Databricks job notifications, SNS e-mail subscriptions) take.
+ */
+export function isEmailAddress(text: string): boolean {
+  return /^[^\s@<>(),;:"]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?)+$/.test(
+    text,
+  );
+}

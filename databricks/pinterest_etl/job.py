@@ -136,7 +136,7 @@ class BatchConfig:
 
     ``source_root`` is the folder holding ``topics/`` (a mount such as ``/mnt/pinterest``, a volume
     path such as ``/Volumes/main/raw/pinterest``, or a local folder). Table names default to the
-    ones derived from ``prefix`` (PIPELINE.md section 2); analysis tables are
+    ones derived from ``prefix`` (docs/pipeline.md section 2); analysis tables are
     ``<analysis_prefix>_<result>`` with ``analysis_prefix`` defaulting to the prefix's table form.
     """
 

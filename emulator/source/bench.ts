@@ -6,7 +6,7 @@ import { exitWith, runCommand, wholeNumber } from "../../cli/args";
 import { DEFAULT_SEED, sourceRows } from "./generator";
 import { connect, ensureSchema, loadRows } from "./loader";
 
-const BENCH = {
+export const BENCH = {
   name: "source:bench",
   usage: `usage: npm run source:bench -- [--rows N] [--load]
   --rows N   rows per table to generate (default 1,000,000)

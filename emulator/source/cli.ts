@@ -43,7 +43,7 @@ const USAGE = `usage: npm run source:load -- [options]      create the tables, l
   --help          this text
 Exit codes: 0 done, 1 a failure (database, file), 2 a wrong command line.`;
 
-const SOURCE = {
+export const SOURCE = {
   name: "source",
   usage: USAGE,
   commands: ["load", "summary"],

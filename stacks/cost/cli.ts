@@ -6,7 +6,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { exitWith, Failure, runCommand, stackName, UsageError } from "../../cli/args";
 import { harness } from "./mockEngine";
-import { PLUGIN, readStackConfig, REPO_ROOT, runStack, stacksHere } from "./mockRun";
+import { readStackConfig, REPO_ROOT, runStack, stacksHere, withStandInPlugin } from "./mockRun";
 import { costOf, renderCost, StackCost } from "./report";
 
 const NS = "pinterest-pipeline";
@@ -85,7 +85,7 @@ export async function stackCost(
     : overrides;
   const kafka = all[`${NS}:kafka`];
   // The connector zip is a build input `pulumi up` uploads; pricing needs only a stand-in.
-  if (kafka) all[`${NS}:kafka`] = { ...(kafka as object), connectorPluginPath: PLUGIN };
+  if (kafka) all[`${NS}:kafka`] = withStandInPlugin(kafka);
   const { outputs } = await runStack(h, stack, all);
   return costOf(h, stack, outputs.region, outputs.paused === true);
 }
@@ -137,7 +137,7 @@ export async function regeneratedReadme(text: string): Promise<string> {
   return `${text.slice(0, start)}${TOTALS_BEGIN}\n\n${await totalsTable()}\n\n${text.slice(end)}`;
 }
 
-const COST = {
+export const COST = {
   name: "cost",
   usage: `usage: npm run cost -- --stack NAME [--paused] [--set KEY=VALUE ...]
        npm run cost:docs      (npm run cost -- --write-docs)

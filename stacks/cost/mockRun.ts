@@ -9,6 +9,8 @@ import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { Failure } from "../../cli/args";
+import { sha256Hex } from "../../components/shared/contentName";
+import { isSecureValue } from "../configReader";
 import { PipelineOutputs } from "../contract";
 import { ACCOUNT_ID, importFresh, PulumiHarness, REGION } from "./mockEngine";
 
@@ -127,9 +129,17 @@ export const STACK_SECRETS = {
   "pinterest-pipeline:databricksToken": "stack-secret-token",
 };
 
-// The connector zip is a build input the stack uploads; an empty stand-in file is enough here.
+// The connector zip is a build input the stack uploads; an empty stand-in file is enough here,
+// with its checksum as the one the deployer would have given.
 export const PLUGIN = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "plugin-")), "s3-sink.zip");
 fs.writeFileSync(PLUGIN, "");
+export const PLUGIN_SHA256 = sha256Hex("");
+/** A kafka section with the stand-in plugin in place of the deployer's zip. */
+export const withStandInPlugin = (kafka: unknown) => ({
+  ...(kafka as object),
+  connectorPluginPath: PLUGIN,
+  connectorPluginSha256: PLUGIN_SHA256,
+});
 
 /** The program's exports (stacks/index.ts). */
 type Program = {
@@ -149,15 +159,24 @@ export async function runStack(
   kafkaBatch?: Record<string, string>;
 }> {
   const yaml = readStackConfig(stack);
-  const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPluginPath: PLUGIN };
+  const kafka = withStandInPlugin(yaml["pinterest-pipeline:kafka"]);
+  // Secrets the file holds encrypted (or not at all) get stand-ins; one written in plain text
+  // stays as it is, not secret, so that the program refuses it as `pulumi up` would.
+  const secure = Object.keys(yaml).filter((key) => isSecureValue(yaml[key]));
+  const standIns: Record<string, unknown> = {
+    ...Object.fromEntries(secure.map((key) => [key, "[secret]"])),
+    ...Object.fromEntries(
+      Object.entries(STACK_SECRETS).filter(([key]) => !(key in yaml) || isSecureValue(yaml[key])),
+    ),
+  };
   const config: Record<string, unknown> = {
     ...yaml,
     "pinterest-pipeline:kafka": kafka,
-    ...STACK_SECRETS,
+    ...standIns,
     ...overrides,
   };
   const region = String(config["aws:region"] ?? REGION);
-  h.install({ stack, config, secretKeys: Object.keys(STACK_SECRETS) });
+  h.install({ stack, config, secretKeys: Object.keys(standIns) });
   withKafkaMocks(h)
     .onInvoke("aws:index/getRegion:getRegion", () => ({ name: region, region, id: region }))
     .compute("aws:kinesis/stream:Stream", (_n, inputs) => ({

@@ -7,6 +7,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { parseStackConfig } from "../../stacks/config";
+import { docPages } from "./docClaims";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), "utf8");
@@ -183,18 +184,7 @@ export function relativeLinks(markdown: string): string[] {
 }
 
 describe("links in the READMEs and docs/", () => {
-  const pages = [
-    "README.md",
-    "emulator/README.md",
-    "local/README.md",
-    "local/kafka/README.md",
-    "databricks/README.md",
-    ...fs
-      .readdirSync(path.join(ROOT, "docs"))
-      .filter((f) => f.endsWith(".md"))
-      .map((f) => `docs/${f}`),
-  ];
-  for (const page of pages) {
+  for (const page of docPages()) {
     it(`${page} links only to files that exist`, () => {
       const dir = path.dirname(path.join(ROOT, page));
       const broken = relativeLinks(read(page)).filter(

@@ -21,6 +21,7 @@ import {
   S3SinkConnectorArgs,
   validateS3SinkConnectorArgs,
 } from "../../components/kafka/s3SinkConnector";
+import { NetworkArgs, validateNetworkArgs } from "../../components/network";
 import { SourceDatabaseArgs, validateSourceDatabaseArgs } from "../../components/sourceDatabase";
 import { parseStackConfig } from "../../stacks/config";
 
@@ -31,6 +32,7 @@ const sink: (field: keyof S3SinkConnectorArgs) => Check = (field) => (value) =>
   validateS3SinkConnectorArgs({
     prefix: "pin-dev",
     pluginPath: "sink.zip",
+    pluginSha256: "",
     [field]: value,
   } as unknown as S3SinkConnectorArgs);
 const streams: (field: keyof KinesisStreamPathArgs) => Check = (field) => (value) =>
@@ -56,7 +58,7 @@ const dashboard: (field: keyof DatabricksDashboardArgs) => Check = (field) => (v
 
 /** [section, key, the component check the stack hands the value to, values to probe]. */
 const SETTINGS: [string, string, Check, number[]][] = [
-  ["kafka", "brokerCount", msk("brokerCount"), [0, 1, 2, 4, 30, 31, 32]],
+  ["kafka", "brokerCount", msk("brokerCount"), [0, 1, 2, 3, 4, 30, 31, 32]],
   ["kafka", "brokerStorageGb", msk("storageGb"), [0, 1, 16384, 16385]],
   ["kafka", "topicPartitions", msk("defaultPartitions"), [0, 1, 1000, 1001]],
   ["kafka", "connectorFlushSize", sink("flushSize"), [0, 1, 1_000_000, 1_000_001]],
@@ -77,6 +79,65 @@ const SETTINGS: [string, string, Check, number[]][] = [
   ],
   ["databricks", "dashboardAutoStopMinutes", dashboard("autoStopMinutes"), [4, 5, 120, 121]],
 ];
+
+type TextCheck = (value: unknown) => void;
+/**
+ * [section, key, the component check the stack hands the text to, texts to probe]: the formats the
+ * config checks in words are the components' own (D2 of the newcomer probe).
+ */
+const TEXT_SETTINGS: [string, string, TextCheck, unknown[]][] = [
+  [
+    "network",
+    "cidrBlock",
+    (v) => validateNetworkArgs({ prefix: "pin-dev", cidrBlock: v } as NetworkArgs),
+    ["10.0.0.0/16", "10.0.0.0/20", "10.0.0.0/8", "10.0.0.0/21", "300.0.0.0/16", "banana"],
+  ],
+  [
+    "sourceDatabase",
+    "allowedCidrs",
+    (v) => validateSourceDatabaseArgs({ prefix: "pin-dev", allowedCidrs: v } as SourceDatabaseArgs),
+    [[], ["203.0.113.7/32"], ["10.1.0.0/16"], ["0.0.0.0/0"], ["10.0.0.0/15"], ["1.2.3.4"]],
+  ],
+  [
+    "sourceDatabase",
+    "engineVersion",
+    (v) =>
+      validateSourceDatabaseArgs({ prefix: "pin-dev", engineVersion: v } as SourceDatabaseArgs),
+    ["8.4", "8.0", "8.0.39", "5.7", "8", "banana"],
+  ],
+  [
+    "kafka",
+    "kafkaVersion",
+    (v) => validateMskClusterArgs({ prefix: "pin-dev", kafkaVersion: v } as MskClusterArgs),
+    ["3.9.x", "3.6.0", "2.8.2-tiered", "3.7.x.kraft", "banana", "3.9"],
+  ],
+  [
+    "databricks",
+    "batchScheduleCron",
+    (v) => workspaceWith({ batchSchedule: { cron: v as string } }),
+    ["0 0 2 * * ?", "0 30 6 ? * MON-FRI", "0 2 * * *", "every day at 2", "0 0 2 * * *"],
+  ],
+  [
+    "databricks",
+    "batchScheduleTimezone",
+    (v) => workspaceWith({ batchSchedule: { timezone: v as string } }),
+    ["UTC", "Europe/Dublin", "Mars/Olympus_Mons", "utc"],
+  ],
+  [
+    "databricks",
+    "failureEmails",
+    (v) => workspaceWith({ failureEmails: v as string[] }),
+    [[], ["ops@example.com"], ["not an email"], ["a@b"]],
+  ],
+];
+
+function workspaceWith(args: Partial<DatabricksWorkspaceArgs>): void {
+  validateDatabricksWorkspaceArgs({
+    prefix: "pin-dev",
+    unityCatalog: { catalog: "main" },
+    ...args,
+  } as unknown as DatabricksWorkspaceArgs);
+}
 
 function accepts(check: () => void): boolean {
   try {
@@ -99,6 +160,17 @@ describe("stack config ranges", () => {
       // Each probe list reaches both sides of the range: something accepted and something refused.
       expect(verdicts.some((v) => v.config)).to.equal(true);
       expect(verdicts.some((v) => !v.config)).to.equal(true);
+    });
+  }
+
+  for (const [section, key, component, values] of TEXT_SETTINGS) {
+    it(`${section}.${key}: the config accepts exactly the texts the component accepts`, () => {
+      for (const value of values) {
+        const config = accepts(() =>
+          parseStackConfig({ prefix: "pin-dev", [section]: { [key]: value } }),
+        );
+        expect(config, `${key} ${JSON.stringify(value)}`).to.equal(accepts(() => component(value)));
+      }
     });
   }
 });

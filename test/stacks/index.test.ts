@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { contractProblems } from "../../stacks/contract";
 import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
 import { readStackConfig } from "../harness/stackConfig";
-import { PLUGIN, runStack } from "./runStack";
+import { runStack, withStandInPlugin } from "./runStack";
 
 const MOUNT_ROUTE = { storageRoute: "mount", crossAccountRoleName: "databricks-cross-account" };
 
@@ -237,7 +237,7 @@ describe("stack program", function () {
     const yaml = readStackConfig("dev");
     const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPlugin: "aiven" };
     const { outputs, kafkaBatch } = await runStack(h, "dev", {
-      "pinterest-pipeline:kafka": { ...kafka, connectorPluginPath: PLUGIN },
+      "pinterest-pipeline:kafka": withStandInPlugin(kafka),
     });
     const config = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
     expect(config["connector.class"]).to.equal(

@@ -7,6 +7,7 @@ import {
   KafkaBatchPathArgs,
   validateKafkaBatchPathArgs,
 } from "../../../components/kafka/kafkaBatchPath";
+import { sha256Hex } from "../../../components/shared/contentName";
 import { harness, PulumiHarness } from "../../harness/pulumiMocks";
 import {
   brokersOf,
@@ -25,6 +26,7 @@ function pluginFile(): string {
   fs.writeFileSync(file, "PK stand-in");
   return file;
 }
+const PLUGIN_SHA256 = sha256Hex("PK stand-in");
 
 // The whole path under mocks: the graph, the wiring between parts, and the security baseline swept
 // over every resource. What mocks cannot show: that the parts talk to each other once deployed.
@@ -42,6 +44,7 @@ describe("KafkaBatchPath", () => {
       bucketName: BUCKET,
       bucketArn: `arn:aws:s3:::${BUCKET}`,
       connectorPluginPath: pluginFile(),
+      connectorPluginSha256: PLUGIN_SHA256,
       ...args,
     });
     await h.settle();
@@ -183,6 +186,7 @@ describe("KafkaBatchPath argument validation", () => {
     bucketName: "b",
     bucketArn: "arn:aws:s3:::b",
     connectorPluginPath: "c.zip",
+    connectorPluginSha256: "",
   };
   const cases: [string, Partial<KafkaBatchPathArgs>, string][] = [
     ["an upper-case prefix", { prefix: "Pin-Dev" }, 'prefix "Pin-Dev" must be 3–20'],

@@ -8,7 +8,8 @@ import {
   S3SinkConnectorArgs,
   validateS3SinkConnectorArgs,
 } from "../../../components/kafka/s3SinkConnector";
-import { contentHash, contentName } from "../../../components/shared/contentName";
+import { contentHash, contentName, sha256Hex } from "../../../components/shared/contentName";
+import { S3_SINK_PLUGIN_RELEASES } from "../../../components/kafka/s3SinkPluginRelease";
 import {
   pluginContentType,
   S3SinkSettings,
@@ -38,6 +39,17 @@ function pluginFile(name = "confluentinc-kafka-connect-s3-10.6.7.zip"): string {
   return file;
 }
 
+/** Awaits a build that must fail with exactly `message`. */
+async function expectRejection(build: Promise<unknown>, message: string): Promise<void> {
+  try {
+    await build;
+  } catch (error) {
+    expect((error as Error).message).to.equal(message);
+    return;
+  }
+  expect.fail(`no error; expected: ${message}`);
+}
+
 // Mocks prove the MSK Connect resources, their names and the role; they cannot prove that the
 // plugin zip is a valid connector or that MSK Connect starts it (only a deployment shows that).
 describe("S3SinkConnector", () => {
@@ -58,6 +70,7 @@ describe("S3SinkConnector", () => {
       bucketName: "pin-test-raw-1",
       bucketArn: "arn:aws:s3:::pin-test-raw-1",
       pluginPath: pluginFile(),
+      pluginSha256: sha256Hex(PLUGIN_BYTES),
       ...args,
     });
     await h.settle();
@@ -212,8 +225,47 @@ describe("S3SinkConnector", () => {
 
   it("refuses a plugin path that does not exist, saying what to do", () => {
     expect(
-      () => new S3SinkConnector("sink", { pluginPath: "/nowhere/plugin.zip" } as never),
-    ).to.throw('pluginPath "/nowhere/plugin.zip" does not exist; download the packaged');
+      () =>
+        new S3SinkConnector("sink", {
+          pluginPath: "/nowhere/plugin.zip",
+          pluginSha256: "",
+        } as never),
+    ).to.throw(
+      `pluginPath "/nowhere/plugin.zip" does not exist; download the pinned confluent sink ` +
+        `${S3_SINK_PLUGIN_RELEASES.confluent.fileName} from ${S3_SINK_PLUGIN_RELEASES.confluent.url}`,
+    );
+  });
+
+  // The zip is uploaded as it is and MSK Connect runs it: a wrong or swapped file must stop at
+  // preview, with both checksums and where the pinned release comes from.
+  it("refuses a plugin file whose SHA-256 is not the one given, or none given", async () => {
+    const other = "0".repeat(64);
+    const file = pluginFile();
+    const actual = sha256Hex(PLUGIN_BYTES);
+    const { confluent, aiven } = S3_SINK_PLUGIN_RELEASES;
+    await expectRejection(
+      build({ pluginPath: file, pluginSha256: other }),
+      `S3SinkConnector plugin ${file} has SHA-256 ${actual}, but ${other} was expected: it is ` +
+        `another file than the one checked. Download it again (the pinned confluent sink is ` +
+        `${confluent.fileName} (Confluent Community License) from ${confluent.url}; ` +
+        'docs/deploy.md, "The S3 sink plugin"), or give the checksum of the file you mean to deploy.',
+    );
+    await expectRejection(
+      build({ pluginPath: file, pluginSha256: "", plugin: "aiven" }),
+      `S3SinkConnector pluginSha256 is not given: ${file} has SHA-256 ${actual}. Check that the ` +
+        `file is the one you downloaded, then give that checksum (the pinned aiven sink is ` +
+        `${aiven.fileName} (Apache-2.0) from ${aiven.url}; docs/deploy.md, "The S3 sink plugin").`,
+    );
+  });
+
+  it("pins each sink to a release whose file is the last part of its HTTPS address", () => {
+    for (const release of Object.values(S3_SINK_PLUGIN_RELEASES)) {
+      expect(release.url).to.match(/^https:\/\//);
+      expect(release.url.split("/").pop()).to.equal(release.fileName);
+      expect(release.fileName)
+        .to.include(release.version)
+        .and.match(/\.zip$/);
+    }
   });
 
   it("parents every child and exposes its ARNs", async () => {
@@ -464,7 +516,7 @@ describe("S3 sink configuration", () => {
 });
 
 describe("S3SinkConnector argument validation", () => {
-  const base = { pluginPath: "c.zip" } as S3SinkConnectorArgs;
+  const base = { pluginPath: "c.zip", pluginSha256: "" } as S3SinkConnectorArgs;
   const cases: [string, Partial<S3SinkConnectorArgs>, string][] = [
     ["a tarball plugin", { pluginPath: "c.tar.gz" }, '"c.tar.gz" is neither a .zip nor a .jar'],
     ["zero tasks", { tasksMax: 0 }, "tasksMax 0 must be a whole number from 1 to 100"],
@@ -472,6 +524,11 @@ describe("S3SinkConnector argument validation", () => {
     ["a sub-second rotation", { rotateIntervalMs: 10 }, "rotateIntervalMs 10 must be"],
     ["3 MCUs", { mcuCount: 3 }, "mcuCount 3 is not one of 1, 2, 4, 8"],
     ["11 workers", { workerCount: 11 }, "workerCount 11 must be"],
+    [
+      "a checksum that is not a SHA-256",
+      { pluginSha256: "ABC" },
+      'pluginSha256 "ABC" is not a SHA-256: give the 64 lowercase hex digits sha256sum prints',
+    ],
     [
       "a sink plugin it cannot configure",
       { plugin: "lenses" as never },

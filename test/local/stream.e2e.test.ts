@@ -1,3 +1,4 @@
+import { s3SinkObjectKey } from "../../components/kafka/s3SinkConnectorConfig";
 import {
   CreateStreamCommand,
   DeleteStreamCommand,
@@ -223,9 +224,11 @@ describe("stream path end to end on the replica", function () {
         { timeoutMs: 180_000, intervalMs: 1000, show: (l) => `${l.length} landed` },
       );
       const topic = `${base("a")}.${table}`;
-      const folder = path.join(raw, "topics", topic, "partition=0");
+      // The sink's layout (s3SinkObjectKey), one Kafka cluster's folder.
+      const key0 = s3SinkObjectKey("cluster-1", topic, 0, 0);
+      const folder = path.join(raw, path.dirname(key0));
       fs.mkdirSync(folder, { recursive: true });
-      fs.writeFileSync(path.join(folder, `${topic}+0+${"0".repeat(20)}.json`), lines.join("\n"));
+      fs.writeFileSync(path.join(raw, key0), lines.join("\n"));
     }
     s3.destroy();
     await run(

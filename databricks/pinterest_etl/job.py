@@ -292,8 +292,10 @@ def run_batch(
     """Run the batch job in ``mode`` (``full`` or ``incremental``, see the module) and return
     what it wrote.
 
-    Raises readers.RawDataMissingError when a topic folder is missing and, in a full run,
-    NoRawDataError when one holds no record, before anything is written; ValueError for an
+    In a full run, raises readers.RawDataMissingError when no Kafka cluster's folder of a topic
+    exists and NoRawDataError when they hold no record, before anything is written; an
+    incremental run does not check folders (Spark checks no glob of a stream's path) and raises
+    NoRawDataError after its query when a cleaned table is still missing. ValueError for an
     unknown mode or an incremental run without ``config.checkpoint_root``; DataQualityError when
     the quality gate fails a micro-batch (after its writes); BatchFailedError when the query
     fails otherwise.

@@ -8,7 +8,12 @@ import * as path from "path";
 import { ApiGatewayAccount } from "../components/apigateway/apiGatewayAccount";
 import { DatabricksDashboard } from "../components/databricks/databricksDashboard";
 import { DatabricksWorkspace } from "../components/databricks/databricksWorkspace";
-import { KAFKA_BATCH_PATH_TYPE, KafkaBatchPath } from "../components/kafka/kafkaBatchPath";
+import {
+  KAFKA_BATCH_PATH_TYPE,
+  KafkaBatchPath,
+  kafkaDrainTarget,
+} from "../components/kafka/kafkaBatchPath";
+import { KafkaDrainCheck } from "../components/kafka/kafkaDrainCheck";
 import { kafkaTopicNames, kinesisStreamName, TABLE_KINDS } from "../components/shared/naming";
 import { KinesisStreamPath } from "../components/kinesis/kinesisStreamPath";
 import { MwaaEnvironment } from "../components/mwaa/mwaaEnvironment";
@@ -92,6 +97,13 @@ const batch = kafkaRuns
       afterAccount,
     )
   : undefined;
+
+// Pausing deletes the cluster with the records its sink has not written: a stack that must not
+// lose data pauses only when the batch path is drained, checked before anything is deleted
+// (components/kafka/kafkaDrainCheck.ts; docs/operations.md, "Pause and resume").
+if (kafka.enabled && !running && !config.allowDataLoss) {
+  new KafkaDrainCheck("kafka-drain", { ...kafkaDrainTarget(prefix), region });
+}
 
 const db = config.sourceDatabase;
 const sourceDatabase = db.enabled

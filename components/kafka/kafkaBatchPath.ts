@@ -1,10 +1,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { KafkaClient } from "./kafkaClient";
-import { KafkaRestApi } from "./kafkaRestApi";
-import { MskCluster } from "./mskCluster";
-import { S3SinkConnector } from "./s3SinkConnector";
+import type { KafkaDrainTarget } from "./kafkaDrainCheck";
+import { KAFKA_API_STAGE, KafkaRestApi, kafkaRestApiName } from "./kafkaRestApi";
+import { MskCluster, mskClusterName } from "./mskCluster";
+import { S3SinkConnector, s3SinkConsumerGroup } from "./s3SinkConnector";
 import { S3SinkPlugin } from "./s3SinkConnectorConfig";
-import { checkPrefix } from "../shared/naming";
+import { checkPrefix, kafkaTopicNames } from "../shared/naming";
 
 /** The component's type token; part of every child's URN (aliases name it). */
 export const KAFKA_BATCH_PATH_TYPE = "pinterest-pipeline:components:KafkaBatchPath";
@@ -76,6 +77,20 @@ export function validateKafkaBatchPathArgs(args: KafkaBatchPathArgs): void {
       "KafkaBatchPath connectorPluginPath is empty; give the path of the S3 sink connector zip.",
     );
   }
+}
+
+/**
+ * What a pause of this path must find drained (KafkaDrainCheck): the names the path's cluster,
+ * sink, topics and API have under this prefix, which a paused program no longer declares.
+ */
+export function kafkaDrainTarget(prefix: string): Omit<KafkaDrainTarget, "region"> {
+  return {
+    clusterName: mskClusterName(prefix),
+    consumerGroup: s3SinkConsumerGroup(prefix),
+    topics: kafkaTopicNames(prefix),
+    apiName: kafkaRestApiName(prefix),
+    stageName: KAFKA_API_STAGE,
+  };
 }
 
 /**

@@ -40,7 +40,7 @@ export interface KafkaRestApiArgs {
 
 /** Checks arguments API Gateway would reject only at deployment. */
 export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
-  const stage = args.stageName ?? "v1";
+  const stage = args.stageName ?? KAFKA_API_STAGE;
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) {
     throw new Error(
       `KafkaRestApi stageName "${stage}" may hold only letters, digits, '-' and '_'.`,
@@ -89,6 +89,14 @@ export function redeploymentTrigger(renderedArgs: Record<string, unknown>): stri
   return contentHash(canonicalJson(renderedArgs));
 }
 
+/** The stage every stack's batch API has (the invoke URL's last segment). */
+export const KAFKA_API_STAGE = "v1";
+
+/** The API's name: `<prefix>-kafka-rest`. */
+export function kafkaRestApiName(prefix: string): string {
+  return `${prefix}-kafka-rest`;
+}
+
 /**
  * The course's API in front of the REST proxy: `/{proxy+}` ANY, proxied over HTTP to
  * `http://<proxy>:8082/{proxy}`. The proxy stays private: API Gateway reaches it through a VPC link
@@ -108,9 +116,9 @@ export class KafkaRestApi extends pulumi.ComponentResource {
     validateKafkaRestApiArgs(args);
     const parent = { parent: this };
     const tags = { ...args.tags };
-    const apiName = `${args.prefix}-kafka-rest`;
+    const apiName = kafkaRestApiName(args.prefix);
     const port = args.targetPort ?? REST_PROXY_PORT;
-    const stageName = args.stageName ?? "v1";
+    const stageName = args.stageName ?? KAFKA_API_STAGE;
     const retentionInDays = args.logRetentionDays ?? 30;
     const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
     const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;

@@ -124,6 +124,11 @@ export function iamBootstrapBrokers(
   return brokers;
 }
 
+/** The cluster's name: `<prefix>-kafka`. */
+export function mskClusterName(prefix: string): string {
+  return `${prefix}-kafka`;
+}
+
 /**
  * A provisioned MSK cluster reachable only inside the VPC: IAM client authentication and nothing
  * else, TLS between clients and brokers and between brokers, encryption at rest, broker logs to a
@@ -150,7 +155,7 @@ export class MskCluster extends pulumi.ComponentResource {
     validateMskClusterArgs(args);
     const parent = { parent: this };
     const tags = { ...args.tags };
-    const clusterName = `${args.prefix}-kafka`;
+    const clusterName = mskClusterName(args.prefix);
     const brokerCount = args.brokerCount ?? MSK_CLUSTER_LIMITS.brokerCount.default;
 
     // Every rule of both groups is a standalone rule resource and the groups declare no inline

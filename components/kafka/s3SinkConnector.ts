@@ -116,6 +116,20 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   }
 }
 
+/** The connector's name: `<prefix>-s3-sink`. */
+export function s3SinkConnectorName(prefix: string): string {
+  return `${prefix}-s3-sink`;
+}
+
+/**
+ * The sink's consumer group: Kafka Connect names a sink connector's group `connect-<connector
+ * name>` (Kafka documentation, "Kafka Connect Configs", `consumer.override.group.id`; MSK Connect
+ * keeps Kafka Connect's naming), which MSK's consumer-lag metrics take as their dimension.
+ */
+export function s3SinkConsumerGroup(prefix: string): string {
+  return `connect-${s3SinkConnectorName(prefix)}`;
+}
+
 /**
  * MSK Connect's S3 sink: the plugin uploaded to the bucket as a versioned object and pinned by
  * version, a custom plugin and a worker configuration named by their content (MSK Connect cannot
@@ -145,7 +159,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
     }
     const parent = { parent: this };
     const tags = { ...args.tags };
-    const connectorName = `${args.prefix}-s3-sink`;
+    const connectorName = s3SinkConnectorName(args.prefix);
     const rotateIntervalMs = args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs;
     const pluginBytes = fs.readFileSync(args.pluginPath);
     const problem = pluginChecksumProblem(

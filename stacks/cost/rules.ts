@@ -88,6 +88,9 @@ const usage = (fn: (p: RegionPrices, r: RecordedResource) => UsageCharge[]): Bil
 export const FREE_TYPES: readonly string[] = [
   // Pulumi's random provider keeps its values in the stack's state: no cloud resource at all.
   "random:index/randomId:RandomId",
+  // A dynamic resource runs in the deployer's Pulumi process: the pause's drain check reads two
+  // AWS APIs once (components/kafka/kafkaDrainCheck.ts), below CloudWatch's free tier.
+  "pulumi-nodejs:dynamic:Resource",
   "aws:apigateway/account:Account",
   "aws:apigateway/apiKey:ApiKey",
   "aws:apigateway/deployment:Deployment",

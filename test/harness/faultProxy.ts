@@ -16,6 +16,25 @@ export interface FaultProxy {
   close(): Promise<void>;
 }
 
+/** Sends a request a proxy received on to `target` as it came (hop headers aside). */
+export async function forwardRequest(
+  req: http.IncomingMessage,
+  body: Buffer,
+  target: string,
+): Promise<{ status: number; headers: Headers; text: string }> {
+  const headers = Object.fromEntries(
+    Object.entries(req.headers).filter(
+      ([k]) => !["host", "content-length", "connection"].includes(k),
+    ),
+  ) as Record<string, string>;
+  const response = await fetch(new URL(req.url ?? "/", target), {
+    method: req.method,
+    headers,
+    body: ["GET", "HEAD"].includes(req.method ?? "GET") ? undefined : body,
+  });
+  return { status: response.status, headers: response.headers, text: await response.text() };
+}
+
 export async function startFaultProxy(target: string): Promise<FaultProxy> {
   const faults: { status: number; body: string }[] = [];
   let partial: { count: number; keep: (i: number) => boolean } | undefined;
@@ -24,17 +43,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
 
   const forward = async (req: http.IncomingMessage, body: Buffer) => {
     forwarded++;
-    const headers = Object.fromEntries(
-      Object.entries(req.headers).filter(
-        ([k]) => !["host", "content-length", "connection"].includes(k),
-      ),
-    ) as Record<string, string>;
-    const response = await fetch(new URL(req.url ?? "/", target), {
-      method: req.method,
-      headers,
-      body: ["GET", "HEAD"].includes(req.method ?? "GET") ? undefined : body,
-    });
-    return { status: response.status, headers: response.headers, text: await response.text() };
+    return forwardRequest(req, body, target);
   };
 
   const server = http.createServer(async (req, res) => {

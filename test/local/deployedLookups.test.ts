@@ -17,7 +17,7 @@ import {
   SecretsManagerClient,
 } from "@aws-sdk/client-secrets-manager";
 import { expect } from "chai";
-import { ChildProcess, execFileSync, spawn } from "child_process";
+import { ChildProcess, spawn } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as net from "net";
@@ -31,23 +31,14 @@ import {
   OutputsError,
 } from "../../emulator/outputs";
 import type { PipelineOutputs } from "../../stacks/contract";
+import { answers, Moto, useMoto } from "../harness/moto";
 import { scratchDatabase } from "../harness/mysql";
 import { REPO_ROOT } from "../harness/stackConfig";
 import { waitFor } from "../harness/waitFor";
 
-const S3_SH = path.join(REPO_ROOT, "local", "s3", "s3.sh");
 const MOTO_SERVER = path.join(REPO_ROOT, ".local", "s3", "venv", "bin", "moto_server");
 const REGION = "eu-west-1";
 const ACCOUNT = "123456789012";
-
-function isRunning(script: string): boolean {
-  try {
-    execFileSync(script, ["status"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -58,11 +49,6 @@ async function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-async function answers(url: string): Promise<boolean> {
-  const res = await fetch(url);
-  return res.ok;
 }
 
 /** A deployed stack's outputs (contract v1) naming this key and secret. */
@@ -115,7 +101,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
   const stack = `deployed-${suffix}`;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "lookups-"));
   const saved = { ...process.env };
-  let stopMoto = false;
+  let moto: Moto | undefined;
   let endpoint = "";
   const root = () => ({
     region: REGION,
@@ -131,17 +117,8 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
 
   before(async function () {
     this.timeout(10 * 60_000); // the first run installs moto from PyPI
-    if (!isRunning(S3_SH)) {
-      execFileSync(S3_SH, ["start"], { stdio: ["ignore", "ignore", "inherit"] });
-      stopMoto = true;
-    }
-    endpoint = /PIPELINE_S3_ENDPOINT=(\S+)/.exec(
-      execFileSync(S3_SH, ["env"], { encoding: "utf8" }),
-    )![1];
-    await waitFor(`moto answering at ${endpoint}`, () => answers(endpoint), Boolean, {
-      timeoutMs: 30_000,
-      intervalMs: 200,
-    });
+    moto = await useMoto();
+    endpoint = moto.endpoint;
     const gateway = new APIGatewayClient(root());
     const created = await gateway.send(
       new CreateApiKeyCommand({ name: `pin-${suffix}-key`, enabled: true }),
@@ -189,7 +166,7 @@ describe("deployed-stack lookups against moto: API key (GetApiKey) and database 
         );
       secrets.destroy();
     }
-    if (stopMoto) execFileSync(S3_SH, ["stop"], { stdio: "ignore" });
+    moto?.release();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 

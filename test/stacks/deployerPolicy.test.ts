@@ -7,6 +7,7 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
+import { DRAIN_CHECK_ACTIONS } from "../../components/kafka/kafkaDrainCheck";
 import { BILLING_RULES } from "../../stacks/cost/rules";
 import { harness } from "../harness/pulumiMocks";
 import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
@@ -99,6 +100,14 @@ describe("the deployer's IAM policy (stacks/deployer-policy.json)", function () 
       const service = iamService(t);
       return service !== undefined && !grants(service);
     });
+    expect(missing).to.deep.equal([]);
+  });
+
+  it("grants the AWS calls the pause's drain check makes as the deployer", () => {
+    // Paused, prod checks the Kafka path is drained from the deployer's own Pulumi process.
+    const missing = DRAIN_CHECK_ACTIONS.filter(
+      (a) => !actions.includes(a) && !actions.includes(`${a.split(":")[0]}:*`),
+    );
     expect(missing).to.deep.equal([]);
   });
 

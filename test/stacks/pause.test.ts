@@ -100,13 +100,17 @@ const DEV_KEPT = {
   "pulumi:providers:databricks": 1,
 };
 
+/** The check a pausing stack that must not lose data runs first (components/kafka/kafkaDrainCheck.ts). */
+const DRAIN_CHECK = "pulumi-nodejs:dynamic:Resource";
+
 /**
  * What prod keeps beyond dev's types: its flow logs and (allowDataLoss false) its streams with
- * their unread records.
+ * their unread records; and what it adds, the drain check.
  */
 const PROD_KEPT = {
   ...DEV_KEPT,
   ...STREAMS_KEPT,
+  [DRAIN_CHECK]: 1,
   "aws:cloudwatch/logGroup:LogGroup": 3,
   "aws:ec2/flowLog:FlowLog": 1,
   "aws:iam/role:Role": 4,
@@ -147,7 +151,7 @@ describe("pause switch", function () {
       await runStack(resumed, stack);
       const byUrn = new Map(running.resources.map((r) => [r.urn, r]));
       const changed: string[] = [];
-      for (const r of paused.resources) {
+      for (const r of paused.resources.filter((r) => r.type !== DRAIN_CHECK)) {
         const before = byUrn.get(r.urn);
         expect(before, `${r.urn} exists running too`).to.not.equal(undefined);
         if (JSON.stringify(before!.inputs) !== JSON.stringify(r.inputs)) changed.push(r.name);
@@ -212,6 +216,31 @@ describe("pause switch", function () {
     expect(paused.ofType("aws:kinesis/stream:Stream")).to.have.length(0);
     expect(paused.ofType("random:index/randomId:RandomId")).to.have.length(0);
     expect(checkpointRoot(paused)).to.not.include("/stream-");
+  });
+
+  // Pausing deletes the MSK cluster with every record its S3 sink has not written. Prod checks
+  // that the batch path is drained in the pausing `up` itself, before Pulumi deletes anything
+  // (it deletes only after every create of the run succeeded); dev, which may lose data, does not.
+  it("prod (allowDataLoss false): pausing first checks the batch path is drained, by the names its resources had", async () => {
+    const running = harness();
+    await runStack(running, "prod");
+    expect(running.ofType(DRAIN_CHECK)).to.have.length(0);
+    const paused = harness();
+    await runStack(paused, "prod", PAUSED);
+    const check = paused.one(DRAIN_CHECK);
+    const { __provider, ...target } = check.inputs;
+    expect(__provider, "the serialized provider").to.be.a("string").and.include("SumOffsetLag");
+    expect(target).to.deep.equal({
+      region: "eu-west-1",
+      clusterName: running.one("aws:msk/cluster:Cluster").inputs.clusterName,
+      consumerGroup: `connect-${running.one("aws:mskconnect/connector:Connector").inputs.name}`,
+      topics: ["pin-prod.pin", "pin-prod.geo", "pin-prod.user"],
+      apiName: running.byName("batch-api-api", "aws:apigateway/restApi:RestApi").inputs.name,
+      stageName: running.byName("batch-api-stage", "aws:apigateway/stage:Stage").inputs.stageName,
+    });
+    const dev = harness();
+    await runStack(dev, "dev", PAUSED);
+    expect(dev.ofType(DRAIN_CHECK)).to.have.length(0);
   });
 
   it("paused: both jobs kept with their schedules paused, no interactive cluster", async () => {

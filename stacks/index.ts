@@ -15,6 +15,7 @@ import {
 } from "../components/kafka/kafkaBatchPath";
 import { KafkaDrainCheck } from "../components/kafka/kafkaDrainCheck";
 import { kafkaTopicNames, kinesisStreamName, TABLE_KINDS } from "../components/shared/naming";
+import { KinesisShardStepCheck } from "../components/kinesis/kinesisShardStepCheck";
 import { KinesisStreamPath } from "../components/kinesis/kinesisStreamPath";
 import { MwaaEnvironment } from "../components/mwaa/mwaaEnvironment";
 import { Network } from "../components/network";
@@ -134,6 +135,15 @@ const sp = config.streamPath;
 // the streams too, and the streaming job starts new checkpoints for the new streams on resume
 // (KinesisStreamPath.generation). docs/operations.md, "Pause and resume".
 const streamsKept = sp.enabled && (running || !config.allowDataLoss);
+// A provisioned count no single UpdateShardCount reaches from the deployed one is refused at
+// preview, naming the steps (components/kinesis/kinesisShardStepCheck.ts).
+if (streamsKept && sp.capacityMode === "PROVISIONED") {
+  new KinesisShardStepCheck("stream-shard-step", {
+    region,
+    streams: TABLE_KINDS.map((kind) => kinesisStreamName(prefix, kind)),
+    shardCount: sp.shardCount,
+  });
+}
 const streamPath = streamsKept
   ? new KinesisStreamPath(
       "stream",

@@ -7,14 +7,8 @@
 // (the AWS docs say once a minute while the group is STABLE or EMPTY; a missing metric refuses).
 import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwatch";
 import { CreateClusterV2Command, DeleteClusterCommand, KafkaClient } from "@aws-sdk/client-kafka";
-import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { execFile } from "child_process";
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as os from "os";
-import * as path from "path";
-import { promisify } from "util";
 import { kafkaDrainTarget } from "../../components/kafka/kafkaBatchPath";
 import {
   drainRefusal,
@@ -23,8 +17,8 @@ import {
   kafkaDrainProvider,
   KafkaDrainTarget,
 } from "../../components/kafka/kafkaDrainCheck";
+import { callSerializedProvider } from "../harness/dynamicProvider";
 import { Moto, startMskTimeProxy, useMoto } from "../harness/moto";
-import { REPO_ROOT } from "../harness/stackConfig";
 
 const REGION = "eu-west-1";
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);
@@ -179,51 +173,21 @@ describe("pause drain check against moto (MSK ListClustersV2, CloudWatch GetMetr
     await createCluster(drained);
     await putLag(drained, [0, 0, 0]);
 
-    const serialized = await pulumi.runtime.serializeFunction(() => kafkaDrainProvider);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "drain-provider-"));
-    const host = path.join(dir, "host.js");
-    fs.writeFileSync(path.join(dir, "provider.js"), serialized.text);
-    fs.writeFileSync(
-      host,
-      [
-        'const requireFromString = require("require-from-string");',
-        'const fs = require("fs");',
-        `const text = fs.readFileSync(${JSON.stringify(path.join(dir, "provider.js"))}, "utf8");`,
-        "const provider = requireFromString(text).handler();",
-        "provider.create(JSON.parse(process.argv[2])).then(",
-        "  (r) => console.log(JSON.stringify(r)),",
-        "  (e) => { console.log(JSON.stringify({ error: e.message })); });",
-      ].join("\n"),
-    );
-    const run = async (t: KafkaDrainTarget) => {
-      const { stdout } = await promisify(execFile)(process.execPath, [host, JSON.stringify(t)], {
-        // The host resolves packages as Pulumi's does, from the project's node_modules.
-        cwd: REPO_ROOT,
-        env: {
-          PATH: process.env.PATH,
-          NODE_PATH: path.join(REPO_ROOT, "node_modules"),
-          AWS_ENDPOINT_URL: proxy!.url,
-          AWS_ACCESS_KEY_ID: "test",
-          AWS_SECRET_ACCESS_KEY: "test",
-          AWS_CONFIG_FILE: path.join(dir, "no-config"),
-          AWS_SHARED_CREDENTIALS_FILE: path.join(dir, "no-credentials"),
-        },
+    const run = (t: KafkaDrainTarget) =>
+      callSerializedProvider(kafkaDrainProvider, "create", [t], {
+        AWS_ENDPOINT_URL: proxy!.url,
+        AWS_ACCESS_KEY_ID: "test",
+        AWS_SECRET_ACCESS_KEY: "test",
       });
-      return JSON.parse(stdout.trim().split("\n").pop()!);
-    };
-    try {
-      expect(await run(undrained)).to.deep.equal({
-        error: drainRefusal(
-          `the S3 sink's consumer group ${undrained.consumerGroup} is 2 records behind on topic ` +
-            `${undrained.topics[1]}: wait until it is 0, then pause`,
-        ),
-      });
-      expect(await run(drained)).to.deep.equal({
-        id: `${drained.clusterName}-drained`,
-        outs: drained,
-      });
-    } finally {
-      fs.rmSync(dir, { recursive: true, force: true });
-    }
+    expect(await run(undrained)).to.deep.equal({
+      error: drainRefusal(
+        `the S3 sink's consumer group ${undrained.consumerGroup} is 2 records behind on topic ` +
+          `${undrained.topics[1]}: wait until it is 0, then pause`,
+      ),
+    });
+    expect(await run(drained)).to.deep.equal({
+      id: `${drained.clusterName}-drained`,
+      outs: drained,
+    });
   });
 });

@@ -8,6 +8,7 @@ import { expect } from "chai";
 import * as fs from "fs";
 import * as path from "path";
 import { DRAIN_CHECK_ACTIONS } from "../../components/kafka/kafkaDrainCheck";
+import { SHARD_STEP_ACTIONS } from "../../components/kinesis/kinesisShardStepCheck";
 import { BILLING_RULES } from "../../stacks/cost/rules";
 import { harness } from "../harness/pulumiMocks";
 import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
@@ -103,9 +104,9 @@ describe("the deployer's IAM policy (stacks/deployer-policy.json)", function () 
     expect(missing).to.deep.equal([]);
   });
 
-  it("grants the AWS calls the pause's drain check makes as the deployer", () => {
-    // Paused, prod checks the Kafka path is drained from the deployer's own Pulumi process.
-    const missing = DRAIN_CHECK_ACTIONS.filter(
+  it("grants the AWS calls the stacks' checks make as the deployer", () => {
+    // The pause's drain check and the shard step check run in the deployer's own Pulumi process.
+    const missing = [...DRAIN_CHECK_ACTIONS, ...SHARD_STEP_ACTIONS].filter(
       (a) => !actions.includes(a) && !actions.includes(`${a.split(":")[0]}:*`),
     );
     expect(missing).to.deep.equal([]);

@@ -23,8 +23,15 @@ const API_TYPES =
     .split(" ")
     .map((t) => `aws:apigateway/${t[0].toLowerCase()}${t.slice(1)}:${t}`);
 
-/** What a paused stack that must not lose data (prod) keeps of the stream path: the streams. */
+/** The type of the checks a stack runs in the deployer's process (Pulumi dynamic resources). */
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
+
+/**
+ * What a paused stack that must not lose data (prod) keeps of the stream path: the streams, and
+ * the check of their shard count's steps.
+ */
 const STREAMS_KEPT = {
+  [DYNAMIC]: 1,
   "aws:kinesis/stream:Stream": 3,
   "pinterest-pipeline:components:KinesisStreamPath": 1,
   "random:index/randomId:RandomId": 1,
@@ -100,9 +107,6 @@ const DEV_KEPT = {
   "pulumi:providers:databricks": 1,
 };
 
-/** The check a pausing stack that must not lose data runs first (components/kafka/kafkaDrainCheck.ts). */
-const DRAIN_CHECK = "pulumi-nodejs:dynamic:Resource";
-
 /**
  * What prod keeps beyond dev's types: its flow logs and (allowDataLoss false) its streams with
  * their unread records; and what it adds, the drain check.
@@ -110,7 +114,7 @@ const DRAIN_CHECK = "pulumi-nodejs:dynamic:Resource";
 const PROD_KEPT = {
   ...DEV_KEPT,
   ...STREAMS_KEPT,
-  [DRAIN_CHECK]: 1,
+  [DYNAMIC]: 2,
   "aws:cloudwatch/logGroup:LogGroup": 3,
   "aws:ec2/flowLog:FlowLog": 1,
   "aws:iam/role:Role": 4,
@@ -151,7 +155,7 @@ describe("pause switch", function () {
       await runStack(resumed, stack);
       const byUrn = new Map(running.resources.map((r) => [r.urn, r]));
       const changed: string[] = [];
-      for (const r of paused.resources.filter((r) => r.type !== DRAIN_CHECK)) {
+      for (const r of paused.resources.filter((r) => r.name !== "kafka-drain")) {
         const before = byUrn.get(r.urn);
         expect(before, `${r.urn} exists running too`).to.not.equal(undefined);
         if (JSON.stringify(before!.inputs) !== JSON.stringify(r.inputs)) changed.push(r.name);
@@ -224,10 +228,10 @@ describe("pause switch", function () {
   it("prod (allowDataLoss false): pausing first checks the batch path is drained, by the names its resources had", async () => {
     const running = harness();
     await runStack(running, "prod");
-    expect(running.ofType(DRAIN_CHECK)).to.have.length(0);
+    expect(running.ofType(DYNAMIC).map((r) => r.name)).to.deep.equal(["stream-shard-step"]);
     const paused = harness();
     await runStack(paused, "prod", PAUSED);
-    const check = paused.one(DRAIN_CHECK);
+    const check = paused.byName("kafka-drain", DYNAMIC);
     const { __provider, ...target } = check.inputs;
     expect(__provider, "the serialized provider").to.be.a("string").and.include("SumOffsetLag");
     expect(target).to.deep.equal({
@@ -240,7 +244,7 @@ describe("pause switch", function () {
     });
     const dev = harness();
     await runStack(dev, "dev", PAUSED);
-    expect(dev.ofType(DRAIN_CHECK)).to.have.length(0);
+    expect(dev.ofType(DYNAMIC)).to.have.length(0);
   });
 
   it("paused: both jobs kept with their schedules paused, no interactive cluster", async () => {

@@ -15,9 +15,9 @@ export interface RunAsIdentity {
 
 /**
  * A service principal of the workspace, `<prefix>-jobs`, or the existing one `applicationId`
- * names. Created, it gets no entitlement beyond workspace access: a job's clusters are the job's,
- * created without the run-as identity's cluster-create right (provider doc of
- * databricks_service_principal: `allow_cluster_create` governs clusters the principal creates).
+ * names. Created, it may not create clusters of its own (`allow_cluster_create` false, provider
+ * doc of databricks_service_principal); whether its jobs' clusters need more is for a real
+ * workspace to show (docs/databricks.md, "What only a real deployment can prove").
  */
 export function runAsIdentity(
   parent: pulumi.Resource,

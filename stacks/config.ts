@@ -13,7 +13,10 @@ import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWork
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
 import { THROTTLING_RATE } from "../components/apigateway/apiStage";
 import { BROKER_ZONES, MSK_CLUSTER_LIMITS } from "../components/kafka/mskCluster";
-import { MWAA_ENVIRONMENT_CLASSES } from "../components/mwaa/mwaaEnvironment";
+import {
+  DatabricksConnectionLogin,
+  MWAA_ENVIRONMENT_CLASSES,
+} from "../components/mwaa/mwaaEnvironment";
 import type { NatGatewayMode } from "../components/network";
 import {
   DEFAULT_MCU_COUNT,
@@ -30,9 +33,11 @@ import {
   ConfigSection,
   fail,
   isSecureValue,
+  NAMESPACE,
   projectConfig,
   RawConfig,
   removeCommand,
+  setCommand,
 } from "./configReader";
 import { checkShardQuota, quartzCron, RULES } from "./configRules";
 
@@ -88,7 +93,6 @@ export interface StreamPathConfig {
   readonly throttlingRateLimit: number;
   readonly throttlingBurstLimit: number;
   readonly quotaPerDay: number;
-  readonly alarmTopicArn?: string;
 }
 
 export interface DatabricksConfig {
@@ -108,7 +112,13 @@ export interface DatabricksConfig {
   readonly streamingIntervalMinutes: number;
   readonly batchScheduleCron: string;
   readonly batchScheduleTimezone: string;
-  readonly failureEmails: string[];
+  /**
+   * Application id of an existing service principal both jobs run as; undefined = the stack
+   * creates one (`<prefix>-jobs`).
+   */
+  readonly runAsApplicationId?: string;
+  /** An existing workspace group given read access to the tables, code and dashboard. */
+  readonly readersGroup?: string;
   /** The workspace's cross-account role (required by the mount route: it must pass the data role). */
   readonly crossAccountRoleName?: string;
   /** Existing catalog, and the schema the stack creates there (default: the prefix, "_" for "-"). */
@@ -119,6 +129,12 @@ export interface DatabricksConfig {
   readonly dashboardWarehouseName?: string;
   /** Idle minutes before the created warehouse stops. */
   readonly dashboardAutoStopMinutes: number;
+}
+
+/** Who hears when something fails: one SNS topic per stack, and the jobs' e-mail notifications. */
+export interface AlertsConfig {
+  /** Addresses subscribed to the stack's alert topic and mailed by the Databricks jobs. */
+  readonly emails: string[];
 }
 
 export interface MwaaConfig {
@@ -148,6 +164,7 @@ export interface StackConfig {
   readonly streamPath: StreamPathConfig;
   readonly databricks: DatabricksConfig;
   readonly mwaa: MwaaConfig;
+  readonly alerts: AlertsConfig;
 }
 
 /** Where each sink's zip is looked for when `kafka.connectorPluginPath` is not set: its pinned release. */
@@ -156,8 +173,16 @@ const DEFAULT_PLUGIN_PATHS: Record<S3SinkPlugin, string> = {
   aiven: `.local/plugins/${S3_SINK_PLUGIN_RELEASES.aiven.fileName}`,
 };
 
-/** The stack secrets (`pulumi config set --secret`), read by loadDatabricksSecrets. */
-export const SECRET_KEYS = ["databricksHost", "databricksToken"] as const;
+/**
+ * The stack secrets (`pulumi config set --secret`), read by loadDatabricksSecrets: the workspace,
+ * and either a service principal's OAuth client (the default) or a personal access token.
+ */
+export const SECRET_KEYS = [
+  "databricksHost",
+  "databricksClientId",
+  "databricksClientSecret",
+  "databricksToken",
+] as const;
 
 /** What the stack is deployed into, for the checks that depend on it. */
 export interface StackContext {
@@ -201,6 +226,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
   const stream = top.section("streamPath");
   const dbx = top.section("databricks");
   const mwaa = top.section("mwaa");
+  const alerts = top.section("alerts");
   const uc = dbx.has("unityCatalog") ? dbx.section("unityCatalog") : undefined;
   if (uc?.has("accountId")) {
     // It used to be the trust's external id; Unity Catalog checks the storage credential's own.
@@ -210,6 +236,20 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       "no value: the external id now comes from the storage credential the stack creates",
       removeCommand(uc.key("accountId")),
     );
+  }
+  // Both used to be separate ways to be told; alerts.emails is now the one for the whole stack.
+  for (const [section, field] of [
+    [stream, "alarmTopicArn"],
+    [dbx, "failureEmails"],
+  ] as const) {
+    if (section.has(field)) {
+      fail(
+        section.key(field),
+        section.raw(field),
+        "no value: every alarm and both jobs now notify the addresses of alerts.emails",
+        `${removeCommand(section.key(field))} && ${setCommand("alerts.emails[0]", "string")}`,
+      );
+    }
   }
   const connectorPlugin = kafka.oneOf("connectorPlugin", S3_SINK_PLUGINS, "confluent");
   const msk = MSK_CLUSTER_LIMITS;
@@ -274,7 +314,6 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       throttlingRateLimit: stream.positive("throttlingRateLimit", THROTTLING_RATE),
       throttlingBurstLimit: stream.int("throttlingBurstLimit", api.throttlingBurstLimit),
       quotaPerDay: stream.int("quotaPerDay", api.quotaPerDay),
-      alarmTopicArn: stream.optionalStr("alarmTopicArn", RULES.snsTopic),
     },
     databricks: {
       enabled: dbx.bool("enabled", false),
@@ -291,7 +330,8 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       ),
       batchScheduleCron: quartzCron(dbx, "batchScheduleCron", "0 0 2 * * ?"),
       batchScheduleTimezone: dbx.str("batchScheduleTimezone", "UTC", RULES.timeZone),
-      failureEmails: dbx.strings("failureEmails", RULES.email),
+      runAsApplicationId: dbx.optionalStr("runAsApplicationId", RULES.applicationId),
+      readersGroup: dbx.optionalStr("readersGroup", RULES.nonBlank),
       crossAccountRoleName: dbx.optionalStr("crossAccountRoleName", RULES.roleName),
       unityCatalog: uc && {
         catalog: uc.str("catalog", "", RULES.word),
@@ -306,6 +346,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       environmentClass: mwaa.oneOf("environmentClass", MWAA_ENVIRONMENT_CLASSES, "mw1.small"),
       publicWebserver: mwaa.bool("publicWebserver", false),
     },
+    alerts: { emails: alerts.strings("emails", RULES.email) },
   };
   // Every key is read: what remains is a typo, a key of another section or a retired one.
   top.refuseUnknown();
@@ -367,6 +408,18 @@ function checkCombinations(c: StackConfig): void {
         "two schedulers would start it at once. Set batchSchedulePaused to true.",
     );
   }
+  // A schedule that runs unattended must tell someone when a run fails: the Databricks review's
+  // row 6 (prod's daily job had no failure destination) and the deploy review's m7.
+  const scheduled = [
+    dbx.enabled && !dbx.batchSchedulePaused && "databricks.batchSchedulePaused",
+    dbx.enabled && c.streamPath.enabled && !dbx.streamingPaused && "databricks.streamingPaused",
+  ].filter(Boolean);
+  if (!c.paused && scheduled.length > 0 && c.alerts.emails.length === 0) {
+    throw new Error(
+      `Stack config runs jobs on a schedule (${scheduled.join(" and ")} false) but "pinterest-pipeline:alerts.emails" is empty: ` +
+        "a failed run would notify nobody. Fix it with: pulumi config set --path pinterest-pipeline:alerts.emails[0] <address> --type string",
+    );
+  }
   if (c.mwaa.enabled && !c.databricks.enabled) {
     throw new Error(
       'Stack config enables mwaa, whose DAG triggers the Databricks batch job, but "databricks.enabled" is false.',
@@ -410,22 +463,56 @@ export function stacksNotDeployableAlone(files: StackFile[]): string[] {
   });
 }
 
-/** The workspace's address and token, stack secrets (`pulumi config set --secret ...`). */
+/** The workspace's address and the login, stack secrets (`pulumi config set --secret ...`). */
 export interface DatabricksSecrets {
   readonly host: pulumi.Output<string>;
-  readonly token: pulumi.Output<string>;
+  /** How the provider and MWAA's connection log in (the same client for both). */
+  readonly login: DatabricksConnectionLogin;
+}
+
+/**
+ * Which login the set secrets give: both OAuth keys (the default), or the token alone. Half an
+ * OAuth client, a client beside a token, or no login at all is refused naming the key to set.
+ */
+export function databricksLoginKind(isSet: (key: string) => boolean): "oauth" | "token" {
+  const clientKeys = ["databricksClientId", "databricksClientSecret"];
+  const client = clientKeys.filter(isSet);
+  const token = isSet("databricksToken");
+  if (client.length === 2 && !token) return "oauth";
+  if (client.length === 0 && token) return "token";
+  if (token) {
+    throw new Error(
+      `Stack config sets both "${NAMESPACE}:${client[0]}" and "${NAMESPACE}:databricksToken": keep one login. ` +
+        `Fix it with: pulumi config rm ${NAMESPACE}:databricksToken (the OAuth client is the default)`,
+    );
+  }
+  const missing = clientKeys.find((key) => !isSet(key))!;
+  throw new Error(
+    `Stack config enables databricks but "${NAMESPACE}:${missing}" is not set: the provider logs in ` +
+      `with a service principal's OAuth client (docs/databricks.md, "Identities"). ` +
+      `Fix it with: pulumi config set --secret ${NAMESPACE}:${missing} <value>`,
+  );
 }
 
 /**
  * Reads the Databricks secrets, only when the stack deploys Databricks (a stack without it needs
- * none); a missing one fails `pulumi up` naming the key.
+ * none); a missing one fails `pulumi up` naming the key, before any resource is registered.
  */
 export function loadDatabricksSecrets(): DatabricksSecrets {
   const config = new pulumi.Config();
-  return {
-    host: config.requireSecret("databricksHost"),
-    token: config.requireSecret("databricksToken"),
-  };
+  const host = config.requireSecret("databricksHost");
+  const kind = databricksLoginKind((key) => config.get(key) !== undefined);
+  if (kind === "oauth") {
+    return {
+      host,
+      login: {
+        kind,
+        clientId: config.requireSecret("databricksClientId"),
+        clientSecret: config.requireSecret("databricksClientSecret"),
+      },
+    };
+  }
+  return { host, login: { kind, token: config.requireSecret("databricksToken") } };
 }
 
 /**

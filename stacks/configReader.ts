@@ -288,8 +288,8 @@ export function projectConfig(
     } else if (namespace === "databricks") {
       throw new Error(
         `Stack config "${key}" is read by nothing: the program's Databricks provider takes the ` +
-          `workspace from the secrets ${NAMESPACE}:databricksHost and ${NAMESPACE}:databricksToken. ` +
-          `Fix it with: pulumi config rm ${key} (and set those two with --secret)`,
+          `workspace and its login from the secrets ${NAMESPACE}:databricksHost, ${NAMESPACE}:databricksClientId ` +
+          `and ${NAMESPACE}:databricksClientSecret. Fix it with: pulumi config rm ${key} (and set those three with --secret)`,
       );
     } else if (!OTHER_NAMESPACES.includes(namespace)) {
       const near = nearestName(namespace, [NAMESPACE, ...OTHER_NAMESPACES]);

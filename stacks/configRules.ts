@@ -34,9 +34,10 @@ export const RULES = {
     "the path of the connector's .zip (or .jar), relative to the repository",
   ),
   sha256: textRule(SHA256_HEX, "a SHA-256 as sha256sum prints it (64 lowercase hex digits)"),
-  snsTopic: textRule(
-    /^arn:aws[\w-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$/,
-    'an SNS topic ARN such as "arn:aws:sns:eu-west-1:123456789012:alerts"',
+  // A service principal's application id is a UUID (Databricks "Service principals").
+  applicationId: textRule(
+    /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/,
+    'a service principal\'s application id, a UUID such as "01234567-89ab-cdef-0123-456789abcdef"',
   ),
   word: textRule(/^\w+$/, "a name of letters, digits and _"),
   roleName: textRule(

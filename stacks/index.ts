@@ -5,6 +5,7 @@ import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
+import { AlertTopic } from "../components/alertTopic";
 import { ApiGatewayAccount } from "../components/apigateway/apiGatewayAccount";
 import { DatabricksDashboard } from "../components/databricks/databricksDashboard";
 import { DatabricksWorkspace } from "../components/databricks/databricksWorkspace";
@@ -27,6 +28,9 @@ import { CONTRACT_VERSION, PipelineOutputs } from "./contract";
 
 const config = loadStackConfig();
 const { prefix, tags, logRetentionDays } = config;
+// Read (and a missing login refused) before any resource is registered.
+const databricksSecrets =
+  config.databricks.enabled && config.kafka.enabled ? loadDatabricksSecrets() : undefined;
 const region = aws.getRegionOutput().region;
 // A paused stack leaves out every part billed by the hour that holds no data of its own, and keeps
 // the rest under the same logical names, so un-pausing brings the same resources back (the data
@@ -49,6 +53,15 @@ const apiAccount =
     ? new ApiGatewayAccount("api-gateway-account", { tags })
     : undefined;
 const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
+
+// Who hears when something fails: every alarm of the stack notifies this topic, and the Databricks
+// jobs mail the same addresses. Without addresses there is no topic, and the config refuses
+// unpaused schedules then (stacks/config.ts).
+const alerts =
+  config.alerts.emails.length > 0
+    ? new AlertTopic("alerts", { prefix, emails: config.alerts.emails, tags })
+    : undefined;
+const alarmTopicArn = alerts?.topicArn;
 
 const kafka = config.kafka;
 const kafkaRuns = kafka.enabled && running;
@@ -93,6 +106,7 @@ const batch = kafkaRuns
         connectorWorkerCount: kafka.connectorWorkerCount,
         logRetentionDays,
         manageApiGatewayAccount: false,
+        alarmTopicArn,
         tags,
       },
       afterAccount,
@@ -157,7 +171,7 @@ const streamPath = streamsKept
         throttlingBurstLimit: sp.throttlingBurstLimit,
         quotaPerDay: sp.quotaPerDay,
         streamAdminRoutes: sp.streamAdminRoutes,
-        alarmTopicArn: sp.alarmTopicArn,
+        alarmTopicArn,
         manageApiGatewayAccount: false,
         api: running,
         tags,
@@ -171,12 +185,17 @@ const stream = running ? streamPath : undefined;
 const dbx = config.databricks;
 let workspace: DatabricksWorkspace | undefined;
 let dashboard: DatabricksDashboard | undefined;
-if (dbx.enabled && kafka.enabled) {
-  // Workspace host and token are stack secrets; the provider is explicit so nothing else reads them.
-  const { host: databricksHost, token: databricksToken } = loadDatabricksSecrets();
+if (databricksSecrets) {
+  // The workspace and its login are stack secrets; the provider is explicit so nothing else reads
+  // them. It logs in as a service principal through OAuth machine-to-machine (provider doc,
+  // "Authenticating with Databricks-managed Service Principal": client_id and client_secret), or
+  // with a personal access token where the stack sets one instead.
+  const { host, login } = databricksSecrets;
   const provider = new databricks.Provider("databricks", {
-    host: databricksHost,
-    token: databricksToken,
+    host,
+    ...(login.kind === "oauth"
+      ? { clientId: login.clientId, clientSecret: login.clientSecret }
+      : { token: login.token }),
   });
   workspace = new DatabricksWorkspace(
     "databricks",
@@ -212,7 +231,9 @@ if (dbx.enabled && kafka.enabled) {
         dbx.streamingMode === "scheduled" ? dbx.streamingIntervalMinutes : undefined,
       streamingPaused: dbx.streamingPaused || !running,
       streamGeneration: streamPath?.generation,
-      failureEmails: dbx.failureEmails,
+      alertEmails: config.alerts.emails,
+      runAsApplicationId: dbx.runAsApplicationId,
+      readersGroup: dbx.readersGroup,
       tags,
     },
     { providers: { databricks: provider } },
@@ -224,6 +245,8 @@ if (dbx.enabled && kafka.enabled) {
       {
         prefix,
         tableSchema: workspace.tableSchema,
+        parentPath: workspace.workspaceFolder,
+        readersGroup: dbx.readersGroup,
         streams: stream !== undefined,
         warehouseName: dbx.dashboardWarehouseName,
         autoStopMinutes: dbx.dashboardAutoStopMinutes,
@@ -246,8 +269,8 @@ if (dbx.enabled && kafka.enabled) {
       privateSubnetIds: network.privateSubnetIds,
       bucketName: dagBucket.bucketName,
       bucketArn: dagBucket.bucketArn,
-      databricksHost,
-      databricksToken,
+      databricksHost: host,
+      databricksLogin: login,
       environmentClass: config.mwaa.environmentClass,
       publicWebserver: config.mwaa.publicWebserver,
       environment: running,
@@ -316,7 +339,12 @@ export const databricksJobs = workspace && {
   clusterId: workspace.clusterId,
   sourceRoot: workspace.sourceRoot,
   tableSchema: workspace.tableSchema,
+  workspaceFolder: workspace.workspaceFolder,
+  runAsApplicationId: workspace.runAsApplicationId,
 };
+
+/** The stack's alert topic for people (absent without `alerts.emails`). */
+export const alertTopicArn = alarmTopicArn;
 
 /** The AI/BI dashboard for people (not part of the client contract); absent when it is off. */
 export const databricksDashboard = dashboard && {

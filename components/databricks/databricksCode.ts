@@ -14,8 +14,8 @@ const base64 = (file: string) => fs.readFileSync(file).toString("base64");
 export interface CodeSpec {
   /** The repository's databricks/ folder. */
   readonly sourceDir: string;
-  /** Workspace folder of the notebooks (and, on the mount route, of the wheels). */
-  readonly workspaceRoot: string;
+  /** Workspace folder of the notebooks (and, on the mount route, of the wheels), made first. */
+  readonly workspaceFolder: databricks.Directory;
   /** Unity Catalog route: the wheels go to this volume folder, once the volume exists. */
   readonly volume?: { wheelRoot: pulumi.Output<string>; workVolume: pulumi.Resource };
   /** Deploy the streaming notebook too (the stack has streams). */
@@ -38,7 +38,8 @@ export interface DeployedCode {
  * notebooks, which need nothing deployed before them: the jobs install the wheel on their clusters.
  */
 export function deployCode(parent: pulumi.Resource, name: string, spec: CodeSpec): DeployedCode {
-  const { sourceDir, workspaceRoot: root, volume } = spec;
+  const { sourceDir, workspaceFolder: folder, volume } = spec;
+  const root = folder.path;
   const wheel = buildPackageWheel(sourceDir);
   const rel = `${wheel.id}/${wheel.fileName}`;
   const content = base64(wheel.file);
@@ -53,7 +54,7 @@ export function deployCode(parent: pulumi.Resource, name: string, spec: CodeSpec
       pulumi.interpolate`/Workspace${
         new databricks.WorkspaceFile(
           `${name}-wheel`,
-          { path: `${root}/wheels/${rel}`, contentBase64: content },
+          { path: pulumi.interpolate`${root}/wheels/${rel}`, contentBase64: content },
           { parent },
         ).path
       }`;
@@ -61,7 +62,7 @@ export function deployCode(parent: pulumi.Resource, name: string, spec: CodeSpec
     new databricks.Notebook(
       `${name}-notebook-${kind}`,
       {
-        path: `${root}/notebooks/${kind}`,
+        path: pulumi.interpolate`${root}/notebooks/${kind}`,
         language: "PYTHON",
         contentBase64: base64(path.join(sourceDir, "notebooks", `${kind}.py`)),
       },

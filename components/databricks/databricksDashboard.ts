@@ -18,8 +18,13 @@ export interface DatabricksDashboardArgs {
   readonly warehouseName?: string;
   /** Idle minutes before the created warehouse stops (5–120). @default 10 */
   readonly autoStopMinutes?: number;
-  /** Workspace folder of the dashboard. @default "/Shared/<prefix>" */
-  readonly parentPath?: string;
+  /** Workspace folder of the dashboard (the stack's code folder, never /Shared). */
+  readonly parentPath: pulumi.Input<string>;
+  /**
+   * A workspace group that may use the created warehouse, to open the dashboard (its queries run
+   * with the viewer's own rights). @default undefined
+   */
+  readonly readersGroup?: string;
   /** Tags of the created warehouse (Databricks adds them to its usage records). @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -71,9 +76,9 @@ export class DatabricksDashboard extends pulumi.ComponentResource {
     validateDatabricksDashboardArgs(args);
     const parent = { parent: this };
 
-    const warehouseId =
+    const warehouse =
       args.warehouseName !== undefined
-        ? databricks.getSqlWarehouseOutput({ name: args.warehouseName }, parent).apply((w) => w.id!)
+        ? undefined
         : new databricks.SqlEndpoint(
             `${name}-warehouse`,
             {
@@ -92,22 +97,39 @@ export class DatabricksDashboard extends pulumi.ComponentResource {
               },
             },
             parent,
-          ).id;
+          );
+    const warehouseId = warehouse
+      ? warehouse.id
+      : databricks.getSqlWarehouseOutput({ name: args.warehouseName }, parent).apply((w) => w.id!);
+    if (warehouse && args.readersGroup) {
+      // Viewers query on the warehouse as themselves: the readers group may use it (provider doc
+      // of databricks_permissions, SQL warehouses: CAN_USE).
+      new databricks.Permissions(
+        `${name}-warehouse`,
+        {
+          sqlEndpointId: warehouse.id,
+          accessControls: [{ groupName: args.readersGroup, permissionLevel: "CAN_USE" }],
+        },
+        parent,
+      );
+    }
 
     const location = pulumi.output(args.tableSchema).apply(datasetLocation);
     const dashboard = new databricks.Dashboard(
       `${name}-dashboard`,
       {
         displayName: `${args.prefix} pipeline`,
-        parentPath: args.parentPath ?? `/Shared/${args.prefix}`,
+        parentPath: args.parentPath,
         warehouseId,
         datasetCatalog: location.apply(([catalog]) => catalog),
         datasetSchema: location.apply(([, schema]) => schema),
         serializedDashboard: JSON.stringify(
           dashboardDefinition(args.prefix, args.streams ?? false),
         ),
-        // Viewers of the published dashboard query with the deployer's rights: they need no grants.
-        embedCredentials: true,
+        // Viewers query with their own rights, never the deployer's (the admin's): a viewer sees
+        // only the tables Unity Catalog grants them (provider doc of databricks_dashboard,
+        // `embed_credentials`; the readers group's SELECT, databricksIdentity.ts).
+        embedCredentials: false,
       },
       parent,
     );

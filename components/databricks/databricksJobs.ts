@@ -75,7 +75,47 @@ export interface JobsSpec {
   readonly streaming?: StreamingJobSpec;
   readonly cluster: databricks.types.input.JobJobClusterNewCluster;
   readonly schedule?: BatchSchedule;
-  readonly failureEmails: string[];
+  /** Application id of the service principal both jobs run as. */
+  readonly runAs: pulumi.Input<string>;
+  /** Mailed when a run fails, runs too long or falls behind its streams. */
+  readonly alertEmails: string[];
+}
+
+/**
+ * Seconds a batch run may take before its owner hears of it: a day's data takes minutes, and the
+ * warning comes at half the job's timeout (3600 s), while the run can still finish.
+ */
+export const BATCH_DURATION_WARNING_SECONDS = 1800;
+/**
+ * Seconds the streaming job may lag behind its streams before its owner hears of it (the Jobs API
+ * health metric STREAMING_BACKLOG_SECONDS, "an estimate of the maximum consumer delay across all
+ * streams"; Kinesis is one of the sources it covers). A scheduled run starts up to one interval
+ * behind by design, and a drain takes minutes: an hour beyond the interval means runs are failing
+ * or stuck. A continuous run should stay seconds behind: an hour is far beyond a slow batch.
+ */
+export function streamingBacklogWarningSeconds(mode: StreamingMode, intervalMinutes: number) {
+  return (mode === "scheduled" ? intervalMinutes * 60 : 0) + 3600;
+}
+
+/**
+ * A job's health rules (provider doc of databricks_job, `health`: metric, op GREATER_THAN, value;
+ * the only operation the Jobs API takes). The e-mail notifications name who hears of each.
+ */
+export function healthRules(
+  rules: Partial<Record<"RUN_DURATION_SECONDS" | "STREAMING_BACKLOG_SECONDS", number>>,
+): databricks.types.input.JobHealth {
+  return {
+    rules: Object.entries(rules).map(([metric, value]) => ({ metric, op: "GREATER_THAN", value })),
+  };
+}
+
+/** Who hears of each event of a job: the same addresses for failures, slow runs and backlog. */
+export function jobNotifications(emails: string[]): databricks.types.input.JobEmailNotifications {
+  return {
+    onFailures: emails,
+    onDurationWarningThresholdExceededs: emails,
+    onStreamingBacklogExceededs: emails,
+  };
 }
 
 /** The widgets of databricks/notebooks/batch.py and streaming.py, filled from the stack. */
@@ -150,8 +190,14 @@ export function createJobs(
   // Wheels install from a volume on standard access mode and from workspace files, not volumes, on
   // no-isolation clusters (WHEEL_LIBRARY_MIN_RUNTIME, databricksRuntime.ts).
   const libraries = [{ whl: spec.wheelPath }];
-  const notifications =
-    spec.failureEmails.length > 0 ? { emailNotifications: { onFailures: spec.failureEmails } } : {};
+  // Both jobs run as the stack's service principal, not as whoever deployed them (provider doc of
+  // databricks_job, `run_as`: `service_principal_name` is the principal's application id).
+  const identity = {
+    runAs: { servicePrincipalName: spec.runAs },
+    ...(spec.alertEmails.length > 0
+      ? { emailNotifications: jobNotifications(spec.alertEmails) }
+      : {}),
+  };
 
   const batch = new databricks.Job(
     `${name}-batch-job`,
@@ -164,6 +210,7 @@ export function createJobs(
       parameters: [{ name: "mode", default: "incremental" }],
       // A day's data takes minutes; an hour means something is stuck, not slow.
       timeoutSeconds: 3600,
+      health: healthRules({ RUN_DURATION_SECONDS: BATCH_DURATION_WARNING_SECONDS }),
       schedule: {
         quartzCronExpression: schedule.cron ?? "0 0 2 * * ?",
         timezoneId: schedule.timezone ?? "UTC",
@@ -184,7 +231,7 @@ export function createJobs(
           retryOnTimeout: false,
         },
       ],
-      ...notifications,
+      ...identity,
     },
     { parent },
   );
@@ -225,7 +272,13 @@ export function createJobs(
           libraries,
         },
       ],
-      ...notifications,
+      health: healthRules({
+        STREAMING_BACKLOG_SECONDS: streamingBacklogWarningSeconds(
+          stream.mode,
+          stream.intervalMinutes,
+        ),
+      }),
+      ...identity,
     },
     { parent, dependsOn: stream.dependsOn },
   );

@@ -3,6 +3,7 @@
 import * as aws from "@pulumi/aws";
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import * as time from "@pulumiverse/time";
 import { unityCatalogRole } from "./databricksCredentials";
 import {
   dataAccessPolicy,
@@ -25,6 +26,34 @@ export interface UnityCatalogLayout {
   readonly roleArn: pulumi.Output<string>;
   /** The managed volume the wheels go to. */
   readonly workVolume: databricks.Volume;
+  /** The external volume over the raw bucket. */
+  readonly rawVolume: databricks.Volume;
+}
+
+/**
+ * How long Databricks is kept from validating a role IAM has just created or changed. IAM is
+ * eventually consistent, and the role Databricks assumes (or the pass-role grant of its EC2 dry
+ * run) may not be visible yet: the provider's docs put a `time_sleep` between the role and the
+ * resource that validates it (terraform-provider-databricks docs/resources/mws_log_delivery.md,
+ * 10 s; docs/guides/aws-workspace.md, "Credentials validation checks errors"), and Databricks'
+ * Unity Catalog module waits 20 s (terraform-databricks-examples,
+ * modules/aws-databricks-unity-catalog/uc_cross_account_role.tf, `wait_role_creation`). 30 s
+ * leaves a margin over both; the wait is paid only when the role or its policy changes.
+ */
+export const IAM_PROPAGATION_WAIT = "30s";
+
+/** A wait after `after` (IAM), for what Databricks validates; again whenever the role is replaced. */
+export function iamPropagationWait(
+  parent: pulumi.Resource,
+  name: string,
+  roleArn: pulumi.Input<string>,
+  after: pulumi.Resource[],
+): time.Sleep {
+  return new time.Sleep(
+    `${name}-iam-propagation`,
+    { createDuration: IAM_PROPAGATION_WAIT, triggers: { roleArn } },
+    { parent, dependsOn: after },
+  );
 }
 
 export interface UnityCatalogStorageSpec {
@@ -88,7 +117,7 @@ export function unityCatalogStorage(
       readOnly: true,
       comment: `pinterest-pipeline ${s.prefix}: raw bucket (read-only)`,
     },
-    { parent, dependsOn: [role, policy] },
+    { parent, dependsOn: [iamPropagationWait(parent, `${name}-data`, role.arn, [role, policy])] },
   );
   // Once the jobs have written tables, deleting the schema fails ("Schema ... is not empty")
   // unless forced; forcing drops the tables. So the raw bucket's rule: dropped with its tables
@@ -129,6 +158,7 @@ export function unityCatalogStorage(
     tableSchema: pulumi.interpolate`${s.catalog}.${schema.name}`,
     roleArn: role.arn,
     workVolume: work,
+    rawVolume: raw,
   };
 }
 
@@ -139,6 +169,8 @@ export interface MountAccessSpec {
   readonly deltaPrefix: string;
   readonly streamArns: pulumi.Input<string>[];
   readonly crossAccountRoleName: pulumi.Input<string>;
+  /** Workspace id of the service principal the jobs run as: it is given the instance profile. */
+  readonly runAsId: pulumi.Input<string>;
   readonly tags?: Record<string, string>;
 }
 
@@ -188,7 +220,17 @@ export function mountAccess(parent: pulumi.Resource, name: string, s: MountAcces
   const registered = new databricks.InstanceProfile(
     `${name}-data`,
     { instanceProfileArn: profile.arn },
-    { parent, dependsOn: [passRole, policy] },
+    {
+      parent,
+      dependsOn: [iamPropagationWait(parent, `${name}-data`, role.arn, [passRole, policy, profile])],
+    },
+  );
+  // The jobs' clusters carry the instance profile and run as the service principal, which must be
+  // allowed to use it: attached to it (provider doc of databricks_service_principal_role).
+  new databricks.ServicePrincipalRole(
+    `${name}-run-as-data`,
+    { servicePrincipalId: s.runAsId, role: registered.instanceProfileArn },
+    opts,
   );
   return { roleArn: role.arn, instanceProfileArn: registered.instanceProfileArn };
 }

@@ -10,6 +10,7 @@ import {
   DEFAULT_STREAMING_INTERVAL_MINUTES,
   StreamingMode,
 } from "./databricksJobs";
+import { codeFolder, runAsIdentity, unityCatalogGrants, workspaceRoot } from "./databricksIdentity";
 import { DEFAULT_SPARK_VERSION } from "./databricksRuntime";
 import { mountAccess, rawMount, tableBase, unityCatalogStorage } from "./databricksStorage";
 import {
@@ -79,8 +80,18 @@ export interface DatabricksWorkspaceArgs {
   readonly streamingIntervalMinutes?: number;
   /** Keep the streaming job's schedule (or continuous run) paused. @default true */
   readonly streamingPaused?: boolean;
-  /** Addresses mailed when a job fails. @default [] */
-  readonly failureEmails?: string[];
+  /** Addresses mailed when a job fails, runs too long or falls behind its streams. @default [] */
+  readonly alertEmails?: string[];
+  /**
+   * Application id of an existing service principal both jobs run as. @default a service
+   * principal the component creates, `<prefix>-jobs`
+   */
+  readonly runAsApplicationId?: string;
+  /**
+   * An existing workspace group given read access: the code folder, and on the Unity Catalog
+   * route the schema's tables. @default undefined (nobody beyond the run-as identity and admins)
+   */
+  readonly readersGroup?: string;
   /**
    * Folder of the notebooks and of the package's sources (pyproject.toml, `pinterest_etl/`).
    * @default the repository's `databricks/`
@@ -106,6 +117,10 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
   /** The interactive cluster; empty when `interactiveCluster` is false. */
   readonly clusterId: pulumi.Output<string>;
   readonly sourceRoot: pulumi.Output<string>;
+  /** The workspace folder the stack owns: notebooks, the mount route's wheel, the dashboard. */
+  readonly workspaceFolder: pulumi.Output<string>;
+  /** Application id of the service principal both jobs run as. */
+  readonly runAsApplicationId: pulumi.Output<string>;
   /** `catalog.schema` of the tables; empty on the mount route (the cluster's current schema). */
   readonly tableSchema: pulumi.Output<string>;
   readonly batchNotebookPath: pulumi.Output<string>;
@@ -125,11 +140,13 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     const route = args.storageRoute ?? "unityCatalog";
     const deltaPrefix = args.deltaPrefix ?? "delta/";
     const sourceDir = args.sourceDir ?? path.resolve(__dirname, "..", "..", "databricks");
-    const root = `/Shared/${args.prefix}`;
+    const root = workspaceRoot(args.prefix);
     const roleName = `${args.prefix}-databricks-data`;
     const streamArns = args.streamArns ?? [];
 
     const account = aws.getCallerIdentityOutput({}, parent);
+    const runAs = runAsIdentity(this, name, args.prefix, args.runAsApplicationId);
+    const folder = codeFolder(this, name, { path: root, runAs, readersGroup: args.readersGroup });
     const uc =
       route === "unityCatalog"
         ? unityCatalogStorage(this, name, {
@@ -153,6 +170,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
             deltaPrefix,
             streamArns,
             crossAccountRoleName: args.crossAccountRoleName!,
+            runAsId: runAs.id,
             tags: args.tags,
           })
         : undefined;
@@ -197,7 +215,7 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     // route, whose no-isolation clusters cannot read volumes).
     const { batchNotebook, streamingNotebook, wheelPath } = deployCode(this, name, {
       sourceDir,
-      workspaceRoot: root,
+      workspaceFolder: folder,
       volume: uc && { wheelRoot: uc.wheelRoot, workVolume: uc.workVolume },
       streaming: streamArns.length > 0,
     });
@@ -213,6 +231,21 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
             tags: args.tags,
           })
         : undefined;
+    if (uc) {
+      unityCatalogGrants(
+        this,
+        name,
+        {
+          catalog: args.unityCatalog!.catalog,
+          schema: uc.tableSchema,
+          rawVolume: uc.rawVolume.id,
+          workVolume: uc.workVolume.id,
+          kinesisCredential: kinesis?.name,
+        },
+        runAs,
+        args.readersGroup,
+      );
+    }
 
     const jobs = createJobs(this, name, {
       prefix: args.prefix,
@@ -233,7 +266,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       },
       cluster: clusterSpec,
       schedule: args.batchSchedule,
-      failureEmails: args.failureEmails ?? [],
+      runAs: runAs.applicationId,
+      alertEmails: args.alertEmails ?? [],
     });
 
     const none = pulumi.output("");
@@ -242,6 +276,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
     this.kinesisRoleArn = kinesis?.roleArn ?? none;
     this.clusterId = cluster?.id ?? none;
     this.sourceRoot = sourceRoot;
+    this.workspaceFolder = folder.path;
+    this.runAsApplicationId = runAs.applicationId;
     this.tableSchema = uc ? uc.tableSchema : none;
     this.batchNotebookPath = batchNotebook.path;
     this.batchJobId = jobs.batch.id;

@@ -77,9 +77,9 @@ export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): 
       `DatabricksWorkspace batchSchedule.timezone "${timezone}" is not a tz database id such as "UTC" or "Europe/Dublin".`,
     );
   }
-  const notAddress = (args.failureEmails ?? []).find((e) => !isEmailAddress(e));
+  const notAddress = (args.alertEmails ?? []).find((e) => !isEmailAddress(e));
   if (notAddress !== undefined) {
-    throw new Error(`DatabricksWorkspace failureEmails entry "${notAddress}" is not an e-mail address.`);
+    throw new Error(`DatabricksWorkspace alertEmails entry "${notAddress}" is not an e-mail address.`);
   }
   const intervals: readonly number[] = STREAMING_INTERVAL_MINUTES;
   if (interval !== undefined && !intervals.includes(interval)) {

@@ -21,8 +21,11 @@ export interface MwaaEnvironmentArgs {
   readonly bucketArn: pulumi.Input<string>;
   /** Databricks workspace URL for the `databricks_default` connection. */
   readonly databricksHost: pulumi.Input<string>;
-  /** Databricks token for that connection (a Pulumi secret; stored only in Secrets Manager). */
-  readonly databricksToken: pulumi.Input<string>;
+  /**
+   * The connection's login (Pulumi secrets; stored only in Secrets Manager): a service principal's
+   * OAuth client, or a personal access token.
+   */
+  readonly databricksLogin: DatabricksConnectionLogin;
   /** Airflow version MWAA runs. @default "3.0.6" */
   readonly airflowVersion?: string;
   /** Environment class (mw1.micro ≈ $250/month, mw1.small ≈ $360/month). @default "mw1.small" */
@@ -89,6 +92,38 @@ export function validateMwaaEnvironmentArgs(args: MwaaEnvironmentArgs): void {
 }
 
 /** The provider MWAA must install for the DAG (its constraint file allows this version). */
+/** How Airflow's `databricks_default` connection logs in to the workspace. */
+export type DatabricksConnectionLogin =
+  | {
+      readonly kind: "oauth";
+      readonly clientId: pulumi.Input<string>;
+      readonly clientSecret: pulumi.Input<string>;
+    }
+  | { readonly kind: "token"; readonly token: pulumi.Input<string> };
+
+/**
+ * The connection's fields for a login. The Databricks provider of Airflow takes a service
+ * principal's OAuth client as login and password with `service_principal_oauth` in the extra
+ * (apache-airflow-providers-databricks, "Databricks Connection": "Service Principal OAuth"), and
+ * a token as the password.
+ */
+export function databricksConnection(
+  host: pulumi.Input<string>,
+  login: DatabricksConnectionLogin,
+): pulumi.Output<string> {
+  const fields =
+    login.kind === "oauth"
+      ? {
+          conn_type: "databricks",
+          host,
+          login: login.clientId,
+          password: login.clientSecret,
+          extra: JSON.stringify({ service_principal_oauth: true }),
+        }
+      : { conn_type: "databricks", host, password: login.token };
+  return pulumi.secret(pulumi.jsonStringify(fields));
+}
+
 export const MWAA_REQUIREMENTS = "apache-airflow-providers-databricks\n";
 
 /**
@@ -148,13 +183,7 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
       `${name}-databricks-connection`,
       {
         secretId: connection.id,
-        secretString: pulumi.secret(
-          pulumi.jsonStringify({
-            conn_type: "databricks",
-            host: args.databricksHost,
-            password: args.databricksToken,
-          }),
-        ),
+        secretString: databricksConnection(args.databricksHost, args.databricksLogin),
       },
       parent,
     );

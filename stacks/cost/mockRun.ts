@@ -126,7 +126,8 @@ export function withKafkaMocks(h: PulumiHarness): PulumiHarness {
 
 export const STACK_SECRETS = {
   "pinterest-pipeline:databricksHost": "https://dbc-123.cloud.databricks.com",
-  "pinterest-pipeline:databricksToken": "stack-secret-token",
+  "pinterest-pipeline:databricksClientId": "0a1b2c3d-0000-4000-8000-000000000001",
+  "pinterest-pipeline:databricksClientSecret": "stack-secret-oauth",
 };
 
 // The connector zip is a build input the stack uploads; an empty stand-in file is enough here,

@@ -133,20 +133,33 @@ export const FREE_TYPES: readonly string[] = [
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
   "aws:s3/bucketVersioning:BucketVersioning",
   "aws:secretsmanager/secretVersion:SecretVersion",
+  // An alert topic publishes a few messages a month: within SNS's free tier (1,000 e-mail
+  // deliveries and a million publishes a month, Amazon SNS pricing).
+  "aws:sns/topic:Topic",
+  "aws:sns/topicPolicy:TopicPolicy",
+  "aws:sns/topicSubscription:TopicSubscription",
   "aws:ssm/association:Association",
   "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule",
   "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
   "databricks:index/credential:Credential",
   "databricks:index/dashboard:Dashboard",
+  "databricks:index/directory:Directory",
   "databricks:index/externalLocation:ExternalLocation",
   "databricks:index/file:File",
+  "databricks:index/grant:Grant",
+  "databricks:index/grants:Grants",
   "databricks:index/instanceProfile:InstanceProfile",
   "databricks:index/mount:Mount",
   "databricks:index/notebook:Notebook",
+  "databricks:index/permissions:Permissions",
   "databricks:index/schema:Schema",
+  "databricks:index/servicePrincipal:ServicePrincipal",
+  "databricks:index/servicePrincipalRole:ServicePrincipalRole",
   "databricks:index/storageCredential:StorageCredential",
   "databricks:index/volume:Volume",
   "databricks:index/workspaceFile:WorkspaceFile",
+  // A wait in the engine (the time provider holds no cloud resource).
+  "time:index/sleep:Sleep",
 ];
 
 /** Every resource type the stacks create, by Pulumi type token. */

@@ -28,6 +28,7 @@ const COMPONENT_PAGES: Record<string, string> = {
   DatabricksWorkspace: "docs/databricks.md",
   DatabricksDashboard: "docs/dashboard.md",
   MwaaEnvironment: "docs/mwaa.md",
+  AlertTopic: "docs/operations.md",
 };
 
 function sourceFiles(dir: string): string[] {
@@ -165,7 +166,8 @@ describe("docs/configuration.md", () => {
   it("documents no key the config does not read", () => {
     const optional = [
       "kafka.rawDataExpirationDays",
-      "streamPath.alarmTopicArn",
+      "databricks.runAsApplicationId",
+      "databricks.readersGroup",
       "databricks.crossAccountRoleName",
       "databricks.dashboardWarehouseName",
       "databricks.unityCatalog.schema",

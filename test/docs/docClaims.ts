@@ -274,7 +274,15 @@ export function filePathClaims(markdown: string, page: string, files: Files): Fa
 // config keys
 
 const NAMESPACE = "pinterest-pipeline";
-const SECTIONS = ["network", "sourceDatabase", "kafka", "streamPath", "databricks", "mwaa"];
+const SECTIONS = [
+  "network",
+  "sourceDatabase",
+  "kafka",
+  "streamPath",
+  "databricks",
+  "mwaa",
+  "alerts",
+];
 
 /**
  * The config keys a piece of code names: `pinterest-pipeline:<key>` (not a type token such as

@@ -1,7 +1,14 @@
 import { expect } from "chai";
 import { isTimeZoneId, quartzCronProblem } from "../../components/databricks/jobSchedule";
-import { parseStackConfig } from "../../stacks/config";
+import { databricksLoginKind, parseStackConfig } from "../../stacks/config";
 import { ConfigSecret, projectConfig } from "../../stacks/configReader";
+
+/** Databricks on, its daily batch schedule running. */
+const RUNNING_BATCH = {
+  network: { natGateways: "single" },
+  kafka: { enabled: true },
+  databricks: { enabled: true, unityCatalog: { catalog: "main" }, batchSchedulePaused: false },
+};
 
 describe("stack config", () => {
   it("fills every default from a prefix alone", () => {
@@ -49,7 +56,6 @@ describe("stack config", () => {
         throttlingRateLimit: 50,
         throttlingBurstLimit: 100,
         quotaPerDay: 1_000_000,
-        alarmTopicArn: undefined,
       },
       databricks: {
         enabled: false,
@@ -62,7 +68,8 @@ describe("stack config", () => {
         streamingIntervalMinutes: 60,
         batchScheduleCron: "0 0 2 * * ?",
         batchScheduleTimezone: "UTC",
-        failureEmails: [],
+        runAsApplicationId: undefined,
+        readersGroup: undefined,
         crossAccountRoleName: undefined,
         unityCatalog: undefined,
         dashboard: false,
@@ -70,6 +77,7 @@ describe("stack config", () => {
         dashboardAutoStopMinutes: 10,
       },
       mwaa: { enabled: false, environmentClass: "mw1.small", publicWebserver: false },
+      alerts: { emails: [] },
     });
   });
 
@@ -136,13 +144,7 @@ describe("stack config", () => {
       // Review m9: the DAG and the job's own schedule would both start the batch job at 02:00.
       "MWAA beside the batch job's own running schedule",
       {
-        network: { natGateways: "single" },
-        kafka: { enabled: true },
-        databricks: {
-          enabled: true,
-          unityCatalog: { catalog: "main" },
-          batchSchedulePaused: false,
-        },
+        ...RUNNING_BATCH,
         mwaa: { enabled: true },
       },
       '"databricks.batchSchedulePaused" is false: two schedulers would start it at once',
@@ -286,8 +288,30 @@ describe("stack config", () => {
     ],
     [
       "an entry of a list that is not an e-mail address (Y20)",
-      { databricks: { failureEmails: ["ops@example.com", "not an email"] } },
-      `Stack config "${NS}:databricks.failureEmails[1]" is the text "not an email"; expected an e-mail address such as "data-team@example.com". ${fix} pulumi config set --path ${NS}:databricks.failureEmails[1] <value> --type string`,
+      { alerts: { emails: ["ops@example.com", "not an email"] } },
+      `Stack config "${NS}:alerts.emails[1]" is the text "not an email"; expected an e-mail address such as "data-team@example.com". ${fix} pulumi config set --path ${NS}:alerts.emails[1] <value> --type string`,
+    ],
+    [
+      // Issue 26: failures went to failureEmails, or to a topic passed by hand; now one list.
+      "the retired failureEmails, naming the key that replaced it",
+      { databricks: { failureEmails: ["ops@example.com"] } },
+      `Stack config "${NS}:databricks.failureEmails" is ["ops@example.com"]; expected no value: every alarm and both jobs now notify the addresses of alerts.emails. ${fix} pulumi config rm --path ${NS}:databricks.failureEmails && pulumi config set --path ${NS}:alerts.emails[0] <value> --type string`,
+    ],
+    [
+      "the retired streamPath.alarmTopicArn",
+      { streamPath: { alarmTopicArn: "arn:aws:sns:eu-west-1:123456789012:ops" } },
+      `Stack config "${NS}:streamPath.alarmTopicArn" is the text "arn:aws:sns:eu-west-1:123456789012:ops"; expected no value`,
+    ],
+    [
+      // Issue 26 (Databricks review row 6): prod ran its daily job with nobody told of a failure.
+      "an unpaused schedule with nobody to tell",
+      RUNNING_BATCH,
+      `Stack config runs jobs on a schedule (databricks.batchSchedulePaused false) but "${NS}:alerts.emails" is empty: a failed run would notify nobody. ${fix} pulumi config set --path ${NS}:alerts.emails[0] <address> --type string`,
+    ],
+    [
+      "a run-as service principal that is not an application id",
+      { databricks: { runAsApplicationId: "pin-jobs" } },
+      `Stack config "${NS}:databricks.runAsApplicationId" is the text "pin-jobs"; expected a service principal's application id, a UUID`,
     ],
     [
       "a version MSK does not name (Y21)",
@@ -442,7 +466,34 @@ describe("stack config namespaces (the whole config the engine passes)", () => {
 
   it("refuses databricks: provider settings, which the explicit provider never reads", () => {
     expect(() => projectConfig({ "databricks:host": "https://x" }, plain)).to.throw(
-      `Stack config "databricks:host" is read by nothing: the program's Databricks provider takes the workspace from the secrets ${NS}:databricksHost and ${NS}:databricksToken. Fix it with: pulumi config rm databricks:host (and set those two with --secret)`,
+      `Stack config "databricks:host" is read by nothing: the program's Databricks provider takes the workspace and its login from the secrets ${NS}:databricksHost, ${NS}:databricksClientId and ${NS}:databricksClientSecret. Fix it with: pulumi config rm databricks:host (and set those three with --secret)`,
     );
+  });
+});
+
+// Issue 26: the provider and MWAA's connection log in with a service principal's OAuth client by
+// default; a personal access token stays possible, but never beside a client or with half of one.
+describe("the Databricks login the secrets give", () => {
+  const NS = "pinterest-pipeline";
+  const setOf =
+    (...keys: string[]) =>
+    (key: string) =>
+      keys.includes(key);
+  it("takes the OAuth client (both keys) by default, or the token alone", () => {
+    expect(databricksLoginKind(setOf("databricksClientId", "databricksClientSecret"))).to.equal(
+      "oauth",
+    );
+    expect(databricksLoginKind(setOf("databricksToken"))).to.equal("token");
+  });
+  it("refuses half a client, naming the missing key", () => {
+    expect(() => databricksLoginKind(setOf("databricksClientId"))).to.throw(
+      `"${NS}:databricksClientSecret" is not set: the provider logs in with a service principal's OAuth client (docs/databricks.md, "Identities"). Fix it with: pulumi config set --secret ${NS}:databricksClientSecret <value>`,
+    );
+    expect(() => databricksLoginKind(setOf())).to.throw(`"${NS}:databricksClientId" is not set`);
+  });
+  it("refuses a client beside a token", () => {
+    expect(() =>
+      databricksLoginKind(setOf("databricksClientId", "databricksClientSecret", "databricksToken")),
+    ).to.throw(`keep one login. Fix it with: pulumi config rm ${NS}:databricksToken`);
   });
 });

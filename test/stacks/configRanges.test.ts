@@ -53,6 +53,7 @@ const dashboard: (field: keyof DatabricksDashboardArgs) => Check = (field) => (v
   validateDatabricksDashboardArgs({
     prefix: "pin-dev",
     tableSchema: "",
+    parentPath: "/pinterest-pipeline/pin-dev",
     [field]: value,
   } as DatabricksDashboardArgs);
 
@@ -124,9 +125,9 @@ const TEXT_SETTINGS: [string, string, TextCheck, unknown[]][] = [
     ["UTC", "Europe/Dublin", "Mars/Olympus_Mons", "utc"],
   ],
   [
-    "databricks",
-    "failureEmails",
-    (v) => workspaceWith({ failureEmails: v as string[] }),
+    "alerts",
+    "emails",
+    (v) => workspaceWith({ alertEmails: v as string[] }),
     [[], ["ops@example.com"], ["not an email"], ["a@b"]],
   ],
 ];

@@ -139,7 +139,10 @@ describe("cost command", function () {
     };
     delete continuous.streamingIntervalMinutes;
     const error = await rejection(
-      stackCost("dev", false, { "pinterest-pipeline:databricks": continuous }),
+      stackCost("dev", false, {
+        "pinterest-pipeline:databricks": continuous,
+        "pinterest-pipeline:alerts": { emails: ["data-alerts@example.com"] },
+      }),
     );
     expect(error.message).to.match(
       /^databricks:index\/job:Job "databricks-streaming-job" is a continuous job/,
@@ -152,6 +155,7 @@ describe("cost command", function () {
     const dbx = readStackConfig("dev")["pinterest-pipeline:databricks"] as object;
     const running = await stackCost("dev", false, {
       "pinterest-pipeline:databricks": { ...dbx, streamingPaused: false },
+      "pinterest-pipeline:alerts": { emails: ["data-alerts@example.com"] },
     });
     expect(running.resources.map(resourceRow)).to.deep.equal(DEV_ROWS);
     expect(running.total).to.equal((await stackCost("dev", false)).total);

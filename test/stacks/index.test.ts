@@ -276,15 +276,15 @@ describe("stack program", function () {
     expect(contractProblems(outputs)).to.deep.equal([]);
   });
 
-  it("keeps the Databricks token out of every resource but the provider and MWAA's secret", async () => {
+  it("keeps the Databricks OAuth secret out of every resource but the provider and MWAA's secret", async () => {
     const { outputs } = await runStack(h, "prod", WITH_MWAA);
     const holders = h.resources
-      .filter((r) => JSON.stringify(r.inputs).includes("stack-secret-token"))
+      .filter((r) => JSON.stringify(r.inputs).includes("stack-secret-oauth"))
       .map((r) => r.type);
     expect(holders.sort()).to.deep.equal([
       "aws:secretsmanager/secretVersion:SecretVersion",
       "pulumi:providers:databricks",
     ]);
-    expect(JSON.stringify(outputs)).to.not.match(/stack-secret-token|password/i);
+    expect(JSON.stringify(outputs)).to.not.match(/stack-secret-oauth|password/i);
   });
 });

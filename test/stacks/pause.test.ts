@@ -93,12 +93,18 @@ const DEV_KEPT = {
   "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": 1,
   "aws:s3/bucketVersioning:BucketVersioning": 1,
   "databricks:index/credential:Credential": 1,
+  "databricks:index/directory:Directory": 1,
   "databricks:index/externalLocation:ExternalLocation": 1,
+  "databricks:index/grant:Grant": 1,
+  "databricks:index/grants:Grants": 4,
   "databricks:index/job:Job": 2,
   "databricks:index/notebook:Notebook": 2,
+  "databricks:index/permissions:Permissions": 1,
   "databricks:index/schema:Schema": 1,
+  "databricks:index/servicePrincipal:ServicePrincipal": 1,
   "databricks:index/storageCredential:StorageCredential": 1,
   "databricks:index/volume:Volume": 2,
+  "time:index/sleep:Sleep": 1,
   "pinterest-pipeline:components:ApiGatewayAccount": 1,
   "pinterest-pipeline:components:DatabricksWorkspace": 1,
   "pinterest-pipeline:components:Network": 1,
@@ -119,6 +125,11 @@ const PROD_KEPT = {
   "aws:ec2/flowLog:FlowLog": 1,
   "aws:iam/role:Role": 4,
   "aws:iam/rolePolicy:RolePolicy": 4,
+  // Who hears of failures stays while paused (alerts.emails; nothing billed).
+  "aws:sns/topic:Topic": 1,
+  "aws:sns/topicPolicy:TopicPolicy": 1,
+  "aws:sns/topicSubscription:TopicSubscription": 1,
+  "pinterest-pipeline:components:AlertTopic": 1,
 };
 
 /** Counts without the package's wheel (one file in the work volume), which stays. */

@@ -200,6 +200,7 @@ describe("DatabricksDashboard", () => {
       const d = new DatabricksDashboard("dash", {
         prefix: "pin-test",
         tableSchema: "main.pin_test",
+        parentPath: "/pinterest-pipeline/pin-test",
         streams: true,
         tags: { environment: "test" },
         ...args,
@@ -231,11 +232,11 @@ describe("DatabricksDashboard", () => {
       );
       expect(dash.inputs).to.deep.include({
         displayName: "pin-test pipeline",
-        parentPath: "/Shared/pin-test",
+        parentPath: "/pinterest-pipeline/pin-test",
         warehouseId: "dash-warehouse-id",
         datasetCatalog: "main",
         datasetSchema: "pin_test",
-        embedCredentials: true,
+        embedCredentials: false,
       });
       expect(JSON.parse(dash.inputs.serializedDashboard)).to.deep.equal(
         dashboardDefinition("pin-test", true),
@@ -263,7 +264,7 @@ describe("DatabricksDashboard", () => {
   });
 
   describe("validation", () => {
-    const base = { prefix: "pin-test", tableSchema: "main.pin_test" };
+    const base = { prefix: "pin-test", tableSchema: "main.pin_test", parentPath: "/x" };
     it("refuses an auto-stop that never stops or is out of range", () => {
       for (const minutes of [0, 4, 121, 7.5]) {
         expect(() =>

@@ -91,17 +91,26 @@ describe("DatabricksWorkspace", () => {
         "aws:iam/rolePolicy:RolePolicy dbx-kinesis",
         "databricks:index/cluster:Cluster dbx-cluster",
         "databricks:index/credential:Credential dbx-kinesis-credential",
+        "databricks:index/directory:Directory dbx-folder",
         "databricks:index/externalLocation:ExternalLocation dbx-location",
         "databricks:index/file:File dbx-wheel",
+        "databricks:index/grant:Grant dbx-catalog-run-as",
+        "databricks:index/grants:Grants dbx-grants-kinesisCredential",
+        "databricks:index/grants:Grants dbx-grants-rawVolume",
+        "databricks:index/grants:Grants dbx-grants-schema",
+        "databricks:index/grants:Grants dbx-grants-workVolume",
         "databricks:index/job:Job dbx-batch-job",
         "databricks:index/job:Job dbx-streaming-job",
         "databricks:index/notebook:Notebook dbx-notebook-batch",
         "databricks:index/notebook:Notebook dbx-notebook-streaming",
+        "databricks:index/permissions:Permissions dbx-folder",
         "databricks:index/schema:Schema dbx-schema",
+        "databricks:index/servicePrincipal:ServicePrincipal dbx-run-as",
         "databricks:index/storageCredential:StorageCredential dbx-credential",
         "databricks:index/volume:Volume dbx-volume-raw",
         "databricks:index/volume:Volume dbx-volume-work",
         "pinterest-pipeline:components:DatabricksWorkspace dbx",
+        "time:index/sleep:Sleep dbx-data-iam-propagation",
       ]);
     });
 
@@ -171,7 +180,12 @@ describe("DatabricksWorkspace", () => {
         credentialName: "pin-test-raw",
         readOnly: true,
       });
-      expect(location.dependsOn).to.include.members([
+      // Through the IAM propagation wait (IAM_PROPAGATION_WAIT, databricksStorage.ts, names the
+      // provider docs and the Databricks module that wait there).
+      const wait = h.one("time:index/sleep:Sleep");
+      expect(wait.inputs.createDuration).to.equal("30s");
+      expect(location.dependsOn).to.include(wait.urn);
+      expect(wait.dependsOn).to.include.members([
         h.byName("dbx-data", "aws:iam/role:Role").urn,
         h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").urn,
       ]);
@@ -395,14 +409,19 @@ describe("DatabricksWorkspace", () => {
         "aws:iam/rolePolicy:RolePolicy dbx-data",
         "aws:iam/rolePolicy:RolePolicy dbx-pass-role",
         "databricks:index/cluster:Cluster dbx-cluster",
+        "databricks:index/directory:Directory dbx-folder",
         "databricks:index/instanceProfile:InstanceProfile dbx-data",
         "databricks:index/job:Job dbx-batch-job",
         "databricks:index/job:Job dbx-streaming-job",
         "databricks:index/mount:Mount dbx-raw-mount",
         "databricks:index/notebook:Notebook dbx-notebook-batch",
         "databricks:index/notebook:Notebook dbx-notebook-streaming",
+        "databricks:index/permissions:Permissions dbx-folder",
+        "databricks:index/servicePrincipal:ServicePrincipal dbx-run-as",
+        "databricks:index/servicePrincipalRole:ServicePrincipalRole dbx-run-as-data",
         "databricks:index/workspaceFile:WorkspaceFile dbx-wheel",
         "pinterest-pipeline:components:DatabricksWorkspace dbx",
+        "time:index/sleep:Sleep dbx-data-iam-propagation",
       ]);
     });
 
@@ -454,9 +473,12 @@ describe("DatabricksWorkspace", () => {
         { Effect: "Allow", Action: "iam:PassRole", Resource: ROLE_ARN },
       ]);
       const registered = h.one("databricks:index/instanceProfile:InstanceProfile");
-      expect(registered.dependsOn).to.include.members([
+      const wait = h.one("time:index/sleep:Sleep");
+      expect(registered.dependsOn).to.include(wait.urn);
+      expect(wait.dependsOn).to.include.members([
         h.byName("dbx-pass-role").urn,
         h.byName("dbx-data", "aws:iam/rolePolicy:RolePolicy").urn,
+        h.byName("dbx-data", "aws:iam/instanceProfile:InstanceProfile").urn,
       ]);
     });
 
@@ -491,14 +513,14 @@ describe("DatabricksWorkspace", () => {
     it("deploys the notebooks and the package's wheel beside them, byte for byte", async () => {
       await build(MOUNT);
       const notebook = h.byName("dbx-notebook-batch").inputs;
-      expect(notebook.path).to.equal("/Shared/pin-test/notebooks/batch");
+      expect(notebook.path).to.equal("/pinterest-pipeline/pin-test/notebooks/batch");
       expect(notebook.language).to.equal("PYTHON");
       expect(Buffer.from(notebook.contentBase64, "base64").toString()).to.equal(
         "# Databricks notebook source\nfrom pinterest_etl.cleaning import clean\n",
       );
       const file = h.byName("dbx-wheel", "databricks:index/workspaceFile:WorkspaceFile").inputs;
       expect(file.path).to.equal(
-        `/Shared/pin-test/wheels/${wheel.id}/pinterest_etl-0.1.0-py3-none-any.whl`,
+        `/pinterest-pipeline/pin-test/wheels/${wheel.id}/pinterest_etl-0.1.0-py3-none-any.whl`,
       );
       expect(Buffer.from(file.contentBase64, "base64")).to.deep.equal(fs.readFileSync(wheel.file));
       expect(h.ofType("databricks:index/file:File")).to.have.length(0);
@@ -566,7 +588,7 @@ describe("DatabricksWorkspace", () => {
     // is a workspace file, named by its /Workspace path.
     it("mount: both jobs install exactly the wheel among the workspace files, no package_path", async () => {
       await build(MOUNT);
-      const whl = `/Workspace/Shared/pin-test/wheels/${wheel.id}/${WHEEL}`;
+      const whl = `/Workspace/pinterest-pipeline/pin-test/wheels/${wheel.id}/${WHEEL}`;
       expect(libraries()).to.deep.equal([
         ["dbx-batch-job", [{ whl }]],
         ["dbx-streaming-job", [{ whl }]],
@@ -616,7 +638,7 @@ describe("DatabricksWorkspace", () => {
       expect(job.parameters).to.deep.equal([{ name: "mode", default: "incremental" }]);
       const task = job.tasks[0];
       expect(task).to.include({ taskKey: "batch", maxRetries: 2, jobClusterKey: "single-node" });
-      expect(task.notebookTask.notebookPath).to.equal("/Shared/pin-test/notebooks/batch");
+      expect(task.notebookTask.notebookPath).to.equal("/pinterest-pipeline/pin-test/notebooks/batch");
       expect(job).to.not.have.property("emailNotifications");
       expect(await h.value(ws.batchJobUrl)).to.equal("https://dbc.example/jobs/dbx-batch-job");
     });
@@ -626,7 +648,7 @@ describe("DatabricksWorkspace", () => {
     it("keeps the streaming job paused when the batch schedule runs, and mails failures", async () => {
       await build({
         batchSchedule: { paused: false, cron: "0 30 6 * * ?", timezone: "Europe/London" },
-        failureEmails: ["oncall@example.com"],
+        alertEmails: ["oncall@example.com"],
       });
       const job = h.byName("dbx-batch-job").inputs;
       expect(job.schedule).to.deep.equal({
@@ -634,10 +656,25 @@ describe("DatabricksWorkspace", () => {
         timezoneId: "Europe/London",
         pauseStatus: "UNPAUSED",
       });
-      expect(job.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
+      const mail = ["oncall@example.com"];
+      const everyEvent = {
+        onFailures: mail,
+        onDurationWarningThresholdExceededs: mail,
+        onStreamingBacklogExceededs: mail,
+      };
+      expect(job.emailNotifications).to.deep.equal(everyEvent);
+      // Health rules (provider doc of databricks_job, `health`: GREATER_THAN is the only op): the
+      // batch job warns at half its timeout, the streaming job an hour beyond its interval.
+      expect(job.health).to.deep.equal({
+        rules: [{ metric: "RUN_DURATION_SECONDS", op: "GREATER_THAN", value: 1800 }],
+      });
+      expect(job).to.have.property("runAs"); // its application id: test/stacks/identityAlerts.test.ts
       const streaming = h.byName("dbx-streaming-job").inputs;
       expect(streaming.schedule.pauseStatus).to.equal("PAUSED");
-      expect(streaming.emailNotifications).to.deep.equal({ onFailures: ["oncall@example.com"] });
+      expect(streaming.emailNotifications).to.deep.equal(everyEvent);
+      expect(streaming.health).to.deep.equal({
+        rules: [{ metric: "STREAMING_BACKLOG_SECONDS", op: "GREATER_THAN", value: 60 * 60 + 3600 }],
+      });
     });
 
     // Review row 7: a continuous job cluster bills around the clock for course-sized data; the

@@ -33,7 +33,7 @@ describe("MwaaEnvironment", () => {
       bucketName: "pin-test-airflow",
       bucketArn: BUCKET_ARN,
       databricksHost: "https://dbc-123.cloud.databricks.com",
-      databricksToken: pulumi.secret("token-from-stack-config"),
+      databricksLogin: { kind: "token", token: pulumi.secret("token-from-stack-config") },
       ...args,
     });
     await h.settle();
@@ -96,24 +96,50 @@ describe("MwaaEnvironment", () => {
     });
   });
 
+  /** The connection as Airflow reads it from Secrets Manager. */
+  const storedConnection = () =>
+    JSON.parse(h.one("aws:secretsmanager/secretVersion:SecretVersion").inputs.secretString);
+  /** Every other resource's inputs, as text. */
+  const inputsOutsideTheSecret = () =>
+    JSON.stringify(
+      h.resources
+        .filter((r) => r.type !== "aws:secretsmanager/secretVersion:SecretVersion")
+        .map((r) => r.inputs),
+    );
+
+  // Issue 26: the connection logs in as the deploying service principal through OAuth M2M
+  // (apache-airflow-providers-databricks, "Databricks Connection": with `service_principal_oauth`
+  // true in the extra, the login and password are the client id and secret).
+  it("gives the connection the service principal's OAuth client, only in Secrets Manager", async () => {
+    await build({
+      databricksLogin: {
+        kind: "oauth",
+        clientId: "client-id-of-sp",
+        clientSecret: pulumi.secret("oauth-secret-of-sp"),
+      },
+    });
+    const stored = storedConnection();
+    expect(stored).to.deep.equal({
+      conn_type: "databricks",
+      host: "https://dbc-123.cloud.databricks.com",
+      login: "client-id-of-sp",
+      password: "oauth-secret-of-sp",
+      extra: '{"service_principal_oauth":true}',
+    });
+    expect(inputsOutsideTheSecret()).to.not.include("oauth-secret-of-sp");
+  });
+
   it("stores the Databricks token only in Secrets Manager", async () => {
     await build();
     const secret = h.one("aws:secretsmanager/secret:Secret").inputs;
     expect(secret.name).to.equal("airflow/pin-test/connections/databricks_default");
-    const stored = JSON.parse(
-      h.one("aws:secretsmanager/secretVersion:SecretVersion").inputs.secretString,
-    );
+    const stored = storedConnection();
     expect(stored).to.deep.equal({
       conn_type: "databricks",
       host: "https://dbc-123.cloud.databricks.com",
       password: "token-from-stack-config",
     });
-    const elsewhere = h.resources.filter(
-      (r) => r.type !== "aws:secretsmanager/secretVersion:SecretVersion",
-    );
-    expect(JSON.stringify(elsewhere.map((r) => r.inputs))).to.not.include(
-      "token-from-stack-config",
-    );
+    expect(inputsOutsideTheSecret()).to.not.include("token-from-stack-config");
   });
 
   // node_modules/@pulumi/aws/secretsmanager/secret.d.ts (recoveryWindowInDays): "0 to force

@@ -139,6 +139,8 @@ export interface StackConfig {
    * MWAA, the Databricks cluster); data and identity stay (docs/costs.md, "Pausing a stack").
    */
   readonly paused: boolean;
+  /** Pulumi's `protect` on the data holders: the raw bucket and the source database. */
+  readonly protect: boolean;
   readonly tags: Record<string, string>;
   readonly network: NetworkConfig;
   readonly sourceDatabase: SourceDatabaseConfig;
@@ -221,6 +223,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
     logRetentionDays,
     allowDataLoss: top.bool("allowDataLoss", false),
     paused: top.bool("paused", false),
+    protect: top.bool("protect", false),
     tags: { ...tags, pipeline: prefix },
     network: {
       cidrBlock: net.str("cidrBlock", "10.0.0.0/16", RULES.vpcCidr),

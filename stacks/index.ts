@@ -59,6 +59,7 @@ const rawBucket = new RawBucket(
     expirationPrefix:
       kafka.rawDataExpirationDays === undefined ? undefined : `${S3_SINK_TOPICS_DIR}/`,
     retainOnDelete: !config.allowDataLoss,
+    protect: config.protect,
     tags,
   },
   { aliases: [{ parent: pulumi.createUrn("batch", KAFKA_BATCH_PATH_TYPE) }] },
@@ -110,6 +111,7 @@ const sourceDatabase = db.enabled
       multiAz: db.multiAz,
       deletionProtection: db.deletionProtection,
       skipFinalSnapshot: config.allowDataLoss,
+      protect: config.protect,
       applyImmediately: db.applyImmediately,
       logRetentionDays,
       tags,

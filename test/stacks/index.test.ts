@@ -94,6 +94,18 @@ describe("stack program", function () {
     ).to.deep.equal([168, 168, 168]);
   });
 
+  // The `protect` key: Pulumi refuses to delete or replace a protected resource (the engine checks
+  // the option recorded in the state; mocks only prove the option is requested).
+  for (const [stack, kept] of [
+    ["dev", []],
+    ["prod", ["batch-raw-bucket", "source-mysql"]],
+  ] as const) {
+    it(`${stack}: protects ${kept.length ? kept.join(" and ") : "nothing"}`, async () => {
+      await runStack(h, stack);
+      expect(h.resources.filter((r) => r.protect).map((r) => r.name)).to.deep.equal(kept);
+    });
+  }
+
   it("empties buckets on destroy only in a stack that allows data loss", async () => {
     await runStack(h, "dev");
     expect(h.ofType("aws:s3/bucket:Bucket").every((b) => b.inputs.forceDestroy === true)).to.equal(

@@ -413,6 +413,25 @@ export function stacksNotDeployableAlone(files: StackFile[]): string[] {
   });
 }
 
+/**
+ * The AWS provider's default tags (`aws:defaultTags.tags`), which tag every AWS resource of the
+ * stack: refused unless they carry `pipeline: <prefix>`, the tag every cost report groups by.
+ */
+export function loadAwsDefaultTags(prefix: string): Record<string, string> {
+  const defaults = new pulumi.Config("aws").getObject<{ tags?: Record<string, string> }>(
+    "defaultTags",
+  );
+  const tags = defaults?.tags ?? {};
+  if (tags.pipeline !== prefix) {
+    throw new Error(
+      `Stack config "aws:defaultTags" has tags.pipeline ${JSON.stringify(tags.pipeline)}, not the ` +
+        `prefix "${prefix}": every AWS resource is tagged through it. Fix it with: ` +
+        `pulumi config set --path 'aws:defaultTags.tags.pipeline' ${prefix}`,
+    );
+  }
+  return tags;
+}
+
 /** The workspace's address and token, stack secrets (`pulumi config set --secret ...`). */
 export interface DatabricksSecrets {
   readonly host: pulumi.Output<string>;

@@ -16,11 +16,15 @@ import { Network } from "../components/network";
 import { RawBucket } from "../components/rawBucket";
 import { S3_SINK_TOPICS_DIR } from "../components/kafka/s3SinkConnectorConfig";
 import { SourceDatabase } from "../components/sourceDatabase";
-import { loadDatabricksSecrets, loadStackConfig } from "./config";
+import { loadAwsDefaultTags, loadDatabricksSecrets, loadStackConfig } from "./config";
 import { CONTRACT_VERSION, PipelineOutputs } from "./contract";
 
 const config = loadStackConfig();
-const { prefix, tags, logRetentionDays } = config;
+const { prefix, logRetentionDays } = config;
+// AWS resources get the stack's tags from the AWS provider's default tags (`aws:defaultTags` in
+// Pulumi.<stack>.yaml), not from the program; Databricks resources (custom tags, which AWS default
+// tags never reach) and the roles the workspace component creates get them by hand.
+const tags = { ...loadAwsDefaultTags(prefix), ...config.tags };
 const region = aws.getRegionOutput().region;
 // A paused stack leaves out every part billed by the hour that holds no data of its own, and keeps
 // the rest under the same logical names, so un-pausing brings the same resources back (the data
@@ -33,14 +37,13 @@ const network = new Network("network", {
   natGateways: running ? config.network.natGateways : "none",
   flowLogs: config.network.flowLogs,
   flowLogRetentionDays: logRetentionDays,
-  tags,
 });
 
 // API Gateway's logging role, one setting per account and region that every stack may set and
 // none takes back (components/apigateway/apiGatewayAccount.ts); both APIs wait for it.
 const apiAccount =
   config.manageApiGatewayAccount && (config.kafka.enabled || config.streamPath.enabled)
-    ? new ApiGatewayAccount("api-gateway-account", { tags })
+    ? new ApiGatewayAccount("api-gateway-account", {})
     : undefined;
 const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
 
@@ -60,7 +63,6 @@ const rawBucket = new RawBucket(
       kafka.rawDataExpirationDays === undefined ? undefined : `${S3_SINK_TOPICS_DIR}/`,
     retainOnDelete: !config.allowDataLoss,
     protect: config.protect,
-    tags,
   },
   { aliases: [{ parent: pulumi.createUrn("batch", KAFKA_BATCH_PATH_TYPE) }] },
 );
@@ -88,7 +90,6 @@ const batch = kafkaRuns
         connectorWorkerCount: kafka.connectorWorkerCount,
         logRetentionDays,
         manageApiGatewayAccount: false,
-        tags,
       },
       afterAccount,
     )
@@ -114,7 +115,6 @@ const sourceDatabase = db.enabled
       protect: config.protect,
       applyImmediately: db.applyImmediately,
       logRetentionDays,
-      tags,
     })
   : undefined;
 
@@ -140,7 +140,6 @@ const streamPath = streamsKept
         alarmTopicArn: sp.alarmTopicArn,
         manageApiGatewayAccount: false,
         api: running,
-        tags,
       },
       afterAccount,
     )
@@ -217,7 +216,6 @@ if (dbx.enabled && kafka.enabled) {
     const dagBucket = new RawBucket("airflow", {
       namePrefix: `${prefix}-airflow`,
       forceDestroy: config.allowDataLoss,
-      tags,
     });
     new MwaaEnvironment("airflow", {
       prefix,
@@ -232,7 +230,6 @@ if (dbx.enabled && kafka.enabled) {
       publicWebserver: config.mwaa.publicWebserver,
       environment: running,
       logRetentionDays,
-      tags,
     });
   }
 }

@@ -106,6 +106,38 @@ describe("stack program", function () {
     });
   }
 
+  // Tags come from the AWS provider's default tags (stack config), which mocks cannot apply: what
+  // is proven is the config each stack gives the provider and that AWS resources outside the
+  // Databricks workspace carry none of those tags by hand.
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: tags AWS resources through aws:defaultTags, not by hand`, async () => {
+      expect(readStackConfig(stack)["aws:defaultTags"]).to.deep.equal({
+        tags: { environment: stack, pipeline: `pin-${stack}` },
+      });
+      await runStack(h, stack);
+      const workspace = h.one("pinterest-pipeline:components:DatabricksWorkspace").urn;
+      const inWorkspace = (urn: string): boolean => {
+        const parent = h.resources.find((r) => r.urn === urn)?.parentUrn;
+        return urn === workspace || (parent !== undefined && inWorkspace(parent));
+      };
+      const byHand = h.resources.filter(
+        (r) => r.type.startsWith("aws:") && r.inputs.tags?.pipeline && !inWorkspace(r.urn),
+      );
+      expect(byHand.map((r) => r.name)).to.deep.equal([]);
+    });
+  }
+
+  it("refuses a stack whose aws:defaultTags do not name its pipeline", async () => {
+    const failed = await runStack(h, "dev", { "aws:defaultTags": { tags: { environment: "dev" } } })
+      .then(() => undefined)
+      .catch((e: Error) => e.message);
+    expect(failed).to.equal(
+      'Stack config "aws:defaultTags" has tags.pipeline undefined, not the prefix "pin-dev": every ' +
+        "AWS resource is tagged through it. Fix it with: pulumi config set --path " +
+        "'aws:defaultTags.tags.pipeline' pin-dev",
+    );
+  });
+
   it("empties buckets on destroy only in a stack that allows data loss", async () => {
     await runStack(h, "dev");
     expect(h.ofType("aws:s3/bucket:Bucket").every((b) => b.inputs.forceDestroy === true)).to.equal(

@@ -21,6 +21,11 @@ export interface RawBucketArgs {
    * component leaving the program): for data that must outlive the stack. @default false
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * Pulumi's `protect` on the bucket itself: no `pulumi destroy` or replacement deletes it until
+   * the option is removed (docs/operations.md). @default false
+   */
+  readonly protect?: boolean;
   /** Tags added to the bucket. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -94,7 +99,7 @@ export class RawBucket extends pulumi.ComponentResource {
         forceDestroy: args.forceDestroy ?? false,
         tags: { ...args.tags, Name: args.namePrefix },
       },
-      parent,
+      { ...parent, protect: args.protect ?? false },
     );
     new aws.s3.BucketOwnershipControls(
       `${name}-ownership`,

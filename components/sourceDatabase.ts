@@ -44,6 +44,11 @@ export interface SourceDatabaseArgs {
    * stack's `allowDataLoss`. When false a delete keeps both. @default false
    */
   readonly skipFinalSnapshot?: boolean;
+  /**
+   * Pulumi's `protect` on the instance: no `pulumi destroy` or replacement deletes it until the
+   * option is removed, whatever deletionProtection says (docs/operations.md). @default false
+   */
+  readonly protect?: boolean;
   /** Master password as a Pulumi secret; when absent RDS generates and rotates one in Secrets Manager. @default undefined */
   readonly masterPassword?: pulumi.Input<string>;
   /** Days to keep the exported MySQL error and slow-query logs. @default 30 */
@@ -295,7 +300,7 @@ export class SourceDatabase extends pulumi.ComponentResource {
         enabledCloudwatchLogsExports: ["error", "slowquery"],
         tags,
       },
-      { parent: this, dependsOn: logGroups },
+      { parent: this, dependsOn: logGroups, protect: args.protect ?? false },
     );
 
     this.secretArn = args.masterPassword

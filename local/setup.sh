@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the pipeline needs on a fresh Debian machine; fast when done already.
-#   Node packages (npm ci), MariaDB and shellcheck (Debian), the Python/Spark environment (.venv),
+#   Node packages (npm ci, and in policy/), MariaDB and shellcheck (Debian), the Python/Spark environment (.venv),
 #   the replica's Kafka runtime and object store. Airflow, which only the DAG tests use, is
 #   installed by local/test (local/setup-airflow.sh).
 # Everything comes from the package registries; nothing else is downloaded. Installers' output
@@ -13,10 +13,18 @@ cd "$ROOT"
 . "$ROOT/local/lib.sh"
 log() { printf 'setup: %s\n' "$*" >&2; }
 
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  log "installing Node packages (npm ci)"
-  quietly setup npm ci --no-audit --no-fund --loglevel=error
-fi
+# npm ci in a folder with its own package-lock.json, unless its node_modules matches the lock.
+npm_ci() {
+  local dir=$1
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing Node packages (npm ci in $dir)"
+    quietly setup npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+  fi
+}
+npm_ci .
+# The policy pack (policy/) has its own packages, as `pulumi preview --policy-pack policy` expects.
+npm_ci policy
 
 missing=()
 command -v shellcheck >/dev/null 2>&1 || missing+=(shellcheck)

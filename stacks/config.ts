@@ -155,6 +155,8 @@ export interface StackConfig {
    * MWAA, the Databricks cluster); data and identity stay (docs/costs.md, "Pausing a stack").
    */
   readonly paused: boolean;
+  /** Pulumi's `protect` on the data holders: the raw bucket and the source database. */
+  readonly protect: boolean;
   readonly tags: Record<string, string>;
   readonly network: NetworkConfig;
   readonly sourceDatabase: SourceDatabaseConfig;
@@ -261,6 +263,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
     logRetentionDays,
     allowDataLoss: top.bool("allowDataLoss", false),
     paused: top.bool("paused", false),
+    protect: top.bool("protect", false),
     tags: { ...tags, pipeline: prefix },
     network: {
       cidrBlock: net.str("cidrBlock", "10.0.0.0/16", RULES.vpcCidr),
@@ -461,6 +464,25 @@ export function stacksNotDeployableAlone(files: StackFile[]): string[] {
         ]
       : [];
   });
+}
+
+/**
+ * The AWS provider's default tags (`aws:defaultTags.tags`), which tag every AWS resource of the
+ * stack: refused unless they carry `pipeline: <prefix>`, the tag every cost report groups by.
+ */
+export function loadAwsDefaultTags(prefix: string): Record<string, string> {
+  const defaults = new pulumi.Config("aws").getObject<{ tags?: Record<string, string> }>(
+    "defaultTags",
+  );
+  const tags = defaults?.tags ?? {};
+  if (tags.pipeline !== prefix) {
+    throw new Error(
+      `Stack config "aws:defaultTags" has tags.pipeline ${JSON.stringify(tags.pipeline)}, not the ` +
+        `prefix "${prefix}": every AWS resource is tagged through it. Fix it with: ` +
+        `pulumi config set --path 'aws:defaultTags.tags.pipeline' ${prefix}`,
+    );
+  }
+  return tags;
 }
 
 /** The workspace's address and the login, stack secrets (`pulumi config set --secret ...`). */

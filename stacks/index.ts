@@ -23,11 +23,15 @@ import { Network } from "../components/network";
 import { RawBucket } from "../components/rawBucket";
 import { S3_SINK_TOPICS_DIR } from "../components/kafka/s3SinkConnectorConfig";
 import { SourceDatabase } from "../components/sourceDatabase";
-import { loadDatabricksSecrets, loadStackConfig } from "./config";
+import { loadAwsDefaultTags, loadDatabricksSecrets, loadStackConfig } from "./config";
 import { CONTRACT_VERSION, PipelineOutputs } from "./contract";
 
 const config = loadStackConfig();
-const { prefix, tags, logRetentionDays } = config;
+const { prefix, logRetentionDays } = config;
+// AWS resources get the stack's tags from the AWS provider's default tags (`aws:defaultTags` in
+// Pulumi.<stack>.yaml), not from the program; Databricks resources (custom tags, which AWS default
+// tags never reach) and the roles the workspace component creates get them by hand.
+const tags = { ...loadAwsDefaultTags(prefix), ...config.tags };
 // Read (and a missing login refused) before any resource is registered.
 const databricksSecrets =
   config.databricks.enabled && config.kafka.enabled ? loadDatabricksSecrets() : undefined;
@@ -43,14 +47,13 @@ const network = new Network("network", {
   natGateways: running ? config.network.natGateways : "none",
   flowLogs: config.network.flowLogs,
   flowLogRetentionDays: logRetentionDays,
-  tags,
 });
 
 // API Gateway's logging role, one setting per account and region that every stack may set and
 // none takes back (components/apigateway/apiGatewayAccount.ts); both APIs wait for it.
 const apiAccount =
   config.manageApiGatewayAccount && (config.kafka.enabled || config.streamPath.enabled)
-    ? new ApiGatewayAccount("api-gateway-account", { tags })
+    ? new ApiGatewayAccount("api-gateway-account", {})
     : undefined;
 const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
 
@@ -59,7 +62,7 @@ const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
 // unpaused schedules then (stacks/config.ts).
 const alerts =
   config.alerts.emails.length > 0
-    ? new AlertTopic("alerts", { prefix, emails: config.alerts.emails, tags })
+    ? new AlertTopic("alerts", { prefix, emails: config.alerts.emails })
     : undefined;
 const alarmTopicArn = alerts?.topicArn;
 
@@ -78,7 +81,7 @@ const rawBucket = new RawBucket(
     expirationPrefix:
       kafka.rawDataExpirationDays === undefined ? undefined : `${S3_SINK_TOPICS_DIR}/`,
     retainOnDelete: !config.allowDataLoss,
-    tags,
+    protect: config.protect,
   },
   { aliases: [{ parent: pulumi.createUrn("batch", KAFKA_BATCH_PATH_TYPE) }] },
 );
@@ -107,7 +110,6 @@ const batch = kafkaRuns
         logRetentionDays,
         manageApiGatewayAccount: false,
         alarmTopicArn,
-        tags,
       },
       afterAccount,
     )
@@ -137,9 +139,9 @@ const sourceDatabase = db.enabled
       multiAz: db.multiAz,
       deletionProtection: db.deletionProtection,
       skipFinalSnapshot: config.allowDataLoss,
+      protect: config.protect,
       applyImmediately: db.applyImmediately,
       logRetentionDays,
-      tags,
     })
   : undefined;
 
@@ -174,7 +176,6 @@ const streamPath = streamsKept
         alarmTopicArn,
         manageApiGatewayAccount: false,
         api: running,
-        tags,
       },
       afterAccount,
     )
@@ -260,7 +261,6 @@ if (databricksSecrets) {
     const dagBucket = new RawBucket("airflow", {
       namePrefix: `${prefix}-airflow`,
       forceDestroy: config.allowDataLoss,
-      tags,
     });
     new MwaaEnvironment("airflow", {
       prefix,
@@ -275,7 +275,6 @@ if (databricksSecrets) {
       publicWebserver: config.mwaa.publicWebserver,
       environment: running,
       logRetentionDays,
-      tags,
     });
   }
 }

@@ -35,6 +35,8 @@ export interface RecordedResource {
   /** The state the mock returned (inputs plus computed attributes). */
   readonly state: Record<string, any>;
   readonly dependsOn: string[];
+  /** URNs each input depends on, by input name (what a policy pack's propertyDependencies hold). */
+  readonly propertyDependencies: Record<string, string[]>;
   readonly protect: boolean;
   readonly deleteBeforeReplace: boolean;
   readonly retainOnDelete: boolean;
@@ -308,6 +310,7 @@ class RecordingMonitor extends MockMonitor {
           inputs,
           state: pulumi.runtime.deserializeProperties(response.getObject()),
           dependsOn: req.getDependenciesList(),
+          propertyDependencies: propertyDependencies(req),
           protect: req.getProtect() ?? false,
           deleteBeforeReplace: req.getDeletebeforereplace(),
           retainOnDelete: req.getRetainondelete() ?? false,
@@ -320,6 +323,14 @@ class RecordingMonitor extends MockMonitor {
       callback(err, response);
     });
   }
+}
+
+function propertyDependencies(req: any): Record<string, string[]> {
+  const byInput: Record<string, string[]> = {};
+  req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+    byInput[key] = deps.getUrnsList();
+  });
+  return byInput;
 }
 
 function recordAlias(alias: any): RecordedAlias {

@@ -17,6 +17,7 @@ describe("stack config", () => {
       logRetentionDays: 30,
       allowDataLoss: false,
       paused: false,
+      protect: false,
       tags: { pipeline: "pin-dev" },
       network: { cidrBlock: "10.0.0.0/16", natGateways: "none", flowLogs: false },
       sourceDatabase: {

@@ -94,6 +94,50 @@ describe("stack program", function () {
     ).to.deep.equal([168, 168, 168]);
   });
 
+  // The `protect` key: Pulumi refuses to delete or replace a protected resource (the engine checks
+  // the option recorded in the state; mocks only prove the option is requested).
+  for (const [stack, kept] of [
+    ["dev", []],
+    ["prod", ["batch-raw-bucket", "source-mysql"]],
+  ] as const) {
+    it(`${stack}: protects ${kept.length ? kept.join(" and ") : "nothing"}`, async () => {
+      await runStack(h, stack);
+      expect(h.resources.filter((r) => r.protect).map((r) => r.name)).to.deep.equal(kept);
+    });
+  }
+
+  // Tags come from the AWS provider's default tags (stack config), which mocks cannot apply: what
+  // is proven is the config each stack gives the provider and that AWS resources outside the
+  // Databricks workspace carry none of those tags by hand.
+  for (const stack of ["dev", "prod"]) {
+    it(`${stack}: tags AWS resources through aws:defaultTags, not by hand`, async () => {
+      expect(readStackConfig(stack)["aws:defaultTags"]).to.deep.equal({
+        tags: { environment: stack, pipeline: `pin-${stack}` },
+      });
+      await runStack(h, stack);
+      const workspace = h.one("pinterest-pipeline:components:DatabricksWorkspace").urn;
+      const inWorkspace = (urn: string): boolean => {
+        const parent = h.resources.find((r) => r.urn === urn)?.parentUrn;
+        return urn === workspace || (parent !== undefined && inWorkspace(parent));
+      };
+      const byHand = h.resources.filter(
+        (r) => r.type.startsWith("aws:") && r.inputs.tags?.pipeline && !inWorkspace(r.urn),
+      );
+      expect(byHand.map((r) => r.name)).to.deep.equal([]);
+    });
+  }
+
+  it("refuses a stack whose aws:defaultTags do not name its pipeline", async () => {
+    const failed = await runStack(h, "dev", { "aws:defaultTags": { tags: { environment: "dev" } } })
+      .then(() => undefined)
+      .catch((e: Error) => e.message);
+    expect(failed).to.equal(
+      'Stack config "aws:defaultTags" has tags.pipeline undefined, not the prefix "pin-dev": every ' +
+        "AWS resource is tagged through it. Fix it with: pulumi config set --path " +
+        "'aws:defaultTags.tags.pipeline' pin-dev",
+    );
+  });
+
   it("empties buckets on destroy only in a stack that allows data loss", async () => {
     await runStack(h, "dev");
     expect(h.ofType("aws:s3/bucket:Bucket").every((b) => b.inputs.forceDestroy === true)).to.equal(

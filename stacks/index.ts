@@ -85,6 +85,13 @@ const batch = kafkaRuns
         connectorFlushSize: kafka.connectorFlushSize,
         connectorMcuCount: kafka.connectorMcuCount,
         connectorWorkerCount: kafka.connectorWorkerCount,
+        // Capacity (docs/scaling.md)
+        apiThrottlingRateLimit: kafka.apiThrottlingRateLimit,
+        apiThrottlingBurstLimit: kafka.apiThrottlingBurstLimit,
+        apiQuotaPerDay: kafka.apiQuotaPerDay,
+        messageRetentionHours: kafka.messageRetentionHours,
+        connectorTasksMax: kafka.connectorTasksMax,
+        connectorRotateIntervalMs: kafka.connectorRotateIntervalMs,
         logRetentionDays,
         manageApiGatewayAccount: false,
         tags,
@@ -191,6 +198,17 @@ if (dbx.enabled && kafka.enabled) {
       streamingPaused: dbx.streamingPaused || !running,
       streamGeneration: streamPath?.generation,
       failureEmails: dbx.failureEmails,
+      // Capacity (docs/scaling.md)
+      batchCompute: {
+        nodeTypeId: dbx.batchNodeType,
+        workers: dbx.batchWorkers,
+        timeoutSeconds: dbx.batchTimeoutSeconds,
+      },
+      streamingCompute: {
+        nodeTypeId: dbx.streamingNodeType,
+        workers: dbx.streamingWorkers,
+        timeoutSeconds: dbx.streamingTimeoutSeconds,
+      },
       tags,
     },
     { providers: { databricks: provider } },

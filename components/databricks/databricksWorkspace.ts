@@ -8,6 +8,7 @@ import {
   BatchSchedule,
   createJobs,
   DEFAULT_STREAMING_INTERVAL_MINUTES,
+  JobCompute,
   StreamingMode,
 } from "./databricksJobs";
 import { DEFAULT_SPARK_VERSION } from "./databricksRuntime";
@@ -79,6 +80,10 @@ export interface DatabricksWorkspaceArgs {
   readonly streamingIntervalMinutes?: number;
   /** Keep the streaming job's schedule (or continuous run) paused. @default true */
   readonly streamingPaused?: boolean;
+  /** The batch job's node type, workers and timeout. @default single node, 3600 s */
+  readonly batchCompute?: JobCompute;
+  /** The streaming job's node type, workers and timeout. @default single node, 3600 s */
+  readonly streamingCompute?: JobCompute;
   /** Addresses mailed when a job fails. @default [] */
   readonly failureEmails?: string[];
   /**
@@ -234,6 +239,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       cluster: clusterSpec,
       schedule: args.batchSchedule,
       failureEmails: args.failureEmails ?? [],
+      batchCompute: args.batchCompute,
+      streamingCompute: args.streamingCompute,
     });
 
     const none = pulumi.output("");

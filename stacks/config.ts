@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AUTO_STOP_MINUTES } from "../components/databricks/databricksDashboard";
 import {
   DEFAULT_STREAMING_INTERVAL_MINUTES,
+  JOB_COMPUTE_LIMITS,
   STREAMING_INTERVAL_MINUTES,
   STREAMING_MODES,
   StreamingMode,
@@ -11,7 +12,7 @@ import {
 import { DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "../components/databricks/databricksRuntime";
 import { AUTOTERMINATION_MINUTES } from "../components/databricks/databricksWorkspace";
 import { KINESIS_STREAM_PATH_LIMITS } from "../components/kinesis/kinesisStreamPath";
-import { THROTTLING_RATE } from "../components/apigateway/apiStage";
+import { STAGE_LIMITS, THROTTLING_RATE } from "../components/apigateway/apiStage";
 import { BROKER_ZONES, MSK_CLUSTER_LIMITS } from "../components/kafka/mskCluster";
 import {
   DatabricksConnectionLogin,
@@ -82,6 +83,19 @@ export interface KafkaConfig {
   readonly connectorWorkerCount: number;
   /** Days before raw objects expire; undefined keeps them. */
   readonly rawDataExpirationDays?: number;
+  // Capacity (docs/scaling.md): the limits `npm run plan` sizes, each within the service's own.
+  /** The Kafka API's steady requests per second, per key and stage (API Gateway: at most 10,000). */
+  readonly apiThrottlingRateLimit: number;
+  /** The Kafka API's burst (API Gateway: at most 5,000). */
+  readonly apiThrottlingBurstLimit: number;
+  /** The Kafka API's requests per key per day. */
+  readonly apiQuotaPerDay: number;
+  /** Hours the brokers keep a message (Kafka's `log.retention.hours`). */
+  readonly messageRetentionHours: number;
+  /** S3 sink tasks (`tasks.max`): at most one per partition does work. */
+  readonly connectorTasksMax: number;
+  /** Milliseconds before an open S3 object is committed below the flush size. */
+  readonly connectorRotateIntervalMs: number;
 }
 
 export interface StreamPathConfig {
@@ -129,6 +143,17 @@ export interface DatabricksConfig {
   readonly dashboardWarehouseName?: string;
   /** Idle minutes before the created warehouse stops. */
   readonly dashboardAutoStopMinutes: number;
+  // Capacity (docs/scaling.md): each job's compute, sized by `npm run plan`.
+  /** The batch job cluster's node type; undefined = the workspace's smallest with a local disk. */
+  readonly batchNodeType?: string;
+  /** The batch job cluster's workers beside the driver (0: single node). */
+  readonly batchWorkers: number;
+  /** Seconds before a batch run is stopped as stuck (0: never). */
+  readonly batchTimeoutSeconds: number;
+  /** The streaming job cluster's node type, workers and (scheduled runs') timeout, likewise. */
+  readonly streamingNodeType?: string;
+  readonly streamingWorkers: number;
+  readonly streamingTimeoutSeconds: number;
 }
 
 /** Who hears when something fails: one SNS topic per stack, and the jobs' e-mail notifications. */
@@ -307,6 +332,15 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       connectorMcuCount: kafka.numberOf("connectorMcuCount", MCU_COUNTS, DEFAULT_MCU_COUNT),
       connectorWorkerCount: kafka.int("connectorWorkerCount", sink.workerCount),
       rawDataExpirationDays: kafka.optionalInt("rawDataExpirationDays", { min: 1, max: 3650 }),
+      apiThrottlingRateLimit: kafka.positive("apiThrottlingRateLimit", THROTTLING_RATE),
+      apiThrottlingBurstLimit: kafka.int(
+        "apiThrottlingBurstLimit",
+        STAGE_LIMITS.throttlingBurstLimit,
+      ),
+      apiQuotaPerDay: kafka.int("apiQuotaPerDay", STAGE_LIMITS.quotaPerDay),
+      messageRetentionHours: kafka.int("messageRetentionHours", msk.messageRetentionHours),
+      connectorTasksMax: kafka.int("connectorTasksMax", sink.tasksMax),
+      connectorRotateIntervalMs: kafka.int("connectorRotateIntervalMs", sink.rotateIntervalMs),
     },
     streamPath: {
       enabled: stream.bool("enabled", false),
@@ -343,6 +377,15 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       dashboard: dbx.bool("dashboard", false),
       dashboardWarehouseName: dbx.optionalStr("dashboardWarehouseName", RULES.nonBlank),
       dashboardAutoStopMinutes: dbx.int("dashboardAutoStopMinutes", AUTO_STOP_MINUTES),
+      batchNodeType: dbx.optionalStr("batchNodeType", RULES.ec2Type),
+      batchWorkers: dbx.int("batchWorkers", JOB_COMPUTE_LIMITS.workers),
+      batchTimeoutSeconds: dbx.int("batchTimeoutSeconds", JOB_COMPUTE_LIMITS.timeoutSeconds),
+      streamingNodeType: dbx.optionalStr("streamingNodeType", RULES.ec2Type),
+      streamingWorkers: dbx.int("streamingWorkers", JOB_COMPUTE_LIMITS.workers),
+      streamingTimeoutSeconds: dbx.int(
+        "streamingTimeoutSeconds",
+        JOB_COMPUTE_LIMITS.timeoutSeconds,
+      ),
     },
     mwaa: {
       enabled: mwaa.bool("enabled", false),

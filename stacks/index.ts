@@ -107,6 +107,13 @@ const batch = kafkaRuns
         connectorFlushSize: kafka.connectorFlushSize,
         connectorMcuCount: kafka.connectorMcuCount,
         connectorWorkerCount: kafka.connectorWorkerCount,
+        // Capacity (docs/scaling.md)
+        apiThrottlingRateLimit: kafka.apiThrottlingRateLimit,
+        apiThrottlingBurstLimit: kafka.apiThrottlingBurstLimit,
+        apiQuotaPerDay: kafka.apiQuotaPerDay,
+        messageRetentionHours: kafka.messageRetentionHours,
+        connectorTasksMax: kafka.connectorTasksMax,
+        connectorRotateIntervalMs: kafka.connectorRotateIntervalMs,
         logRetentionDays,
         manageApiGatewayAccount: false,
         alarmTopicArn,
@@ -235,6 +242,17 @@ if (databricksSecrets) {
       alertEmails: config.alerts.emails,
       runAsApplicationId: dbx.runAsApplicationId,
       readersGroup: dbx.readersGroup,
+      // Capacity (docs/scaling.md)
+      batchCompute: {
+        nodeTypeId: dbx.batchNodeType,
+        workers: dbx.batchWorkers,
+        timeoutSeconds: dbx.batchTimeoutSeconds,
+      },
+      streamingCompute: {
+        nodeTypeId: dbx.streamingNodeType,
+        workers: dbx.streamingWorkers,
+        timeoutSeconds: dbx.streamingTimeoutSeconds,
+      },
       tags,
     },
     { providers: { databricks: provider } },

@@ -7,7 +7,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ApiGatewayAccount } from "./apiGatewayAccount";
 import { ACCESS_LOG_FORMAT } from "../shared/logs";
-import type { WholeSetting } from "../shared/validate";
+import { wholeNumber, WholeSetting } from "../shared/validate";
 
 /**
  * What API Gateway accepts for a stage's burst and a usage plan's daily quota, and the pipeline's
@@ -21,6 +21,29 @@ export const STAGE_LIMITS = {
 
 /** The stage's steady rate (requests per second; any number above 0, at most the account's 10000). */
 export const THROTTLING_RATE = { max: 10000, default: 50 } as const;
+
+/**
+ * Throws, naming the component and the field, unless the throttle and quota given are ones API
+ * Gateway takes (undefined: the default applies): both APIs of the pipeline check theirs here.
+ */
+export function validateApiLimits(
+  component: string,
+  limits: { throttlingRateLimit?: number; throttlingBurstLimit?: number; quotaPerDay?: number },
+): void {
+  const rate = limits.throttlingRateLimit;
+  if (rate !== undefined && !(rate > 0 && rate <= THROTTLING_RATE.max)) {
+    throw new Error(
+      `${component} throttlingRateLimit ${rate} must be above 0 and at most ${THROTTLING_RATE.max} requests per second.`,
+    );
+  }
+  wholeNumber(
+    component,
+    "throttlingBurstLimit",
+    limits.throttlingBurstLimit,
+    STAGE_LIMITS.throttlingBurstLimit,
+  );
+  wholeNumber(component, "quotaPerDay", limits.quotaPerDay, STAGE_LIMITS.quotaPerDay);
+}
 
 export interface ApiStageSpec {
   readonly api: aws.apigateway.RestApi;

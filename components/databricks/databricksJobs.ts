@@ -4,6 +4,7 @@
 // with the same single-node spec as the interactive cluster.
 import * as databricks from "@pulumi/databricks";
 import * as pulumi from "@pulumi/pulumi";
+import { wholeNumber, WholeSetting } from "../shared/validate";
 
 /** When the batch job runs. */
 export interface BatchSchedule {
@@ -38,6 +39,50 @@ export function streamingCron(minutes: number): string {
   // The provider's periodic trigger has no minutes (JobTriggerPeriodic.unit: HOURS, DAYS, WEEKS):
   // a Quartz schedule, on the hour and at equal steps after it.
   return minutes < 60 ? `0 0/${minutes} * * * ?` : `0 0 0/${minutes / 60} * * ?`;
+}
+
+/**
+ * The compute of one job (the stack's `databricks.batch*` and `databricks.streaming*` keys): its
+ * job cluster's node type and workers, and how long a run may take.
+ */
+export interface JobCompute {
+  /** Node type of the job cluster. @default the workspace's cluster spec (smallest with a local disk) */
+  readonly nodeTypeId?: string;
+  /** Workers beside the driver; 0 runs on the driver alone (single node). @default 0 */
+  readonly workers?: number;
+  /** Seconds before a run is stopped as stuck (0: never). @default 3600 */
+  readonly timeoutSeconds?: number;
+}
+
+/**
+ * What a job's compute may be. Workers: a job cluster's `num_workers` is any count the account's
+ * EC2 quota allows (Databricks clusters API); 1,000 is this pipeline's guard against a typo. A
+ * run's timeout: `timeout_seconds`, 0 for none (Databricks Jobs API, "Create a new job"); at most
+ * a week, so that a stuck run is stopped before a week of the brokers' retention has passed.
+ */
+export const JOB_COMPUTE_LIMITS = {
+  workers: { min: 0, max: 1000, default: 0 },
+  timeoutSeconds: { min: 0, max: 604_800, default: 3600 },
+} as const satisfies Record<string, WholeSetting>;
+
+/** Checks a job's compute (the stack config checks the same ranges first). */
+export function validateJobCompute(job: string, compute: JobCompute | undefined): void {
+  wholeNumber(job, "workers", compute?.workers, JOB_COMPUTE_LIMITS.workers);
+  wholeNumber(job, "timeoutSeconds", compute?.timeoutSeconds, JOB_COMPUTE_LIMITS.timeoutSeconds);
+}
+
+/**
+ * The job cluster of a job: the shared single-node spec, or with workers a cluster of that many
+ * (the single-node profile and tag dropped: Databricks refuses them beside workers).
+ */
+export function jobCluster(
+  base: databricks.types.input.JobJobClusterNewCluster,
+  compute: JobCompute | undefined,
+): databricks.types.input.JobJobClusterNewCluster {
+  const node = compute?.nodeTypeId ? { nodeTypeId: compute.nodeTypeId } : {};
+  const workers = compute?.workers ?? 0;
+  if (workers === 0) return { ...base, ...node };
+  return { ...base, ...node, numWorkers: workers, sparkConf: {}, customTags: {} };
 }
 
 /** The streaming job, where the stack has streams. */
@@ -79,13 +124,20 @@ export interface JobsSpec {
   readonly runAs: pulumi.Input<string>;
   /** Mailed when a run fails, runs too long or falls behind its streams. */
   readonly alertEmails: string[];
+  /** The batch job's compute. @default the single-node cluster, 3600 s */
+  readonly batchCompute?: JobCompute;
+  /** The streaming job's compute (its timeout applies to scheduled runs). @default as batchCompute's */
+  readonly streamingCompute?: JobCompute;
 }
 
 /**
  * Seconds a batch run may take before its owner hears of it: a day's data takes minutes, and the
- * warning comes at half the job's timeout (3600 s), while the run can still finish.
+ * warning comes at half the job's timeout, while the run can still finish; with no timeout (0), at
+ * half the default one.
  */
-export const BATCH_DURATION_WARNING_SECONDS = 1800;
+export function batchDurationWarningSeconds(timeoutSeconds: number): number {
+  return Math.floor((timeoutSeconds || JOB_COMPUTE_LIMITS.timeoutSeconds.default) / 2);
+}
 /**
  * Seconds the streaming job may lag behind its streams before its owner hears of it (the Jobs API
  * health metric STREAMING_BACKLOG_SECONDS, "an estimate of the maximum consumer delay across all
@@ -199,6 +251,8 @@ export function createJobs(
       : {}),
   };
 
+  const batchTimeout =
+    spec.batchCompute?.timeoutSeconds ?? JOB_COMPUTE_LIMITS.timeoutSeconds.default;
   const batch = new databricks.Job(
     `${name}-batch-job`,
     {
@@ -208,15 +262,18 @@ export function createJobs(
       // The notebook's `mode` widget: scheduled runs read only new raw objects; "Run now with
       // different parameters" (or the DAG's `mode` param) with `full` re-reads everything.
       parameters: [{ name: "mode", default: "incremental" }],
-      // A day's data takes minutes; an hour means something is stuck, not slow.
-      timeoutSeconds: 3600,
-      health: healthRules({ RUN_DURATION_SECONDS: BATCH_DURATION_WARNING_SECONDS }),
+      // A day's data takes minutes; an hour means something is stuck, not slow (unless the stack
+      // sizes the job for more: databricks.batchTimeoutSeconds).
+      timeoutSeconds: batchTimeout,
+      health: healthRules({ RUN_DURATION_SECONDS: batchDurationWarningSeconds(batchTimeout) }),
       schedule: {
         quartzCronExpression: schedule.cron ?? "0 0 2 * * ?",
         timezoneId: schedule.timezone ?? "UTC",
         pauseStatus: (schedule.paused ?? true) ? "PAUSED" : "UNPAUSED",
       },
-      jobClusters: [{ jobClusterKey: "single-node", newCluster: spec.cluster }],
+      jobClusters: [
+        { jobClusterKey: "single-node", newCluster: jobCluster(spec.cluster, spec.batchCompute) },
+      ],
       tasks: [
         {
           taskKey: "batch",
@@ -257,10 +314,16 @@ export function createJobs(
             },
             // A drain takes minutes; a run still going an hour later is stuck, and would make
             // every later run skip (one run at a time). The next run resumes from the checkpoints.
-            timeoutSeconds: 3600,
+            timeoutSeconds:
+              spec.streamingCompute?.timeoutSeconds ?? JOB_COMPUTE_LIMITS.timeoutSeconds.default,
           }
         : { continuous: { pauseStatus } }),
-      jobClusters: [{ jobClusterKey: "single-node", newCluster: spec.cluster }],
+      jobClusters: [
+        {
+          jobClusterKey: "single-node",
+          newCluster: jobCluster(spec.cluster, spec.streamingCompute),
+        },
+      ],
       tasks: [
         {
           taskKey: "streaming",

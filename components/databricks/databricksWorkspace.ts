@@ -8,6 +8,7 @@ import {
   BatchSchedule,
   createJobs,
   DEFAULT_STREAMING_INTERVAL_MINUTES,
+  JobCompute,
   StreamingMode,
 } from "./databricksJobs";
 import { codeFolder, runAsIdentity, unityCatalogGrants, workspaceRoot } from "./databricksIdentity";
@@ -92,6 +93,10 @@ export interface DatabricksWorkspaceArgs {
    * route the schema's tables. @default undefined (nobody beyond the run-as identity and admins)
    */
   readonly readersGroup?: string;
+  /** The batch job's node type, workers and timeout. @default single node, 3600 s */
+  readonly batchCompute?: JobCompute;
+  /** The streaming job's node type, workers and timeout. @default single node, 3600 s */
+  readonly streamingCompute?: JobCompute;
   /**
    * Folder of the notebooks and of the package's sources (pyproject.toml, `pinterest_etl/`).
    * @default the repository's `databricks/`
@@ -268,6 +273,8 @@ export class DatabricksWorkspace extends pulumi.ComponentResource {
       schedule: args.batchSchedule,
       runAs: runAs.applicationId,
       alertEmails: args.alertEmails ?? [],
+      batchCompute: args.batchCompute,
+      streamingCompute: args.streamingCompute,
     });
 
     const none = pulumi.output("");

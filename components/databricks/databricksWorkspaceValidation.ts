@@ -1,6 +1,10 @@
 // The checks of DatabricksWorkspace's arguments (what Databricks would refuse minutes into a
 // deployment, or a run would fail on later), and the idle-minutes range the stack config reads.
-import { STREAMING_INTERVAL_MINUTES, STREAMING_MODES } from "./databricksJobs";
+import {
+  STREAMING_INTERVAL_MINUTES,
+  STREAMING_MODES,
+  validateJobCompute,
+} from "./databricksJobs";
 import { DATABRICKS_RUNTIMES, DEFAULT_SPARK_VERSION, SPARK_VERSIONS } from "./databricksRuntime";
 import type { DatabricksWorkspaceArgs } from "./databricksWorkspace";
 import { isTimeZoneId, quartzCronProblem } from "./jobSchedule";
@@ -32,6 +36,8 @@ export function validateDatabricksWorkspaceArgs(args: DatabricksWorkspaceArgs): 
         "which registers the instance profile only if it may pass the data role.",
     );
   }
+  validateJobCompute("DatabricksWorkspace batchCompute", args.batchCompute);
+  validateJobCompute("DatabricksWorkspace streamingCompute", args.streamingCompute);
   const minutes = args.autoterminationMinutes ?? AUTOTERMINATION_MINUTES.default;
   if (!inRange(minutes, AUTOTERMINATION_MINUTES)) {
     const { min, max } = AUTOTERMINATION_MINUTES;

@@ -39,12 +39,16 @@ export interface KafkaBatchPathArgs {
   readonly brokerStorageGb?: number;
   /** MSK Kafka version. @default "3.9.x" */
   readonly kafkaVersion?: pulumi.Input<string>;
+  /** Hours the brokers keep a message (MskCluster's `messageRetentionHours`). @default 168 */
+  readonly messageRetentionHours?: number;
   /** Partitions of each topic. @default 3 */
   readonly topicPartitions?: number;
   /** Instance type of the REST proxy machine. @default "t3.small" */
   readonly clientInstanceType?: pulumi.Input<string>;
   /** Records per S3 object. @default 500 */
   readonly connectorFlushSize?: number;
+  /** Sink tasks, each reading its share of the partitions (S3SinkConnector's `tasksMax`). @default 3 */
+  readonly connectorTasksMax?: number;
   /** Milliseconds before an open S3 object is committed anyway (see S3SinkConnector). @default 60000 */
   readonly connectorRotateIntervalMs?: number;
   /** MSK Connect units per worker (1, 2, 4, 8). @default 1 */
@@ -132,6 +136,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         instanceType: args.brokerInstanceType,
         storageGb: args.brokerStorageGb,
         kafkaVersion: args.kafkaVersion,
+        messageRetentionHours: args.messageRetentionHours,
         defaultPartitions: args.topicPartitions,
         logRetentionDays,
         kmsKeyArn: args.kmsKeyArn,
@@ -172,6 +177,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         pluginSha256: args.connectorPluginSha256,
         plugin: args.connectorPlugin,
         flushSize: args.connectorFlushSize,
+        tasksMax: args.connectorTasksMax,
         rotateIntervalMs: args.connectorRotateIntervalMs,
         mcuCount: args.connectorMcuCount,
         workerCount: args.connectorWorkerCount,

@@ -1,6 +1,11 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createApiStage, STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
+import {
+  createApiStage,
+  STAGE_LIMITS,
+  THROTTLING_RATE,
+  validateApiLimits,
+} from "../apigateway/apiStage";
 import { REST_PROXY_PORT } from "./kafkaClientUserData";
 import { contentHash } from "../shared/contentName";
 
@@ -56,13 +61,7 @@ export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
       `KafkaRestApi integrationTimeoutMs ${timeout} must be a whole number from 50 to 29000.`,
     );
   }
-  const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
-  const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;
-  if (!(rate > 0) || !Number.isInteger(burst) || burst < 1) {
-    throw new Error(
-      `KafkaRestApi throttling ${rate}/s, burst ${burst} must both be positive (burst whole).`,
-    );
-  }
+  validateApiLimits("KafkaRestApi", args);
 }
 
 /** JSON with object keys sorted at every level: equal values give equal text, whatever the key order. */

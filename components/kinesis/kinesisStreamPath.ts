@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
-import { STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
+import { STAGE_LIMITS, validateApiLimits } from "../apigateway/apiStage";
 import { KinesisProxyApi } from "./kinesisProxyApi";
 import { LOG_RETENTION_DAYS } from "../shared/logs";
 import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "../shared/naming";
@@ -18,7 +18,7 @@ export interface KinesisStreamPathArgs {
   readonly prefix: string;
   /** Capacity mode of the three streams; one provisioned shard costs ~40% of an on-demand stream. @default "PROVISIONED" */
   readonly capacityMode?: StreamCapacityMode;
-  /** Shards per stream, only with capacityMode "PROVISIONED" (1–500). @default 1 */
+  /** Shards per stream, only with capacityMode "PROVISIONED" (1–10000). @default 1 */
   readonly shardCount?: number;
   /** Hours a record stays readable (24–8760; also the AWS default of 24). @default 24 */
   readonly retentionHours?: number;
@@ -53,13 +53,14 @@ export interface KinesisStreamPathArgs {
  * What Kinesis and API Gateway accept for each numeric argument, and the default (the stack config
  * reads these). Kinesis Data Streams Developer Guide, "Quotas and limits": retention 24 hours to 365
  * days; a default quota of 20,000 shards per account in us-east-1, us-west-2 and eu-west-1 (1,000
- * or 6,000 elsewhere). The 500 per stream is this pipeline's cost guard, below UpdateShardCount's
- * 10,000. A change of the count is one UpdateShardCount, which refuses more than double or less
+ * or 6,000 elsewhere), checked by the stack config for the three streams together. Per stream,
+ * UpdateShardCount's default limit of 10,000 shards (Kinesis API Reference, UpdateShardCount,
+ * TargetShardCount). A change of the count is one UpdateShardCount, which refuses more than double or less
  * than half the current count (Kinesis API Reference): the stepwise procedure is in
  * docs/operations.md, "Kinesis shards". The API's limits are API Gateway's (apigateway/apiStage.ts).
  */
 export const KINESIS_STREAM_PATH_LIMITS = {
-  shardCount: { min: 1, max: 500, default: 1 },
+  shardCount: { min: 1, max: 10_000, default: 1 },
   retentionHours: { min: 24, max: 8760, default: 24 },
   ...STAGE_LIMITS,
 } as const satisfies Record<string, WholeSetting>;
@@ -102,15 +103,7 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
         `${LOG_RETENTION_DAYS.join(", ")}.`,
     );
   }
-  const rate = args.throttlingRateLimit;
-  if (rate !== undefined && !(rate > 0 && rate <= THROTTLING_RATE.max)) {
-    throw new Error(
-      `KinesisStreamPath throttlingRateLimit ${rate} must be above 0 and at most ${THROTTLING_RATE.max} requests per second.`,
-    );
-  }
-  const burst = args.throttlingBurstLimit;
-  wholeNumber("KinesisStreamPath", "throttlingBurstLimit", burst, limits.throttlingBurstLimit);
-  wholeNumber("KinesisStreamPath", "quotaPerDay", args.quotaPerDay, limits.quotaPerDay);
+  validateApiLimits("KinesisStreamPath", args);
   if (args.stageName !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(args.stageName)) {
     throw new Error(
       `KinesisStreamPath stageName "${args.stageName}" may only hold letters, digits and '_' (e.g. "v1").`,

@@ -80,6 +80,16 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
       "t3.micro": p(0.0114, "t3.micro instance-hour, Linux", EC2),
       "t3.small": p(0.0228, "t3.small instance-hour, Linux", EC2),
       "t3.medium": p(0.0456, "t3.medium instance-hour, Linux", EC2),
+      // Compute-optimised sizes for a REST proxy under sustained load (npm run plan):
+      // unlimited T3 machines would bill surplus CPU credits above their baseline.
+      "c5.large": p(0.096, "c5.large instance-hour, Linux", EC2),
+      "c5.xlarge": p(0.192, "c5.xlarge instance-hour, Linux", EC2),
+      "c5.2xlarge": p(0.384, "c5.2xlarge instance-hour, Linux", EC2),
+      "c5.4xlarge": p(0.768, "c5.4xlarge instance-hour, Linux", EC2),
+      "c5.9xlarge": p(1.728, "c5.9xlarge instance-hour, Linux", EC2),
+      "c5.12xlarge": p(2.304, "c5.12xlarge instance-hour, Linux", EC2),
+      "c5.18xlarge": p(3.456, "c5.18xlarge instance-hour, Linux", EC2),
+      "c5.24xlarge": p(4.608, "c5.24xlarge instance-hour, Linux", EC2),
     },
     ebsGp3GbMonth: p(0.088, "gp3 GB-month", EBS),
     nlbHour: p(0.0252, "Network Load Balancer-hour", ELB),
@@ -94,6 +104,10 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
       "kafka.t3.small": p(0.0502, "kafka.t3.small broker-hour", MSK),
       "kafka.m5.large": p(0.234, "kafka.m5.large broker-hour", MSK),
       "kafka.m7g.large": p(0.227, "kafka.m7g.large broker-hour", MSK),
+      // Larger M7g sizes (npm run plan): the page prices each size at twice the one below.
+      "kafka.m7g.xlarge": p(0.454, "kafka.m7g.xlarge broker-hour", MSK),
+      "kafka.m7g.2xlarge": p(0.908, "kafka.m7g.2xlarge broker-hour", MSK),
+      "kafka.m7g.4xlarge": p(1.816, "kafka.m7g.4xlarge broker-hour", MSK),
     },
     mskStorageGbMonth: p(0.11, "broker storage GB-month", MSK),
     mskConnectMcuHour: p(0.122, "MSK Connect MCU-hour", MSK),

@@ -171,6 +171,8 @@ describe("docs/configuration.md", () => {
       "databricks.crossAccountRoleName",
       "databricks.dashboardWarehouseName",
       "databricks.unityCatalog.schema",
+      "databricks.batchNodeType",
+      "databricks.streamingNodeType",
     ];
     const known = new Set([...keys, ...optional]);
     expect([...rows].filter((r) => r && !known.has(r))).to.deep.equal([]);

@@ -15,6 +15,7 @@ import { SOURCE } from "../../emulator/source/cli";
 import { stackConfigKeys } from "../../stacks/config";
 import { PIPELINE_OUTPUTS_SCHEMA } from "../../stacks/contract";
 import { COST, DOC_TABLES, parseSettings, stackCost } from "../../stacks/cost/cli";
+import { PLAN } from "../../stacks/plan/cli";
 import { renderCost } from "../../stacks/cost/report";
 import {
   Cli,
@@ -63,6 +64,7 @@ const NPM_CLIS: Record<string, Cli> = {
   "source:bench": tsCli("npm run source:bench", SOURCE_BENCH),
   cost: tsCli("npm run cost", COST),
   "cost:docs": tsCli("npm run cost:docs", COST),
+  plan: tsCli("npm run plan", PLAN),
 };
 const VERIFY_CLI = tsCli("npm run emulate -- verify", VERIFY);
 

@@ -47,6 +47,12 @@ describe("stack config", () => {
         connectorMcuCount: 1,
         connectorWorkerCount: 1,
         rawDataExpirationDays: undefined,
+        apiThrottlingRateLimit: 50,
+        apiThrottlingBurstLimit: 100,
+        apiQuotaPerDay: 1_000_000,
+        messageRetentionHours: 168,
+        connectorTasksMax: 3,
+        connectorRotateIntervalMs: 60_000,
       },
       streamPath: {
         enabled: false,
@@ -76,6 +82,12 @@ describe("stack config", () => {
         dashboard: false,
         dashboardWarehouseName: undefined,
         dashboardAutoStopMinutes: 10,
+        batchNodeType: undefined,
+        batchWorkers: 0,
+        batchTimeoutSeconds: 3600,
+        streamingNodeType: undefined,
+        streamingWorkers: 0,
+        streamingTimeoutSeconds: 3600,
       },
       mwaa: { enabled: false, environmentClass: "mw1.small", publicWebserver: false },
       alerts: { emails: [] },
@@ -432,6 +444,13 @@ describe("stack config", () => {
     expect(
       parseStackConfig(streams(333), { region: "eu-central-1" }).streamPath.shardCount,
     ).to.equal(333);
+    // eu-west-1's 20,000, not the 500 an older quota page gave: three streams of 6,666 fit.
+    expect(parseStackConfig(streams(6666), { region: "eu-west-1" }).streamPath.shardCount).to.equal(
+      6666,
+    );
+    expect(() => parseStackConfig(streams(6667), { region: "eu-west-1" })).to.throw(
+      "expected at most 6666 in eu-west-1",
+    );
   });
 });
 

@@ -17,6 +17,8 @@ import {
   validateKinesisStreamPathArgs,
 } from "../../components/kinesis/kinesisStreamPath";
 import { MskClusterArgs, validateMskClusterArgs } from "../../components/kafka/mskCluster";
+import { KafkaRestApiArgs, validateKafkaRestApiArgs } from "../../components/kafka/kafkaRestApi";
+import type { JobCompute } from "../../components/databricks/databricksJobs";
 import {
   S3SinkConnectorArgs,
   validateS3SinkConnectorArgs,
@@ -48,6 +50,16 @@ const workspace: (field: keyof DatabricksWorkspaceArgs) => Check = (field) => (v
     unityCatalog: { catalog: "main" },
     [field]: value,
   } as unknown as DatabricksWorkspaceArgs);
+const jobs =
+  (job: "batchCompute" | "streamingCompute", field: keyof JobCompute): Check =>
+  (value) =>
+    validateDatabricksWorkspaceArgs({
+      prefix: "pin-dev",
+      unityCatalog: { catalog: "main" },
+      [job]: { [field]: value },
+    } as unknown as DatabricksWorkspaceArgs);
+const kafkaApi: (field: keyof KafkaRestApiArgs) => Check = (field) => (value) =>
+  validateKafkaRestApiArgs({ prefix: "pin-dev", [field]: value } as unknown as KafkaRestApiArgs);
 
 const dashboard: (field: keyof DatabricksDashboardArgs) => Check = (field) => (value) =>
   validateDatabricksDashboardArgs({
@@ -65,7 +77,18 @@ const SETTINGS: [string, string, Check, number[]][] = [
   ["kafka", "connectorFlushSize", sink("flushSize"), [0, 1, 1_000_000, 1_000_001]],
   ["kafka", "connectorWorkerCount", sink("workerCount"), [0, 1, 10, 11]],
   ["kafka", "connectorMcuCount", sink("mcuCount"), [0, 1, 2, 3, 4, 8, 9]],
-  ["streamPath", "shardCount", streams("shardCount"), [0, 1, 500, 501]],
+  ["kafka", "connectorTasksMax", sink("tasksMax"), [0, 1, 100, 101]],
+  [
+    "kafka",
+    "connectorRotateIntervalMs",
+    sink("rotateIntervalMs"),
+    [999, 1000, 86_400_000, 86_400_001],
+  ],
+  ["kafka", "messageRetentionHours", msk("messageRetentionHours"), [0, 1, 87600, 87601]],
+  ["kafka", "apiThrottlingRateLimit", kafkaApi("throttlingRateLimit"), [0, 0.5, 10000, 10001]],
+  ["kafka", "apiThrottlingBurstLimit", kafkaApi("throttlingBurstLimit"), [0, 1, 5000, 5001]],
+  ["kafka", "apiQuotaPerDay", kafkaApi("quotaPerDay"), [0, 1, 1e9, 1e9 + 1]],
+  ["streamPath", "shardCount", streams("shardCount"), [0, 1, 10_000, 10_001]],
   ["streamPath", "retentionHours", streams("retentionHours"), [23, 24, 8760, 8761]],
   ["streamPath", "throttlingRateLimit", streams("throttlingRateLimit"), [0, 0.5, 10000, 10001]],
   ["streamPath", "throttlingBurstLimit", streams("throttlingBurstLimit"), [0, 1, 5000, 5001]],
@@ -77,6 +100,20 @@ const SETTINGS: [string, string, Check, number[]][] = [
     "streamingIntervalMinutes",
     workspace("streamingIntervalMinutes"),
     [10, 14, 15, 45, 60, 360, 361, 720],
+  ],
+  ["databricks", "batchWorkers", jobs("batchCompute", "workers"), [-1, 0, 1000, 1001]],
+  [
+    "databricks",
+    "batchTimeoutSeconds",
+    jobs("batchCompute", "timeoutSeconds"),
+    [-1, 0, 604_800, 604_801],
+  ],
+  ["databricks", "streamingWorkers", jobs("streamingCompute", "workers"), [-1, 0, 1000, 1001]],
+  [
+    "databricks",
+    "streamingTimeoutSeconds",
+    jobs("streamingCompute", "timeoutSeconds"),
+    [-1, 0, 604_800, 604_801],
   ],
   ["databricks", "dashboardAutoStopMinutes", dashboard("autoStopMinutes"), [4, 5, 120, 121]],
 ];

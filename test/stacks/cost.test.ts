@@ -50,8 +50,8 @@ const DEV_ROWS = [
 const PROD_ROWS = [
   '| KafkaBatchPath "batch" | batch-api-nlb | aws.lb.LoadBalancer | Network Load Balancer × $0.0252/h | 18.40 |',
   '| KafkaBatchPath "batch" | batch-api-proxy-unhealthy | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
-  '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
-  '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.m7g.large broker × $0.227/h + 2 × 100 GB broker storage × $0.11/GB-month | 353.42 |',
+  '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | c5.large instance × $0.096/h + 20 GB gp3 root volume × $0.088/GB-month | 71.84 |',
+  '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.m7g.large broker × $0.227/h + 2 × 550 GB broker storage × $0.11/GB-month | 452.42 |',
   '| KafkaBatchPath "batch" | batch-sink-connector | aws.mskconnect.Connector | 2 worker(s) × 1 MCU × $0.122/h | 178.12 |',
   ...streamPathRows("2 × shard × $0.017/h + 2 × shard with 168 h retention × $0.023/h", "58.40"),
   '| SourceDatabase "source" | source-mysql | aws.rds.Instance | 2 × db.t4g.small Multi-AZ (primary + standby) × $0.036/h + 2 × 50 GB gp3 × $0.127/GB-month + its managed master-password secret × $0.4/month | 65.66 |',
@@ -125,7 +125,7 @@ describe("cost command", function () {
     expect(error).to.be.instanceOf(MissingPriceError);
     expect(error.message).to.equal(
       'aws:ec2/instance:Instance "batch-client-instance" bills by the hour, but stacks/cost/prices.ts ' +
-        'has no price for "m5.large" (priced: t3.micro, t3.small, t3.medium): add it with its pricing page.',
+        'has no price for "m5.large" (priced: t3.micro, t3.small, t3.medium, c5.large, c5.xlarge, c5.2xlarge, c5.4xlarge, c5.9xlarge, c5.12xlarge, c5.18xlarge, c5.24xlarge): add it with its pricing page.',
     );
   });
 

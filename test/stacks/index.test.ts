@@ -148,7 +148,9 @@ describe("stack program", function () {
   // Issue 15: both committed stacks deploy the Unity Catalog route (the mount route needs
   // workspaces with legacy features; provider doc of databricks.DisableLegacyFeaturesSetting).
   for (const stack of ["dev", "prod"]) {
-    it(`${stack}: Unity Catalog route, tables in main.pin_${stack}, streaming job paused`, async () => {
+    // Prod runs its streaming job: it is the 1,000 events/s plan (docs/scaling.md).
+    const streamingStatus = stack === "prod" ? "UNPAUSED" : "PAUSED";
+    it(`${stack}: Unity Catalog route, tables in main.pin_${stack}, streaming job ${streamingStatus.toLowerCase()}`, async () => {
       const { outputs, jobs } = await runStack(h, stack);
       expect(h.ofType("databricks:index/mount:Mount")).to.have.length(0);
       expect(h.ofType("databricks:index/instanceProfile:InstanceProfile")).to.have.length(0);
@@ -166,7 +168,7 @@ describe("stack program", function () {
       expect(streaming.schedule).to.deep.equal({
         quartzCronExpression: "0 0 0/1 * * ?",
         timezoneId: "UTC",
-        pauseStatus: "PAUSED",
+        pauseStatus: streamingStatus,
       });
     });
 
@@ -330,5 +332,57 @@ describe("stack program", function () {
       "pulumi:providers:databricks",
     ]);
     expect(JSON.stringify(outputs)).to.not.match(/stack-secret-oauth|password/i);
+  });
+});
+
+describe("stack program: capacity settings (docs/scaling.md)", function () {
+  this.timeout(60_000);
+
+  // Every limit `npm run plan` sizes is a key of the stack config that reaches the resource
+  // that enforces it; the mocks record the inputs, which is all they can prove (not that AWS or
+  // Databricks accept the sizes: the ranges are checked by test/stacks/configRanges.test.ts).
+  it("passes the Kafka API's limits, retention, sink tasks and rotation, and each job's compute", async () => {
+    const h = harness();
+    const prod = readStackConfig("prod");
+    await runStack(h, "prod", {
+      "pinterest-pipeline:kafka": withStandInPlugin({
+        ...(prod["pinterest-pipeline:kafka"] as object),
+        apiThrottlingRateLimit: 120,
+        apiThrottlingBurstLimit: 240,
+        apiQuotaPerDay: 9_000_000,
+        messageRetentionHours: 24,
+        connectorTasksMax: 6,
+        connectorRotateIntervalMs: 300_000,
+      }),
+      "pinterest-pipeline:databricks": {
+        ...(prod["pinterest-pipeline:databricks"] as object),
+        batchNodeType: "m5d.xlarge",
+        batchWorkers: 4,
+        batchTimeoutSeconds: 7200,
+        streamingTimeoutSeconds: 1800,
+      },
+    });
+    const plans = h.ofType("aws:apigateway/usagePlan:UsagePlan").map((r) => r.inputs);
+    const kafkaPlan = plans.find((p) => p.throttleSettings.rateLimit === 120);
+    expect(kafkaPlan?.throttleSettings).to.deep.equal({ rateLimit: 120, burstLimit: 240 });
+    expect(kafkaPlan?.quotaSettings).to.deep.equal({ limit: 9_000_000, period: "DAY" });
+    expect(h.one("aws:msk/configuration:Configuration").inputs.serverProperties).to.contain(
+      "log.retention.hours=24\n",
+    );
+    const sink = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
+    expect(sink["tasks.max"]).to.equal("6");
+    expect(sink["rotate.schedule.interval.ms"]).to.equal("300000");
+    const jobs = h.ofType("databricks:index/job:Job").map((r) => r.inputs);
+    const batch = jobs.find((j) => j.name === "pin-prod-batch");
+    const streaming = jobs.find((j) => j.name === "pin-prod-streaming");
+    expect(batch?.timeoutSeconds).to.equal(7200);
+    expect(batch?.jobClusters[0].newCluster).to.include({
+      nodeTypeId: "m5d.xlarge",
+      numWorkers: 4,
+    });
+    // Databricks refuses the single-node profile beside workers.
+    expect(batch?.jobClusters[0].newCluster.sparkConf).to.deep.equal({});
+    expect(streaming?.timeoutSeconds).to.equal(1800);
+    expect(streaming?.jobClusters[0].newCluster.numWorkers).to.equal(0);
   });
 });

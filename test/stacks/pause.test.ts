@@ -171,13 +171,13 @@ describe("pause switch", function () {
         expect(before, `${r.urn} exists running too`).to.not.equal(undefined);
         if (JSON.stringify(before!.inputs) !== JSON.stringify(r.inputs)) changed.push(r.name);
       }
-      // Only the NAT route of the private route tables, prod's running batch schedule and, in
+      // Only the NAT route of the private route tables, prod's running batch and streaming schedules and, in
       // dev, whose streams go, the streaming job's checkpoint folder change (in place); the bucket,
       // database, secrets, roles, notebooks and prod's streams send the same inputs.
       const expected = ["network-private-rt-0", "network-private-rt-1"];
       expect(changed).to.deep.equal(
         stack === "prod"
-          ? [...expected, "databricks-batch-job"]
+          ? [...expected, "databricks-streaming-job", "databricks-batch-job"]
           : [...expected, "databricks-streaming-job"],
       );
       expect(resumed.graph()).to.deep.equal(running.graph());

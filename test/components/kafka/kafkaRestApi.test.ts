@@ -254,9 +254,34 @@ describe("KafkaRestApi argument validation", () => {
   const cases: [string, Partial<KafkaRestApiArgs>, string][] = [
     ["a stage with a slash", { stageName: "v1/x" }, 'stageName "v1/x" may hold only'],
     ["a privileged port", { targetPort: 80 }, "targetPort 80 must be an unprivileged port"],
-    ["zero rate", { throttlingRateLimit: 0 }, "throttling 0/s, burst 100 must both be positive"],
+    // API Gateway quotas: at most 10,000 requests per second and a burst of 5,000 per account and
+    // region; a usage plan's quota is a positive whole number (apigateway/apiStage.ts).
+    [
+      "zero rate",
+      { throttlingRateLimit: 0 },
+      "throttlingRateLimit 0 must be above 0 and at most 10000",
+    ],
+    [
+      "a rate above the account's",
+      { throttlingRateLimit: 10001 },
+      "throttlingRateLimit 10001 must be",
+    ],
+    [
+      "a burst above the account's",
+      { throttlingBurstLimit: 5001 },
+      "throttlingBurstLimit 5001 must be a whole number from 1 to 5000",
+    ],
+    [
+      "a zero quota",
+      { quotaPerDay: 0 },
+      "quotaPerDay 0 must be a whole number from 1 to 1000000000",
+    ],
     ["a 30 s timeout", { integrationTimeoutMs: 30000 }, "integrationTimeoutMs 30000 must be"],
-    ["a fractional burst", { throttlingBurstLimit: 1.5 }, "burst 1.5 must both be positive"],
+    [
+      "a fractional burst",
+      { throttlingBurstLimit: 1.5 },
+      "throttlingBurstLimit 1.5 must be a whole",
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

@@ -81,7 +81,9 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
       "t3.small": p(0.0228, "t3.small instance-hour, Linux", EC2),
       "t3.medium": p(0.0456, "t3.medium instance-hour, Linux", EC2),
       // Compute-optimised sizes for a REST proxy under sustained load (npm run plan):
-      // unlimited T3 machines would bill surplus CPU credits above their baseline.
+      // unlimited T3 machines would bill surplus CPU credits above their baseline. Not read off
+      // the page on 2026-12-06: entered as $0.096 per 2 vCPUs, which a 2019 listing of
+      // eu-west-1 on-demand prices agrees with (c5.18xlarge $3.456); check before relying on them.
       "c5.large": p(0.096, "c5.large instance-hour, Linux", EC2),
       "c5.xlarge": p(0.192, "c5.xlarge instance-hour, Linux", EC2),
       "c5.2xlarge": p(0.384, "c5.2xlarge instance-hour, Linux", EC2),
@@ -104,7 +106,8 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
       "kafka.t3.small": p(0.0502, "kafka.t3.small broker-hour", MSK),
       "kafka.m5.large": p(0.234, "kafka.m5.large broker-hour", MSK),
       "kafka.m7g.large": p(0.227, "kafka.m7g.large broker-hour", MSK),
-      // Larger M7g sizes (npm run plan): the page prices each size at twice the one below.
+      // Larger M7g sizes (npm run plan), each at twice the size below, as MSK prices its sizes;
+      // not read off the page on 2026-12-06: check before relying on them.
       "kafka.m7g.xlarge": p(0.454, "kafka.m7g.xlarge broker-hour", MSK),
       "kafka.m7g.2xlarge": p(0.908, "kafka.m7g.2xlarge broker-hour", MSK),
       "kafka.m7g.4xlarge": p(1.816, "kafka.m7g.4xlarge broker-hour", MSK),

@@ -147,6 +147,9 @@ export class NatInstance extends pulumi.ComponentResource {
         userData: natInstanceUserData(args.vpcCidr),
         userDataReplaceOnChange: true,
         monitoring: false,
+        // T4g launches "unlimited" by default and bills surplus CPU credits above its baseline
+        // (RunInstances, CreditSpecification): standard keeps the bill at the hourly price.
+        creditSpecification: { cpuCredits: "standard" },
         tags: { ...tags, Name: machineName },
         volumeTags: { ...tags, Name: machineName },
       },

@@ -414,7 +414,7 @@ function checkCombinations(c: StackConfig): void {
   if (needsNat.length > 0 && c.network.natGateways === "none") {
     throw new Error(
       `Stack config enables ${needsNat.join(" and ")}, whose machines download packages and reach AWS APIs, ` +
-        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" ($38.69/month in eu-west-1 with its address) or "instance" (a NAT instance, about $7.70).`,
+        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" ($38.69/month in eu-west-1 with its address) or "instance" (a t4g.nano NAT instance, $7.71).`,
     );
   }
   if (c.databricks.enabled && !c.kafka.enabled) {

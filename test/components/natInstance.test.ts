@@ -73,7 +73,7 @@ describe("NatInstance", () => {
     expect(h.one(INSTANCE).ignoreChanges).to.deep.equal(["ami"]);
   });
 
-  it("requires IMDSv2, has no key pair and no role, and encrypts its disk", async () => {
+  it("requires IMDSv2, has no key pair and no role, encrypts its disk, bills no surplus credits", async () => {
     await build();
     const instance = h.one(INSTANCE).inputs;
     expect(instance.metadataOptions.httpTokens).to.equal("required");
@@ -86,6 +86,9 @@ describe("NatInstance", () => {
       volumeSize: 8,
     });
     expect(instance.userDataReplaceOnChange).to.equal(true);
+    // RunInstances' CreditSpecification: "Default: ... unlimited (T3/T3a/T4g instances)",
+    // billed as surplus credits; standard keeps the cost command's hourly price the bill.
+    expect(instance.creditSpecification).to.deep.equal({ cpuCredits: "standard" });
   });
 
   // "NAT instance security groups": inbound from the private subnets, outbound to the internet;

@@ -196,6 +196,12 @@ const INSTANCE = "aws:ec2/instance:Instance";
 const NETWORK = "pinterest-pipeline:components:Network";
 const NAT_INSTANCE = "pinterest-pipeline:components:NatInstance";
 
+/** The inputs by which an Elastic IP (or its association) names the machine it is attached to. */
+const EIP_TARGETS: Record<string, string[]> = {
+  "aws:ec2/eip:Eip": ["instance"],
+  "aws:ec2/eipAssociation:EipAssociation": ["instanceId"],
+};
+
 const dependsOnAny = (r: PolicyResource, key: string, targets: PolicyResource[]) =>
   (r.propertyDependencies[key] ?? []).some((d) => targets.some((t) => t.urn === d.urn));
 
@@ -455,6 +461,14 @@ const network = [
         if (why) {
           const what = [isPublic && "a public address", forwards && "source/destination check off"];
           report(`${what.filter(Boolean).join(" and ")}, but ${why}`, instance.urn);
+        }
+      }
+      // An Elastic IP attached to a machine gives it a public address as much as the launch does.
+      for (const eip of resources.filter((r) => EIP_TARGETS[r.type])) {
+        const targets = EIP_TARGETS[eip.type].flatMap((key) => eip.propertyDependencies[key] ?? []);
+        for (const instance of targets.filter((t) => t.type === INSTANCE)) {
+          const why = natInstanceProblem(instance, resources);
+          if (why) report(`an Elastic IP on ${instance.name}, but ${why}`, eip.urn);
         }
       }
     },

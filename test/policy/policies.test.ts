@@ -414,6 +414,23 @@ describe("policy pack (policy/policies.ts)", function () {
         "batch-client-instance: source/destination check off, but it is not the NAT instance of a Network component",
       ],
       [
+        "an Elastic IP attached to the client machine",
+        (g) =>
+          add(g, "aws:ec2/eipAssociation:EipAssociation", "planted-eip", {
+            instanceId: "batch-client-instance-id",
+          }).map((r) =>
+            r.name === "planted-eip"
+              ? {
+                  ...r,
+                  propertyDependencies: {
+                    instanceId: [g.find((c) => c.name === "batch-client-instance")!.urn],
+                  },
+                }
+              : r,
+          ),
+        "planted-eip: an Elastic IP on batch-client-instance, but it is no NAT (source/destination check on)",
+      ],
+      [
         "a public machine at the stack's top level",
         (g) =>
           add(g, INSTANCE, "planted-nat", {

@@ -28,12 +28,13 @@ export const recoverAction = (region: string) => `arn:aws:automate:${region}:ec2
  * iptables-services from the release's own repository (the one the AMI is locked to), IPv4
  * forwarding kept across reboots, masquerade on the interface of the default route (ens5 on
  * Nitro machines; read, not assumed) for the VPC's range only, the FORWARD chain's default reject
- * flushed, and the rules saved so that they survive a reboot or a recovery.
+ * flushed, and the rules saved so that they survive a reboot or a recovery. Its output goes where
+ * cloud-init sends it, the console too: with no login on the machine, `aws ec2 get-console-output`
+ * is how to read it.
  */
 export function natInstanceUserData(vpcCidr: string): string {
   return `#!/bin/bash
 set -euo pipefail
-exec >>/var/log/nat-instance-setup.log 2>&1
 # The public route may still be on its way while the machine boots: retry for 5 minutes.
 for attempt in $(seq 30); do
   dnf install -y iptables-services && break

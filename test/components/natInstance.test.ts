@@ -185,6 +185,12 @@ describe("natInstanceUserData", () => {
     expect(at.map(([, i]) => i)).to.deep.equal(at.map(([, i]) => i).sort((a, b) => a - b));
   });
 
+  // The machine has no key pair and no role (no Session Manager): cloud-init's output, which
+  // reaches the console, is the only way to read what the script did.
+  it("leaves its output to cloud-init, so the console output shows it", () => {
+    expect(script).to.not.match(/^exec\b/m);
+  });
+
   it("reads the interface from the default route rather than assuming ens5", () => {
     expect(script).to.contain(
       "interface=$(ip -o -4 route show to default | awk '{print $5; exit}')",

@@ -160,7 +160,7 @@ export class NatInstance extends pulumi.ComponentResource {
     );
 
     // "Recover your instance": a failed system status check (the host, not the OS) for two
-    // minutes moves the machine to healthy hardware, keeping its id, addresses and disk.
+    // minutes moves the machine to healthy hardware, keeping its id, private address and disk.
     // https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/UsingAlarmActions.html
     const region = aws.getRegionOutput({}, parent).region;
     new aws.cloudwatch.MetricAlarm(

@@ -1,9 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { NatInstance } from "./natInstance";
 import { positiveWholeNumber } from "./shared/validate";
 
-/** How private subnets reach the internet. Each NAT gateway costs ~$33/month plus data. */
-export type NatGatewayMode = "none" | "single" | "perAz";
+/**
+ * How private subnets reach the internet: no NAT, one NAT gateway, one per zone, or one NAT
+ * instance (a t4g.nano: a tenth of a NAT gateway's price, one machine's availability).
+ */
+export type NatGatewayMode = "none" | "single" | "perAz" | "instance";
+
+/** Every {@link NatGatewayMode}, for validation and the stack config. */
+export const NAT_GATEWAY_MODES: readonly NatGatewayMode[] = ["none", "single", "perAz", "instance"];
 
 /** Arguments of {@link Network}. */
 export interface NetworkArgs {
@@ -13,8 +20,10 @@ export interface NetworkArgs {
   readonly cidrBlock?: string;
   /** Availability zones to spread over (exactly two). @default the region's first two */
   readonly availabilityZones?: pulumi.Input<string>[];
-  /** NAT gateways for the private subnets. @default "none" (private subnets reach S3 only) */
+  /** NAT for the private subnets. @default "none" (private subnets reach S3 only) */
   readonly natGateways?: NatGatewayMode;
+  /** SNS topic the NAT instance's recovery alarm notifies. @default none */
+  readonly alarmTopicArn?: pulumi.Input<string>;
   /** Send VPC flow logs (rejected and accepted traffic) to CloudWatch Logs. @default false */
   readonly flowLogs?: boolean;
   /** Days to keep flow logs. @default 30 */
@@ -46,10 +55,9 @@ export function validateNetworkArgs(args: NetworkArgs): void {
       `Network availabilityZones has ${args.availabilityZones.length} entries; give exactly ${AZ_COUNT}.`,
     );
   }
-  if (args.natGateways && !["none", "single", "perAz"].includes(args.natGateways)) {
-    throw new Error(
-      `Network natGateways "${args.natGateways}" is not one of "none", "single", "perAz".`,
-    );
+  if (args.natGateways && !NAT_GATEWAY_MODES.includes(args.natGateways)) {
+    const modes = NAT_GATEWAY_MODES.map((m) => `"${m}"`).join(", ");
+    throw new Error(`Network natGateways "${args.natGateways}" is not one of ${modes}.`);
   }
   positiveWholeNumber("Network", "flowLogRetentionDays", args.flowLogRetentionDays, "days");
 }
@@ -111,7 +119,7 @@ export function flowLogsPolicy(logGroupArn: string) {
 
 /**
  * A VPC over two availability zones with public and private subnets, an S3 gateway endpoint, a
- * closed default security group, and optional NAT gateways and flow logs.
+ * closed default security group, and optional NAT (gateways or one instance) and flow logs.
  */
 export class Network extends pulumi.ComponentResource {
   readonly vpcId: pulumi.Output<string>;
@@ -183,7 +191,7 @@ export class Network extends pulumi.ComponentResource {
       return subnet;
     });
 
-    const natCount = nat === "none" ? 0 : nat === "single" ? 1 : AZ_COUNT;
+    const natCount = nat === "single" ? 1 : nat === "perAz" ? AZ_COUNT : 0;
     const natGateways = publicSubnets.slice(0, natCount).map((subnet, i) => {
       const eip = new aws.ec2.Eip(
         `${name}-nat-${i}`,
@@ -197,14 +205,36 @@ export class Network extends pulumi.ComponentResource {
       );
     });
 
+    // "instance": one machine in the first public subnet; both zones route to its interface.
+    const natInstance =
+      nat === "instance"
+        ? new NatInstance(
+            `${name}-nat`,
+            {
+              prefix: args.prefix,
+              vpcId: vpc.id,
+              vpcCidr: cidr,
+              subnetId: publicSubnets[0].id,
+              alarmTopicArn: args.alarmTopicArn,
+              tags: args.tags,
+            },
+            parent,
+          )
+        : undefined;
+
     // One private route table per zone, so that "perAz" keeps each zone's egress in its zone.
     const privateRouteTables = zones.map((_, i) => {
       const natGateway = natGateways[Math.min(i, natGateways.length - 1)];
+      const defaultRoute = natGateway
+        ? [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }]
+        : natInstance
+          ? [{ cidrBlock: "0.0.0.0/0", networkInterfaceId: natInstance.networkInterfaceId }]
+          : [];
       return new aws.ec2.RouteTable(
         `${name}-private-rt-${i}`,
         {
           vpcId: vpc.id,
-          routes: natGateway ? [{ cidrBlock: "0.0.0.0/0", natGatewayId: natGateway.id }] : [],
+          routes: defaultRoute,
           tags: tagged(`private-${i}`),
         },
         parent,

@@ -192,6 +192,53 @@ const streams = [
 // ---------------------------------------------------------------------------------------------
 // Kafka
 
+const INSTANCE = "aws:ec2/instance:Instance";
+const NETWORK = "pinterest-pipeline:components:Network";
+const NAT_INSTANCE = "pinterest-pipeline:components:NatInstance";
+
+/** The inputs by which an Elastic IP (or its association) names the machine it is attached to. */
+const EIP_TARGETS: Record<string, string[]> = {
+  "aws:ec2/eip:Eip": ["instance"],
+  "aws:ec2/eipAssociation:EipAssociation": ["instanceId"],
+};
+
+const dependsOnAny = (r: PolicyResource, key: string, targets: PolicyResource[]) =>
+  (r.propertyDependencies[key] ?? []).some((d) => targets.some((t) => t.urn === d.urn));
+
+/**
+ * Why `instance` is not the one exception to "no public address" (docs/security.md, "Network"):
+ * a NAT instance, so source/destination check off, the child of a NatInstance component of a
+ * Network component, in a subnet of that same Network whose route table sends 0.0.0.0/0 to an
+ * internet gateway. Undefined when it is.
+ */
+function natInstanceProblem(
+  instance: PolicyResource,
+  resources: PolicyResource[],
+): string | undefined {
+  if (instance.props.sourceDestCheck !== false) return "it is no NAT (source/destination check on)";
+  const network = instance.parent?.parent;
+  if (instance.parent?.type !== NAT_INSTANCE || network?.type !== NETWORK) {
+    return "it is not the NAT instance of a Network component";
+  }
+  const subnets = (instance.propertyDependencies.subnetId ?? []).filter(
+    (s) => s.type === "aws:ec2/subnet:Subnet" && s.parent?.urn === network.urn,
+  );
+  const gateways = resources.filter((r) => r.type === "aws:ec2/internetGateway:InternetGateway");
+  const publicTables = resources.filter(
+    (r) =>
+      r.type === "aws:ec2/routeTable:RouteTable" &&
+      asList(r.props.routes).some((route: Props) => route.cidrBlock === "0.0.0.0/0") &&
+      dependsOnAny(r, "routes", gateways),
+  );
+  const inPublicSubnet = resources.some(
+    (r) =>
+      r.type === "aws:ec2/routeTableAssociation:RouteTableAssociation" &&
+      dependsOnAny(r, "subnetId", subnets) &&
+      dependsOnAny(r, "routeTableId", publicTables),
+  );
+  return subnets.length > 0 && inPublicSubnet ? undefined : "not in its Network's public subnet";
+}
+
 const kafka = [
   onTypes(
     "msk-iam-tls-logged-private",
@@ -232,13 +279,12 @@ const kafka = [
   onTypes(
     "ec2-instance-hardened",
     "Kafka",
-    "A machine requires IMDSv2, encrypts its disk, has no key pair and no public address",
-    ["aws:ec2/instance:Instance"],
+    "A machine requires IMDSv2, encrypts its disk and has no key pair",
+    [INSTANCE],
     (p, report) => {
       if (p.metadataOptions?.httpTokens !== "required") report("IMDSv2 is not required");
       if (p.rootBlockDevice?.encrypted !== true) report("the root volume is not encrypted");
       if (p.keyName) report(`key pair ${p.keyName} (use Session Manager)`);
-      if (p.associatePublicIpAddress === true) report("a public address");
     },
   ),
 ];
@@ -401,6 +447,32 @@ const allPorts = (r: Rule) =>
   ["-1", "all"].includes(r.protocol) || (r.fromPort === 0 && r.toPort === 65535);
 
 const network = [
+  onStack(
+    "ec2-instance-no-public-address",
+    "Network",
+    "No machine has a public address or forwards traffic, except the Network component's NAT instance in its public subnet",
+    (resources, report) => {
+      for (const instance of resources.filter((r) => r.type === INSTANCE)) {
+        const p = instance.props;
+        const isPublic = p.associatePublicIpAddress === true;
+        const forwards = p.sourceDestCheck === false;
+        if (!isPublic && !forwards) continue;
+        const why = natInstanceProblem(instance, resources);
+        if (why) {
+          const what = [isPublic && "a public address", forwards && "source/destination check off"];
+          report(`${what.filter(Boolean).join(" and ")}, but ${why}`, instance.urn);
+        }
+      }
+      // An Elastic IP attached to a machine gives it a public address as much as the launch does.
+      for (const eip of resources.filter((r) => EIP_TARGETS[r.type])) {
+        const targets = EIP_TARGETS[eip.type].flatMap((key) => eip.propertyDependencies[key] ?? []);
+        for (const instance of targets.filter((t) => t.type === INSTANCE)) {
+          const why = natInstanceProblem(instance, resources);
+          if (why) report(`an Elastic IP on ${instance.name}, but ${why}`, eip.urn);
+        }
+      }
+    },
+  ),
   onTypes(
     "security-group-no-open-ingress",
     "Network",

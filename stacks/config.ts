@@ -18,7 +18,7 @@ import {
   DatabricksConnectionLogin,
   MWAA_ENVIRONMENT_CLASSES,
 } from "../components/mwaa/mwaaEnvironment";
-import type { NatGatewayMode } from "../components/network";
+import { NAT_GATEWAY_MODES, type NatGatewayMode } from "../components/network";
 import {
   DEFAULT_MCU_COUNT,
   MCU_COUNTS,
@@ -292,7 +292,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
     tags: { ...tags, pipeline: prefix },
     network: {
       cidrBlock: net.str("cidrBlock", "10.0.0.0/16", RULES.vpcCidr),
-      natGateways: net.oneOf<NatGatewayMode>("natGateways", ["none", "single", "perAz"], "none"),
+      natGateways: net.oneOf<NatGatewayMode>("natGateways", NAT_GATEWAY_MODES, "none"),
       flowLogs: net.bool("flowLogs", false),
     },
     sourceDatabase: {
@@ -414,7 +414,7 @@ function checkCombinations(c: StackConfig): void {
   if (needsNat.length > 0 && c.network.natGateways === "none") {
     throw new Error(
       `Stack config enables ${needsNat.join(" and ")}, whose machines download packages and reach AWS APIs, ` +
-        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" ($38.69/month in eu-west-1 with its address).`,
+        `but "pinterest-pipeline:network.natGateways" is "none". Set it to "single" ($38.69/month in eu-west-1 with its address) or "instance" (a t4g.nano NAT instance, $7.71).`,
     );
   }
   if (c.databricks.enabled && !c.kafka.enabled) {

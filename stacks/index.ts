@@ -41,10 +41,20 @@ const region = aws.getRegionOutput().region;
 // holders are never replaced). docs/costs.md, "Pausing a stack".
 const running = !config.paused;
 
+// Who hears when something fails: every alarm of the stack notifies this topic, and the Databricks
+// jobs mail the same addresses. Without addresses there is no topic, and the config refuses
+// unpaused schedules then (stacks/config.ts).
+const alerts =
+  config.alerts.emails.length > 0
+    ? new AlertTopic("alerts", { prefix, emails: config.alerts.emails })
+    : undefined;
+const alarmTopicArn = alerts?.topicArn;
+
 const network = new Network("network", {
   prefix,
   cidrBlock: config.network.cidrBlock,
   natGateways: running ? config.network.natGateways : "none",
+  alarmTopicArn,
   flowLogs: config.network.flowLogs,
   flowLogRetentionDays: logRetentionDays,
 });
@@ -56,15 +66,6 @@ const apiAccount =
     ? new ApiGatewayAccount("api-gateway-account", {})
     : undefined;
 const afterAccount = apiAccount ? { dependsOn: [apiAccount] } : {};
-
-// Who hears when something fails: every alarm of the stack notifies this topic, and the Databricks
-// jobs mail the same addresses. Without addresses there is no topic, and the config refuses
-// unpaused schedules then (stacks/config.ts).
-const alerts =
-  config.alerts.emails.length > 0
-    ? new AlertTopic("alerts", { prefix, emails: config.alerts.emails })
-    : undefined;
-const alarmTopicArn = alerts?.topicArn;
 
 const kafka = config.kafka;
 const kafkaRuns = kafka.enabled && running;

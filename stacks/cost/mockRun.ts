@@ -97,6 +97,7 @@ export function withKafkaMocks(h: PulumiHarness): PulumiHarness {
       arn: arn("ec2", `instance/i-${name}`),
       privateIp: "10.0.32.10",
       privateDns: `ip-10-0-32-10.${REGION}.compute.internal`,
+      primaryNetworkInterfaceId: `eni-${name}`,
     }))
     .compute("aws:lb/loadBalancer:LoadBalancer", (name) => ({
       arn: arn("elasticloadbalancing", `loadbalancer/net/${name}/50dc6c495c0c9188`),

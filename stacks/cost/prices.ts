@@ -77,6 +77,10 @@ export const REGION_PRICES: Readonly<Record<string, RegionPrices>> = {
     natGatewayGb: p(0.048, "GB processed by a NAT gateway", VPC),
     publicIpv4Hour: p(0.005, "public IPv4 address-hour", VPC),
     ec2InstanceHour: {
+      // The NAT instance (components/natInstance.ts). Not found in the stored reference corpora
+      // (searched for the eu-west-1 figure, found none): the page's figure as recorded on
+      // PRICES_AS_OF, to be checked there like the rest.
+      "t4g.nano": p(0.0046, "t4g.nano instance-hour, Linux", EC2),
       "t3.micro": p(0.0114, "t3.micro instance-hour, Linux", EC2),
       "t3.small": p(0.0228, "t3.small instance-hour, Linux", EC2),
       "t3.medium": p(0.0456, "t3.medium instance-hour, Linux", EC2),

@@ -197,6 +197,10 @@ export const BILLING_RULES: Readonly<Record<string, BillingRule>> = {
       return [
         hourly(1, `${type} instance`, priced(p.ec2InstanceHour, type, r)),
         perMonth(gb, `${gb} GB gp3 root volume`, p.ebsGp3GbMonth),
+        // AWS bills every public IPv4 address, one assigned at launch as much as an Elastic IP.
+        ...(r.inputs.associatePublicIpAddress === true
+          ? [hourly(1, "public IPv4 address", p.publicIpv4Hour)]
+          : []),
       ];
     },
   },

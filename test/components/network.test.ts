@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import { Network, subnetCidr, validateNetworkArgs } from "../../components/network";
+import { withKafkaMocks } from "../harness/kafkaMocks";
 import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
 
 // Mocks prove the resource graph and its security-relevant inputs; they cannot prove that the
@@ -94,6 +95,32 @@ describe("Network", () => {
       expect(nat.inputs.subnetId).to.equal("net-public-0-id");
     });
   }
+
+  // "NAT instances" (Amazon VPC User Guide,
+  // https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html): the NAT instance sits
+  // in a public subnet, and the private subnets' route tables send 0.0.0.0/0 to it (its network
+  // interface). The machine's own settings: test/components/natInstance.test.ts.
+  it('adds one NAT instance for natGateways="instance", no NAT gateway, both zones routed to it', async () => {
+    h = withKafkaMocks(h);
+    await build({ natGateways: "instance", cidrBlock: "10.10.0.0/16" });
+    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(0);
+    expect(h.ofType("aws:ec2/eip:Eip")).to.have.length(0);
+    const component = h.one("pinterest-pipeline:components:NatInstance");
+    expect(component.parentUrn).to.equal(h.one("pinterest-pipeline:components:Network").urn);
+    const instance = h.one("aws:ec2/instance:Instance");
+    expect(instance.parentUrn).to.equal(component.urn);
+    expect(instance.inputs.subnetId).to.equal("net-public-0-id");
+    for (const i of [0, 1]) {
+      expect(h.byName(`net-private-rt-${i}`).inputs.routes).to.deep.equal([
+        { cidrBlock: "0.0.0.0/0", networkInterfaceId: "eni-net-nat-instance" },
+      ]);
+    }
+    const ingress = h.one("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule").inputs;
+    expect(ingress.cidrIpv4).to.equal("10.10.0.0/16");
+    expect(h.byName("net-public-rt").inputs.routes).to.deep.equal([
+      { cidrBlock: "0.0.0.0/0", gatewayId: "net-igw-id" },
+    ]);
+  });
 
   it("sends flow logs to a log group with retention through a role scoped to it", async () => {
     await build({ flowLogs: true, flowLogRetentionDays: 14 });

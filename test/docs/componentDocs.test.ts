@@ -15,6 +15,7 @@ const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), "utf8");
 /** The page holding each component's Inputs table (a heading naming `<Class>Args`, then a table). */
 const COMPONENT_PAGES: Record<string, string> = {
   Network: "docs/network.md",
+  NatInstance: "docs/network.md",
   SourceDatabase: "docs/source-database.md",
   RawBucket: "docs/kafka-batch-path.md",
   KafkaBatchPath: "docs/kafka-batch-path.md",

@@ -45,6 +45,7 @@ const policy = (doc: object) => JSON.stringify({ Version: "2012-10-17", Statemen
 const BUCKET_PARTS = "aws:s3/bucket";
 const SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const MWAA = "aws:mwaa/environment:Environment";
+const INSTANCE = "aws:ec2/instance:Instance";
 
 /** One planted break per policy: the graph change and the resource the pack must name. */
 const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string }> = {
@@ -129,6 +130,14 @@ const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string }> 
       plant(g, "batch-client-instance", "aws:ec2/instance:Instance", (i) => ({
         ...i,
         metadataOptions: { ...i.metadataOptions, httpTokens: "optional" },
+      })),
+    resource: "batch-client-instance",
+  },
+  "ec2-instance-no-public-address": {
+    plant: (g) =>
+      plant(g, "batch-client-instance", INSTANCE, (i) => ({
+        ...i,
+        associatePublicIpAddress: true,
       })),
     resource: "batch-client-instance",
   },
@@ -359,6 +368,90 @@ describe("policy pack (policy/policies.ts)", function () {
       expect(found.every((v) => v.resource === planted.resource)).to.equal(true);
     });
   }
+
+  // The one exception to "no public address" is narrow: AWS's NAT instance ("NAT instances",
+  // Amazon VPC User Guide, https://docs.aws.amazon.com/vpc/latest/userguide/VPC_NAT_Instance.html:
+  // in a public subnet, with a public address, source/destination checks disabled), and only the
+  // one the Network component builds. Each of these breaks one of its conditions.
+  describe("ec2-instance-no-public-address: the NAT instance exception", () => {
+    const NAT = "network-nat-instance";
+    const only = async (g: Graph) =>
+      (await violations(g))
+        .filter((v) => v.policy === "ec2-instance-no-public-address")
+        .map((v) => `${v.resource}: ${v.message}`);
+    /** The graph with the NAT instance's subnet input depending on another resource. */
+    const movedTo = (g: Graph, subnet: string): Graph => {
+      const urn = g.find((r) => r.name === subnet)!.urn;
+      return g.map((r) =>
+        r.name === NAT && r.type === INSTANCE
+          ? { ...r, propertyDependencies: { ...r.propertyDependencies, subnetId: [urn] } }
+          : r,
+      );
+    };
+
+    it("dev's NAT instance is public, forwards, and is the exception", async () => {
+      const nat = graphs.dev.find((r) => r.name === NAT && r.type === INSTANCE)!;
+      expect(nat.inputs.associatePublicIpAddress).to.equal(true);
+      expect(nat.inputs.sourceDestCheck).to.equal(false);
+      expect(await only(graphs.dev)).to.deep.equal([]);
+    });
+
+    const cases: [string, (g: Graph) => Graph, string][] = [
+      [
+        "a NAT instance in a private subnet",
+        (g) => movedTo(g, "network-private-0"),
+        `${NAT}: a public address and source/destination check off, but not in its Network's public subnet`,
+      ],
+      [
+        "a NAT instance with source/destination check on (no NAT)",
+        (g) => plant(g, NAT, INSTANCE, (i) => ({ ...i, sourceDestCheck: true })),
+        `${NAT}: a public address, but it is no NAT (source/destination check on)`,
+      ],
+      [
+        "a forwarding machine outside the Network component",
+        (g) =>
+          plant(g, "batch-client-instance", INSTANCE, (i) => ({ ...i, sourceDestCheck: false })),
+        "batch-client-instance: source/destination check off, but it is not the NAT instance of a Network component",
+      ],
+      [
+        "an Elastic IP attached to the client machine",
+        (g) =>
+          add(g, "aws:ec2/eipAssociation:EipAssociation", "planted-eip", {
+            instanceId: "batch-client-instance-id",
+          }).map((r) =>
+            r.name === "planted-eip"
+              ? {
+                  ...r,
+                  propertyDependencies: {
+                    instanceId: [g.find((c) => c.name === "batch-client-instance")!.urn],
+                  },
+                }
+              : r,
+          ),
+        "planted-eip: an Elastic IP on batch-client-instance, but it is no NAT (source/destination check on)",
+      ],
+      [
+        "a public machine at the stack's top level",
+        (g) =>
+          add(g, INSTANCE, "planted-nat", {
+            associatePublicIpAddress: true,
+            sourceDestCheck: false,
+          }),
+        "planted-nat: a public address and source/destination check off, but it is not the NAT instance of a Network component",
+      ],
+    ];
+    for (const [label, change, message] of cases) {
+      it(`reports ${label}`, async () => {
+        expect(await only(change(graphs.dev))).to.deep.equal([message]);
+      });
+    }
+
+    it("still holds the NAT instance to ec2-instance-hardened (no key pair)", async () => {
+      const g = plant(graphs.dev, NAT, INSTANCE, (i) => ({ ...i, keyName: "laptop" }));
+      const found = (await violations(g)).filter((v) => v.policy === "ec2-instance-hardened");
+      expect(found.map((v) => v.resource)).to.deep.equal([NAT]);
+    });
+  });
 
   it("names each policy once, cites a section of docs/security.md, mandatory unless the docs allow opting out", () => {
     const doc = fs.readFileSync(path.join(REPO_ROOT, "docs", "security.md"), "utf8");

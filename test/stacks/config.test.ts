@@ -179,6 +179,21 @@ describe("stack config", () => {
     });
   }
 
+  it("takes a NAT instance as the NAT Kafka needs, and names every mode when refusing one", () => {
+    const parsed = parseStackConfig({
+      prefix: "pin",
+      network: { natGateways: "instance" },
+      kafka: { enabled: true },
+    });
+    expect(parsed.network.natGateways).to.equal("instance");
+    expect(() => parseStackConfig({ prefix: "pin", network: { natGateways: "gateway" } })).to.throw(
+      /natGateways.*"gateway".*none.*single.*perAz.*instance/,
+    );
+    expect(() => parseStackConfig({ prefix: "pin", kafka: { enabled: true } })).to.throw(
+      'Set it to "single" ($38.69/month in eu-west-1 with its address) or "instance" (a t4g.nano NAT instance, $7.71)',
+    );
+  });
+
   it("looks for the pinned release of the chosen sink, unless a path is given", () => {
     const aiven = parseStackConfig({ prefix: "pin", kafka: { connectorPlugin: "aiven" } });
     expect(aiven.kafka.connectorPlugin).to.equal("aiven");

@@ -41,10 +41,11 @@ const DEV_ROWS = [
   '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
   '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.t3.small broker × $0.0502/h + 2 × 20 GB broker storage × $0.11/GB-month | 77.69 |',
   '| KafkaBatchPath "batch" | batch-sink-connector | aws.mskconnect.Connector | 1 worker(s) × 1 MCU × $0.122/h | 89.06 |',
-  '| Network "network" | network-nat-0 | aws.ec2.Eip | public IPv4 address × $0.005/h | 3.65 |',
-  '| Network "network" | network-nat-0 | aws.ec2.NatGateway | NAT gateway × $0.048/h | 35.04 |',
   ...streamPathRows("shard × $0.017/h", "12.41"),
   '| SourceDatabase "source" | source-mysql | aws.rds.Instance | db.t4g.micro Single-AZ × $0.018/h + 1 × 20 GB gp3 × $0.127/GB-month + its managed master-password secret × $0.4/month | 16.08 |',
+  // The NAT instance registers once its AMI is read (an invoke), after the rest.
+  '| Network "network" | network-nat-instance | aws.ec2.Instance | t4g.nano instance × $0.0046/h + 8 GB gp3 root volume × $0.088/GB-month + public IPv4 address × $0.005/h | 7.71 |',
+  '| Network "network" | network-nat-recover | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
 ];
 
 const PROD_ROWS = [
@@ -125,7 +126,7 @@ describe("cost command", function () {
     expect(error).to.be.instanceOf(MissingPriceError);
     expect(error.message).to.equal(
       'aws:ec2/instance:Instance "batch-client-instance" bills by the hour, but stacks/cost/prices.ts ' +
-        'has no price for "m5.large" (priced: t3.micro, t3.small, t3.medium, c5.large, c5.xlarge, c5.2xlarge, c5.4xlarge, c5.9xlarge, c5.12xlarge, c5.18xlarge, c5.24xlarge): add it with its pricing page.',
+        'has no price for "m5.large" (priced: t4g.nano, t3.micro, t3.small, t3.medium, c5.large, c5.xlarge, c5.2xlarge, c5.4xlarge, c5.9xlarge, c5.12xlarge, c5.18xlarge, c5.24xlarge): add it with its pricing page.',
     );
   });
 
@@ -199,7 +200,7 @@ describe("cost command", function () {
   it("ends with the total of the hourly and monthly parts; paused dev costs the database alone", async () => {
     const last = (text: string) => text.split("\n").pop();
     expect(last(renderCost(await stackCost("dev", false)))).to.equal(
-      "total dev: $296.75 per month",
+      "total dev: $265.87 per month",
     );
     const paused = await stackCost("dev", true);
     expect(paused.resources.map((r) => r.name)).to.deep.equal(["source-mysql"]);

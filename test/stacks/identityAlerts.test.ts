@@ -9,6 +9,7 @@ import { readStackConfig } from "../harness/stackConfig";
 import { runStack } from "./runStack";
 import { IAM_PROPAGATION_WAIT } from "../../components/databricks/databricksStorage";
 import { RUN_AS_PRIVILEGES } from "../../components/databricks/databricksIdentity";
+import { recoverAction } from "../../components/natInstance";
 
 const NS = "pinterest-pipeline";
 const SP_APP_ID = "5a1e0000-0000-4000-8000-00000000a11d";
@@ -122,11 +123,13 @@ describe("identity, permissions and alerts (issue 26)", function () {
         h.ofType("aws:sns/topicSubscription:TopicSubscription").map((s) => s.inputs.endpoint),
       ).to.deep.equal(emails);
       const alarms = h.ofType("aws:cloudwatch/metricAlarm:MetricAlarm");
-      // The stream path's 3×3 stream alarms and its API's two, and the batch API's proxy health
-      // alarm (the REST proxy on the Kafka client machine).
-      expect(alarms.length).to.equal(12);
+      // The stream path's 3×3 stream alarms and its API's two, the batch API's proxy health
+      // alarm (the REST proxy on the Kafka client machine) and, in dev, the NAT instance's
+      // recovery alarm, whose first action is EC2's recover (components/natInstance.ts).
+      expect(alarms.length).to.equal(stack === "dev" ? 13 : 12);
       for (const alarm of alarms) {
-        expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([TOPIC(stack)]);
+        const recover = alarm.name === "network-nat-recover" ? [recoverAction(REGION)] : [];
+        expect(alarm.inputs.alarmActions, alarm.name).to.deep.equal([...recover, TOPIC(stack)]);
         expect(alarm.inputs.okActions, alarm.name).to.deep.equal([TOPIC(stack)]);
       }
       for (const job of h.ofType("databricks:index/job:Job")) {

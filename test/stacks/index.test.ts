@@ -52,9 +52,11 @@ describe("stack program", function () {
     });
   }
 
-  it("dev: one NAT, a private deletable database, paused batch schedule, stream admin routes", async () => {
+  it("dev: one NAT instance, a private deletable database, paused batch schedule, stream admin routes", async () => {
     const { outputs } = await runStack(h, "dev");
-    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(1);
+    // network.natGateways: instance (docs/costs.md, "Goals"); prod keeps its NAT gateway.
+    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(0);
+    expect(h.byName("network-nat-instance").inputs.instanceType).to.equal("t4g.nano");
     expect(h.ofType("aws:ec2/flowLog:FlowLog")).to.have.length(0);
     expect(h.one("aws:rds/instance:Instance").inputs).to.include({
       identifier: "pin-dev-source",
@@ -74,6 +76,9 @@ describe("stack program", function () {
 
   it("prod: protected standby database, flow logs, long retention, running schedule, kept data", async () => {
     await runStack(h, "prod");
+    // Prod keeps its managed NAT gateway (network.natGateways: single) and no NAT instance.
+    expect(h.ofType("aws:ec2/natGateway:NatGateway")).to.have.length(1);
+    expect(h.ofType("pinterest-pipeline:components:NatInstance")).to.have.length(0);
     expect(h.one("aws:rds/instance:Instance").inputs).to.include({
       identifier: "pin-prod-source",
       deletionProtection: true,
@@ -271,7 +276,7 @@ describe("stack program", function () {
     const { kafkaBatch } = await runStack(h, "dev");
     expect(kafkaBatch).to.deep.equal({
       clusterArn: h.one("aws:msk/cluster:Cluster").state.arn,
-      clientInstanceId: h.one("aws:ec2/instance:Instance").state.id,
+      clientInstanceId: h.byName("batch-client-instance").state.id,
       connectorArn: h.one("aws:mskconnect/connector:Connector").state.arn,
       sinkPlugin: "confluent",
     });

@@ -37,13 +37,14 @@ const STREAMS_KEPT = {
   "random:index/randomId:RandomId": 1,
 };
 
-/** Types present running but absent paused, in both stacks (dev drops STREAMS_KEPT's too). */
+/**
+ * Types present running but absent paused, in both stacks (dev drops STREAMS_KEPT's too, and its
+ * NAT instance like prod's NAT gateway: DEV_NAT, PROD_NAT).
+ */
 const REMOVED = [
   ...API_TYPES,
   "aws:cloudwatch/metricAlarm:MetricAlarm",
-  "aws:ec2/eip:Eip",
   "aws:ec2/instance:Instance",
-  "aws:ec2/natGateway:NatGateway",
   "aws:iam/instanceProfile:InstanceProfile",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:lb/listener:Listener",
@@ -67,6 +68,10 @@ const REMOVED = [
   "pinterest-pipeline:components:MskCluster",
   "pinterest-pipeline:components:S3SinkConnector",
 ];
+
+/** Dev's NAT is one instance (network.natGateways: instance), prod's a NAT gateway. */
+const DEV_NAT = ["pinterest-pipeline:components:NatInstance"];
+const PROD_NAT = ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway"];
 
 /** Types a paused dev stack keeps, with their counts. */
 const DEV_KEPT = {
@@ -153,7 +158,10 @@ describe("pause switch", function () {
       await runStack(paused, stack, PAUSED);
       expect(keptCounts(paused)).to.deep.equal(kept);
       const removed = Object.keys(running.counts()).filter((t) => !(t in paused.counts()));
-      const dropped = stack === "dev" ? [...REMOVED, ...Object.keys(STREAMS_KEPT)] : REMOVED;
+      const dropped =
+        stack === "dev"
+          ? [...REMOVED, ...DEV_NAT, ...Object.keys(STREAMS_KEPT)]
+          : [...REMOVED, ...PROD_NAT];
       expect(removed.sort()).to.deep.equal([...dropped].sort());
     });
 

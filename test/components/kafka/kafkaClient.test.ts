@@ -67,7 +67,8 @@ describe("KafkaClient", () => {
     expect(h.one("aws:ec2/instance:Instance").ignoreChanges).to.deep.equal([]);
   });
 
-  // No key pair and no public address: the policy pack (ec2-instance-hardened).
+  // No key pair and no public address: the policy pack (ec2-instance-hardened,
+  // ec2-instance-no-public-address).
   it("sits in a private subnet with one metadata hop and its sized, encrypted gp3 disk", async () => {
     await build();
     const instance = h.one("aws:ec2/instance:Instance").inputs;

@@ -16,6 +16,7 @@ import {
   validateKafkaClientUserDataInput,
 } from "../../../components/kafka/kafkaClientUserData";
 import { kafkaTopicNames } from "../../../components/shared/naming";
+import { runOnScript } from "../../harness/scripts";
 
 const INPUT: KafkaClientUserDataInput = {
   prefix: "pin-dev",
@@ -28,13 +29,6 @@ const INPUT: KafkaClientUserDataInput = {
 
 function tempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), "kafka-client-user-data-"));
-}
-
-/** Writes the script to a temp file and runs a tool on it; returns the tool's result. */
-function runOnScript(tool: string, args: string[], script: string) {
-  const file = path.join(tempDir(), "user-data.sh");
-  fs.writeFileSync(file, script);
-  return spawnSync(tool, [...args, file], { encoding: "utf8" });
 }
 
 // What runs here: the rendered script through bash's parser and shellcheck, and the very POMs it

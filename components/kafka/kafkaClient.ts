@@ -329,7 +329,8 @@ export class KafkaClient extends pulumi.ComponentResource {
         plugin,
         bucketName: sink.bucketName,
         // Not MSK Connect's connect-plugins/ key: switching runners creates this object before
-        // deleting that one, and deleting a versioned object deletes every version of its key.
+        // deleting that one, and deleting an object that has a version id deletes every version
+        // of its key (terraform-provider-aws internal/service/s3/object.go, resourceObjectDelete).
         keyPrefix: KAFKA_CLIENT_PLUGIN_KEY_PREFIX,
         tags: { ...args.tags },
       },

@@ -8,9 +8,11 @@
 #                                                     topics, wait until its tasks run
 #   local/kafka/connect.sh sink-config PREFIX BUCKET  print that connector config (JSON)
 #   local/kafka/connect.sh url                        print the REST API's address
-# The connector config is the one the dev stack deploys to MSK Connect, rendered by
-# components/kafka/s3SinkConnectorConfig.ts (see sinkProperties.ts), with only the connector class, the
-# store's endpoint and its credentials replaced. PIPELINE_SINK_STACK picks another Pulumi.<stack>.yaml.
+# The connector config is the one the dev stack deploys (to its client machine's Connect worker; prod's
+# to MSK Connect), rendered by components/kafka/s3SinkConnectorConfig.ts (see sinkProperties.ts), with
+# only the connector class, the store's endpoint and its credentials replaced. The worker's properties
+# are rendered by the code that renders the client machine's (workerProperties.ts ->
+# components/kafka/connectWorkerConfig.ts). PIPELINE_SINK_STACK picks another Pulumi.<stack>.yaml.
 # Ports: PIPELINE_CONNECT_PORT (REST API, default 38083), PIPELINE_S3_PORT (store, default 39000).
 # Heap: PIPELINE_CONNECT_HEAP (default 384m).
 set -euo pipefail

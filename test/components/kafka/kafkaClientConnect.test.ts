@@ -241,12 +241,41 @@ describe("connectWorkerProperties (client machine and local replica)", () => {
   });
 });
 
-describe("the client worker's libraries", () => {
-  it("resolve from the local Maven repository into a Kafka Connect that logs with the script's settings", function () {
-    this.timeout(240_000);
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "client-connect-"));
+/** Kafka Connect's own reading of a worker properties file: DistributedConfig validates every value. */
+const CHECK_WORKER_JAVA = `
+import java.util.Map;
+import org.apache.kafka.common.utils.Utils;
+import org.apache.kafka.connect.runtime.distributed.DistributedConfig;
+
+public class CheckWorker {
+  public static void main(String[] args) throws Exception {
+    Map<String, String> props = Utils.propsToStringMap(Utils.loadProps(args[0]));
+    DistributedConfig config = new DistributedConfig(props);
+    System.out.println("group.id=" + config.getString("group.id"));
+    System.out.println("offset.storage.topic=" + config.getString("offset.storage.topic"));
+    System.out.println("listeners=" + config.getList("listeners"));
+    System.out.println("rest.advertised.host.name=" + config.getString("rest.advertised.host.name"));
+    System.out.println("consumer.sasl.mechanism=" + config.originalsWithPrefix("consumer.").get("sasl.mechanism"));
+  }
+}
+`;
+
+// Runs Kafka Connect 3.9.1 itself (resolved offline from the POM the script embeds), without a
+// broker: its log settings and its parsing of the worker properties. Starting against MSK cannot
+// run here.
+describe("the client worker's libraries", function () {
+  this.timeout(240_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "client-connect-"));
+  const libs = path.join(dir, "libs");
+  const java = (args: string[]) =>
+    spawnSync("java", ["-cp", `${libs}/*`, ...args], {
+      encoding: "utf8",
+      timeout: 120_000,
+      cwd: dir,
+    });
+
+  before(() => {
     fs.writeFileSync(path.join(dir, "pom.xml"), connectWorkerPom());
-    const libs = path.join(dir, "libs");
     const resolved = spawnSync(
       "mvn",
       ["-B", "-q", "-o", "-f", path.join(dir, "pom.xml"), "dependency:copy-dependencies"].concat([
@@ -262,23 +291,44 @@ describe("the client worker's libraries", () => {
           "mvn -B -q -f <POM from connectWorkerPom()> dependency:copy-dependencies",
       );
     }
+  });
+
+  it("are Kafka Connect, its log binding and the MSK IAM mechanism, without a second Jackson", () => {
     const jars = fs.readdirSync(libs);
     expect(jars).to.include.members([
       "connect-runtime-3.9.1.jar",
       "aws-msk-iam-auth-2.3.9.jar",
       "slf4j-reload4j-1.7.36.jar",
     ]);
+    expect(jars.filter((j) => j.startsWith("jackson-databind-"))).to.have.length(1);
+  });
+
+  it("log through the script's log4j settings", () => {
     const log4j = path.join(dir, "log4j.properties");
     fs.writeFileSync(log4j, heredoc(SCRIPT, "/etc/kafka-connect/log4j.properties", "PROPERTIES"));
     // Without arguments the worker logs its usage and stops: through the console appender.
-    const run = spawnSync(
-      "java",
-      [`-Dlog4j.configuration=file:${log4j}`, "-cp", `${libs}/*`].concat([
-        "org.apache.kafka.connect.cli.ConnectDistributed",
-      ]),
-      { encoding: "utf8", timeout: 60_000 },
-    );
+    const run = java([
+      `-Dlog4j.configuration=file:${log4j}`,
+      "org.apache.kafka.connect.cli.ConnectDistributed",
+    ]);
     expect(run.stdout + run.stderr).to.not.contain("No appenders could be found");
     expect(run.stdout).to.match(/Usage: ConnectDistributed/);
+  });
+
+  it("read the script's worker properties as a valid distributed worker configuration", () => {
+    const file = path.join(dir, "worker.properties");
+    const written = heredoc(SCRIPT, "/etc/kafka-connect/worker.properties", "PROPERTIES");
+    // The line the script appends at boot, with an address IMDS would give.
+    fs.writeFileSync(file, `${written}rest.advertised.host.name=10.10.1.5\n`);
+    fs.writeFileSync(path.join(dir, "CheckWorker.java"), CHECK_WORKER_JAVA);
+    const run = java(["CheckWorker.java", file]);
+    expect(run.status, run.stderr).to.equal(0);
+    expect(run.stdout.trim().split("\n")).to.deep.equal([
+      "group.id=_connect-pin-dev-workers",
+      "offset.storage.topic=_connect-pin-dev-offsets",
+      "listeners=[http://0.0.0.0:8083]",
+      "rest.advertised.host.name=10.10.1.5",
+      "consumer.sasl.mechanism=AWS_MSK_IAM",
+    ]);
   });
 });

@@ -2,17 +2,12 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureTopicsCommand, kafkaClientUserData, REST_PROXY_PORT } from "./kafkaClientUserData";
 import { clientSinkUserData, CONNECT_REST_PORT } from "./kafkaClientConnect";
-import { connectInternalPattern } from "./connectWorkerConfig";
-import { clientS3SinkPolicy, kafkaClientPolicy } from "./kafkaPolicies";
 import {
-  S3SinkConnectorArgs,
-  S3_SINK_CONNECTOR_LIMITS,
-  s3SinkConnectorName,
-  sinkArgsProperties,
-  sinkPolicyInput,
-} from "./s3SinkConnector";
-import { S3_SINK_DEFAULTS } from "./s3SinkConnectorConfig";
-import { uploadS3SinkPlugin } from "./s3SinkPluginUpload";
+  declareClientSink,
+  KafkaClientSinkArgs,
+  validateKafkaClientSinkArgs,
+} from "./kafkaClientSink";
+import { kafkaClientPolicy } from "./kafkaPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
 import { checkPrefix, kafkaTopicNames } from "../shared/naming";
 import { positiveWholeNumber, wholeNumber } from "../shared/validate";
@@ -20,25 +15,6 @@ import { positiveWholeNumber, wholeNumber } from "../shared/validate";
 /** The public SSM parameter AWS keeps pointing at the current Amazon Linux 2023 AMI. */
 export const AL2023_AMI_PARAMETER =
   "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-default-x86_64";
-
-/**
- * The S3 sink the machine runs itself (Apache Kafka's Connect worker) instead of MSK Connect:
- * S3SinkConnector's arguments of the same names, meanings and defaults. The plugin is uploaded
- * under `connect-plugins/kafka-client/`; `pluginPath` must be a .zip.
- */
-export type KafkaClientSinkArgs = Pick<
-  S3SinkConnectorArgs,
-  | "bucketName"
-  | "bucketArn"
-  | "bucketKmsKeyArn"
-  | "clusterUuid"
-  | "pluginPath"
-  | "pluginSha256"
-  | "plugin"
-  | "tasksMax"
-  | "flushSize"
-  | "rotateIntervalMs"
->;
 
 /** Arguments of {@link KafkaClient}. */
 export interface KafkaClientArgs {
@@ -83,22 +59,7 @@ export function validateKafkaClientArgs(args: KafkaClientArgs): void {
   wholeNumber("KafkaClient", "rootVolumeGb", args.rootVolumeGb, { min: 8, max: 1024 });
   positiveWholeNumber("KafkaClient", "partitions", args.partitions);
   positiveWholeNumber("KafkaClient", "replicationFactor", args.replicationFactor);
-  if (args.sink) {
-    if (!/\.zip$/i.test(args.sink.pluginPath)) {
-      throw new Error(
-        `KafkaClient sink pluginPath "${args.sink.pluginPath}" is not a .zip: the machine's ` +
-          "Kafka Connect worker unpacks the connector's packaged zip into its plugin folder.",
-      );
-    }
-    for (const field of ["tasksMax", "flushSize", "rotateIntervalMs"] as const) {
-      wholeNumber(
-        "KafkaClient",
-        `sink.${field}`,
-        args.sink[field],
-        S3_SINK_CONNECTOR_LIMITS[field],
-      );
-    }
-  }
+  if (args.sink) validateKafkaClientSinkArgs(args.sink);
 }
 
 /**
@@ -154,7 +115,6 @@ export class KafkaClient extends pulumi.ComponentResource {
       },
       parent,
     );
-    const sink = args.sink && this.sinkParts(name, args, args.sink, role);
     const profile = new aws.iam.InstanceProfile(
       `${name}-profile`,
       { role: role.name, tags },
@@ -188,28 +148,17 @@ export class KafkaClient extends pulumi.ComponentResource {
       parent,
     );
 
-    if (sink) {
-      // Distributed mode: while a replacement machine's worker overlaps the old one's in the
-      // group, each forwards requests to the leader's REST API (kafkaClientConnect.ts).
-      const between = {
-        securityGroupId: securityGroup.id,
-        referencedSecurityGroupId: securityGroup.id,
-        ipProtocol: "tcp",
-        fromPort: CONNECT_REST_PORT,
-        toPort: CONNECT_REST_PORT,
+    const sink =
+      args.sink &&
+      declareClientSink(name, {
+        prefix: args.prefix,
+        clusterArn: args.clusterArn,
+        sink: args.sink,
+        role,
+        securityGroup,
         tags,
-      };
-      new aws.vpc.SecurityGroupIngressRule(
-        `${name}-connect-in`,
-        { ...between, description: "Kafka Connect REST API from the stack's client machines" },
-        parent,
-      );
-      new aws.vpc.SecurityGroupEgressRule(
-        `${name}-connect-out`,
-        { ...between, description: "Kafka Connect REST API of the stack's client machines" },
-        parent,
-      );
-    }
+        parent: this,
+      });
 
     const ami = aws.ssm.getParameterOutput(
       { name: args.amiParameterName ?? AL2023_AMI_PARAMETER },
@@ -306,75 +255,4 @@ export class KafkaClient extends pulumi.ComponentResource {
       topicNames: this.topicNames,
     });
   }
-
-  /**
-   * The sink's parts on this machine: the plugin upload, the role's sink policy (MSK Connect's,
-   * for the worker's own internal names) and what the boot script renders the worker from.
-   */
-  private sinkParts(
-    name: string,
-    args: KafkaClientArgs,
-    sink: KafkaClientSinkArgs,
-    role: aws.iam.Role,
-  ) {
-    const parent = { parent: this };
-    const plugin = sink.plugin ?? S3_SINK_DEFAULTS.plugin;
-    const connectorName = s3SinkConnectorName(args.prefix);
-    const rotateIntervalMs = sink.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs;
-    const { object } = uploadS3SinkPlugin(
-      `${name}-sink-plugin-object`,
-      {
-        pluginPath: sink.pluginPath,
-        pluginSha256: sink.pluginSha256,
-        plugin,
-        bucketName: sink.bucketName,
-        // Not MSK Connect's connect-plugins/ key: switching runners creates this object before
-        // deleting that one, and deleting an object that has a version id deletes every version
-        // of its key (terraform-provider-aws internal/service/s3/object.go, resourceObjectDelete).
-        keyPrefix: KAFKA_CLIENT_PLUGIN_KEY_PREFIX,
-        tags: { ...args.tags },
-      },
-      parent,
-    );
-    const access = new aws.iam.RolePolicy(
-      `${name}-sink`,
-      {
-        role: role.id,
-        policy: pulumi
-          .all([args.clusterArn, sink.bucketArn, sink.bucketKmsKeyArn, object.key])
-          .apply(([clusterArn, bucketArn, kmsKeyArn, key]) =>
-            JSON.stringify(
-              clientS3SinkPolicy({
-                ...sinkPolicyInput(args.prefix, clusterArn, bucketArn, kmsKeyArn),
-                internalNamePattern: connectInternalPattern(args.prefix),
-                pluginObjectArn: `${bucketArn}/${key}`,
-              }),
-            ),
-          ),
-      },
-      parent,
-    );
-    const region = aws.getRegionOutput({}, parent).region;
-    const userDataInput = pulumi
-      .all([sink.bucketName, region, sink.clusterUuid, object.key, object.versionId])
-      .apply(([bucketName, r, clusterId, key, versionId]) => ({
-        prefix: args.prefix,
-        plugin,
-        connectorName,
-        connectorProperties: sinkArgsProperties(args.prefix, sink, {
-          bucketName,
-          region: r,
-          clusterId,
-        }),
-        rotateIntervalMs,
-        pluginBucket: bucketName,
-        pluginKey: key,
-        pluginVersionId: versionId,
-        pluginSha256: sink.pluginSha256,
-      }));
-    return { access, userDataInput };
-  }
 }
-
-/** Folder of the bucket the client machine's plugin upload goes to. */
-export const KAFKA_CLIENT_PLUGIN_KEY_PREFIX = "connect-plugins/kafka-client/";

@@ -277,6 +277,28 @@ const kafka = [
     },
   ),
   onTypes(
+    "client-connect-worker-iam-tls",
+    "Kafka",
+    "A Kafka Connect worker a machine's user data starts reaches the cluster with IAM over TLS, for itself and its connectors",
+    ["aws:ec2/instance:Instance"],
+    (p, report) => {
+      const script = typeof p.userData === "string" ? p.userData : "";
+      const head = "cat > /etc/kafka-connect/worker.properties <<'PROPERTIES'\n";
+      const start = script.indexOf(head);
+      if (start < 0) return;
+      const body = script.slice(start + head.length);
+      const lines = body.slice(0, body.indexOf("\nPROPERTIES\n")).split("\n");
+      // Kafka Connect passes no security setting of the worker's on to a connector's clients.
+      for (const prefix of ["", "consumer.", "producer.", "admin."]) {
+        for (const setting of ["security.protocol=SASL_SSL", "sasl.mechanism=AWS_MSK_IAM"]) {
+          if (!lines.includes(`${prefix}${setting}`)) {
+            report(`the worker properties do not set ${prefix}${setting}`);
+          }
+        }
+      }
+    },
+  ),
+  onTypes(
     "ec2-instance-hardened",
     "Kafka",
     "A machine requires IMDSv2, encrypts its disk and has no key pair",

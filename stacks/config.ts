@@ -25,6 +25,7 @@ import {
   S3_SINK_CONNECTOR_LIMITS,
 } from "../components/kafka/s3SinkConnector";
 import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/kafka/s3SinkConnectorConfig";
+import { SINK_RUNNERS, SinkRunner } from "../components/kafka/kafkaBatchPath";
 import { S3_SINK_PLUGIN_RELEASES } from "../components/kafka/s3SinkPluginRelease";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../components/shared/logs";
 import { PREFIX_RULE } from "../components/shared/naming";
@@ -72,6 +73,8 @@ export interface KafkaConfig {
   readonly kafkaVersion: string;
   readonly topicPartitions: number;
   readonly clientInstanceType: string;
+  /** What runs the S3 sink: MSK Connect, or Kafka Connect on the client machine (docs/kafka-batch-path.md). */
+  readonly sinkRunner: SinkRunner;
   /** Which S3 sink the plugin zip is (see docs/kafka-batch-path.md). */
   readonly connectorPlugin: S3SinkPlugin;
   /** The packaged S3 sink connector zip, relative to the repository (see docs/deploy.md). */
@@ -321,6 +324,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       kafkaVersion: kafka.str("kafkaVersion", "3.9.x", RULES.kafkaVersion),
       topicPartitions: kafka.int("topicPartitions", msk.defaultPartitions),
       clientInstanceType: kafka.str("clientInstanceType", "t3.small", RULES.ec2Type),
+      sinkRunner: kafka.oneOf("sinkRunner", SINK_RUNNERS, "mskconnect"),
       connectorPlugin,
       connectorPluginPath: kafka.str(
         "connectorPluginPath",
@@ -405,7 +409,32 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
     );
   }
   checkCombinations(parsed);
+  checkSinkRunner(parsed.kafka, kafka.has.bind(kafka));
   return parsed;
+}
+
+/**
+ * The client runner puts a Kafka Connect worker next to the REST proxy: it needs the 2 GiB its
+ * memory budget is made for (components/kafka/kafkaClientConnect.ts), and MSK Connect's capacity
+ * keys would have no effect. EC2 nano and micro sizes have 0.5 and 1 GiB
+ * (https://aws.amazon.com/ec2/instance-types/t3/).
+ */
+function checkSinkRunner(k: KafkaConfig, has: (key: string) => boolean): void {
+  if (k.sinkRunner !== "client") return;
+  for (const key of ["connectorMcuCount", "connectorWorkerCount"]) {
+    if (has(key)) {
+      throw new Error(
+        `Stack config "kafka.${key}" is set but "kafka.sinkRunner" is "client", which runs no MSK Connect ` +
+          `workers: remove ${key}, or set sinkRunner to "mskconnect".`,
+      );
+    }
+  }
+  if (/\.(nano|micro)$/.test(k.clientInstanceType)) {
+    throw new Error(
+      `Stack config "kafka.clientInstanceType" is "${k.clientInstanceType}" but "kafka.sinkRunner" is "client": ` +
+        `the REST proxy and the sink's Kafka Connect worker need 2 GiB. Use "t3.small" or larger, or set sinkRunner to "mskconnect".`,
+    );
+  }
 }
 
 /** Rules that span sections: what one part needs from another. */

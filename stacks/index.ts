@@ -105,6 +105,7 @@ const batch = kafkaRuns
         kafkaVersion: kafka.kafkaVersion,
         topicPartitions: kafka.topicPartitions,
         clientInstanceType: kafka.clientInstanceType,
+        sinkRunner: kafka.sinkRunner,
         connectorFlushSize: kafka.connectorFlushSize,
         connectorMcuCount: kafka.connectorMcuCount,
         connectorWorkerCount: kafka.connectorWorkerCount,
@@ -348,6 +349,7 @@ export const kafkaBatch = batch && {
   clientInstanceId: batch.clientInstanceId,
   connectorArn: batch.connectorArn,
   sinkPlugin: kafka.connectorPlugin,
+  sinkRunner: kafka.sinkRunner,
 };
 
 /** Databricks resources for people (not part of the client contract). */

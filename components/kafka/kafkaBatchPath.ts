@@ -7,6 +7,10 @@ import { S3SinkConnector, s3SinkConsumerGroup } from "./s3SinkConnector";
 import { S3SinkPlugin } from "./s3SinkConnectorConfig";
 import { checkPrefix, kafkaTopicNames } from "../shared/naming";
 
+/** What can run the S3 sink (KafkaBatchPath's `sinkRunner`). */
+export const SINK_RUNNERS = ["mskconnect", "client"] as const;
+export type SinkRunner = (typeof SINK_RUNNERS)[number];
+
 /** The component's type token; part of every child's URN (aliases name it). */
 export const KAFKA_BATCH_PATH_TYPE = "pinterest-pipeline:components:KafkaBatchPath";
 
@@ -31,6 +35,12 @@ export interface KafkaBatchPathArgs {
   readonly connectorPluginSha256: string;
   /** Which sink that zip is: `confluent` (the course's) or `aiven`; same object layout. @default "confluent" */
   readonly connectorPlugin?: S3SinkPlugin;
+  /**
+   * What runs the S3 sink: `mskconnect` (an MSK Connect connector) or `client` (Apache Kafka's
+   * Connect worker on the Kafka client machine, next to the REST proxy; no MSK Connect resources).
+   * @default "mskconnect"
+   */
+  readonly sinkRunner?: SinkRunner;
   /** Number of brokers (a multiple of 2). @default 2 */
   readonly brokerCount?: number;
   /** Broker instance type. @default "kafka.t3.small" */
@@ -81,6 +91,11 @@ export function validateKafkaBatchPathArgs(args: KafkaBatchPathArgs): void {
       "KafkaBatchPath connectorPluginPath is empty; give the path of the S3 sink connector zip.",
     );
   }
+  if (args.sinkRunner !== undefined && !SINK_RUNNERS.includes(args.sinkRunner)) {
+    throw new Error(
+      `KafkaBatchPath sinkRunner "${String(args.sinkRunner)}" is not one of ${SINK_RUNNERS.join(", ")}.`,
+    );
+  }
 }
 
 /**
@@ -106,7 +121,8 @@ export function kafkaDrainTarget(prefix: string): Omit<KafkaDrainTarget, "region
 export class KafkaBatchPath extends pulumi.ComponentResource {
   readonly cluster: MskCluster;
   readonly client: KafkaClient;
-  readonly sink: S3SinkConnector;
+  /** MSK Connect's sink; undefined when the client machine runs it (`sinkRunner: client`). */
+  readonly sink?: S3SinkConnector;
   readonly api: KafkaRestApi;
   /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. */
   readonly invokeUrl: pulumi.Output<string>;
@@ -116,7 +132,8 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
   readonly bootstrapBrokersIam: pulumi.Output<string>;
   readonly clientInstanceId: pulumi.Output<string>;
   readonly clusterArn: pulumi.Output<string>;
-  readonly connectorArn: pulumi.Output<string>;
+  /** The MSK Connect connector's ARN; undefined when the client machine runs the sink. */
+  readonly connectorArn?: pulumi.Output<string>;
 
   constructor(name: string, args: KafkaBatchPathArgs, opts?: pulumi.ComponentResourceOptions) {
     super(KAFKA_BATCH_PATH_TYPE, name, {}, opts);
@@ -125,6 +142,15 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
     const { prefix, vpcId, tags } = args;
     const subnetIds = args.privateSubnetIds;
     const logRetentionDays = args.logRetentionDays ?? 30;
+    const onClient = (args.sinkRunner ?? "mskconnect") === "client";
+    const sinkSettings = {
+      pluginPath: args.connectorPluginPath,
+      pluginSha256: args.connectorPluginSha256,
+      plugin: args.connectorPlugin,
+      flushSize: args.connectorFlushSize,
+      tasksMax: args.connectorTasksMax,
+      rotateIntervalMs: args.connectorRotateIntervalMs,
+    };
 
     this.cluster = new MskCluster(
       `${name}-msk`,
@@ -156,37 +182,43 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         partitions: args.topicPartitions,
         replicationFactor: this.cluster.replicationFactor,
         instanceType: args.clientInstanceType,
+        sink: onClient
+          ? {
+              ...sinkSettings,
+              bucketName: args.bucketName,
+              bucketArn: args.bucketArn,
+              bucketKmsKeyArn: args.kmsKeyArn,
+              clusterUuid: this.cluster.clusterUuid,
+            }
+          : undefined,
         tags,
       },
       parent,
     );
-    this.sink = new S3SinkConnector(
-      `${name}-sink`,
-      {
-        prefix,
-        vpcId,
-        subnetIds,
-        clusterArn: this.cluster.clusterArn,
-        clusterUuid: this.cluster.clusterUuid,
-        bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
-        kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
-        bucketName: args.bucketName,
-        bucketArn: args.bucketArn,
-        bucketKmsKeyArn: args.kmsKeyArn,
-        pluginPath: args.connectorPluginPath,
-        pluginSha256: args.connectorPluginSha256,
-        plugin: args.connectorPlugin,
-        flushSize: args.connectorFlushSize,
-        tasksMax: args.connectorTasksMax,
-        rotateIntervalMs: args.connectorRotateIntervalMs,
-        mcuCount: args.connectorMcuCount,
-        workerCount: args.connectorWorkerCount,
-        logRetentionDays,
-        tags,
-      },
-      // Topics are created by the client at boot; the sink's pattern subscription finds them.
-      { parent: this, dependsOn: [this.client] },
-    );
+    this.sink = onClient
+      ? undefined
+      : new S3SinkConnector(
+          `${name}-sink`,
+          {
+            prefix,
+            vpcId,
+            subnetIds,
+            clusterArn: this.cluster.clusterArn,
+            clusterUuid: this.cluster.clusterUuid,
+            bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
+            kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
+            bucketName: args.bucketName,
+            bucketArn: args.bucketArn,
+            bucketKmsKeyArn: args.kmsKeyArn,
+            ...sinkSettings,
+            mcuCount: args.connectorMcuCount,
+            workerCount: args.connectorWorkerCount,
+            logRetentionDays,
+            tags,
+          },
+          // Topics are created by the client at boot; the sink's pattern subscription finds them.
+          { parent: this, dependsOn: [this.client] },
+        );
     this.api = new KafkaRestApi(
       `${name}-api`,
       {
@@ -212,7 +244,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
     this.bootstrapBrokersIam = this.cluster.bootstrapBrokersIam;
     this.clientInstanceId = this.client.instanceId;
     this.clusterArn = this.cluster.clusterArn;
-    this.connectorArn = this.sink.connectorArn;
+    this.connectorArn = this.sink?.connectorArn;
     this.registerOutputs({
       invokeUrl: this.invokeUrl,
       apiKeyId: this.apiKeyId,

@@ -1,6 +1,12 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureTopicsCommand, kafkaClientUserData, REST_PROXY_PORT } from "./kafkaClientUserData";
+import { clientSinkUserData, CONNECT_REST_PORT } from "./kafkaClientConnect";
+import {
+  declareClientSink,
+  KafkaClientSinkArgs,
+  validateKafkaClientSinkArgs,
+} from "./kafkaClientSink";
 import { kafkaClientPolicy } from "./kafkaPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
 import { checkPrefix, kafkaTopicNames } from "../shared/naming";
@@ -41,6 +47,8 @@ export interface KafkaClientArgs {
   readonly followLatestAmi?: boolean;
   /** Size of the encrypted gp3 root volume in GiB. @default 20 */
   readonly rootVolumeGb?: number;
+  /** Run the S3 sink on this machine. @default undefined (MSK Connect runs it, see S3SinkConnector) */
+  readonly sink?: KafkaClientSinkArgs;
   /** Tags added to every resource. @default {} */
   readonly tags?: Record<string, string>;
 }
@@ -51,6 +59,7 @@ export function validateKafkaClientArgs(args: KafkaClientArgs): void {
   wholeNumber("KafkaClient", "rootVolumeGb", args.rootVolumeGb, { min: 8, max: 1024 });
   positiveWholeNumber("KafkaClient", "partitions", args.partitions);
   positiveWholeNumber("KafkaClient", "replicationFactor", args.replicationFactor);
+  if (args.sink) validateKafkaClientSinkArgs(args.sink);
 }
 
 /**
@@ -67,6 +76,8 @@ export class KafkaClient extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   readonly topicNames: pulumi.Output<string[]>;
   readonly restProxyPort: pulumi.Output<number>;
+  /** The sink worker's REST API port on the machine's loopback; undefined without `sink`. */
+  readonly connectRestPort?: pulumi.Output<number>;
 
   constructor(name: string, args: KafkaClientArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:KafkaClient", name, {}, opts);
@@ -137,17 +148,34 @@ export class KafkaClient extends pulumi.ComponentResource {
       parent,
     );
 
+    const sink =
+      args.sink &&
+      declareClientSink(name, {
+        prefix: args.prefix,
+        clusterArn: args.clusterArn,
+        sink: args.sink,
+        role,
+        securityGroup,
+        tags,
+        parent: this,
+      });
+
     const ami = aws.ssm.getParameterOutput(
       { name: args.amiParameterName ?? AL2023_AMI_PARAMETER },
       parent,
     );
-    const userData = pulumi.output(args.bootstrapBrokersIam).apply((bootstrapBrokers) =>
-      kafkaClientUserData({
-        prefix: args.prefix,
-        topics,
-        bootstrapBrokers,
-        replicationFactor: args.replicationFactor ?? 2,
-      }),
+    const replicationFactor = args.replicationFactor ?? 2;
+    const userData = pulumi.all([args.bootstrapBrokersIam, sink?.userDataInput]).apply(
+      ([bootstrapBrokers, sinkInput]) =>
+        kafkaClientUserData({
+          prefix: args.prefix,
+          topics,
+          bootstrapBrokers,
+          replicationFactor,
+        }) +
+        (sinkInput
+          ? clientSinkUserData({ ...sinkInput, bootstrapBrokers, replicationFactor })
+          : ""),
     );
     const instance = new aws.ec2.Instance(
       `${name}-instance`,
@@ -181,7 +209,7 @@ export class KafkaClient extends pulumi.ComponentResource {
       {
         parent: this,
         // The boot script creates topics: the role's permissions must exist first.
-        dependsOn: [kafkaAccess, sessionManager],
+        dependsOn: [kafkaAccess, sessionManager, ...(sink ? [sink.access] : [])],
         // A newer AMI would otherwise replace the REST proxy's machine on an unrelated update.
         ignoreChanges: args.followLatestAmi ? [] : ["ami"],
       },
@@ -220,6 +248,7 @@ export class KafkaClient extends pulumi.ComponentResource {
     this.roleArn = role.arn;
     this.topicNames = pulumi.output(topics);
     this.restProxyPort = pulumi.output(REST_PROXY_PORT);
+    this.connectRestPort = sink && pulumi.output(CONNECT_REST_PORT);
     this.registerOutputs({
       instanceId: this.instanceId,
       securityGroupId: this.securityGroupId,

@@ -135,6 +135,23 @@ export function validateKafkaClientUserDataInput(input: KafkaClientUserDataInput
   }
 }
 
+/**
+ * The end of each service unit the script writes, and its reload: restarted on failure without a
+ * start limit, no privilege escalation, private /tmp, read-only /usr and /boot, no /home.
+ */
+export const SYSTEMD_SERVICE_TAIL = `Restart=on-failure
+RestartSec=10
+NoNewPrivileges=true
+PrivateTmp=true
+ProtectSystem=full
+ProtectHome=true
+
+[Install]
+WantedBy=multi-user.target
+UNIT
+systemctl daemon-reload
+`;
+
 /** Where the boot script installs the topic tool the association runs. */
 export const ENSURE_TOPICS = "/usr/local/bin/ensure-topics";
 
@@ -338,18 +355,7 @@ Environment="CLASSPATH=${home}/iam-libs/*"
 Environment="KAFKAREST_HEAP_OPTS=-Xms256m -Xmx512m"
 Environment="LOG_DIR=/var/log/kafka-rest"
 ExecStart=/usr/bin/kafka-rest-start /etc/kafka-rest/pipeline.properties
-Restart=on-failure
-RestartSec=10
-NoNewPrivileges=true
-PrivateTmp=true
-ProtectSystem=full
-ProtectHome=true
-
-[Install]
-WantedBy=multi-user.target
-UNIT
-systemctl daemon-reload
-systemctl enable --now kafka-rest-proxy.service
+${SYSTEMD_SERVICE_TAIL}systemctl enable --now kafka-rest-proxy.service
 echo "== done: REST proxy on port ${port}"
 `;
 }

@@ -106,6 +106,11 @@ export interface S3SinkConnectorPolicyInput {
   readonly objectPrefix: string;
   /** The bucket's KMS key, when it has one. */
   readonly kmsKeyArn?: string;
+  /**
+   * Name pattern of the workers' group and internal topics (offsets, configs, status).
+   * @default "__amazon_msk_connect_*" (MSK Connect's)
+   */
+  readonly internalNamePattern?: string;
 }
 
 /**
@@ -115,6 +120,7 @@ export interface S3SinkConnectorPolicyInput {
 export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): PolicyDocument {
   const arn = (kind: "topic" | "group", pattern: string) =>
     mskResourceArn(input.clusterArn, kind, pattern);
+  const internal = input.internalNamePattern ?? "__amazon_msk_connect_*";
   const statements: PolicyStatement[] = [
     {
       Sid: "Cluster",
@@ -129,7 +135,7 @@ export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): Policy
       Resource: arn("topic", `${input.topicPrefix}.*`),
     },
     {
-      // MSK Connect keeps connector offsets, configs and status in topics it creates itself.
+      // The workers keep connector offsets, configs and status in topics they create themselves.
       Sid: "ConnectInternalTopics",
       Effect: "Allow",
       Action: [
@@ -138,16 +144,13 @@ export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): Policy
         "kafka-cluster:ReadData",
         "kafka-cluster:WriteData",
       ],
-      Resource: arn("topic", "__amazon_msk_connect_*"),
+      Resource: arn("topic", internal),
     },
     {
       Sid: "ConnectGroups",
       Effect: "Allow",
       Action: ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
-      Resource: [
-        arn("group", `connect-${input.connectorName}`),
-        arn("group", "__amazon_msk_connect_*"),
-      ],
+      Resource: [arn("group", `connect-${input.connectorName}`), arn("group", internal)],
     },
     {
       Sid: "Bucket",
@@ -176,4 +179,41 @@ export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): Policy
     });
   }
   return { Version: "2012-10-17", Statement: statements };
+}
+
+/** Inputs of {@link clientS3SinkPolicy}. */
+export interface ClientS3SinkPolicyInput extends S3SinkConnectorPolicyInput {
+  readonly internalNamePattern: string;
+  /** ARN of the uploaded plugin object the machine downloads at boot. */
+  readonly pluginObjectArn: string;
+}
+
+/**
+ * The Kafka client machine running the sink itself (`kafka.sinkRunner: client`): MSK Connect's
+ * policy for its own internal names, plus reading the plugin upload (GetObjectVersion: the boot
+ * script fetches that exact version) and the internal topics' configurations, which a Kafka
+ * Connect worker reads to check they are compacted (Apache Kafka, connect/runtime TopicAdmin
+ * `verifyTopicCleanupPolicyOnlyCompact`; MSK action DescribeTopicDynamicConfiguration,
+ * https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html).
+ */
+export function clientS3SinkPolicy(input: ClientS3SinkPolicyInput): PolicyDocument {
+  const document = s3SinkConnectorPolicy(input);
+  return {
+    ...document,
+    Statement: [
+      ...document.Statement,
+      {
+        Sid: "WorkerInternalTopicConfigs",
+        Effect: "Allow",
+        Action: ["kafka-cluster:DescribeTopicDynamicConfiguration"],
+        Resource: mskResourceArn(input.clusterArn, "topic", input.internalNamePattern),
+      },
+      {
+        Sid: "SinkPlugin",
+        Effect: "Allow",
+        Action: ["s3:GetObject", "s3:GetObjectVersion"],
+        Resource: input.pluginObjectArn,
+      },
+    ],
+  };
 }

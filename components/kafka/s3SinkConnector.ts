@@ -1,10 +1,14 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import * as fs from "fs";
 import * as path from "path";
-import { kafkaConnectTrustPolicy, s3SinkConnectorPolicy } from "./kafkaPolicies";
+import {
+  kafkaConnectTrustPolicy,
+  s3SinkConnectorPolicy,
+  S3SinkConnectorPolicyInput,
+} from "./kafkaPolicies";
 import { contentName } from "../shared/contentName";
-import { pluginChecksumProblem, S3_SINK_PLUGIN_RELEASES, SHA256_HEX } from "./s3SinkPluginRelease";
+import { SHA256_HEX } from "./s3SinkPluginRelease";
+import { uploadS3SinkPlugin } from "./s3SinkPluginUpload";
 import { wholeNumber, WholeSetting } from "../shared/validate";
 import {
   pluginContentType,
@@ -116,6 +120,52 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   }
 }
 
+/** The sink settings both runners take from their arguments (S3SinkConnector's, KafkaClient's `sink`). */
+export type S3SinkSettingArgs = Pick<
+  S3SinkConnectorArgs,
+  "plugin" | "tasksMax" | "flushSize" | "rotateIntervalMs" | "extraConnectorProperties"
+>;
+
+/**
+ * The connector properties of a sink's arguments, their defaults filled in, for the resolved
+ * bucket, region and Kafka cluster: what either runner deploys.
+ */
+export function sinkArgsProperties(
+  prefix: string,
+  args: S3SinkSettingArgs,
+  resolved: { bucketName: string; region: string; clusterId: string },
+): Record<string, string> {
+  return s3SinkConnectorProperties({
+    ...resolved,
+    plugin: args.plugin ?? S3_SINK_DEFAULTS.plugin,
+    prefix,
+    tasksMax: args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax,
+    flushSize: args.flushSize ?? S3_SINK_DEFAULTS.flushSize,
+    rotateIntervalMs: args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs,
+    extraProperties: args.extraConnectorProperties,
+  });
+}
+
+/** What the sink's policy is rendered from, for either runner: its topics, group and objects. */
+export function sinkPolicyInput(
+  prefix: string,
+  clusterArn: string,
+  bucketArn: string,
+  kmsKeyArn: string | undefined,
+): S3SinkConnectorPolicyInput {
+  return {
+    clusterArn,
+    topicPrefix: prefix,
+    connectorName: s3SinkConnectorName(prefix),
+    bucketArn,
+    objectPrefix: `${S3_SINK_TOPICS_DIR}/`,
+    kmsKeyArn,
+  };
+}
+
+/** Folder of the bucket MSK Connect's plugin upload goes to. */
+export const S3_SINK_PLUGIN_KEY_PREFIX = "connect-plugins/";
+
 /** The connector's name: `<prefix>-s3-sink`. */
 export function s3SinkConnectorName(prefix: string): string {
   return `${prefix}-s3-sink`;
@@ -150,32 +200,18 @@ export class S3SinkConnector extends pulumi.ComponentResource {
     super("pinterest-pipeline:components:S3SinkConnector", name, {}, opts);
     validateS3SinkConnectorArgs(args);
     const sinkPlugin = args.plugin ?? S3_SINK_DEFAULTS.plugin;
-    if (!fs.existsSync(args.pluginPath)) {
-      const release = S3_SINK_PLUGIN_RELEASES[sinkPlugin];
-      throw new Error(
-        `S3SinkConnector pluginPath "${args.pluginPath}" does not exist; download the pinned ` +
-          `${sinkPlugin} sink ${release.fileName} from ${release.url} (docs/deploy.md, "The S3 sink plugin").`,
-      );
-    }
     const parent = { parent: this };
     const tags = { ...args.tags };
     const connectorName = s3SinkConnectorName(args.prefix);
     const rotateIntervalMs = args.rotateIntervalMs ?? S3_SINK_DEFAULTS.rotateIntervalMs;
-    const pluginBytes = fs.readFileSync(args.pluginPath);
-    const problem = pluginChecksumProblem(
-      args.pluginPath,
-      pluginBytes,
-      args.pluginSha256,
-      sinkPlugin,
-    );
-    if (problem) throw new Error(problem);
-
-    const pluginObject = new aws.s3.BucketObjectv2(
+    const { object: pluginObject, bytes: pluginBytes } = uploadS3SinkPlugin(
       `${name}-plugin-object`,
       {
-        bucket: args.bucketName,
-        key: `connect-plugins/${path.basename(args.pluginPath)}`,
-        source: new pulumi.asset.FileAsset(args.pluginPath),
+        pluginPath: args.pluginPath,
+        pluginSha256: args.pluginSha256,
+        plugin: sinkPlugin,
+        bucketName: args.bucketName,
+        keyPrefix: S3_SINK_PLUGIN_KEY_PREFIX,
         tags,
       },
       parent,
@@ -240,14 +276,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
           .all([args.clusterArn, args.bucketArn, args.bucketKmsKeyArn])
           .apply(([clusterArn, bucketArn, kmsKeyArn]) =>
             JSON.stringify(
-              s3SinkConnectorPolicy({
-                clusterArn,
-                topicPrefix: args.prefix,
-                connectorName,
-                bucketArn,
-                objectPrefix: `${S3_SINK_TOPICS_DIR}/`,
-                kmsKeyArn,
-              }),
+              s3SinkConnectorPolicy(sinkPolicyInput(args.prefix, clusterArn, bucketArn, kmsKeyArn)),
             ),
           ),
       },
@@ -287,17 +316,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
         connectorConfiguration: pulumi
           .all([args.bucketName, region, args.clusterUuid])
           .apply(([bucketName, r, clusterId]) =>
-            s3SinkConnectorProperties({
-              plugin: sinkPlugin,
-              prefix: args.prefix,
-              clusterId,
-              bucketName,
-              region: r,
-              tasksMax: args.tasksMax ?? S3_SINK_DEFAULTS.tasksMax,
-              flushSize: args.flushSize ?? S3_SINK_DEFAULTS.flushSize,
-              rotateIntervalMs,
-              extraProperties: args.extraConnectorProperties,
-            }),
+            sinkArgsProperties(args.prefix, args, { bucketName, region: r, clusterId }),
           ),
         kafkaCluster: {
           apacheKafkaCluster: {

@@ -8,9 +8,11 @@
 #                                                     topics, wait until its tasks run
 #   local/kafka/connect.sh sink-config PREFIX BUCKET  print that connector config (JSON)
 #   local/kafka/connect.sh url                        print the REST API's address
-# The connector config is the one the dev stack deploys to MSK Connect, rendered by
-# components/kafka/s3SinkConnectorConfig.ts (see sinkProperties.ts), with only the connector class, the
-# store's endpoint and its credentials replaced. PIPELINE_SINK_STACK picks another Pulumi.<stack>.yaml.
+# The connector config is the one the dev stack deploys (to its client machine's Connect worker; prod's
+# to MSK Connect), rendered by components/kafka/s3SinkConnectorConfig.ts (see sinkProperties.ts), with
+# only the connector class, the store's endpoint and its credentials replaced. The worker's properties
+# are rendered by the code that renders the client machine's (workerProperties.ts ->
+# components/kafka/connectWorkerConfig.ts). PIPELINE_SINK_STACK picks another Pulumi.<stack>.yaml.
 # Ports: PIPELINE_CONNECT_PORT (REST API, default 38083), PIPELINE_S3_PORT (store, default 39000).
 # Heap: PIPELINE_CONNECT_HEAP (default 384m).
 set -euo pipefail
@@ -26,34 +28,15 @@ HEAP="${PIPELINE_CONNECT_HEAP:-384m}"
 API="http://127.0.0.1:$CONNECT_PORT"
 PLUGIN_CLASS=pipeline.local.s3sink.S3SinkConnector
 
+# The worker's properties, rendered by the code that renders the stack's client machine worker
+# (local/kafka/workerProperties.ts -> components/kafka/connectWorkerConfig.ts).
 write_config() {
-  cat >"$CONFIG" <<PROPS
-# Written by local/kafka/connect.sh on every start; edit the script, not this file.
-bootstrap.servers=$BOOTSTRAP
-group.id=pipeline-local-connect
-config.storage.topic=_connect-configs
-offset.storage.topic=_connect-offsets
-status.storage.topic=_connect-status
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
-offset.storage.partitions=1
-status.storage.partitions=1
-# The course's converters: string keys, JSON values without schema envelopes.
-key.converter=org.apache.kafka.connect.storage.StringConverter
-value.converter=org.apache.kafka.connect.json.JsonConverter
-value.converter.schemas.enable=false
-listeners=http://127.0.0.1:$CONNECT_PORT
-rest.advertised.host.name=127.0.0.1
-rest.advertised.port=$CONNECT_PORT
-plugin.path=$PLUGINS
-# Plugins are found through their ServiceLoader manifests: no classpath scan, a faster start.
-plugin.discovery=service_load
-# How often sink offsets are committed, and so how often the sink checks its rotation (ms).
-offset.flush.interval.ms=1000
-# A single worker: no reason to wait for a departed one before reassigning its work (ms).
-scheduled.rebalance.max.delay.ms=0
-PROPS
+  {
+    echo "# Written by local/kafka/connect.sh on every start; edit the code, not this file."
+    (cd "$ROOT" && npx --no-install ts-node --transpile-only local/kafka/workerProperties.ts \
+      "$BOOTSTRAP" "$CONNECT_PORT" "$PLUGINS" "${PIPELINE_SINK_STACK:-dev}")
+  } >"$CONFIG.new" || die "could not render the worker properties (above)"
+  mv "$CONFIG.new" "$CONFIG"
 }
 
 plugin_loaded() { curl -sf --max-time 3 "$API/connector-plugins" | grep -q "$PLUGIN_CLASS"; }

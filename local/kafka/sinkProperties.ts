@@ -14,7 +14,6 @@ import * as path from "path";
 import { parse } from "yaml";
 import {
   S3_SINK_CONNECTOR_CLASSES,
-  S3_SINK_DEFAULTS,
   s3SinkConnectorProperties,
 } from "../../components/kafka/s3SinkConnectorConfig";
 import { parseStackConfig } from "../../stacks/config";
@@ -56,17 +55,16 @@ export function stackSinkProperties(
 ): Record<string, string> {
   const { raw, region } = readStack(stack);
   const { kafka } = parseStackConfig(raw);
-  // stacks/index.ts -> KafkaBatchPath -> S3SinkConnector: only the plugin and the flush size come
-  // from the stack config; the rest are the component's defaults.
+  // stacks/index.ts -> KafkaBatchPath -> S3SinkConnector or KafkaClient: the same settings.
   return s3SinkConnectorProperties({
     plugin: kafka.connectorPlugin,
     prefix,
     clusterId,
     bucketName,
     region,
-    tasksMax: S3_SINK_DEFAULTS.tasksMax,
+    tasksMax: kafka.connectorTasksMax,
     flushSize: kafka.connectorFlushSize,
-    rotateIntervalMs: S3_SINK_DEFAULTS.rotateIntervalMs,
+    rotateIntervalMs: kafka.connectorRotateIntervalMs,
   });
 }
 

@@ -23,7 +23,7 @@ export const DOC_TABLES: [string, boolean][] = [
 const SET = /^(?:([a-z][\w-]*):)?([A-Za-z]\w*(?:\.[A-Za-z]\w*)*)=(.*)$/s;
 
 /**
- * `--set` texts → config overrides merged into the stack's YAML: `kafka.clientInstanceType=t3.micro`
+ * `--set` texts → config overrides merged into the stack's YAML: `kafka.clientInstanceType=t3.medium`
  * (a key of a section, at any depth, as `pulumi config set --path` takes it), `paused=true` (a
  * top-level key) or `aws:region=eu-west-1` (another namespace). A value is read as JSON when it
  * parses, else as a string. A UsageError for a text of another shape or a key given twice.
@@ -36,7 +36,7 @@ export function parseSettings(stack: string, settings: string[]): Record<string,
     if (!match) {
       throw new UsageError(
         `--set ${JSON.stringify(setting)} is not section.key=value or key=value ` +
-          "(e.g. --set kafka.clientInstanceType=t3.micro, --set paused=true, --set aws:region=eu-west-1).",
+          "(e.g. --set kafka.clientInstanceType=t3.medium, --set paused=true, --set aws:region=eu-west-1).",
       );
     }
     const [, namespace = NS, keyPath, text] = match;

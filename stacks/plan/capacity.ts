@@ -308,6 +308,8 @@ export function planCapacity(
       connectorWorkerCount: workerCount,
       connectorTasksMax: tasks,
       connectorFlushSize: flush,
+      // The plan sizes MSK Connect: a base running the sink on its client machine moves it there.
+      ...(base.kafka.sinkRunner === "client" ? { sinkRunner: "mskconnect" } : {}),
     });
   }
 

@@ -245,7 +245,7 @@ describe("the docs checkers fail on a planted false claim of each kind", functio
   it("a figure the cost command does not print", async () => {
     const planted = [
       "MWAA's mw1.small costs $360.00 a month",
-      "(`npm run cost -- --stack dev --set mwaa.enabled=true`: $401.50); dev runs at $265.87.",
+      "(`npm run cost -- --stack dev --set mwaa.enabled=true`: $401.50); dev runs at $176.81.",
     ].join("\n");
     const priced = await costsOf([...DOC_RUNS, ...costRunsOf(planted)]);
     expect(shown(costFigureClaims(planted, priced))).to.deep.equal([

@@ -48,7 +48,7 @@ const MWAA = "aws:mwaa/environment:Environment";
 const INSTANCE = "aws:ec2/instance:Instance";
 
 /** One planted break per policy: the graph change and the resource the pack must name. */
-const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string }> = {
+const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string; on?: "prod" }> = {
   "s3-bucket-blocks-public-access": {
     plant: (g) =>
       plant(
@@ -124,6 +124,19 @@ const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string }> 
         kafkaClusterEncryptionInTransit: { encryptionType: "PLAINTEXT" },
       })),
     resource: "batch-sink-connector",
+    // dev runs its sink on the client machine (kafka.sinkRunner: client): prod has the connector.
+    on: "prod",
+  },
+  "client-connect-worker-iam-tls": {
+    plant: (g) =>
+      plant(g, "batch-client-instance", "aws:ec2/instance:Instance", (i) => ({
+        ...i,
+        userData: i.userData.replace(
+          "consumer.security.protocol=SASL_SSL",
+          "consumer.security.protocol=PLAINTEXT",
+        ),
+      })),
+    resource: "batch-client-instance",
   },
   "ec2-instance-hardened": {
     plant: (g) =>
@@ -218,6 +231,7 @@ const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string }> 
         egress: [{ ...i.egress[0], protocol: "-1", fromPort: 0, toPort: 0 }],
       })),
     resource: "batch-sink-sg",
+    on: "prod",
   },
   "security-group-described": {
     plant: (g) =>
@@ -310,6 +324,7 @@ const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string }> 
         retentionInDays: undefined,
       })),
     resource: "batch-sink-logs",
+    on: "prod",
   },
   "kms-key-rotates": {
     plant: (g) =>
@@ -360,7 +375,7 @@ describe("policy pack (policy/policies.ts)", function () {
 
   for (const [name, planted] of Object.entries(PLANTED)) {
     it(`${name}: reports the planted break on ${planted.resource}`, async () => {
-      const found = await violations(planted.plant(graphs.dev));
+      const found = await violations(planted.plant(graphs[planted.on ?? "dev"]));
       const named = found.filter((v) => v.policy === name).map((v) => v.resource);
       expect([...new Set(named)]).to.deep.equal([planted.resource]);
       // The planted break is reported by this policy; others may see it too (one break can

@@ -40,6 +40,7 @@ describe("stack config", () => {
         kafkaVersion: "3.9.x",
         topicPartitions: 3,
         clientInstanceType: "t3.small",
+        sinkRunner: "mskconnect",
         connectorPlugin: "confluent",
         connectorPluginPath: ".local/plugins/confluentinc-kafka-connect-s3-12.1.16.zip",
         connectorPluginSha256: undefined,
@@ -95,6 +96,19 @@ describe("stack config", () => {
   });
 
   const combinations: [string, Record<string, unknown>, string][] = [
+    // t3.micro has 1 GiB (https://aws.amazon.com/ec2/instance-types/t3/); the proxy and the worker
+    // are budgeted for 2 (components/kafka/kafkaClientConnect.ts).
+    [
+      "the client sink runner on a 1 GiB machine",
+      { kafka: { sinkRunner: "client", clientInstanceType: "t3.micro" } },
+      '"kafka.clientInstanceType" is "t3.micro" but "kafka.sinkRunner" is "client": the REST proxy and the sink\'s Kafka Connect worker need 2 GiB',
+    ],
+    [
+      "MSK Connect's capacity beside the client sink runner",
+      { kafka: { sinkRunner: "client", connectorMcuCount: 2 } },
+      '"kafka.connectorMcuCount" is set but "kafka.sinkRunner" is "client", which runs no MSK Connect workers: remove connectorMcuCount',
+    ],
+    ["a sink runner no code knows", { kafka: { sinkRunner: "fargate" } }, "kafka.sinkRunner"],
     [
       "Kafka without a NAT",
       { kafka: { enabled: true } },

@@ -40,7 +40,6 @@ const DEV_ROWS = [
   '| KafkaBatchPath "batch" | batch-api-proxy-unhealthy | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
   '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
   '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.t3.small broker × $0.0502/h + 2 × 20 GB broker storage × $0.11/GB-month | 77.69 |',
-  '| KafkaBatchPath "batch" | batch-sink-connector | aws.mskconnect.Connector | 1 worker(s) × 1 MCU × $0.122/h | 89.06 |',
   ...streamPathRows("shard × $0.017/h", "12.41"),
   '| SourceDatabase "source" | source-mysql | aws.rds.Instance | db.t4g.micro Single-AZ × $0.018/h + 1 × 20 GB gp3 × $0.127/GB-month + its managed master-password secret × $0.4/month | 16.08 |',
   // The NAT instance registers once its AMI is read (an invoke), after the rest.
@@ -200,7 +199,7 @@ describe("cost command", function () {
   it("ends with the total of the hourly and monthly parts; paused dev costs the database alone", async () => {
     const last = (text: string) => text.split("\n").pop();
     expect(last(renderCost(await stackCost("dev", false)))).to.equal(
-      "total dev: $265.87 per month",
+      "total dev: $176.81 per month",
     );
     const paused = await stackCost("dev", true);
     expect(paused.resources.map((r) => r.name)).to.deep.equal(["source-mysql"]);
@@ -208,13 +207,26 @@ describe("cost command", function () {
   });
 
   it("a cheaper setting shows its saving before pulumi up", async () => {
-    const base = await stackCost("dev", false);
+    const onMskConnect = parseSettings("dev", ["kafka.sinkRunner=mskconnect"]);
+    const base = await stackCost("dev", false, onMskConnect);
     const micro = await stackCost(
       "dev",
       false,
-      parseSettings("dev", ["kafka.clientInstanceType=t3.micro"]),
+      parseSettings("dev", ["kafka.sinkRunner=mskconnect", "kafka.clientInstanceType=t3.micro"]),
     );
     expect((base.total - micro.total).toFixed(2)).to.equal("8.32");
+  });
+
+  // docs/costs.md's goal: dev's sink on the client machine instead of MSK Connect's one MCU.
+  it("running the sink on the client machine saves dev its MSK Connect worker", async () => {
+    const onClient = await stackCost("dev", false);
+    const onMskConnect = await stackCost(
+      "dev",
+      false,
+      parseSettings("dev", ["kafka.sinkRunner=mskconnect"]),
+    );
+    expect((onMskConnect.total - onClient.total).toFixed(2)).to.equal("89.06");
+    expect(onMskConnect.total.toFixed(2)).to.equal("265.87");
   });
 
   it("docs/costs.md and the README's cost table are the command's current output (npm run cost:docs)", async () => {

@@ -1,6 +1,7 @@
 import { expect } from "chai";
 import { contractProblems } from "../../stacks/contract";
 import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
+import { clientConnectorProperties, deployedSinkProperties } from "../harness/clientSink";
 import { readStackConfig } from "../harness/stackConfig";
 import { runStack, withStandInPlugin } from "./runStack";
 
@@ -273,31 +274,51 @@ describe("stack program", function () {
   });
 
   it("exports the batch path's cluster, client machine and connector for people", async () => {
-    const { kafkaBatch } = await runStack(h, "dev");
+    const { kafkaBatch } = await runStack(h, "prod");
     expect(kafkaBatch).to.deep.equal({
       clusterArn: h.one("aws:msk/cluster:Cluster").state.arn,
       clientInstanceId: h.byName("batch-client-instance").state.id,
       connectorArn: h.one("aws:mskconnect/connector:Connector").state.arn,
       sinkPlugin: "confluent",
+      sinkRunner: "mskconnect",
     });
     expect(kafkaBatch?.clusterArn).to.match(/^arn:aws:kafka:/);
     expect(kafkaBatch?.clientInstanceId).to.be.a("string").and.not.equal("");
   });
 
-  it("runs Aiven's sink when the stack chooses it, with the same contract", async () => {
-    const yaml = readStackConfig("dev");
-    const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPlugin: "aiven" };
-    const { outputs, kafkaBatch } = await runStack(h, "dev", {
-      "pinterest-pipeline:kafka": withStandInPlugin(kafka),
+  it("dev runs the sink on the client machine: no MSK Connect, no connector ARN exported", async () => {
+    const { kafkaBatch, outputs } = await runStack(h, "dev");
+    expect(h.ofType("pinterest-pipeline:components:S3SinkConnector")).to.have.length(0);
+    expect(h.resources.filter((r) => r.type.startsWith("aws:mskconnect/"))).to.deep.equal([]);
+    expect(kafkaBatch).to.deep.equal({
+      clusterArn: h.one("aws:msk/cluster:Cluster").state.arn,
+      clientInstanceId: h.byName("batch-client-instance", "aws:ec2/instance:Instance").state.id,
+      connectorArn: undefined,
+      sinkPlugin: "confluent",
+      sinkRunner: "client",
     });
-    const config = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
-    expect(config["connector.class"]).to.equal(
-      "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector",
+    expect(clientConnectorProperties(h, "pin-dev")["s3.bucket.name"]).to.equal(
+      outputs.batch?.bucketName,
     );
-    expect(config["aws.s3.bucket.name"]).to.equal(outputs.batch?.bucketName);
-    expect(kafkaBatch?.sinkPlugin).to.equal("aiven");
     expect(contractProblems(outputs)).to.deep.equal([]);
   });
+
+  for (const stack of ["dev", "prod"]) {
+    it(`runs Aiven's sink when ${stack} chooses it, with the same contract`, async () => {
+      const yaml = readStackConfig(stack);
+      const kafka = { ...(yaml["pinterest-pipeline:kafka"] as object), connectorPlugin: "aiven" };
+      const { outputs, kafkaBatch } = await runStack(h, stack, {
+        "pinterest-pipeline:kafka": withStandInPlugin(kafka),
+      });
+      const config = deployedSinkProperties(h, outputs.prefix);
+      expect(config["connector.class"]).to.equal(
+        "io.aiven.kafka.connect.s3.AivenKafkaConnectS3SinkConnector",
+      );
+      expect(config["aws.s3.bucket.name"]).to.equal(outputs.batch?.bucketName);
+      expect(kafkaBatch?.sinkPlugin).to.equal("aiven");
+      expect(contractProblems(outputs)).to.deep.equal([]);
+    });
+  }
 
   it("adds MWAA with its own bucket when switched on, as the batch job's only scheduler", async () => {
     await runStack(h, "prod", WITH_MWAA);

@@ -65,4 +65,18 @@ describe("npm run plan", function () {
     expect(plan.settings.kafka.brokerStorageGb).to.equal(900);
     expect(plan.settings.kafka.brokerInstanceType).to.equal("kafka.t3.small");
   });
+
+  // The plan sizes MSK Connect units; the config refuses them beside kafka.sinkRunner: client.
+  it("moves a base's sink from its client machine to the MSK Connect it sizes", () => {
+    const kafka = { enabled: true, sinkRunner: "client" };
+    const base = parseStackConfig({ prefix: "pin", network: { natGateways: "single" }, kafka });
+    const plan = planCapacity(10, base, REGION_PRICES["eu-west-1"]);
+    expect(plan.settings.kafka).to.include({ sinkRunner: "mskconnect", connectorMcuCount: 1 });
+    const planned = {
+      prefix: "pin",
+      network: { natGateways: "single" },
+      kafka: { ...kafka, ...plan.settings.kafka },
+    };
+    expect(parseStackConfig(planned).kafka.sinkRunner).to.equal("mskconnect");
+  });
 });

@@ -7,7 +7,9 @@ import {
   KafkaBatchPathArgs,
   validateKafkaBatchPathArgs,
 } from "../../../components/kafka/kafkaBatchPath";
+import { validateKafkaClientArgs } from "../../../components/kafka/kafkaClient";
 import { sha256Hex } from "../../../components/shared/contentName";
+import { clientConnectorProperties } from "../../harness/clientSink";
 import { harness, PulumiHarness } from "../../harness/pulumiMocks";
 import {
   brokersOf,
@@ -177,6 +179,81 @@ describe("KafkaBatchPath", () => {
     expect(await h.value(batch.bootstrapBrokersIam)).to.equal(brokersOf("pin-test-kafka"));
     expect(await h.value(batch.clientInstanceId)).to.equal("batch-client-instance-id");
   });
+
+  // kafka.sinkRunner: client (dev): Apache Kafka's Connect worker on the client machine. What mocks
+  // cannot show: that the worker starts and writes (docs/kafka-batch-path.md, "Where the sink runs").
+  describe("with sinkRunner client", () => {
+    it("declares no MSK Connect resource and exports no connector", async () => {
+      const batch = await build({ sinkRunner: "client" });
+      expect(h.resources.filter((r) => r.type.startsWith("aws:mskconnect/"))).to.deep.equal([]);
+      expect(h.ofType("pinterest-pipeline:components:S3SinkConnector")).to.deep.equal([]);
+      expect(batch.sink).to.equal(undefined);
+      expect(batch.connectorArn).to.equal(undefined);
+    });
+
+    it("uploads the checked plugin under its own key and grants the machine the sink's policy", async () => {
+      await build({ sinkRunner: "client", connectorFlushSize: 2000 });
+      const object = h.byName("batch-client-sink-plugin-object").inputs;
+      expect(object.key).to.equal(
+        "connect-plugins/kafka-client/confluentinc-kafka-connect-s3-10.6.7.zip",
+      );
+      const policy = JSON.parse(h.byName("batch-client-sink").inputs.policy);
+      expect(policy.Statement.map((s: { Sid: string }) => s.Sid)).to.deep.equal([
+        "Cluster",
+        "ReadPipelineTopics",
+        "ConnectInternalTopics",
+        "ConnectGroups",
+        "Bucket",
+        "SinkObjects",
+        "WorkerInternalTopicConfigs",
+        "SinkPlugin",
+      ]);
+      const instance = h.one("aws:ec2/instance:Instance");
+      expect(instance.inputs.userData).to.contain("systemctl enable --now kafka-connect.service");
+      const properties = clientConnectorProperties(h, "pin-test");
+      expect(properties["flush.size"]).to.equal("2000");
+      expect(properties["s3.bucket.name"]).to.equal(BUCKET);
+      expect(properties["topics.dir"]).to.match(/^topics\/[A-Za-z0-9_-]+$/);
+      expect(instance.inputs.userData).to.contain(
+        "--key 'connect-plugins/kafka-client/confluentinc-kafka-connect-s3-10.6.7.zip'",
+      );
+    });
+
+    it("opens the worker's REST port between the stack's client machines only", async () => {
+      await build({ sinkRunner: "client" });
+      const group = h.byName("batch-client-sg").state.id;
+      for (const rule of ["batch-client-connect-in", "batch-client-connect-out"]) {
+        expect(h.byName(rule).inputs).to.deep.include({
+          securityGroupId: group,
+          referencedSecurityGroupId: group,
+          ipProtocol: "tcp",
+          fromPort: 8083,
+          toPort: 8083,
+        });
+      }
+      expect(groupsMixingRules(h)).to.deep.equal([]);
+    });
+
+    it("refuses a plugin that is not a zip, before any resource", async () => {
+      expect(() =>
+        validateKafkaClientArgs({
+          prefix: "pin-test",
+          vpcId: "v",
+          subnetId: "s",
+          clusterArn: "c",
+          bootstrapBrokersIam: "b:9098",
+          kafkaClientSecurityGroupId: "g",
+          sink: {
+            bucketName: "b",
+            bucketArn: "arn:aws:s3:::b",
+            clusterUuid: "u",
+            pluginPath: "s3-sink.jar",
+            pluginSha256: PLUGIN_SHA256,
+          },
+        }),
+      ).to.throw('KafkaClient sink pluginPath "s3-sink.jar" is not a .zip');
+    });
+  });
 });
 
 describe("KafkaBatchPath argument validation", () => {
@@ -192,6 +269,11 @@ describe("KafkaBatchPath argument validation", () => {
     ["an upper-case prefix", { prefix: "Pin-Dev" }, 'prefix "Pin-Dev" must be 3–20'],
     ["a prefix ending in '-'", { prefix: "pin-" }, 'prefix "pin-" must be'],
     ["no plugin", { prefix: "pin-dev", connectorPluginPath: "" }, "connectorPluginPath is empty"],
+    [
+      "an unknown sink runner",
+      { prefix: "pin-dev", sinkRunner: "ecs" as never },
+      'sinkRunner "ecs" is not one of mskconnect, client',
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

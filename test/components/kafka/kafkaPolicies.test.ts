@@ -1,5 +1,6 @@
 import { expect } from "chai";
 import {
+  clientS3SinkPolicy,
   kafkaClientPolicy,
   kafkaConnectTrustPolicy,
   mskResourceArn,
@@ -124,14 +125,16 @@ describe("kafkaClientPolicy", () => {
   it("never grants a wildcard action or resource", () => expectLeastPrivilege(policy));
 });
 
+const SINK_POLICY_INPUT = {
+  clusterArn: CLUSTER,
+  topicPrefix: "pin-dev",
+  connectorName: "pin-dev-s3-sink",
+  bucketArn: "arn:aws:s3:::pin-dev-raw-1",
+  objectPrefix: "topics/",
+};
+
 describe("s3SinkConnectorPolicy", () => {
-  const input = {
-    clusterArn: CLUSTER,
-    topicPrefix: "pin-dev",
-    connectorName: "pin-dev-s3-sink",
-    bucketArn: "arn:aws:s3:::pin-dev-raw-1",
-    objectPrefix: "topics/",
-  };
+  const input = SINK_POLICY_INPUT;
   const policy = s3SinkConnectorPolicy(input);
   const table: [string, string[], string | string[]][] = [
     ["Cluster", ["kafka-cluster:Connect", "kafka-cluster:DescribeCluster"], CLUSTER],
@@ -192,5 +195,49 @@ describe("s3SinkConnectorPolicy", () => {
     });
     expectLeastPrivilege(withKey);
   });
+  it("never grants a wildcard action or resource", () => expectLeastPrivilege(policy));
+});
+
+describe("clientS3SinkPolicy (the sink on the client machine)", () => {
+  const input = {
+    ...SINK_POLICY_INPUT,
+    internalNamePattern: "_connect-pin-dev-*",
+    pluginObjectArn: "arn:aws:s3:::pin-dev-raw-1/connect-plugins/kafka-client/s3.zip",
+  };
+  const policy = clientS3SinkPolicy(input);
+  const byId = new Map(policy.Statement.map((s) => [s.Sid, s]));
+
+  it("is MSK Connect's policy for the worker's own names, then the plugin and topic configs", () => {
+    const mskConnect = s3SinkConnectorPolicy({ ...input, internalNamePattern: undefined });
+    expect(policy.Statement.map((s) => s.Sid)).to.deep.equal([
+      ...mskConnect.Statement.map((s) => s.Sid),
+      "WorkerInternalTopicConfigs",
+      "SinkPlugin",
+    ]);
+    expect(byId.get("ConnectInternalTopics")?.Resource).to.equal(`${TOPICS}_connect-pin-dev-*`);
+    expect(byId.get("ConnectGroups")?.Resource).to.deep.equal([
+      `${GROUPS}connect-pin-dev-s3-sink`,
+      `${GROUPS}_connect-pin-dev-*`,
+    ]);
+    expect(JSON.stringify(policy)).to.not.contain("__amazon_msk_connect_");
+  });
+
+  it("reads the plugin upload by version and nothing else of connect-plugins/", () => {
+    expect(byId.get("SinkPlugin")).to.deep.include({
+      Action: ["s3:GetObject", "s3:GetObjectVersion"],
+      Resource: input.pluginObjectArn,
+    });
+  });
+
+  // A worker describes its internal topics' configs to check cleanup.policy=compact (Apache Kafka
+  // connect/runtime TopicAdmin); MSK names that DescribeTopicDynamicConfiguration
+  // (https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html).
+  it("lets the worker read its internal topics' configurations only", () => {
+    expect(byId.get("WorkerInternalTopicConfigs")).to.deep.include({
+      Action: ["kafka-cluster:DescribeTopicDynamicConfiguration"],
+      Resource: `${TOPICS}_connect-pin-dev-*`,
+    });
+  });
+
   it("never grants a wildcard action or resource", () => expectLeastPrivilege(policy));
 });

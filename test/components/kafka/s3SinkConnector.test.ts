@@ -28,6 +28,7 @@ import {
   stackSinkProperties,
 } from "../../../local/kafka/sinkProperties";
 import { brokersOf, CLUSTER_UUID, ingressRules, withKafkaMocks } from "../../harness/kafkaMocks";
+import { deployedSinkProperties } from "../../harness/clientSink";
 
 const CLUSTER_ARN = `arn:aws:kafka:eu-west-1:123456789012:cluster/pin-test-kafka/${CLUSTER_UUID}`;
 const PLUGIN_BYTES = Buffer.from("PK\u0003\u0004 a stand-in for the packaged connector zip");
@@ -550,7 +551,8 @@ describe("the replica's connector properties", function () {
     it(`are the ${stack} stack program's connector configuration, with only the class, endpoint and credentials replaced`, async () => {
       const h = harness();
       const { outputs } = await runStack(h, stack);
-      const deployed = h.one("aws:mskconnect/connector:Connector").inputs.connectorConfiguration;
+      // dev runs the sink on the client machine (kafka.sinkRunner: client), prod on MSK Connect.
+      const deployed = deployedSinkProperties(h, outputs.prefix);
       const bucket = outputs.batch!.bucketName;
       expect(stackSinkProperties(stack, outputs.prefix, bucket, CLUSTER_UUID)).to.deep.equal(
         deployed,

@@ -193,6 +193,13 @@ const streams = [
 // Kafka
 
 const INSTANCE = "aws:ec2/instance:Instance";
+const LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+
+/** A machine's boot script: an instance takes it as text, a launch template base64-encoded. */
+function userDataScript(userData: unknown, type: string): string {
+  if (typeof userData !== "string") return "";
+  return type === LAUNCH_TEMPLATE ? Buffer.from(userData, "base64").toString("utf8") : userData;
+}
 const NETWORK = "pinterest-pipeline:components:Network";
 const NAT_INSTANCE = "pinterest-pipeline:components:NatInstance";
 
@@ -280,9 +287,9 @@ const kafka = [
     "client-connect-worker-iam-tls",
     "Kafka",
     "A Kafka Connect worker a machine's user data starts reaches the cluster with IAM over TLS, for itself and its connectors",
-    ["aws:ec2/instance:Instance"],
-    (p, report) => {
-      const script = typeof p.userData === "string" ? p.userData : "";
+    [INSTANCE, LAUNCH_TEMPLATE],
+    (p, report, type) => {
+      const script = userDataScript(p.userData, type);
       const head = "cat > /etc/kafka-connect/worker.properties <<'PROPERTIES'\n";
       const start = script.indexOf(head);
       if (start < 0) return;
@@ -301,11 +308,24 @@ const kafka = [
   onTypes(
     "ec2-instance-hardened",
     "Kafka",
-    "A machine requires IMDSv2, encrypts its disk and has no key pair",
-    [INSTANCE],
-    (p, report) => {
+    "A machine, and every machine a launch template builds, requires IMDSv2, encrypts its disks and has no key pair",
+    [INSTANCE, LAUNCH_TEMPLATE],
+    (p, report, type) => {
       if (p.metadataOptions?.httpTokens !== "required") report("IMDSv2 is not required");
-      if (p.rootBlockDevice?.encrypted !== true) report("the root volume is not encrypted");
+      if (type === INSTANCE && p.rootBlockDevice?.encrypted !== true) {
+        report("the root volume is not encrypted");
+      }
+      if (type === LAUNCH_TEMPLATE) {
+        // A template that maps no volume leaves the AMI's root volume as the AMI has it.
+        const volumes: { deviceName?: string; ebs?: { encrypted?: unknown } }[] =
+          p.blockDeviceMappings ?? [];
+        if (volumes.length === 0) report("no volume is mapped, so none is encrypted");
+        for (const v of volumes) {
+          // The provider takes the template's EBS flags as strings (LaunchTemplateBlockDeviceMappingEbs).
+          if (String(v.ebs?.encrypted) !== "true")
+            report(`volume ${v.deviceName} is not encrypted`);
+        }
+      }
       if (p.keyName) report(`key pair ${p.keyName} (use Session Manager)`);
     },
   ),
@@ -483,6 +503,14 @@ const network = [
         if (why) {
           const what = [isPublic && "a public address", forwards && "source/destination check off"];
           report(`${what.filter(Boolean).join(" and ")}, but ${why}`, instance.urn);
+        }
+      }
+      // A template's machines are never the Network's NAT instance: none may be public.
+      for (const template of resources.filter((r) => r.type === LAUNCH_TEMPLATE)) {
+        const nics: { associatePublicIpAddress?: unknown }[] =
+          template.props.networkInterfaces ?? [];
+        if (nics.some((n) => String(n.associatePublicIpAddress) === "true")) {
+          report("a launch template giving its machines a public address", template.urn);
         }
       }
       // An Elastic IP attached to a machine gives it a public address as much as the launch does.

@@ -26,6 +26,7 @@ import {
 } from "../components/kafka/s3SinkConnector";
 import { S3SinkPlugin, S3_SINK_PLUGINS } from "../components/kafka/s3SinkConnectorConfig";
 import { SINK_RUNNERS, SinkRunner } from "../components/kafka/kafkaBatchPath";
+import { CLIENT_INSTANCE_LIMITS } from "../components/kafka/kafkaClientGroup";
 import { S3_SINK_PLUGIN_RELEASES } from "../components/kafka/s3SinkPluginRelease";
 import { DEFAULT_LOG_RETENTION_DAYS, LOG_RETENTION_DAYS } from "../components/shared/logs";
 import { PREFIX_RULE } from "../components/shared/naming";
@@ -73,6 +74,8 @@ export interface KafkaConfig {
   readonly kafkaVersion: string;
   readonly topicPartitions: number;
   readonly clientInstanceType: string;
+  /** REST proxy machines in the client's autoscaling group (its fixed size). */
+  readonly clientInstanceCount: number;
   /** What runs the S3 sink: MSK Connect, or Kafka Connect on the client machine (docs/kafka-batch-path.md). */
   readonly sinkRunner: SinkRunner;
   /** Which S3 sink the plugin zip is (see docs/kafka-batch-path.md). */
@@ -324,6 +327,7 @@ function readStackConfig(top: ConfigSection, context: StackContext): StackConfig
       kafkaVersion: kafka.str("kafkaVersion", "3.9.x", RULES.kafkaVersion),
       topicPartitions: kafka.int("topicPartitions", msk.defaultPartitions),
       clientInstanceType: kafka.str("clientInstanceType", "t3.small", RULES.ec2Type),
+      clientInstanceCount: kafka.int("clientInstanceCount", CLIENT_INSTANCE_LIMITS),
       sinkRunner: kafka.oneOf("sinkRunner", SINK_RUNNERS, "mskconnect"),
       connectorPlugin,
       connectorPluginPath: kafka.str(

@@ -105,6 +105,7 @@ const batch = kafkaRuns
         kafkaVersion: kafka.kafkaVersion,
         topicPartitions: kafka.topicPartitions,
         clientInstanceType: kafka.clientInstanceType,
+        clientInstanceCount: kafka.clientInstanceCount,
         sinkRunner: kafka.sinkRunner,
         connectorFlushSize: kafka.connectorFlushSize,
         connectorMcuCount: kafka.connectorMcuCount,
@@ -346,7 +347,7 @@ export const pipeline: pulumi.Output<PipelineOutputs> = pulumi.output({
 /** The batch path's resources for people (not part of the client contract). */
 export const kafkaBatch = batch && {
   clusterArn: batch.clusterArn,
-  clientInstanceId: batch.clientInstanceId,
+  clientGroupName: batch.clientGroupName,
   connectorArn: batch.connectorArn,
   sinkPlugin: kafka.connectorPlugin,
   sinkRunner: kafka.sinkRunner,

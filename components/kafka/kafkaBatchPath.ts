@@ -20,7 +20,7 @@ export interface KafkaBatchPathArgs {
   readonly prefix: string;
   /** VPC of every part (the stack's `Network`). */
   readonly vpcId: pulumi.Input<string>;
-  /** Private subnets in two zones; the client machine takes the first. They need a NAT (see docs). */
+  /** Private subnets in two zones; the client machines spread over them. They need a NAT (see docs). */
   readonly privateSubnetIds: pulumi.Input<pulumi.Input<string>[]>;
   /**
    * Name of the raw bucket the sink writes to. The bucket is the caller's (the stack's), so that
@@ -37,7 +37,8 @@ export interface KafkaBatchPathArgs {
   readonly connectorPlugin?: S3SinkPlugin;
   /**
    * What runs the S3 sink: `mskconnect` (an MSK Connect connector) or `client` (Apache Kafka's
-   * Connect worker on the Kafka client machine, next to the REST proxy; no MSK Connect resources).
+   * Connect worker on each Kafka client machine, next to the REST proxy, the workers of the group
+   * sharing the sink's tasks; no MSK Connect resources).
    * @default "mskconnect"
    */
   readonly sinkRunner?: SinkRunner;
@@ -53,8 +54,10 @@ export interface KafkaBatchPathArgs {
   readonly messageRetentionHours?: number;
   /** Partitions of each topic. @default 3 */
   readonly topicPartitions?: number;
-  /** Instance type of the REST proxy machine. @default "t3.small" */
+  /** Instance type of the REST proxy machines. @default "t3.small" */
   readonly clientInstanceType?: pulumi.Input<string>;
+  /** REST proxy machines in the client group, 1–50 (KafkaClient's `instanceCount`). @default 1 */
+  readonly clientInstanceCount?: number;
   /** Records per S3 object. @default 500 */
   readonly connectorFlushSize?: number;
   /** Sink tasks, each reading its share of the partitions (S3SinkConnector's `tasksMax`). @default 3 */
@@ -114,14 +117,14 @@ export function kafkaDrainTarget(prefix: string): Omit<KafkaDrainTarget, "region
 
 /**
  * The course's Kafka batch path, secure: an API (`/{proxy+}` with an API key) over a VPC link to a
- * private REST proxy machine that created the topics, an IAM-only TLS MSK cluster, and an MSK
+ * private REST proxy group (autoscaling, across the zones) whose association created the topics, an IAM-only TLS MSK cluster, and an MSK
  * Connect S3 sink writing `topics/<cluster>/<topic>/partition=<p>/<topic>+<p>+<offset>.json` to the caller's
  * raw bucket. Each part is its own component and usable alone.
  */
 export class KafkaBatchPath extends pulumi.ComponentResource {
   readonly cluster: MskCluster;
   readonly client: KafkaClient;
-  /** MSK Connect's sink; undefined when the client machine runs it (`sinkRunner: client`). */
+  /** MSK Connect's sink; undefined when the client machines run it (`sinkRunner: client`). */
   readonly sink?: S3SinkConnector;
   readonly api: KafkaRestApi;
   /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. */
@@ -130,9 +133,10 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
   readonly apiKeyId: pulumi.Output<string>;
   readonly topicNames: pulumi.Output<string[]>;
   readonly bootstrapBrokersIam: pulumi.Output<string>;
-  readonly clientInstanceId: pulumi.Output<string>;
+  /** The REST proxy machines' autoscaling group (`<prefix>-kafka-client`). */
+  readonly clientGroupName: pulumi.Output<string>;
   readonly clusterArn: pulumi.Output<string>;
-  /** The MSK Connect connector's ARN; undefined when the client machine runs the sink. */
+  /** The MSK Connect connector's ARN; undefined when the client machines run the sink. */
   readonly connectorArn?: pulumi.Output<string>;
 
   constructor(name: string, args: KafkaBatchPathArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -175,7 +179,8 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
       {
         prefix,
         vpcId,
-        subnetId: pulumi.output(subnetIds).apply((ids) => ids[0]),
+        subnetIds,
+        instanceCount: args.clientInstanceCount,
         clusterArn: this.cluster.clusterArn,
         bootstrapBrokersIam: this.cluster.bootstrapBrokersIam,
         kafkaClientSecurityGroupId: this.cluster.clientSecurityGroupId,
@@ -225,7 +230,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
         prefix,
         vpcId,
         subnetIds,
-        targetInstanceId: this.client.instanceId,
+        targetGroupName: this.client.groupName,
         targetSecurityGroupId: this.client.securityGroupId,
         logRetentionDays,
         throttlingRateLimit: args.apiThrottlingRateLimit,
@@ -242,7 +247,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
     this.apiKeyId = this.api.apiKeyId;
     this.topicNames = this.client.topicNames;
     this.bootstrapBrokersIam = this.cluster.bootstrapBrokersIam;
-    this.clientInstanceId = this.client.instanceId;
+    this.clientGroupName = this.client.groupName;
     this.clusterArn = this.cluster.clusterArn;
     this.connectorArn = this.sink?.connectorArn;
     this.registerOutputs({
@@ -250,7 +255,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
       apiKeyId: this.apiKeyId,
       topicNames: this.topicNames,
       bootstrapBrokersIam: this.bootstrapBrokersIam,
-      clientInstanceId: this.clientInstanceId,
+      clientGroupName: this.clientGroupName,
     });
   }
 }

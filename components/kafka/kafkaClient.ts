@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ensureTopicsCommand, kafkaClientUserData, REST_PROXY_PORT } from "./kafkaClientUserData";
+import { CLIENT_INSTANCE_LIMITS, declareClientGroup } from "./kafkaClientGroup";
 import { clientSinkUserData, CONNECT_REST_PORT } from "./kafkaClientConnect";
 import {
   declareClientSink,
@@ -20,10 +21,15 @@ export const AL2023_AMI_PARAMETER =
 export interface KafkaClientArgs {
   /** Prefix every AWS name derives from (the stack's `prefix`); topics are `<prefix>.pin|geo|user`. */
   readonly prefix: string;
-  /** VPC of the machine. */
+  /** VPC of the machines. */
   readonly vpcId: pulumi.Input<string>;
-  /** Private subnet of the machine; it needs HTTPS egress (a NAT) to install its software. */
-  readonly subnetId: pulumi.Input<string>;
+  /**
+   * Private subnets, one per zone, the group spreads its machines over; they need HTTPS egress
+   * (a NAT) to install their software.
+   */
+  readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
+  /** Machines in the group, 1–50 (its minimum, maximum and desired size). @default 1 */
+  readonly instanceCount?: number;
   /** ARN of the MSK cluster the client may use (and nothing else). */
   readonly clusterArn: pulumi.Input<string>;
   /** SASL/IAM bootstrap brokers of that cluster. */
@@ -43,7 +49,7 @@ export interface KafkaClientArgs {
   readonly instanceType?: pulumi.Input<string>;
   /** SSM parameter holding the AMI id. @default the current Amazon Linux 2023 x86_64 AMI */
   readonly amiParameterName?: string;
-  /** Replace the machine whenever the parameter points at a newer AMI. @default false */
+  /** Refresh the machines whenever the parameter points at a newer AMI. @default false */
   readonly followLatestAmi?: boolean;
   /** Size of the encrypted gp3 root volume in GiB. @default 20 */
   readonly rootVolumeGb?: number;
@@ -57,26 +63,30 @@ export interface KafkaClientArgs {
 export function validateKafkaClientArgs(args: KafkaClientArgs): void {
   checkPrefix("KafkaClient", args.prefix);
   wholeNumber("KafkaClient", "rootVolumeGb", args.rootVolumeGb, { min: 8, max: 1024 });
+  wholeNumber("KafkaClient", "instanceCount", args.instanceCount, CLIENT_INSTANCE_LIMITS);
   positiveWholeNumber("KafkaClient", "partitions", args.partitions);
   positiveWholeNumber("KafkaClient", "replicationFactor", args.replicationFactor);
   if (args.sink) validateKafkaClientSinkArgs(args.sink);
 }
 
 /**
- * The course's "client machine" done safely: a private Amazon Linux 2023 instance, reached through
- * Session Manager only (no key pair, no port 22), IMDSv2 only, an encrypted root volume, and a role
- * limited to this cluster and the pipeline's topics. At boot it creates the topics and starts the
- * Kafka REST proxy on 8082 (see kafkaClientUserData.ts).
+ * The course's "client machine" done safely, as an autoscaling group of identical machines across
+ * the network's private subnets: private Amazon Linux 2023 instances from one launch template,
+ * reached through Session Manager only (no key pair, no port 22), IMDSv2 only, encrypted root
+ * volumes, and a role limited to this cluster and the pipeline's topics. Each machine's boot script
+ * starts the Kafka REST proxy on 8082 (see kafkaClientUserData.ts); a Systems Manager association
+ * creates the topics. The group replaces a machine its load balancer finds unhealthy, and
+ * replaces them one at a time when the launch template changes (kafkaClientGroup.ts).
  */
 export class KafkaClient extends pulumi.ComponentResource {
-  readonly instanceId: pulumi.Output<string>;
-  readonly privateIp: pulumi.Output<string>;
-  /** The machine's own group; an API opens 8082 on it for its load balancer. */
+  /** The autoscaling group's name: `<prefix>-kafka-client`. */
+  readonly groupName: pulumi.Output<string>;
+  /** The machines' own group; an API opens 8082 on it for its load balancer. */
   readonly securityGroupId: pulumi.Output<string>;
   readonly roleArn: pulumi.Output<string>;
   readonly topicNames: pulumi.Output<string[]>;
   readonly restProxyPort: pulumi.Output<number>;
-  /** The sink worker's REST API port on the machine's loopback; undefined without `sink`. */
+  /** The sink worker's REST API port on each machine; undefined without `sink`. */
   readonly connectRestPort?: pulumi.Output<number>;
 
   constructor(name: string, args: KafkaClientArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -86,6 +96,7 @@ export class KafkaClient extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const machineName = `${args.prefix}-kafka-client`;
     const topics = kafkaTopicNames(args.prefix);
+    const instanceCount = args.instanceCount ?? CLIENT_INSTANCE_LIMITS.default;
 
     const role = new aws.iam.Role(
       `${name}-role`,
@@ -177,48 +188,32 @@ export class KafkaClient extends pulumi.ComponentResource {
           ? clientSinkUserData({ ...sinkInput, bootstrapBrokers, replicationFactor })
           : ""),
     );
-    const instance = new aws.ec2.Instance(
-      `${name}-instance`,
-      {
-        ami: ami.value,
-        instanceType: args.instanceType ?? "t3.small",
-        subnetId: args.subnetId,
-        associatePublicIpAddress: false,
-        vpcSecurityGroupIds: [securityGroup.id, args.kafkaClientSecurityGroupId],
-        iamInstanceProfile: profile.name,
-        metadataOptions: {
-          httpEndpoint: "enabled",
-          httpTokens: "required",
-          // 1 hop: a container on the machine could not reach the instance credentials.
-          httpPutResponseHopLimit: 1,
-          instanceMetadataTags: "disabled",
-        },
-        rootBlockDevice: {
-          encrypted: true,
-          volumeType: "gp3",
-          volumeSize: args.rootVolumeGb ?? 20,
-          deleteOnTermination: true,
-        },
-        userData,
-        // The script runs once per machine: a changed script must give a new machine.
-        userDataReplaceOnChange: true,
-        monitoring: false,
-        tags: { ...tags, Name: machineName },
-        volumeTags: { ...tags, Name: machineName },
-      },
-      {
-        parent: this,
-        // The boot script creates topics: the role's permissions must exist first.
-        dependsOn: [kafkaAccess, sessionManager, ...(sink ? [sink.access] : [])],
-        // A newer AMI would otherwise replace the REST proxy's machine on an unrelated update.
-        ignoreChanges: args.followLatestAmi ? [] : ["ami"],
-      },
-    );
+    const group = declareClientGroup(name, {
+      machineName,
+      instanceCount,
+      subnetIds: args.subnetIds,
+      imageId: ami.value,
+      instanceType: args.instanceType ?? "t3.small",
+      instanceProfileArn: profile.arn,
+      securityGroupIds: [securityGroup.id, args.kafkaClientSecurityGroupId],
+      rootVolumeGb: args.rootVolumeGb ?? 20,
+      userData,
+      followLatestAmi: args.followLatestAmi ?? false,
+      tags,
+      // The boot script creates topics: the role's permissions must exist first.
+      dependsOn: [kafkaAccess, sessionManager, ...(sink ? [sink.access] : [])],
+      parent: this,
+    });
 
-    // Creates the topics on a new machine, and grows them when `partitions` changes. The provider
+    // Creates the topics on the group's machines (by their Name tag, so each machine the group
+    // launches later gets it too: "For dynamic targets, such as ... an autoscaling group, State
+    // Manager applies the configuration when new managed nodes are added", CreateAssociation,
+    // https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_CreateAssociation.html;
+    // tag targets are AWS's advice for groups, https://docs.aws.amazon.com/systems-manager/latest/userguide/systems-manager-state-manager-asg.html),
+    // and grows them when `partitions` changes. The provider
     // waits for Success only on create (waitForSuccessTimeoutSeconds, association.d.ts: "create
     // opration will fail"; internal/service/ssm/association.go: UpdateAssociation, no waiter), so
-    // a change of the count or of the machine replaces the association, old one first, and the
+    // a change of the count replaces the association, old one first, and the
     // new one's first run is awaited: a boot that never installed the Kafka CLI, or a count Kafka
     // refuses (fewer partitions), fails `pulumi up` instead of only marking the association Failed.
     // https://docs.aws.amazon.com/systems-manager/latest/userguide/state-manager-about.html
@@ -227,7 +222,9 @@ export class KafkaClient extends pulumi.ComponentResource {
       {
         associationName: `${machineName}-topics`,
         name: "AWS-RunShellScript",
-        targets: [{ key: "InstanceIds", values: [instance.id] }],
+        targets: [{ key: "tag:Name", values: [machineName] }],
+        // One machine at a time: two running ensure-topics at once would both --alter a topic.
+        maxConcurrency: "1",
         parameters: {
           commands: ensureTopicsCommand(args.partitions ?? 3),
           executionTimeout: "3600",
@@ -236,21 +233,21 @@ export class KafkaClient extends pulumi.ComponentResource {
       },
       {
         parent: this,
-        dependsOn: [instance],
+        // The group waits for its machines to be in service: the association has targets.
+        dependsOn: [group],
         replaceOnChanges: ["parameters", "targets"],
         deleteBeforeReplace: true,
       },
     );
 
-    this.instanceId = instance.id;
-    this.privateIp = instance.privateIp;
+    this.groupName = group.name;
     this.securityGroupId = securityGroup.id;
     this.roleArn = role.arn;
     this.topicNames = pulumi.output(topics);
     this.restProxyPort = pulumi.output(REST_PROXY_PORT);
     this.connectRestPort = sink && pulumi.output(CONNECT_REST_PORT);
     this.registerOutputs({
-      instanceId: this.instanceId,
+      groupName: this.groupName,
       securityGroupId: this.securityGroupId,
       topicNames: this.topicNames,
     });

@@ -13,13 +13,13 @@ import { contentHash } from "../shared/contentName";
 export interface KafkaRestApiArgs {
   /** Prefix every AWS name derives from (the stack's `prefix`). */
   readonly prefix: string;
-  /** VPC of the REST proxy machine. */
+  /** VPC of the REST proxy machines. */
   readonly vpcId: pulumi.Input<string>;
   /** Private subnets of the internal load balancer (two zones). */
   readonly subnetIds: pulumi.Input<pulumi.Input<string>[]>;
-  /** EC2 instance running the REST proxy. */
-  readonly targetInstanceId: pulumi.Input<string>;
-  /** That machine's own security group; the API opens the proxy's port on it to its balancer only. */
+  /** Autoscaling group of the machines running the REST proxy; its target group is attached to it. */
+  readonly targetGroupName: pulumi.Input<string>;
+  /** Those machines' own security group; the API opens the proxy's port on it to its balancer only. */
   readonly targetSecurityGroupId: pulumi.Input<string>;
   /** Port of the REST proxy. @default 8082 */
   readonly targetPort?: number;
@@ -137,7 +137,7 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       `${name}-nlb-to-proxy`,
       {
         securityGroupId: nlbGroup.id,
-        description: "REST proxy traffic and health checks to the proxy machine",
+        description: "REST proxy traffic and health checks to the proxy machines",
         ipProtocol: "tcp",
         fromPort: port,
         toPort: port,
@@ -184,9 +184,14 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       },
       parent,
     );
-    new aws.lb.TargetGroupAttachment(
+    // The group registers each machine it launches and deregisters each it terminates; its ELB
+    // health checks are this target group's (https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html).
+    new aws.autoscaling.TrafficSourceAttachment(
       `${name}-target`,
-      { targetGroupArn: targetGroup.arn, targetId: args.targetInstanceId, port },
+      {
+        autoscalingGroupName: args.targetGroupName,
+        trafficSource: { identifier: targetGroup.arn, type: "elbv2" },
+      },
       parent,
     );
     this.createProxyHealthAlarm(name, apiName, nlb, targetGroup, args.alarmTopicArn, tags);
@@ -310,8 +315,10 @@ export class KafkaRestApi extends pulumi.ComponentResource {
   }
 
   /**
-   * An alarm when the REST proxy is not a healthy target: its boot script can fail after EC2
-   * reports "running" (pulumi up still succeeds), or the service can die later. HealthyHostCount
+   * An alarm when no REST proxy is a healthy target: a boot script can fail after EC2 reports
+   * "running" (pulumi up still succeeds), or the service can die later. The group replaces a
+   * machine that stays unhealthy past its grace period; while one of several is replaced the
+   * others serve, so only none healthy is an outage. HealthyHostCount
    * is per target group and load balancer (both dimensions, as ARN suffixes); the Maximum over
    * the load balancer's nodes below 1 means no node sees a healthy proxy, including one that never
    * came up; missing data (no samples at all) counts as breaching.
@@ -332,7 +339,7 @@ export class KafkaRestApi extends pulumi.ComponentResource {
         name: `${apiName}-proxy-unhealthy`,
         alarmDescription:
           `No healthy Kafka REST proxy behind ${apiName}: the batch API answers 5xx. ` +
-          "See /var/log/kafka-client-setup.log and `systemctl status kafka-rest-proxy` on the client machine.",
+          "See /var/log/kafka-client-setup.log and `systemctl status kafka-rest-proxy` on a client machine, and the group's activity (aws autoscaling describe-scaling-activities).",
         namespace: "AWS/NetworkELB",
         metricName: "HealthyHostCount",
         dimensions: { TargetGroup: targetGroup.arnSuffix, LoadBalancer: nlb.arnSuffix },

@@ -93,6 +93,15 @@ export function withKafkaMocks(h: PulumiHarness): PulumiHarness {
       versionId: `version-of-${name}`,
       etag: `etag-${name}`,
     }))
+    .compute("aws:ec2/launchTemplate:LaunchTemplate", (name) => ({
+      arn: arn("ec2", `launch-template/lt-${name}`),
+      latestVersion: 1,
+      defaultVersion: 1,
+    }))
+    .compute("aws:autoscaling/group:Group", (name, inputs) => ({
+      arn: arn("autoscaling", `autoScalingGroup:uuid:autoScalingGroupName/${inputs.name ?? name}`),
+      name: inputs.name ?? name,
+    }))
     .compute("aws:ec2/instance:Instance", (name) => ({
       arn: arn("ec2", `instance/i-${name}`),
       privateIp: "10.0.32.10",

@@ -85,7 +85,7 @@ export function costOf(
       row.resources.push(r.name);
       usage.set(key, row);
     }
-    const lines = rule.billing === "hourly" ? rule.lines(r, prices) : [];
+    const lines = rule.billing === "hourly" ? rule.lines(r, prices, (urn) => byUrn.get(urn)) : [];
     if (lines.length === 0) continue;
     resources.push({
       component: label(topComponent(r, byUrn)),

@@ -23,7 +23,12 @@ export interface UsageCharge {
 export type BillingRule =
   | {
       readonly billing: "hourly";
-      readonly lines: (r: RecordedResource, p: RegionPrices) => CostLine[];
+      /** `resourceAt` finds another resource of the graph by URN (an input's dependency). */
+      readonly lines: (
+        r: RecordedResource,
+        p: RegionPrices,
+        resourceAt: (urn: string) => RecordedResource | undefined,
+      ) => CostLine[];
       readonly usage?: (p: RegionPrices, r: RecordedResource) => UsageCharge[];
     }
   | {
@@ -74,6 +79,27 @@ function noPrice(r: RecordedResource, why: string): never {
   );
 }
 
+/** What one EC2 machine is billed for: its hours, its gp3 root volume, a public address. */
+interface Machine {
+  readonly type: unknown;
+  /** GB of the root volume; the AMI's 8 when the program does not size it. */
+  readonly rootGb?: number;
+  readonly rootVolumeType?: string;
+  readonly publicIp: boolean;
+}
+
+function machineLines(r: RecordedResource, p: RegionPrices, count: number, m: Machine): CostLine[] {
+  const gb = Number(m.rootGb ?? 8);
+  if ((m.rootVolumeType ?? "gp3") !== "gp3") noPrice(r, `has a ${m.rootVolumeType} root volume`);
+  const each = count === 1 ? "" : `${count} × `;
+  return [
+    hourly(count, `${String(m.type)} instance`, priced(p.ec2InstanceHour, m.type, r)),
+    perMonth(count * gb, `${each}${gb} GB gp3 root volume`, p.ebsGp3GbMonth),
+    // AWS bills every public IPv4 address, one assigned at launch as much as an Elastic IP.
+    ...(m.publicIp ? [hourly(count, "public IPv4 address", p.publicIpv4Hour)] : []),
+  ];
+}
+
 const free: BillingRule = { billing: "free" };
 const usage = (fn: (p: RegionPrices, r: RecordedResource) => UsageCharge[]): BillingRule => ({
   billing: "usage",
@@ -106,6 +132,9 @@ export const FREE_TYPES: readonly string[] = [
   "aws:apigateway/usagePlan:UsagePlan",
   "aws:apigateway/usagePlanKey:UsagePlanKey",
   "aws:apigateway/vpcLink:VpcLink",
+  // A group and its template bill nothing of their own: the group's machines are priced on it.
+  "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment",
+  "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup",
   "aws:ec2/internetGateway:InternetGateway",
   "aws:ec2/routeTable:RouteTable",
@@ -119,7 +148,6 @@ export const FREE_TYPES: readonly string[] = [
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:lb/listener:Listener",
   "aws:lb/targetGroup:TargetGroup",
-  "aws:lb/targetGroupAttachment:TargetGroupAttachment",
   "aws:msk/configuration:Configuration",
   "aws:mskconnect/customPlugin:CustomPlugin",
   "aws:mskconnect/workerConfiguration:WorkerConfiguration",
@@ -188,20 +216,34 @@ export const BILLING_RULES: Readonly<Record<string, BillingRule>> = {
   // Compute and load balancing
   "aws:ec2/instance:Instance": {
     billing: "hourly",
-    lines: (r, p) => {
-      const type = r.inputs.instanceType;
-      const gb = r.inputs.rootBlockDevice?.volumeSize ?? 8;
-      if ((r.inputs.rootBlockDevice?.volumeType ?? "gp3") !== "gp3") {
-        noPrice(r, `has a ${r.inputs.rootBlockDevice.volumeType} root volume`);
-      }
-      return [
-        hourly(1, `${type} instance`, priced(p.ec2InstanceHour, type, r)),
-        perMonth(gb, `${gb} GB gp3 root volume`, p.ebsGp3GbMonth),
-        // AWS bills every public IPv4 address, one assigned at launch as much as an Elastic IP.
-        ...(r.inputs.associatePublicIpAddress === true
-          ? [hourly(1, "public IPv4 address", p.publicIpv4Hour)]
-          : []),
-      ];
+    lines: (r, p) =>
+      machineLines(r, p, 1, {
+        type: r.inputs.instanceType,
+        rootGb: r.inputs.rootBlockDevice?.volumeSize,
+        rootVolumeType: r.inputs.rootBlockDevice?.volumeType,
+        publicIp: r.inputs.associatePublicIpAddress === true,
+      }),
+  },
+  // A fixed-size group keeps desiredCapacity machines of its launch template running.
+  "aws:autoscaling/group:Group": {
+    billing: "hourly",
+    lines: (r, p, resourceAt) => {
+      const template = (r.propertyDependencies.launchTemplate ?? [])
+        .map(resourceAt)
+        .find((d) => d?.type === "aws:ec2/launchTemplate:LaunchTemplate");
+      if (!template) noPrice(r, "has no launch template in the program");
+      const t = template.inputs;
+      const root = (t.blockDeviceMappings ?? []).find(
+        (m: { deviceName?: string }) => m.deviceName === "/dev/xvda",
+      )?.ebs;
+      return machineLines(r, p, Number(r.inputs.desiredCapacity ?? r.inputs.minSize), {
+        type: t.instanceType,
+        rootGb: root?.volumeSize,
+        rootVolumeType: root?.volumeType,
+        publicIp: (t.networkInterfaces ?? []).some(
+          (n: { associatePublicIpAddress?: string }) => n.associatePublicIpAddress === "true",
+        ),
+      });
     },
   },
   "aws:lb/loadBalancer:LoadBalancer": {

@@ -5,6 +5,7 @@
 // (docs/benchmarks.md), or an assumption still to be replaced by one.
 import type { StackConfig } from "../config";
 import type { RegionPrices } from "../cost/prices";
+import { CLIENT_INSTANCE_LIMITS } from "../../components/kafka/kafkaClientGroup";
 
 /** Where an input comes from: an AWS or Databricks page, docs/benchmarks.md, or nobody yet. */
 export type InputKind = "published" | "measured" | "assumption";
@@ -125,7 +126,7 @@ const I = Object.fromEntries(Object.entries(CAPACITY_INPUTS).map(([k, v]) => [k,
   [K in keyof typeof CAPACITY_INPUTS]: number;
 };
 
-/** The REST proxy machines the plan picks from, smallest first, with their vCPUs. */
+/** The REST proxy machine types the plan knows the vCPUs of (it keeps the base stack's). */
 export const PROXY_TYPES: readonly [string, number][] = [
   ["t3.small", 2],
   ["c5.large", 2],
@@ -228,29 +229,25 @@ export function planCapacity(
       apiQuotaPerDay: api.quotaPerDay,
     });
 
-    // The REST proxy: one machine (an autoscaling group is not built yet).
+    // The REST proxy: a group of the base's machine type (never below t3.small's baseline), as
+    // many as carry the rate at the planned use, plus one: an instance refresh or a failed
+    // machine takes one out of service (kafkaClientGroup.ts), and the rest still carry the rate.
     const vcpus = records / (I.proxyRecordsPerVcpu * u);
-    // Never smaller than the base's machine (a plan sizes up, not down).
-    const floor = Math.max(
-      0,
-      PROXY_TYPES.findIndex(([t]) => t === base.kafka.clientInstanceType),
-    );
-    const proxy = PROXY_TYPES.slice(floor).find(([type, cpus]) =>
-      type.startsWith("t3.") ? cpus * I.t3Baseline >= vcpus : cpus >= vcpus,
-    );
-    if (!proxy) {
+    const [proxyType, proxyVcpus] =
+      PROXY_TYPES.find(([t]) => t === base.kafka.clientInstanceType) ?? PROXY_TYPES[0];
+    const perMachine = proxyType.startsWith("t3.") ? proxyVcpus * I.t3Baseline : proxyVcpus;
+    const machines = Math.max(base.kafka.clientInstanceCount, Math.ceil(vcpus / perMachine) + 1);
+    if (machines > CLIENT_INSTANCE_LIMITS.max) {
       throw new BeyondDesign(
-        `one REST proxy machine: ${Math.ceil(vcpus)} vCPUs needed, the largest offered has ${PROXY_TYPES.at(-1)![1]}`,
-        "the REST proxy as an autoscaling group behind the load balancer (issue #27, item 2)",
+        `the REST proxy group: ${machines} × ${proxyType} needed, at most ${CLIENT_INSTANCE_LIMITS.max} machines`,
+        "larger machines in the base stack (kafka.clientInstanceType), or producers inside the VPC writing to Kafka directly (the emulator's --via direct)",
       );
     }
-    const proxyCapacity = proxy[0].startsWith("t3.") ? proxy[1] * I.t3Baseline : proxy[1];
     use(
-      `REST proxy (${proxy[0]})`,
-      `${proxyCapacity} vCPU`,
-      records / (I.proxyRecordsPerVcpu * proxyCapacity),
+      `REST proxy (${machines} × ${proxyType}, one spare)`,
+      `${(machines - 1) * perMachine} vCPU`,
+      records / (I.proxyRecordsPerVcpu * perMachine * (machines - 1)),
     );
-    const clientInstanceType = proxy[0] === "t3.small" ? base.kafka.clientInstanceType : proxy[0];
 
     // Brokers: ingress and storage, the cheapest type and count that carry both; retention drops
     // to a day when a week does not fit (the sink copies every record to S3 within a minute).
@@ -298,7 +295,8 @@ export function planCapacity(
       Math.max(base.kafka.connectorFlushSize, Math.ceil(perRotation / 1000) * 1000),
     );
     Object.assign(kafka, {
-      clientInstanceType,
+      clientInstanceType: proxyType,
+      clientInstanceCount: machines,
       brokerInstanceType: broker.type,
       brokerCount: broker.brokers,
       brokerStorageGb: broker.storageGb,

@@ -1,5 +1,5 @@
 // Reads back what a recorded graph deploys as its S3 sink, whichever runner runs it: MSK Connect's
-// connector inputs, or the files the Kafka client machine's boot script writes
+// connector inputs, or the files the Kafka client machines' boot script writes
 // (components/kafka/kafkaClientConnect.ts).
 import type { PulumiHarness } from "./pulumiMocks";
 
@@ -12,9 +12,10 @@ export function heredoc(script: string, file: string, marker: string): string {
   return body.slice(0, body.indexOf(`\n${marker}\n`) + 1);
 }
 
-/** The client machine's boot script. */
+/** The client machines' boot script, decoded from their launch template's base64. */
 export function clientUserData(h: PulumiHarness): string {
-  return h.byName("batch-client-instance", "aws:ec2/instance:Instance").inputs.userData as string;
+  const template = h.byName("batch-client-template", "aws:ec2/launchTemplate:LaunchTemplate");
+  return Buffer.from(template.inputs.userData as string, "base64").toString("utf8");
 }
 
 /** The connector properties the client machine's worker is given (its JSON file). */

@@ -46,6 +46,12 @@ const BUCKET_PARTS = "aws:s3/bucket";
 const SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule";
 const MWAA = "aws:mwaa/environment:Environment";
 const INSTANCE = "aws:ec2/instance:Instance";
+const TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate";
+/** A launch template's user data is base64 (node_modules/@pulumi/aws/ec2/launchTemplate.d.ts). */
+const base64 = {
+  decode: (text: string) => Buffer.from(text, "base64").toString("utf8"),
+  encode: (text: string) => Buffer.from(text, "utf8").toString("base64"),
+};
 
 /** One planted break per policy: the graph change and the resource the pack must name. */
 const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string; on?: "prod" }> = {
@@ -129,30 +135,31 @@ const PLANTED: Record<string, { plant: (g: Graph) => Graph; resource: string; on
   },
   "client-connect-worker-iam-tls": {
     plant: (g) =>
-      plant(g, "batch-client-instance", "aws:ec2/instance:Instance", (i) => ({
+      plant(g, "batch-client-template", TEMPLATE, (i) => ({
         ...i,
-        userData: i.userData.replace(
-          "consumer.security.protocol=SASL_SSL",
-          "consumer.security.protocol=PLAINTEXT",
+        userData: base64.encode(
+          base64
+            .decode(i.userData)
+            .replace("consumer.security.protocol=SASL_SSL", "consumer.security.protocol=PLAINTEXT"),
         ),
       })),
-    resource: "batch-client-instance",
+    resource: "batch-client-template",
   },
   "ec2-instance-hardened": {
     plant: (g) =>
-      plant(g, "batch-client-instance", "aws:ec2/instance:Instance", (i) => ({
+      plant(g, "batch-client-template", TEMPLATE, (i) => ({
         ...i,
         metadataOptions: { ...i.metadataOptions, httpTokens: "optional" },
       })),
-    resource: "batch-client-instance",
+    resource: "batch-client-template",
   },
   "ec2-instance-no-public-address": {
     plant: (g) =>
-      plant(g, "batch-client-instance", INSTANCE, (i) => ({
+      plant(g, "batch-client-template", TEMPLATE, (i) => ({
         ...i,
-        associatePublicIpAddress: true,
+        networkInterfaces: [{ ...i.networkInterfaces[0], associatePublicIpAddress: "true" }],
       })),
-    resource: "batch-client-instance",
+    resource: "batch-client-template",
   },
   "apigateway-method-needs-api-key": {
     plant: (g) =>
@@ -424,26 +431,32 @@ describe("policy pack (policy/policies.ts)", function () {
       ],
       [
         "a forwarding machine outside the Network component",
-        (g) =>
-          plant(g, "batch-client-instance", INSTANCE, (i) => ({ ...i, sourceDestCheck: false })),
-        "batch-client-instance: source/destination check off, but it is not the NAT instance of a Network component",
+        (g) => add(g, INSTANCE, "planted-machine", { sourceDestCheck: false }),
+        "planted-machine: source/destination check off, but it is not the NAT instance of a Network component",
       ],
       [
-        "an Elastic IP attached to the client machine",
-        (g) =>
-          add(g, "aws:ec2/eipAssociation:EipAssociation", "planted-eip", {
-            instanceId: "batch-client-instance-id",
+        "an Elastic IP attached to a private machine",
+        (g) => {
+          const withMachine = add(g, INSTANCE, "planted-machine", {});
+          const machine = withMachine.find((c) => c.name === "planted-machine")!;
+          return add(withMachine, "aws:ec2/eipAssociation:EipAssociation", "planted-eip", {
+            instanceId: "planted-machine-id",
           }).map((r) =>
             r.name === "planted-eip"
-              ? {
-                  ...r,
-                  propertyDependencies: {
-                    instanceId: [g.find((c) => c.name === "batch-client-instance")!.urn],
-                  },
-                }
+              ? { ...r, propertyDependencies: { instanceId: [machine.urn] } }
               : r,
-          ),
-        "planted-eip: an Elastic IP on batch-client-instance, but it is no NAT (source/destination check on)",
+          );
+        },
+        "planted-eip: an Elastic IP on planted-machine, but it is no NAT (source/destination check on)",
+      ],
+      [
+        "a launch template of public machines",
+        (g) =>
+          plant(g, "batch-client-template", TEMPLATE, (i) => ({
+            ...i,
+            networkInterfaces: [{ ...i.networkInterfaces[0], associatePublicIpAddress: "true" }],
+          })),
+        "batch-client-template: a launch template giving its machines a public address",
       ],
       [
         "a public machine at the stack's top level",
@@ -458,6 +471,33 @@ describe("policy pack (policy/policies.ts)", function () {
     for (const [label, change, message] of cases) {
       it(`reports ${label}`, async () => {
         expect(await only(change(graphs.dev))).to.deep.equal([message]);
+      });
+    }
+
+    // A template's mapping of the AMI's root device (/dev/xvda on Amazon Linux 2023) is what
+    // encrypts the machines' disks: without one the AMI's unencrypted default stays.
+    const templateCases: [string, (i: any) => any, string[]][] = [
+      [
+        "an unencrypted volume in the client template",
+        (i) => ({
+          ...i,
+          blockDeviceMappings: [{ ...i.blockDeviceMappings[0], ebs: { encrypted: "false" } }],
+        }),
+        ["volume /dev/xvda is not encrypted"],
+      ],
+      [
+        "a client template mapping no volume",
+        (i) => ({ ...i, blockDeviceMappings: [] }),
+        ["no volume is mapped, so none is encrypted"],
+      ],
+    ];
+    for (const [label, change, messages] of templateCases) {
+      it(`ec2-instance-hardened reports ${label}`, async () => {
+        const g = plant(graphs.dev, "batch-client-template", TEMPLATE, change);
+        const found = (await violations(g)).filter((v) => v.policy === "ec2-instance-hardened");
+        expect(found.map((v) => `${v.resource}: ${v.message}`)).to.deep.equal(
+          messages.map((m) => `batch-client-template: ${m}`),
+        );
       });
     }
 

@@ -40,6 +40,7 @@ describe("stack config", () => {
         kafkaVersion: "3.9.x",
         topicPartitions: 3,
         clientInstanceType: "t3.small",
+        clientInstanceCount: 1,
         sinkRunner: "mskconnect",
         connectorPlugin: "confluent",
         connectorPluginPath: ".local/plugins/confluentinc-kafka-connect-s3-12.1.16.zip",

@@ -38,7 +38,7 @@ function streamPathRows(shards: string, monthly: string): string[] {
 const DEV_ROWS = [
   '| KafkaBatchPath "batch" | batch-api-nlb | aws.lb.LoadBalancer | Network Load Balancer × $0.0252/h | 18.40 |',
   '| KafkaBatchPath "batch" | batch-api-proxy-unhealthy | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
-  '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
+  '| KafkaBatchPath "batch" | batch-client-group | aws.autoscaling.Group | t3.small instance × $0.0228/h + 20 GB gp3 root volume × $0.088/GB-month | 18.40 |',
   '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.t3.small broker × $0.0502/h + 2 × 20 GB broker storage × $0.11/GB-month | 77.69 |',
   ...streamPathRows("shard × $0.017/h", "12.41"),
   '| SourceDatabase "source" | source-mysql | aws.rds.Instance | db.t4g.micro Single-AZ × $0.018/h + 1 × 20 GB gp3 × $0.127/GB-month + its managed master-password secret × $0.4/month | 16.08 |',
@@ -50,7 +50,7 @@ const DEV_ROWS = [
 const PROD_ROWS = [
   '| KafkaBatchPath "batch" | batch-api-nlb | aws.lb.LoadBalancer | Network Load Balancer × $0.0252/h | 18.40 |',
   '| KafkaBatchPath "batch" | batch-api-proxy-unhealthy | aws.cloudwatch.MetricAlarm | standard alarm × $0.1/month | 0.10 |',
-  '| KafkaBatchPath "batch" | batch-client-instance | aws.ec2.Instance | c5.large instance × $0.096/h + 20 GB gp3 root volume × $0.088/GB-month | 71.84 |',
+  '| KafkaBatchPath "batch" | batch-client-group | aws.autoscaling.Group | 2 × c5.large instance × $0.096/h + 2 × 20 GB gp3 root volume × $0.088/GB-month | 143.68 |',
   '| KafkaBatchPath "batch" | batch-msk-cluster | aws.msk.Cluster | 2 × kafka.m7g.large broker × $0.227/h + 2 × 550 GB broker storage × $0.11/GB-month | 452.42 |',
   '| KafkaBatchPath "batch" | batch-sink-connector | aws.mskconnect.Connector | 2 worker(s) × 1 MCU × $0.122/h | 178.12 |',
   ...streamPathRows("2 × shard × $0.017/h + 2 × shard with 168 h retention × $0.023/h", "58.40"),
@@ -124,7 +124,7 @@ describe("cost command", function () {
     const error = await rejection(stackCost("dev", false, overrides));
     expect(error).to.be.instanceOf(MissingPriceError);
     expect(error.message).to.equal(
-      'aws:ec2/instance:Instance "batch-client-instance" bills by the hour, but stacks/cost/prices.ts ' +
+      'aws:autoscaling/group:Group "batch-client-group" bills by the hour, but stacks/cost/prices.ts ' +
         'has no price for "m5.large" (priced: t4g.nano, t3.micro, t3.small, t3.medium, c5.large, c5.xlarge, c5.2xlarge, c5.4xlarge, c5.9xlarge, c5.12xlarge, c5.18xlarge, c5.24xlarge): add it with its pricing page.',
     );
   });
@@ -215,6 +215,21 @@ describe("cost command", function () {
       parseSettings("dev", ["kafka.sinkRunner=mskconnect", "kafka.clientInstanceType=t3.micro"]),
     );
     expect((base.total - micro.total).toFixed(2)).to.equal("8.32");
+  });
+
+  // A fixed-size group runs desiredCapacity machines of its launch template (each one hour per
+  // hour, each with its root volume): three t3.small of 20 GB cost three times one.
+  it("prices the REST proxy group as its count of machines", async () => {
+    const one = await stackCost("dev", false);
+    const three = await stackCost(
+      "dev",
+      false,
+      parseSettings("dev", ["kafka.clientInstanceCount=3"]),
+    );
+    const row = (c: typeof one) => c.resources.find((r) => r.name === "batch-client-group")!;
+    expect(row(one).monthly.toFixed(2)).to.equal("18.40");
+    expect(row(three).monthly.toFixed(2)).to.equal((3 * row(one).monthly).toFixed(2));
+    expect((three.total - one.total).toFixed(2)).to.equal((2 * row(one).monthly).toFixed(2));
   });
 
   // docs/costs.md's goal: dev's sink on the client machine instead of MSK Connect's one MCU.

@@ -126,4 +126,22 @@ describe("the deployer's IAM policy (stacks/deployer-policy.json)", function () 
     const passedTo = list(pass?.Condition?.StringEquals["iam:PassedToService"] ?? []);
     expect([...principals].sort()).to.deep.equal([...passedTo].sort());
   });
+
+  // "Amazon EC2 Auto Scaling creates the service-linked role for you the first time that you
+  // create an Auto Scaling group" in an account, and the caller needs iam:CreateServiceLinkedRole
+  // for that (https://docs.aws.amazon.com/autoscaling/ec2/userguide/autoscaling-service-linked-role.html);
+  // the group launching its template's instance profile is a PassRole to EC2.
+  it("may create Auto Scaling's own role and pass the machines' role to EC2", () => {
+    expect(graph.ofType("aws:autoscaling/group:Group")).to.have.length(1);
+    const linked = policy.Statement.find((s) =>
+      list(s.Action).includes("iam:CreateServiceLinkedRole"),
+    );
+    expect(list(linked?.Condition?.StringEquals["iam:AWSServiceName"] ?? [])).to.include(
+      "autoscaling.amazonaws.com",
+    );
+    const pass = policy.Statement.find((s) => list(s.Action).includes("iam:PassRole"));
+    expect(list(pass?.Condition?.StringEquals["iam:PassedToService"] ?? [])).to.include(
+      "ec2.amazonaws.com",
+    );
+  });
 });

@@ -273,30 +273,31 @@ describe("stack program", function () {
     expect(h.ofType("databricks:index/credential:Credential")).to.have.length(0);
   });
 
-  it("exports the batch path's cluster, client machine and connector for people", async () => {
+  it("exports the batch path's cluster, client group and connector for people", async () => {
     const { kafkaBatch } = await runStack(h, "prod");
     expect(kafkaBatch).to.deep.equal({
       clusterArn: h.one("aws:msk/cluster:Cluster").state.arn,
-      clientInstanceId: h.byName("batch-client-instance").state.id,
+      clientGroupName: "pin-prod-kafka-client",
       connectorArn: h.one("aws:mskconnect/connector:Connector").state.arn,
       sinkPlugin: "confluent",
       sinkRunner: "mskconnect",
     });
     expect(kafkaBatch?.clusterArn).to.match(/^arn:aws:kafka:/);
-    expect(kafkaBatch?.clientInstanceId).to.be.a("string").and.not.equal("");
+    expect(h.byName("batch-client-group").inputs.desiredCapacity).to.equal(2);
   });
 
-  it("dev runs the sink on the client machine: no MSK Connect, no connector ARN exported", async () => {
+  it("dev runs the sink on its one client machine: no MSK Connect, no connector ARN exported", async () => {
     const { kafkaBatch, outputs } = await runStack(h, "dev");
     expect(h.ofType("pinterest-pipeline:components:S3SinkConnector")).to.have.length(0);
     expect(h.resources.filter((r) => r.type.startsWith("aws:mskconnect/"))).to.deep.equal([]);
     expect(kafkaBatch).to.deep.equal({
       clusterArn: h.one("aws:msk/cluster:Cluster").state.arn,
-      clientInstanceId: h.byName("batch-client-instance", "aws:ec2/instance:Instance").state.id,
+      clientGroupName: "pin-dev-kafka-client",
       connectorArn: undefined,
       sinkPlugin: "confluent",
       sinkRunner: "client",
     });
+    expect(h.byName("batch-client-group").inputs.desiredCapacity).to.equal(1);
     expect(clientConnectorProperties(h, "pin-dev")["s3.bucket.name"]).to.equal(
       outputs.batch?.bucketName,
     );

@@ -43,14 +43,15 @@ const STREAMS_KEPT = {
  */
 const REMOVED = [
   ...API_TYPES,
+  "aws:autoscaling/group:Group",
+  "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment",
   "aws:cloudwatch/metricAlarm:MetricAlarm",
-  "aws:ec2/instance:Instance",
+  "aws:ec2/launchTemplate:LaunchTemplate",
   "aws:iam/instanceProfile:InstanceProfile",
   "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
   "aws:lb/listener:Listener",
   "aws:lb/loadBalancer:LoadBalancer",
   "aws:lb/targetGroup:TargetGroup",
-  "aws:lb/targetGroupAttachment:TargetGroupAttachment",
   "aws:msk/cluster:Cluster",
   "aws:msk/configuration:Configuration",
   "aws:s3/bucketObjectv2:BucketObjectv2",
@@ -74,7 +75,7 @@ const MSK_CONNECT_TYPES = [
 ];
 
 /** Dev's NAT is one instance (network.natGateways: instance), prod's a NAT gateway. */
-const DEV_NAT = ["pinterest-pipeline:components:NatInstance"];
+const DEV_NAT = ["aws:ec2/instance:Instance", "pinterest-pipeline:components:NatInstance"];
 const PROD_NAT = ["aws:ec2/eip:Eip", "aws:ec2/natGateway:NatGateway"];
 
 /** Types a paused dev stack keeps, with their counts. */

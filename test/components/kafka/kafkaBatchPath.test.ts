@@ -9,7 +9,7 @@ import {
 } from "../../../components/kafka/kafkaBatchPath";
 import { validateKafkaClientArgs } from "../../../components/kafka/kafkaClient";
 import { sha256Hex } from "../../../components/shared/contentName";
-import { clientConnectorProperties } from "../../harness/clientSink";
+import { clientConnectorProperties, clientUserData } from "../../harness/clientSink";
 import { harness, PulumiHarness } from "../../harness/pulumiMocks";
 import {
   brokersOf,
@@ -63,28 +63,30 @@ describe("KafkaBatchPath", () => {
       "pinterest-pipeline:components:KafkaRestApi",
     ]);
     expect(h.ofType("aws:s3/bucket:Bucket")).to.deep.equal([]);
-    // cluster 7, client 8, sink 8, API 22 (see each part's own test)
-    expect(h.resources.filter((r) => r.custom)).to.have.length(45);
+    // cluster 7, client 9, sink 8, API 22 (see each part's own test)
+    expect(h.resources.filter((r) => r.custom)).to.have.length(46);
   });
 
   it("wires the client, sink and API to the cluster, bucket and each other", async () => {
     await build();
-    const instance = h.one("aws:ec2/instance:Instance").inputs;
-    expect(instance.subnetId).to.equal("subnet-private-a");
-    expect(instance.vpcSecurityGroupIds).to.deep.equal([
-      "batch-client-sg-id",
-      "batch-msk-clients-id",
+    expect(h.one("aws:autoscaling/group:Group").inputs.vpcZoneIdentifiers).to.deep.equal([
+      "subnet-private-a",
+      "subnet-private-b",
     ]);
+    expect(
+      h.one("aws:ec2/launchTemplate:LaunchTemplate").inputs.networkInterfaces[0].securityGroups,
+    ).to.deep.equal(["batch-client-sg-id", "batch-msk-clients-id"]);
     const connector = h.one("aws:mskconnect/connector:Connector").inputs;
     expect(connector.kafkaCluster.apacheKafkaCluster.bootstrapServers).to.equal(
       brokersOf("pin-test-kafka"),
     );
     expect(connector.connectorConfiguration["s3.bucket.name"]).to.equal(BUCKET);
     expect(h.one("aws:s3/bucketObjectv2:BucketObjectv2").inputs.bucket).to.equal(BUCKET);
-    expect(h.one("aws:lb/targetGroupAttachment:TargetGroupAttachment").inputs.targetId).to.equal(
-      "batch-client-instance-id",
-    );
-    expect(instance.userData).to.contain("--replication-factor 2\n");
+    expect(
+      h.one("aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment").inputs
+        .autoscalingGroupName,
+    ).to.equal("pin-test-kafka-client");
+    expect(clientUserData(h)).to.contain("--replication-factor 2\n");
   });
 
   it("opens no port to 0.0.0.0/0, never port 22, never all ports", async () => {
@@ -111,12 +113,12 @@ describe("KafkaBatchPath", () => {
     expect(rulesOnUnknownGroups(h)).to.deep.equal([]);
   });
 
-  it("has no key pair, requires IMDSv2 and encrypts the machine's disk", async () => {
+  it("has no key pair, requires IMDSv2 and encrypts the machines' disks", async () => {
     await build();
-    const instance = h.one("aws:ec2/instance:Instance").inputs;
-    expect(instance.keyName).to.equal(undefined);
-    expect(instance.metadataOptions.httpTokens).to.equal("required");
-    expect(instance.rootBlockDevice.encrypted).to.equal(true);
+    const template = h.one("aws:ec2/launchTemplate:LaunchTemplate").inputs;
+    expect(template.keyName).to.equal(undefined);
+    expect(template.metadataOptions.httpTokens).to.equal("required");
+    expect(template.blockDeviceMappings[0].ebs.encrypted).to.equal("true");
     expect(h.ofType("aws:ec2/keyPair:KeyPair")).to.deep.equal([]);
   });
 
@@ -145,6 +147,7 @@ describe("KafkaBatchPath", () => {
       brokerStorageGb: 100,
       kafkaVersion: "3.8.x",
       clientInstanceType: "t3.medium",
+      clientInstanceCount: 2,
       connectorFlushSize: 2000,
       connectorMcuCount: 2,
       connectorWorkerCount: 2,
@@ -154,9 +157,11 @@ describe("KafkaBatchPath", () => {
     expect(cluster.numberOfBrokerNodes).to.equal(4);
     expect(cluster.brokerNodeGroupInfo.instanceType).to.equal("kafka.m7g.large");
     expect(cluster.kafkaVersion).to.equal("3.8.x");
-    const instance = h.one("aws:ec2/instance:Instance").inputs;
-    expect(instance.instanceType).to.equal("t3.medium");
-    expect(instance.userData).to.contain("--replication-factor 3\n");
+    expect(h.one("aws:ec2/launchTemplate:LaunchTemplate").inputs.instanceType).to.equal(
+      "t3.medium",
+    );
+    expect(h.one("aws:autoscaling/group:Group").inputs.desiredCapacity).to.equal(2);
+    expect(clientUserData(h)).to.contain("--replication-factor 3\n");
     expect(h.one("aws:ssm/association:Association").inputs.parameters.commands).to.match(
       /ensure-topics 6$/,
     );
@@ -177,7 +182,7 @@ describe("KafkaBatchPath", () => {
       "pin-test.user",
     ]);
     expect(await h.value(batch.bootstrapBrokersIam)).to.equal(brokersOf("pin-test-kafka"));
-    expect(await h.value(batch.clientInstanceId)).to.equal("batch-client-instance-id");
+    expect(await h.value(batch.clientGroupName)).to.equal("pin-test-kafka-client");
   });
 
   // kafka.sinkRunner: client (dev): Apache Kafka's Connect worker on the client machine. What mocks
@@ -208,13 +213,13 @@ describe("KafkaBatchPath", () => {
         "WorkerInternalTopicConfigs",
         "SinkPlugin",
       ]);
-      const instance = h.one("aws:ec2/instance:Instance");
-      expect(instance.inputs.userData).to.contain("systemctl enable --now kafka-connect.service");
+      const script = clientUserData(h);
+      expect(script).to.contain("systemctl enable --now kafka-connect.service");
       const properties = clientConnectorProperties(h, "pin-test");
       expect(properties["flush.size"]).to.equal("2000");
       expect(properties["s3.bucket.name"]).to.equal(BUCKET);
       expect(properties["topics.dir"]).to.match(/^topics\/[A-Za-z0-9_-]+$/);
-      expect(instance.inputs.userData).to.contain(
+      expect(script).to.contain(
         "--key 'connect-plugins/kafka-client/confluentinc-kafka-connect-s3-10.6.7.zip'",
       );
     });
@@ -239,7 +244,7 @@ describe("KafkaBatchPath", () => {
         validateKafkaClientArgs({
           prefix: "pin-test",
           vpcId: "v",
-          subnetId: "s",
+          subnetIds: ["s"],
           clusterArn: "c",
           bootstrapBrokersIam: "b:9098",
           kafkaClientSecurityGroupId: "g",

@@ -22,7 +22,7 @@ describe("KafkaRestApi", () => {
       prefix: "pin-test",
       vpcId: "vpc-1",
       subnetIds: ["subnet-a", "subnet-b"],
-      targetInstanceId: "i-proxy",
+      targetGroupName: "pin-test-kafka-client",
       targetSecurityGroupId: "sg-proxy",
       ...args,
     });
@@ -39,7 +39,7 @@ describe("KafkaRestApi", () => {
       "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule": 1,
       "aws:lb/loadBalancer:LoadBalancer": 1,
       "aws:lb/targetGroup:TargetGroup": 1,
-      "aws:lb/targetGroupAttachment:TargetGroupAttachment": 1,
+      "aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment": 1,
       "aws:lb/listener:Listener": 1,
       "aws:cloudwatch/metricAlarm:MetricAlarm": 1,
       "aws:apigateway/vpcLink:VpcLink": 1,
@@ -122,14 +122,19 @@ describe("KafkaRestApi", () => {
     });
   });
 
-  it("forwards TCP 8082 to the proxy machine and checks its health over HTTP", async () => {
+  // A group's traffic source is a target group ARN of type "elbv2" (the provider's
+  // TrafficSourceAttachmentTrafficSource; https://docs.aws.amazon.com/autoscaling/ec2/userguide/attach-load-balancer-asg.html):
+  // the group then registers every machine it launches, on the target group's port.
+  it("forwards TCP 8082 to the proxy group's machines and checks their health over HTTP", async () => {
     await build();
-    const targets = h.one("aws:lb/targetGroup:TargetGroup").inputs;
-    expect(targets).to.include({ port: 8082, protocol: "TCP", targetType: "instance" });
-    expect(targets.healthCheck).to.include({ protocol: "HTTP", path: "/" });
-    expect(h.one("aws:lb/targetGroupAttachment:TargetGroupAttachment").inputs).to.include({
-      targetId: "i-proxy",
-      port: 8082,
+    const targets = h.one("aws:lb/targetGroup:TargetGroup");
+    expect(targets.inputs).to.include({ port: 8082, protocol: "TCP", targetType: "instance" });
+    expect(targets.inputs.healthCheck).to.include({ protocol: "HTTP", path: "/" });
+    expect(
+      h.one("aws:autoscaling/trafficSourceAttachment:TrafficSourceAttachment").inputs,
+    ).to.deep.equal({
+      autoscalingGroupName: "pin-test-kafka-client",
+      trafficSource: { identifier: targets.state.arn, type: "elbv2" },
     });
     expect(h.one("aws:lb/listener:Listener").inputs).to.include({ port: 8082, protocol: "TCP" });
   });
@@ -248,7 +253,7 @@ describe("KafkaRestApi argument validation", () => {
     prefix: "p",
     vpcId: "v",
     subnetIds: [],
-    targetInstanceId: "i",
+    targetGroupName: "g",
     targetSecurityGroupId: "sg",
   };
   const cases: [string, Partial<KafkaRestApiArgs>, string][] = [

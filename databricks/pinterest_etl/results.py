@@ -11,14 +11,17 @@ hold each distinct values (``n``). A run then costs what changed, not the whole 
   -1 for each old row, +1 for each new one, in one MERGE whose commit records the new versions. A
   row a MERGE replaced is so taken out of its old groups, and a re-send that changed nothing
   changes no count;
-- the results are finished from the counts and each is written only when it differs from the
-  stored table: a run in which nothing changed commits nothing.
+- a result is finished from the counts of its kind and written, stamped with the counts version
+  it was finished from (its commit metadata), only when a later counts commit changed that kind
+  (each counts commit names the kinds it changed): a run in which nothing changed commits
+  nothing, and no result is read back to be compared.
 
 A full run (and a first run, or counts that no longer match the cleaned tables) counts every row
 into a new counts table, then finishes the same way: the two modes share ``COUNTED`` and each
 result's ``finish``, so they agree by construction, exactly (medians included: they are read from
 per-group value counts). A run killed between the counts commit and the result writes is repaired
-by the next: the results are compared with the counts each time.
+by the next: the results it did not write are stamped with an older counts version. A result whose
+last commit has no stamp (written by hand, or by an older job) is written again.
 """
 
 from __future__ import annotations
@@ -37,6 +40,8 @@ from .naming import TABLES
 from .writers import (
     TableLocation,
     add_counts,
+    commit_metadata,
+    last_commit,
     last_metadata,
     read_changes,
     read_table,
@@ -52,6 +57,12 @@ COUNTED_COLUMN = "counted"
 
 #: The key of the cleaned tables' versions in the counts table's commit metadata.
 _VERSIONS = "cleaned_versions"
+
+#: The key of the counted kinds a counts commit changed, in its commit metadata.
+_CHANGED = "changed"
+
+#: The key of the counts version a result was finished from, in the result's commit metadata.
+_COUNTS_VERSION = "counts_version"
 
 #: Deletion vectors: a MERGE marks changed rows instead of rewriting their files.
 _COUNTS_PROPERTIES = {"delta.enableDeletionVectors": "true"}
@@ -111,44 +122,102 @@ def update_results(
     each: Callable,
 ) -> list[str]:
     """Bring the counts table ``counts_name`` up to the cleaned tables ``cleaned`` (by topic), then
-    write each result table (``results``: by suffix) that differs from what the counts give; return
-    the names written. ``recount``: count every row again (the full mode) and write every result.
-    ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
+    write each result table (``results``: by suffix) whose counts changed since it was written;
+    return the names written. ``recount``: count every row again (the full mode) and write every
+    result. ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
     recorded = None if recount else _recorded_versions(spark, counts_name, location)
     now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
     if recorded is None or any(recorded[t] > now[t] for t in TABLES):
-        recount = True
         for t in TABLES:
             record_changes(spark, cleaned[t], location)
         now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
         tables = [read_version(spark, cleaned[t], location, now[t]) for t in TABLES]
         with sources_of(*tables) as sources:
+            everything = [c.name for c in COUNTED]
             write_table(summed(counted_rows(sources, sign=1)), counts_name, location,
-                        metadata=_metadata(now), properties=_COUNTS_PROPERTIES)  # fmt: skip
+                        metadata=_metadata(now, everything),
+                        properties=_COUNTS_PROPERTIES)  # fmt: skip
     elif recorded != now:
         _add_change(spark, cleaned, counts_name, location, recorded, now)
-    counts = cached(read_table(spark, counts_name, location))
+    version, _ = last_commit(spark, counts_name, location)
+    stale = _stale_results(spark, counts_name, results, location, version, each)
+    if not stale:
+        return []
+    kinds = sorted({a.counted for a in ANALYSES if a.suffix in stale})
+    counts = read_table(spark, counts_name, location)
+    counts = cached(counts.filter(F.col(COUNTED_COLUMN).isin(kinds)))
+    stamp = json.dumps({_COUNTS_VERSION: version})
     try:
 
-        def write(analysis_suffix: str) -> str | None:
+        def write(analysis_suffix: str) -> str:
             analysis = next(a for a in ANALYSES if a.suffix == analysis_suffix)
-            name = results[analysis_suffix]
-            result = cached(analysis.finish(counts_of(counts, analysis.counted)))
-            try:
-                if not recount and _holds(spark, name, location, result):
-                    return None
-                write_table(result, name, location)
-            finally:
-                result.unpersist()
-            return name
+            result = analysis.finish(counts_of(counts, analysis.counted))
+            return write_table(result, results[analysis_suffix], location, metadata=stamp)
 
-        return [name for name in each(write, results) if name]
+        each(write, stale)
+        return [results[s] for s in stale]
     finally:
         counts.unpersist()
 
 
-def _metadata(versions: dict[str, int]) -> str:
-    return json.dumps({_VERSIONS: versions}, sort_keys=True)
+def _stale_results(
+    spark: SparkSession,
+    counts_name: str,
+    results: dict[str, str],
+    location: TableLocation,
+    version: int,
+    each: Callable,
+) -> list[str]:
+    """The suffixes of the results to write, given the counts' latest ``version``: a result whose
+    table is missing, or whose last commit was not stamped with the counts version it was finished
+    from (written by hand, by an older job, or from counts since replaced), or whose counted kind
+    changed in a counts commit after its stamp."""
+    stamps = dict(
+        zip(results, each(lambda s: _stamp(spark, results[s], location), results), strict=True)
+    )
+    unknown = [s for s, v in stamps.items() if v is None or v > version]
+    known = {s: v for s, v in stamps.items() if s not in unknown and v < version}
+    if not known:
+        return unknown
+    later = commit_metadata(spark, counts_name, location, after=min(known.values()))
+    counted = {a.suffix: a.counted for a in ANALYSES}
+
+    def changed_since(suffix: str) -> bool:
+        for v, text in later.items():
+            if v > known[suffix]:
+                kinds = _changed_kinds(text)
+                if kinds is None or counted[suffix] in kinds:
+                    return True
+        return False
+
+    return unknown + [s for s in known if changed_since(s)]
+
+
+def _stamp(spark: SparkSession, name: str, location: TableLocation) -> int | None:
+    """The counts version result table ``name`` was finished from (None: no such table, or its
+    last commit carries no stamp)."""
+    if not table_exists(spark, name, location):
+        return None
+    _, text = last_commit(spark, name, location)
+    try:
+        return int(json.loads(text)[_COUNTS_VERSION]) if text else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _changed_kinds(text: str | None) -> set[str] | None:
+    """The counted kinds a counts commit with user metadata ``text`` changed (None: unknown)."""
+    try:
+        changed = json.loads(text)[_CHANGED] if text else None
+    except (ValueError, KeyError, TypeError):
+        return None
+    return set(changed) if isinstance(changed, list) else None
+
+
+def _metadata(versions: dict[str, int], changed: list[str]) -> str:
+    """A counts commit's user metadata: the cleaned tables' versions it counts, and the counted
+    kinds it changed."""
+    return json.dumps({_VERSIONS: versions, _CHANGED: sorted(changed)}, sort_keys=True)
 
 
 def _recorded_versions(
@@ -177,7 +246,7 @@ def _add_change(
 ) -> None:
     """Add to the counts what changed in the cleaned tables from versions ``before`` to ``after``:
     the rows of every key changed in between, -1 as they were, +1 as they are. One MERGE, whose
-    commit records ``after``; none when the counts do not change."""
+    commit records ``after`` and the kinds it changed; none when the counts do not change."""
     changed = (
         read_changes(spark, cleaned[t], location, before[t] + 1, after[t]).select("ind")
         for t in TABLES
@@ -195,19 +264,11 @@ def _add_change(
         with sources_of(*rows(before)) as old, sources_of(*rows(after)) as new:
             change = cached(summed(counted_rows(old, -1).unionByName(counted_rows(new, 1))))
             try:
-                if not change.isEmpty():
-                    add_counts(spark, change, counts_name, location, COUNT, _metadata(after))
+                kinds = [r[0] for r in change.select(COUNTED_COLUMN).distinct().collect()]
+                if kinds:
+                    add_counts(spark, change, counts_name, location, COUNT,
+                               _metadata(after, kinds))  # fmt: skip
             finally:
                 change.unpersist()
     finally:
         keys.unpersist()
-
-
-def _holds(spark: SparkSession, name: str, location: TableLocation, rows: DataFrame) -> bool:
-    """Whether table ``name`` exists and holds exactly ``rows`` (columns, types and rows)."""
-    if not table_exists(spark, name, location):
-        return False
-    stored = read_table(spark, name, location)
-    if stored.dtypes != rows.dtypes:
-        return False
-    return stored.exceptAll(rows).isEmpty() and rows.exceptAll(stored).isEmpty()

@@ -187,6 +187,22 @@ def last_metadata(spark: SparkSession, name: str, location: TableLocation) -> st
     return latest.userMetadata if latest else None
 
 
+def commit_metadata(spark: SparkSession, name: str, location: TableLocation,
+                    after: int = -1) -> dict[int, str | None]:  # fmt: skip
+    """The user metadata of each commit of table ``name`` later than version ``after`` (None: a
+    commit without any), by version; one read of the table's log."""
+    ref = _sql_ref(location.ref(name), location)
+    history = spark.sql(f"DESCRIBE HISTORY {ref}").filter(f"version > {int(after)}")
+    return {r.version: r.userMetadata for r in history.select("version", "userMetadata").collect()}
+
+
+def last_commit(spark: SparkSession, name: str, location: TableLocation) -> tuple[int, str | None]:
+    """The latest version of table ``name`` and its commit's user metadata (None: none)."""
+    ref = _sql_ref(location.ref(name), location)
+    row = spark.sql(f"DESCRIBE HISTORY {ref} LIMIT 1").select("version", "userMetadata").first()
+    return row.version, row.userMetadata
+
+
 def read_version(
     spark: SparkSession, name: str, location: TableLocation, version: int
 ) -> DataFrame:

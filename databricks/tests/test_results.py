@@ -35,6 +35,11 @@ def day_5_resends_only(root: Path) -> None:
     send(root, "geo", [geo(3, "2021-02-03 04:05:06", "Chad")], 7)
 
 
+def day_6_moves_a_geo_row(root: Path) -> None:
+    """Geo 3 from Chad to Albania (which sorts first): pin 3's place changes, nobody's user."""
+    send(root, "geo", [geo(3, "2021-02-03 04:05:06", "Albania")], 8)
+
+
 def versions(spark: SparkSession, warehouse: Path, names: list[str]) -> dict[str, int]:
     """Each table's latest version, from its Delta history."""
     return {
@@ -86,6 +91,19 @@ def test_incremental_days_with_replaced_rows_and_resends_equal_a_full_run(
     run_batch(spark, config(root, daily), "incremental")
     after = versions(spark, daily, [COUNTS, *RESULTS])
     assert after == {n: before[n] for n in after}  # re-sends changed no count, no result
+
+    day_6_moves_a_geo_row(root)
+    run_batch(spark, config(root, daily), "incremental")
+    moved = versions(spark, daily, RESULTS)
+    # Only the results whose counts changed are written again: pin 3's country moved, not its
+    # category's year, and nobody's user changed.
+    assert {n for n in RESULTS if moved[n] != after[n]} == {
+        "pin_e2e_popular_category_by_country",
+        "pin_e2e_top_poster_by_country",
+        "pin_e2e_country_with_top_poster",
+    }
+    run_batch(spark, config(root, tmp_path / "full-6"), "full")
+    assert with_counts(spark, daily) == with_counts(spark, tmp_path / "full-6")
 
 
 def test_a_result_out_of_step_with_the_counts_is_rewritten_by_the_next_run(

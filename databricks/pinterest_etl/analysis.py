@@ -7,9 +7,14 @@ Decisions (also in databricks/README.md):
 - "Most popular" is the highest count; ties keep every tied row (``rank() == 1``).
 - Rows whose grouping value or counted value is null (junk cleaned to null, an age under 18, a
   year outside the range) take no part in that result.
-- Medians are ``percentile_approx(x, 0.5)`` as in the course: an actual value of the group, the
-  lower of the two middle values when the count is even (exact up to a million values per group:
-  ``MEDIAN_ACCURACY``).
+- Medians are the course's ``percentile_approx(x, 0.5)``, exactly: an actual value of the group,
+  the lower of the two middle values when the count is even.
+
+Every result is read from counts alone (``COUNTED``: how many source rows hold each distinct
+values of a few columns, e.g. per age group each follower count) and never from the rows: counts
+can be added to and taken from, so the batch job keeps them in a table and updates them from the
+rows that changed (job.py, ``results.py``), and a full run computes them from every row, through
+the same ``finish`` of each ``Analysis``.
 - Results are sets (written unsorted); ``display_order`` sorts one for display, by its columns
   left to right with age groups youngest first.
 """
@@ -18,9 +23,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import reduce
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
+from pyspark.sql import types as T
 
 AGE_GROUPS = ("18-24", "25-35", "36-50", "+50")
 
@@ -51,32 +58,6 @@ def display_order(df: DataFrame) -> DataFrame:
     return df.orderBy(*keys)
 
 
-def _most_popular(df: DataFrame, group: str, item: str, count_name: str) -> DataFrame:
-    """Per ``group``, the ``item`` values with the highest row count (all of them on a tie)."""
-    counts = (
-        df.filter(F.col(group).isNotNull() & F.col(item).isNotNull())
-        .groupBy(group, item)
-        .agg(F.count(F.lit(1)).alias(count_name))
-    )
-    by_count = Window.partitionBy(group).orderBy(F.col(count_name).desc())
-    return counts.withColumn("_rank", F.rank().over(by_count)).filter("_rank = 1").drop("_rank")
-
-
-#: ``percentile_approx``'s accuracy: exact for groups of up to this many values. At the default
-#: (10,000) a larger group's median depends on the order rows arrive in, so a table merged day by
-#: day (more, smaller files) gave another median than the same rows written at once.
-MEDIAN_ACCURACY = 1_000_000
-
-
-def _median_followers(df: DataFrame, *groups: str) -> DataFrame:
-    median = F.percentile_approx("follower_count", 0.5, MEDIAN_ACCURACY)
-    return (
-        df.filter(F.col("follower_count").isNotNull())
-        .groupBy(*groups)
-        .agg(median.alias("median_follower_count"))
-    )
-
-
 def _pin_geo(pin: DataFrame, geo: DataFrame) -> DataFrame:
     return pin.join(geo, "ind")
 
@@ -85,164 +66,233 @@ def _pin_user(pin: DataFrame, user: DataFrame) -> DataFrame:
     return pin.join(user, "ind").withColumn("age_group", age_group(F.col("age")))
 
 
-def popular_category_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
-    """Task 4: ``country, category, category_count``."""
-    result = _most_popular(_pin_geo(pin, geo), "country", "category", "category_count")
-    return result.select("country", "category", "category_count")
-
-
-def popular_category_by_year(
-    pin: DataFrame, geo: DataFrame, years: tuple[int, int] = POST_YEARS
-) -> DataFrame:
-    """Task 5: ``post_year, category, category_count`` for posting years in ``years``
-    (inclusive)."""
-    joined = _pin_geo(pin, geo).withColumn("post_year", F.year("timestamp"))
-    joined = joined.filter(F.col("post_year").between(*years))
-    result = _most_popular(joined, "post_year", "category", "category_count")
-    return result.select("post_year", "category", "category_count")
-
-
-def top_poster_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
-    """Task 6a: ``country, poster_name, follower_count``: per country the poster(s) with the most
-    followers; one row per poster even when they posted several times."""
-    joined = _pin_geo(pin, geo).filter(
-        F.col("country").isNotNull()
-        & F.col("poster_name").isNotNull()
-        & F.col("follower_count").isNotNull()
-    )
-    by_country = Window.partitionBy("country")
-    result = (
-        joined.withColumn("_max", F.max("follower_count").over(by_country))
-        .filter(F.col("follower_count") == F.col("_max"))
-        .select("country", "poster_name", "follower_count")
-        .distinct()
-    )
-    return result
-
-
-def country_with_top_poster(pin: DataFrame, geo: DataFrame) -> DataFrame:
-    """Task 6b: ``country, follower_count``: the country (all of them on a tie) whose top poster
-    has the most followers."""
-    per_country = top_poster_by_country(pin, geo).select("country", "follower_count").distinct()
-    top = per_country.agg(F.max("follower_count").alias("_max"))
-    result = per_country.join(top, F.col("follower_count") == F.col("_max"))
-    return result.select("country", "follower_count")
-
-
-def popular_category_by_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
-    """Task 7: ``age_group, category, category_count``."""
-    result = _most_popular(_pin_user(pin, user), "age_group", "category", "category_count")
-    return result.select("age_group", "category", "category_count")
-
-
-def median_followers_by_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
-    """Task 8: ``age_group, median_follower_count``."""
-    joined = _pin_user(pin, user).filter(F.col("age_group").isNotNull())
-    return _median_followers(joined, "age_group")
-
-
 def _with_join_year(df: DataFrame, years: tuple[int, int]) -> DataFrame:
     df = df.withColumn("post_year", F.year("date_joined"))
     return df.filter(F.col("post_year").between(*years))
 
 
-def users_joined_by_year(user: DataFrame, years: tuple[int, int] = JOIN_YEARS) -> DataFrame:
+def _with_post_year(df: DataFrame, years: tuple[int, int]) -> DataFrame:
+    df = df.withColumn("post_year", F.year("timestamp"))
+    return df.filter(F.col("post_year").between(*years))
+
+
+#: Every column a result counts by, with its type: the columns of the counts table.
+COUNTED_COLUMNS: dict[str, T.DataType] = {
+    "country": T.StringType(),
+    "category": T.StringType(),
+    "post_year": T.IntegerType(),
+    "age_group": T.StringType(),
+    "poster_name": T.StringType(),
+    "follower_count": T.IntegerType(),
+    "user_name": T.StringType(),
+    "date_joined": T.TimestampType(),
+}
+
+#: How many source rows (joined rows, or user rows) hold a group's values.
+COUNT = "n"
+
+#: The rows results count, each of one ``ind``, with the columns any ``Counted`` reads.
+SOURCES: dict[str, Callable[[DataFrame, DataFrame, DataFrame], DataFrame]] = {
+    "pin_geo": lambda pin, geo, user: _pin_geo(
+        pin.select("ind", "category", "poster_name", "follower_count"),
+        geo.select("ind", "country", "timestamp"),
+    ),
+    "pin_user": lambda pin, geo, user: _pin_user(
+        pin.select("ind", "category", "follower_count"),
+        user.select("ind", "age", "date_joined"),
+    ),
+    "user": lambda pin, geo, user: user.select("ind", "user_name", "date_joined"),
+}
+
+
+@dataclass(frozen=True)
+class Counted:
+    """What a result is read from: the rows of a source (``pin_geo``, ``pin_user`` or ``user``,
+    each row one ``ind``) that take part, as the values of ``columns``, counted per distinct
+    values. Counts can be added and taken away, so a changed source row updates them exactly:
+    its old version's values count -1, its new one's +1."""
+
+    name: str
+    source: str
+    columns: tuple[str, ...]
+    rows: Callable[[DataFrame], DataFrame]
+    #: Columns whose null takes the row out (a null in another column is a value of its own).
+    required: tuple[str, ...] = ()
+
+    def values(self, source: DataFrame) -> DataFrame:
+        """The source rows' values that count, one row each."""
+        taking_part = [F.col(c).isNotNull() for c in self.required]
+        df = self.rows(source).select(*self.columns)
+        return df.filter(reduce(lambda a, b: a & b, taking_part)) if taking_part else df
+
+    def counts(self, pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+        """``columns`` + ``n``: how many rows of the source hold each distinct values."""
+        values = self.values(SOURCES[self.source](pin, geo, user))
+        return values.groupBy(*self.columns).agg(F.count(F.lit(1)).alias(COUNT))
+
+
+COUNTED: tuple[Counted, ...] = (
+    Counted("category_by_country", "pin_geo", ("country", "category"), lambda df: df,
+            ("country", "category")),
+    Counted("category_by_post_year", "pin_geo", ("post_year", "category"),
+            lambda df: _with_post_year(df, POST_YEARS), ("category",)),
+    Counted("poster_by_country", "pin_geo", ("country", "poster_name", "follower_count"),
+            lambda df: df, ("country", "poster_name", "follower_count")),
+    Counted("category_by_age_group", "pin_user", ("age_group", "category"), lambda df: df,
+            ("age_group", "category")),
+    Counted("followers_by_age_group", "pin_user", ("age_group", "follower_count"),
+            lambda df: df, ("age_group", "follower_count")),
+    # A user is their name with the instant they joined: the data has no user id.
+    Counted("users_by_join_year", "user", ("post_year", "user_name", "date_joined"),
+            lambda df: _with_join_year(df, JOIN_YEARS)),
+    Counted("followers_by_join_year", "pin_user", ("post_year", "follower_count"),
+            lambda df: _with_join_year(df, JOIN_YEARS), ("follower_count",)),
+    Counted("followers_by_age_group_and_join_year", "pin_user",
+            ("age_group", "post_year", "follower_count"),
+            lambda df: _with_join_year(df, JOIN_YEARS), ("age_group", "follower_count")),
+)  # fmt: skip
+COUNTED_BY_NAME = {c.name: c for c in COUNTED}
+
+
+def _most_popular(counts: DataFrame, group: str, item: str) -> DataFrame:
+    """Per ``group``, the ``item`` values with the highest count (all of them on a tie)."""
+    by_count = Window.partitionBy(group).orderBy(F.col(COUNT).desc())
+    top = counts.withColumn("_rank", F.rank().over(by_count)).filter("_rank = 1")
+    return top.select(group, item, F.col(COUNT).alias("category_count"))
+
+
+def _top_posters(counts: DataFrame) -> DataFrame:
+    """Per country the poster(s) with the most followers, one row per poster and count."""
+    by_country = Window.partitionBy("country")
+    top = counts.withColumn("_max", F.max("follower_count").over(by_country))
+    return top.filter(F.col("follower_count") == F.col("_max")).select(
+        "country", "poster_name", "follower_count"
+    )
+
+
+def _country_with_top_poster(counts: DataFrame) -> DataFrame:
+    per_country = _top_posters(counts).select("country", "follower_count").distinct()
+    top = per_country.agg(F.max("follower_count").alias("_max"))
+    result = per_country.join(top, F.col("follower_count") == F.col("_max"))
+    return result.select("country", "follower_count")
+
+
+def _median_followers(counts: DataFrame, *groups: str) -> DataFrame:
+    """Per group, the median follower count read from how many rows hold each value: the
+    smallest value reached by half of the group's rows, counted from the smallest value (the
+    course's ``percentile_approx(x, 0.5)``, exact: the lower middle value on an even count)."""
+    upto = (
+        Window.partitionBy(*groups)
+        .orderBy("follower_count")
+        .rowsBetween(Window.unboundedPreceding, Window.currentRow)
+    )
+    whole = Window.partitionBy(*groups)
+    reached = (
+        counts.withColumn("_upto", F.sum(COUNT).over(upto))
+        .withColumn("_all", F.sum(COUNT).over(whole))
+        .filter(F.col("_upto") * 2 >= F.col("_all"))
+    )
+    return reached.groupBy(*groups).agg(F.min("follower_count").alias("median_follower_count"))
+
+
+def _users_joined(counts: DataFrame) -> DataFrame:
+    """Distinct users per joining year: each row of the counts is one user."""
+    return counts.groupBy("post_year").agg(F.count(F.lit(1)).alias("number_users_joined"))
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """One result table: the course task, the table-name suffix, what it answers, the counts it
+    is read from (``COUNTED``) and how (``finish``, from those counts alone)."""
+
+    task: str
+    suffix: str
+    question: str
+    counted: str
+    finish: Callable[[DataFrame], DataFrame]
+
+    def compute(self, pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
+        """The result from the cleaned tables: their counts, finished."""
+        return self.finish(COUNTED_BY_NAME[self.counted].counts(pin, geo, user))
+
+
+ANALYSES: tuple[Analysis, ...] = (
+    Analysis("4", "popular_category_by_country", "most popular category per country",
+             "category_by_country", lambda c: _most_popular(c, "country", "category")),
+    Analysis("5", "popular_category_by_year", "most popular category per posting year 2018-2022",
+             "category_by_post_year", lambda c: _most_popular(c, "post_year", "category")),
+    Analysis("6a", "top_poster_by_country", "per country, the poster with the most followers",
+             "poster_by_country", _top_posters),
+    Analysis("6b", "country_with_top_poster",
+             "the country whose top poster has the most followers", "poster_by_country",
+             _country_with_top_poster),
+    Analysis("7", "popular_category_by_age_group", "most popular category per age group",
+             "category_by_age_group", lambda c: _most_popular(c, "age_group", "category")),
+    Analysis("8", "median_followers_by_age_group", "median follower count per age group",
+             "followers_by_age_group", lambda c: _median_followers(c, "age_group")),
+    Analysis("9", "users_joined_by_year",
+             "users joined per year 2015-2020 (post_year = joining year)", "users_by_join_year",
+             _users_joined),
+    Analysis("10", "median_followers_by_join_year",
+             "median follower count by joining year 2015-2020", "followers_by_join_year",
+             lambda c: _median_followers(c, "post_year")),
+    Analysis("11", "median_followers_by_age_group_and_join_year",
+             "median follower count by joining year 2015-2020 and age group",
+             "followers_by_age_group_and_join_year",
+             lambda c: _median_followers(c, "age_group", "post_year")),
+)  # fmt: skip
+ANALYSES_BY_TASK = {a.task: a for a in ANALYSES}
+
+
+def popular_category_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
+    """Task 4: ``country, category, category_count``."""
+    return ANALYSES_BY_TASK["4"].compute(pin, geo, None)
+
+
+def popular_category_by_year(pin: DataFrame, geo: DataFrame) -> DataFrame:
+    """Task 5: ``post_year, category, category_count`` for posting years in ``POST_YEARS``."""
+    return ANALYSES_BY_TASK["5"].compute(pin, geo, None)
+
+
+def top_poster_by_country(pin: DataFrame, geo: DataFrame) -> DataFrame:
+    """Task 6a: ``country, poster_name, follower_count``: per country the poster(s) with the most
+    followers; one row per poster even when they posted several times."""
+    return ANALYSES_BY_TASK["6a"].compute(pin, geo, None)
+
+
+def country_with_top_poster(pin: DataFrame, geo: DataFrame) -> DataFrame:
+    """Task 6b: ``country, follower_count``: the country (all of them on a tie) whose top poster
+    has the most followers."""
+    return ANALYSES_BY_TASK["6b"].compute(pin, geo, None)
+
+
+def popular_category_by_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
+    """Task 7: ``age_group, category, category_count``."""
+    return ANALYSES_BY_TASK["7"].compute(pin, None, user)
+
+
+def median_followers_by_age_group(pin: DataFrame, user: DataFrame) -> DataFrame:
+    """Task 8: ``age_group, median_follower_count``."""
+    return ANALYSES_BY_TASK["8"].compute(pin, None, user)
+
+
+def users_joined_by_year(user: DataFrame) -> DataFrame:
     """Task 9: ``post_year, number_users_joined`` (``post_year`` is the joining year, as the
     course names it): distinct users, not user rows. The user table has one row per post
     (``ind``), so a user who posted 30 times has 30 rows; the data has no user id, so a user is
     their name with the instant they joined (two people of one name joining in the same second
     count once)."""
-    user_id = F.struct("user_name", "date_joined")
-    result = (
-        _with_join_year(user, years)
-        .groupBy("post_year")
-        .agg(F.count_distinct(user_id).alias("number_users_joined"))
-    )
-    return result
+    return ANALYSES_BY_TASK["9"].compute(None, None, user)
 
 
-def median_followers_by_join_year(
-    pin: DataFrame, user: DataFrame, years: tuple[int, int] = JOIN_YEARS
-) -> DataFrame:
+def median_followers_by_join_year(pin: DataFrame, user: DataFrame) -> DataFrame:
     """Task 10: ``post_year, median_follower_count`` by joining year."""
-    joined = _with_join_year(_pin_user(pin, user), years)
-    return _median_followers(joined, "post_year")
+    return ANALYSES_BY_TASK["10"].compute(pin, None, user)
 
 
-def median_followers_by_age_group_and_join_year(
-    pin: DataFrame, user: DataFrame, years: tuple[int, int] = JOIN_YEARS
-) -> DataFrame:
+def median_followers_by_age_group_and_join_year(pin: DataFrame, user: DataFrame) -> DataFrame:
     """Task 11: ``age_group, post_year, median_follower_count``."""
-    joined = _with_join_year(_pin_user(pin, user), years).filter(F.col("age_group").isNotNull())
-    return _median_followers(joined, "age_group", "post_year")
-
-
-@dataclass(frozen=True)
-class Analysis:
-    """One result table: the course task, the table-name suffix, what it answers, how."""
-
-    task: str
-    suffix: str
-    question: str
-    compute: Callable[[DataFrame, DataFrame, DataFrame], DataFrame]
-
-
-ANALYSES: tuple[Analysis, ...] = (
-    Analysis(
-        "4",
-        "popular_category_by_country",
-        "most popular category per country",
-        lambda pin, geo, user: popular_category_by_country(pin, geo),
-    ),
-    Analysis(
-        "5",
-        "popular_category_by_year",
-        "most popular category per posting year 2018-2022",
-        lambda pin, geo, user: popular_category_by_year(pin, geo),
-    ),
-    Analysis(
-        "6a",
-        "top_poster_by_country",
-        "per country, the poster with the most followers",
-        lambda pin, geo, user: top_poster_by_country(pin, geo),
-    ),
-    Analysis(
-        "6b",
-        "country_with_top_poster",
-        "the country whose top poster has the most followers",
-        lambda pin, geo, user: country_with_top_poster(pin, geo),
-    ),
-    Analysis(
-        "7",
-        "popular_category_by_age_group",
-        "most popular category per age group",
-        lambda pin, geo, user: popular_category_by_age_group(pin, user),
-    ),
-    Analysis(
-        "8",
-        "median_followers_by_age_group",
-        "median follower count per age group",
-        lambda pin, geo, user: median_followers_by_age_group(pin, user),
-    ),
-    Analysis(
-        "9",
-        "users_joined_by_year",
-        "users joined per year 2015-2020 (post_year = joining year)",
-        lambda pin, geo, user: users_joined_by_year(user),
-    ),
-    Analysis(
-        "10",
-        "median_followers_by_join_year",
-        "median follower count by joining year 2015-2020",
-        lambda pin, geo, user: median_followers_by_join_year(pin, user),
-    ),
-    Analysis(
-        "11",
-        "median_followers_by_age_group_and_join_year",
-        "median follower count by joining year 2015-2020 and age group",
-        lambda pin, geo, user: median_followers_by_age_group_and_join_year(pin, user),
-    ),
-)
+    return ANALYSES_BY_TASK["11"].compute(pin, None, user)
 
 
 def run_analyses(pin: DataFrame, geo: DataFrame, user: DataFrame) -> dict[str, DataFrame]:

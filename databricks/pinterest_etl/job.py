@@ -7,8 +7,8 @@ one of two modes (databricks/README.md, "Two modes"):
 - ``incremental`` reads only the objects its checkpoint has not seen (Auto Loader on Databricks,
   Spark's file stream source elsewhere, one query over the three topics with ``availableNow``),
   MERGEs their cleaned rows into the cleaned tables by ``ind`` with the rule the full run
-  de-duplicates by, and adds their malformed records; the nine results are then recomputed from
-  the cleaned tables.
+  de-duplicates by, and adds their malformed records; the nine results are then updated from the
+  cleaned rows that changed (``results.py``: through counts, the changes only).
 
 With a checkpoint both modes read through that same query: a full run first forgets the checkpoint,
 so its one micro-batch holds every object and leaves the checkpoint knowing exactly what it read.
@@ -35,25 +35,24 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import reduce
-from typing import TypeVar
 
-from pyspark import StorageLevel
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from .analysis import ANALYSES
 from .cleaning import FIRST_COPY_COLUMN, KEPT_COLUMN, clean, kept_rows, mark_duplicates
+from .compute import cached, in_parallel
 from .naming import (
     TABLES,
     batch_runs_table_name,
     cleaned_table_name,
     malformed_table_name,
+    result_counts_table_name,
     table_base,
 )
 from .readers import (
@@ -66,6 +65,7 @@ from .readers import (
     read_topic_text,
     topic_path,
 )
+from .results import update_results
 from .writers import (
     TableLocation,
     append_rows,
@@ -77,13 +77,9 @@ from .writers import (
     write_table,
 )
 
-_T = TypeVar("_T")
-_R = TypeVar("_R")
-
-
 #: The job's stages, as timed in ``BatchResult.stage_seconds``: reading, parsing, cleaning and
 #: marking every record into the caches, and counting them; the three cleaned tables and the
-#: malformed table (replaced, or merged); the nine results, recomputed from the cleaned tables.
+#: malformed table (replaced, or merged); the counts and the nine results (results.py).
 #: A run of several micro-batches sums each stage over them.
 STAGES = ("read_parse_clean", "cleaned_tables", "results")
 
@@ -184,6 +180,9 @@ class BatchConfig:
 
     def runs(self) -> str:
         return check_table_name(batch_runs_table_name(self.prefix))
+
+    def result_counts(self) -> str:
+        return check_table_name(result_counts_table_name(self.prefix))
 
     def analysis_tables(self) -> dict[str, str]:
         base = self.analysis_prefix or table_base(self.prefix)
@@ -493,7 +492,7 @@ def _write_cleaned(
 
     Each topic is read, parsed and cleaned once, into a cache (see ``_records``) that its cleaned
     rows, its statistics and the malformed records are computed from. Writes that do not depend on
-    each other run from parallel threads (see ``_in_parallel``).
+    each other run from parallel threads (see ``in_parallel``).
     """
     names = config.cleaned_tables()
     location = config.location
@@ -501,9 +500,9 @@ def _write_cleaned(
     records: dict[str, DataFrame] = {}
     try:
         with _timed(seconds, STAGES[0]):
-            records = {t: _cached(_records(lines[t], t)) for t in TABLES}
+            records = {t: cached(_records(lines[t], t)) for t in TABLES}
             # The first action on each cache fills it: let that be the statistics.
-            counted = _in_parallel(lambda t: _stats(records[t]), TABLES)
+            counted = in_parallel(lambda t: _stats(records[t]), TABLES)
             stats = dict(zip(TABLES, counted, strict=True))
             reasons = {t: _top_reasons(records[t]) if stats[t].malformed else [] for t in TABLES}
         with _timed(seconds, STAGES[1]):
@@ -520,24 +519,12 @@ def _write_cleaned(
             malformed = reduce(
                 lambda a, b: a.unionByName(b), (malformed_records(records[t], t) for t in TABLES)
             )
-            _in_parallel(write, TABLES)
+            in_parallel(write, TABLES)
             _write_malformed(spark, config, malformed, merge)
     finally:
         for df in records.values():
             df.unpersist()
     return BatchOutcome(stats, reasons, seconds)
-
-
-def _cached(df: DataFrame) -> DataFrame:
-    """``df`` persisted in memory and on disk, or ``df`` itself where the compute refuses to
-    persist (Databricks serverless: NOT_SUPPORTED_WITH_SERVERLESS); the job is then slower, not
-    different."""
-    try:
-        return df.persist(StorageLevel.MEMORY_AND_DISK)
-    except Exception as err:
-        if "NOT_SUPPORTED_WITH_SERVERLESS" not in str(err):
-            raise
-        return df
 
 
 def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: TableLocation) -> str:
@@ -572,8 +559,8 @@ def _write_results(
     stats: dict[str, TableStats],
     seconds: dict[str, float],
 ) -> BatchResult:
-    """Recompute the nine results from the cleaned tables and replace them (both modes: they are
-    small, and most of them, medians and "most popular" ranks, cannot be updated from new rows)."""
+    """Bring the nine results up to the cleaned tables (``results.update_results``: from what
+    changed in an incremental run, from every row in a full one) and describe the run."""
     names = config.cleaned_tables()
     analysis_names = config.analysis_tables()
     location = config.location
@@ -585,9 +572,8 @@ def _write_results(
         )
     seconds = dict(seconds)
     with _timed(seconds, STAGES[2]):
-        pin, geo, user = (read_table(spark, names[t], location) for t in TABLES)
-        outputs = {analysis_names[a.suffix]: a.compute(pin, geo, user) for a in ANALYSES}
-        _in_parallel(lambda n: write_table(outputs[n], n, location), outputs)
+        update_results(spark, names, config.result_counts(), analysis_names, location,
+                       recount=mode == "full", each=in_parallel)  # fmt: skip
     return BatchResult(
         cleaned_tables={t: location.ref(names[t]) for t in TABLES},
         malformed_table=location.ref(config.malformed()),
@@ -666,15 +652,3 @@ def _top_reasons(records: DataFrame) -> list[tuple[str, int]]:
     counts = records.filter(F.col(REASON_COLUMN).isNotNull()).groupBy(REASON_COLUMN).count()
     top = counts.orderBy(F.desc("count"), REASON_COLUMN).limit(_TOP_REASONS).collect()
     return [(r[REASON_COLUMN], r["count"]) for r in top]
-
-
-def _in_parallel(fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
-    """``[fn(item) for item in items]`` with each call in its own thread.
-
-    Spark runs the jobs of different threads at the same time: one table's Delta commit (driver
-    work, whatever the table's size) overlaps another's computing, and the last tasks of one job
-    no longer leave a core idle. Raises the first error once every call has ended.
-    """
-    items = list(items)
-    with ThreadPoolExecutor(max_workers=len(items)) as pool:
-        return list(pool.map(fn, items))

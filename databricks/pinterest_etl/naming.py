@@ -57,6 +57,11 @@ def batch_runs_table_name(prefix: str) -> str:
     return f"{table_base(prefix)}_batch_runs"
 
 
+def result_counts_table_name(prefix: str) -> str:
+    """The batch job's counts the nine results are read from (``results.py``)."""
+    return f"{table_base(prefix)}_result_counts"
+
+
 def stream_malformed_table_name(prefix: str, table: str) -> str:
     """Streaming quarantine table of one stream: ``<prefix>_<table>_stream_malformed``."""
     return f"{stream_table_name(prefix, table)}_malformed"

@@ -22,6 +22,7 @@ from .naming import (
     batch_runs_table_name,
     cleaned_table_name,
     malformed_table_name,
+    result_counts_table_name,
     stream_malformed_table_name,
     stream_table_name,
     table_base,
@@ -32,9 +33,9 @@ PLACEHOLDER = "PREFIX"
 
 
 def table_names(prefix: str) -> dict:
-    """The tables of deployment ``prefix``: batch cleaned, malformed, its record of runs and the
-    nine results (with
-    their course task and question), stream cleaned and stream malformed."""
+    """The tables of deployment ``prefix``: batch cleaned, malformed, its record of runs, the
+    counts the results are read from and the nine results (with their course task and question),
+    stream cleaned and stream malformed."""
     from .analysis import ANALYSES  # pyspark: imported only when names are asked for
 
     base = table_base(prefix)
@@ -44,6 +45,7 @@ def table_names(prefix: str) -> dict:
             "cleaned": {t: cleaned_table_name(prefix, t) for t in TABLES},
             "malformed": malformed_table_name(prefix),
             "runs": batch_runs_table_name(prefix),
+            "result_counts": result_counts_table_name(prefix),
         },
         "analyses": [
             {

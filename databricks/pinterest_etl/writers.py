@@ -61,10 +61,17 @@ def check_table_name(name: str) -> str:
     return name
 
 
-def write_table(df: DataFrame, name: str, location: TableLocation) -> str:
-    """Replace Delta table ``name`` at ``location`` with ``df``; return where it was written."""
+def write_table(df: DataFrame, name: str, location: TableLocation, metadata: str | None = None,
+                properties: dict[str, str] | None = None) -> str:  # fmt: skip
+    """Replace Delta table ``name`` at ``location`` with ``df``; return where it was written.
+    The commit carries ``metadata`` (DESCRIBE HISTORY's ``userMetadata``) when given, and a table
+    this creates has the Delta table ``properties`` (``delta.*``)."""
     ref = location.ref(name)
     writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
+    for key, value in (properties or {}).items():
+        writer = writer.option(key, value)
+    if metadata is not None:
+        writer = writer.option("userMetadata", metadata)
     if location.root:
         writer.save(ref)
     else:
@@ -139,6 +146,91 @@ def replace_rows_of(df: DataFrame, name: str, location: TableLocation, column: s
     else:
         writer.saveAsTable(ref)
     return ref
+
+
+def add_counts(spark: SparkSession, df: DataFrame, name: str, location: TableLocation,
+               count: str, metadata: str) -> str:  # fmt: skip
+    """Add ``df``'s ``count`` column (positive or negative) to the counts of the same other
+    columns (equal when both null) in Delta table ``name``, in one MERGE whose commit carries
+    ``metadata``: a new group is inserted, a group whose count reaches 0 deleted."""
+    ref = location.ref(name)
+    same = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in df.columns if c != count)
+    statement = (
+        f"MERGE INTO {_sql_ref(ref, location)} t USING {{source}} s ON {same} "
+        f"WHEN MATCHED AND t.`{count}` + s.`{count}` = 0 THEN DELETE "
+        f"WHEN MATCHED THEN UPDATE SET t.`{count}` = t.`{count}` + s.`{count}` "
+        "WHEN NOT MATCHED THEN INSERT *"
+    )
+    # SQL's way to give a commit user metadata (Delta's docs, "Set user-defined commit metadata").
+    spark.conf.set(_COMMIT_METADATA, metadata)
+    try:
+        spark.sql(statement, source=df).collect()
+    finally:
+        spark.conf.unset(_COMMIT_METADATA)
+    return ref
+
+
+_COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
+
+
+def table_version(spark: SparkSession, name: str, location: TableLocation) -> int:
+    """The latest version of Delta table ``name``."""
+    ref = _sql_ref(location.ref(name), location)
+    return spark.sql(f"DESCRIBE HISTORY {ref} LIMIT 1").first().version
+
+
+def last_metadata(spark: SparkSession, name: str, location: TableLocation) -> str | None:
+    """The user metadata of the latest commit of table ``name`` that has some (None: none)."""
+    ref = _sql_ref(location.ref(name), location)
+    history = spark.sql(f"DESCRIBE HISTORY {ref}").filter("userMetadata IS NOT NULL")
+    latest = history.orderBy(history.version.desc()).select("userMetadata").first()
+    return latest.userMetadata if latest else None
+
+
+def commit_metadata(spark: SparkSession, name: str, location: TableLocation,
+                    after: int = -1) -> dict[int, str | None]:  # fmt: skip
+    """The user metadata of each commit of table ``name`` later than version ``after`` (None: a
+    commit without any), by version; one read of the table's log."""
+    ref = _sql_ref(location.ref(name), location)
+    history = spark.sql(f"DESCRIBE HISTORY {ref}").filter(f"version > {int(after)}")
+    return {r.version: r.userMetadata for r in history.select("version", "userMetadata").collect()}
+
+
+def last_commit(spark: SparkSession, name: str, location: TableLocation) -> tuple[int, str | None]:
+    """The latest version of table ``name`` and its commit's user metadata (None: none)."""
+    ref = _sql_ref(location.ref(name), location)
+    row = spark.sql(f"DESCRIBE HISTORY {ref} LIMIT 1").select("version", "userMetadata").first()
+    return row.version, row.userMetadata
+
+
+def read_version(
+    spark: SparkSession, name: str, location: TableLocation, version: int
+) -> DataFrame:
+    """Delta table ``name`` as it was at ``version`` (time travel)."""
+    ref = _sql_ref(location.ref(name), location)
+    return spark.sql(f"SELECT * FROM {ref} VERSION AS OF {int(version)}")
+
+
+def read_changes(spark: SparkSession, name: str, location: TableLocation, first: int,
+                 last: int) -> DataFrame:  # fmt: skip
+    """The change data feed of table ``name`` from version ``first`` to ``last`` (inclusive): its
+    rows, with ``_change_type`` (insert, update_preimage, update_postimage, delete)."""
+    ref = location.ref(name)
+    reader = spark.read.format("delta").option("readChangeFeed", "true")
+    reader = reader.option("startingVersion", first).option("endingVersion", last)
+    return reader.load(ref) if location.root else reader.table(ref)
+
+
+#: The table property that makes Delta record a table's changes (its change data feed).
+CHANGE_FEED = "delta.enableChangeDataFeed"
+
+
+def record_changes(spark: SparkSession, name: str, location: TableLocation) -> None:
+    """Turn on table ``name``'s change data feed unless it is on (a commit only then)."""
+    ref = _sql_ref(location.ref(name), location)
+    properties = spark.sql(f"DESCRIBE DETAIL {ref}").first().properties or {}
+    if properties.get(CHANGE_FEED) != "true":
+        spark.sql(f"ALTER TABLE {ref} SET TBLPROPERTIES ({CHANGE_FEED} = true)")
 
 
 def read_table(spark: SparkSession, name: str, location: TableLocation) -> DataFrame:

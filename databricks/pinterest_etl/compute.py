@@ -1,0 +1,38 @@
+"""Two ways the jobs spend Spark's time well: a frame computed once for several uses, and Spark
+jobs that do not depend on each other run at the same time."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
+
+from pyspark import StorageLevel
+from pyspark.sql import DataFrame
+
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+
+
+def cached(df: DataFrame) -> DataFrame:
+    """``df`` persisted in memory and on disk, or ``df`` itself where the compute refuses to
+    persist (Databricks serverless: NOT_SUPPORTED_WITH_SERVERLESS); the job is then slower, not
+    different."""
+    try:
+        return df.persist(StorageLevel.MEMORY_AND_DISK)
+    except Exception as err:
+        if "NOT_SUPPORTED_WITH_SERVERLESS" not in str(err):
+            raise
+        return df
+
+
+def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
+    """``[fn(item) for item in items]`` with each call in its own thread.
+
+    Spark runs the jobs of different threads at the same time: one table's Delta commit (driver
+    work, whatever the table's size) overlaps another's computing, and the last tasks of one job
+    no longer leave a core idle. Raises the first error once every call has ended.
+    """
+    items = list(items)
+    with ThreadPoolExecutor(max_workers=len(items)) as pool:
+        return list(pool.map(fn, items))

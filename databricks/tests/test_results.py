@@ -1,0 +1,145 @@
+"""The nine results kept from counts (results.py): incremental runs day by day, with rows a MERGE
+replaces and re-sends, leave the counts and the nine tables a full run writes; a run in which
+nothing changed commits nothing; medians read from value counts equal ``percentile_approx``."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
+from test_incremental import EVERY_TABLE, config, day_1, day_2, day_3, geo, pin, send, tables, user
+
+from pinterest_etl import analysis as A
+from pinterest_etl.job import run_batch
+from pinterest_etl.writers import TableLocation, read_table, write_table
+
+COUNTS = "pin_e2e_result_counts"
+RESULTS = [f"pin_e2e_{a.suffix}" for a in A.ANALYSES]
+EVERYTHING = [*EVERY_TABLE, COUNTS, "pin_e2e_batch_runs"]
+
+
+def day_4_replaces_rows(root: Path) -> None:
+    """Versions that win over stored rows (they sort first) and move them between groups: pin 1
+    from art with 1M followers to travel with 2k; geo 2 from Chad to Albania; user 0 (another
+    name, which sorts first) from 22 to 60 (another age group) and from joining in 2015 to 2019;
+    and a re-send of pin 5."""
+    send(root, "pin", [pin(1, "2k", "travel", "Bob"), pin(5, "2k", "art", "Ed")], 7)
+    send(root, "geo", [geo(2, "2019-07-07 07:07:07", "Albania")], 6)
+    send(root, "user", [{**user(0, 60, "2019-01-01 00:00:00"), "first_name": "Al"}], 8)
+
+
+def day_5_resends_only(root: Path) -> None:
+    send(root, "pin", [pin(3, "9k", "travel", "Di")], 9)
+    send(root, "geo", [geo(3, "2021-02-03 04:05:06", "Chad")], 7)
+
+
+def day_6_moves_a_geo_row(root: Path) -> None:
+    """Geo 3 from Chad to Albania (which sorts first): pin 3's place changes, nobody's user."""
+    send(root, "geo", [geo(3, "2021-02-03 04:05:06", "Albania")], 8)
+
+
+def versions(spark: SparkSession, warehouse: Path, names: list[str]) -> dict[str, int]:
+    """Each table's latest version, from its Delta history."""
+    return {
+        n: spark.sql(f"DESCRIBE HISTORY delta.`{warehouse}/{n}` LIMIT 1").first().version
+        for n in names
+    }
+
+
+def with_counts(spark: SparkSession, warehouse: Path) -> dict[str, list[tuple]]:
+    location = TableLocation(root=str(warehouse))
+    counts = sorted(map(tuple, read_table(spark, COUNTS, location).collect()), key=repr)
+    return {**tables(spark, warehouse), COUNTS: counts}
+
+
+def schemas(spark: SparkSession, warehouse: Path) -> dict[str, list]:
+    location = TableLocation(root=str(warehouse))
+    return {n: read_table(spark, n, location).dtypes for n in RESULTS}
+
+
+def test_incremental_days_with_replaced_rows_and_resends_equal_a_full_run(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    root, daily = tmp_path / "bucket", tmp_path / "daily"
+    for number, day in enumerate([day_1, day_2, day_3, day_4_replaces_rows], start=1):
+        day(root)
+        run_batch(spark, config(root, daily), "incremental")
+        full = tmp_path / f"full-{number}"
+        run_batch(spark, config(root, full), "full")
+        assert with_counts(spark, daily) == with_counts(spark, full), f"after day {number}"
+        assert schemas(spark, daily) == schemas(spark, full)
+
+    moved = tables(spark, daily)
+    # Albania: pin 0 art, pin 1 now travel, pin 2 (geo 2 moved) travel; Bob's 1M is gone.
+    assert [r for r in moved["pin_e2e_popular_category_by_country"] if r[0] == "Albania"] == [
+        ("Albania", "travel", 2)
+    ]
+    assert [r for r in moved["pin_e2e_top_poster_by_country"] if r[0] == "Albania"] == [
+        ("Albania", "Ann", 5000)
+    ]
+    # user 0 (pin 0, 5k) left 18-24 (now pin 3's 9k alone) for +50 (with pin 2's 437).
+    assert ("18-24", 9000) in moved["pin_e2e_median_followers_by_age_group"]
+    assert ("+50", 437) in moved["pin_e2e_median_followers_by_age_group"]
+
+    before = versions(spark, daily, EVERYTHING)
+    run_batch(spark, config(root, daily), "incremental")  # nothing new
+    assert versions(spark, daily, EVERYTHING) == before  # not one commit
+
+    day_5_resends_only(root)
+    run_batch(spark, config(root, daily), "incremental")
+    after = versions(spark, daily, [COUNTS, *RESULTS])
+    assert after == {n: before[n] for n in after}  # re-sends changed no count, no result
+
+    day_6_moves_a_geo_row(root)
+    run_batch(spark, config(root, daily), "incremental")
+    moved = versions(spark, daily, RESULTS)
+    # Only the results whose counts changed are written again: pin 3's country moved, not its
+    # category's year, and nobody's user changed.
+    assert {n for n in RESULTS if moved[n] != after[n]} == {
+        "pin_e2e_popular_category_by_country",
+        "pin_e2e_top_poster_by_country",
+        "pin_e2e_country_with_top_poster",
+    }
+    run_batch(spark, config(root, tmp_path / "full-6"), "full")
+    assert with_counts(spark, daily) == with_counts(spark, tmp_path / "full-6")
+
+
+def test_a_result_out_of_step_with_the_counts_is_rewritten_by_the_next_run(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    """As after a run killed between the counts' commit and the result writes."""
+    root, warehouse = tmp_path / "bucket", tmp_path / "warehouse"
+    for day in (day_1, day_2):
+        day(root)
+        run_batch(spark, config(root, warehouse), "incremental")
+    good = tables(spark, warehouse)
+    location = TableLocation(root=str(warehouse))
+    name = "pin_e2e_users_joined_by_year"
+    years = [r.post_year for r in read_table(spark, name, location).collect()]
+    wrong = spark.createDataFrame(
+        [(y, 99) for y in years], "post_year int, number_users_joined long"
+    )
+    write_table(wrong, name, location)
+    before = versions(spark, warehouse, [n for n in RESULTS if n != name])
+    run_batch(spark, config(root, warehouse), "incremental")
+    assert tables(spark, warehouse) == good
+    assert versions(spark, warehouse, list(before)) == before  # only the stale one was written
+
+
+def test_medians_from_value_counts_equal_percentile_approx(spark: SparkSession) -> None:
+    """Groups of odd and even sizes with repeated values, against the course's median."""
+    rng = random.Random(7)
+    rows = [(rng.choice("abcd"), rng.choice([None, *range(40)])) for _ in range(600)]
+    rows += [("e", 5), ("e", 9), ("f", 3)]  # an even group of two; a group of one
+    df = spark.createDataFrame(rows, "g string, follower_count int")
+    counts = df.filter("follower_count IS NOT NULL").groupBy("g", "follower_count").count()
+    ours = A._median_followers(counts.withColumnRenamed("count", A.COUNT), "g")
+    course = (
+        df.filter("follower_count IS NOT NULL")
+        .groupBy("g")
+        .agg(F.percentile_approx("follower_count", 0.5, 1_000_000).alias("median_follower_count"))
+    )
+    assert sorted(ours.collect()) == sorted(course.collect())
+    assert ours.dtypes == course.dtypes

@@ -102,7 +102,8 @@ export const CAPACITY_INPUTS = {
     5150,
     "records/s per core, the streaming job (taken equal to the batch job's: same parsing)",
     "assumption",
-    'docs/benchmarks.md, "Streaming job on the replica" measured start-up, not a rate',
+    'docs/benchmarks.md, "Streaming job in CPU time": 914 records per CPU-second on the replica, ' +
+      "a floor (its Python Kinesis source reads every record twice; Databricks' runs in the JVM)",
   ),
   proxyRecordsPerVcpu: input(
     5000,

@@ -25,6 +25,10 @@ const input = (value: number, unit: string, kind: InputKind, source: string): Ca
 });
 
 const REVIEW = "/work/shared/reviews/scale-2026-12.md";
+const KAFKA_BENCH = 'docs/benchmarks.md, "Kafka side in CPU time"';
+// The replica's figures beside the two inputs they cannot stand for (ranges over the runs there).
+const BENCH_PROXY = "58,000–85,000 records";
+const BENCH_BROKER = "19.6–23.5 MB";
 
 /** Every number the model uses. */
 export const CAPACITY_INPUTS = {
@@ -98,13 +102,16 @@ export const CAPACITY_INPUTS = {
     5150,
     "records/s per core, the streaming job (taken equal to the batch job's: same parsing)",
     "assumption",
-    'docs/benchmarks.md, "Streaming job on the replica" measured start-up, not a rate',
+    'docs/benchmarks.md, "Streaming job in CPU time": 914 records per CPU-second on the replica, ' +
+      "a floor (its Python Kinesis source reads every record twice; Databricks' runs in the JVM)",
   ),
   proxyRecordsPerVcpu: input(
     5000,
     "records/s per vCPU through the Confluent REST proxy, batched",
     "assumption",
-    `${REVIEW} §3 †; Confluent's proxy cannot be installed here (local/kafka has a stand-in)`,
+    `${REVIEW} §3 †; Confluent's proxy cannot be installed here. The replica's stand-in (JDK HTTP ` +
+      `server, Jackson, the Kafka producer; no TLS to MSK) does ${BENCH_PROXY} per CPU-second at ` +
+      `500 a request (${KAFKA_BENCH}): a ceiling for Confluent's heavier server, not its rate`,
   ),
   t3Baseline: input(
     0.2,
@@ -112,12 +119,19 @@ export const CAPACITY_INPUTS = {
     "published",
     "https://aws.amazon.com/ec2/instance-types/t3/",
   ),
-  mcuMBs: input(10, "MB/s through the S3 sink per MCU", "assumption", `${REVIEW} §3 †`),
+  mcuMBs: input(
+    9.6,
+    "MB/s through the S3 sink per MCU (1 vCPU), as MB per CPU-second of the replica's Connect worker",
+    "measured",
+    `${KAFKA_BENCH}, the lowest of 3 runs: Apache Kafka Connect with the project's own S3 sink ` +
+      `(not Confluent's) writing to moto over plain HTTP`,
+  ),
   brokerIngressMBs: input(
     25,
     "MB/s of client ingress per *.large broker at RF 3 (t3.small: a fifth; ×2 per size)",
     "assumption",
-    `${REVIEW} §3 † (A11: AWS's right-sizing post)`,
+    `${REVIEW} §3 † (A11: AWS's right-sizing post). The replica's one broker takes ${BENCH_BROKER} ` +
+      `per CPU-second (${KAFKA_BENCH}), at RF 1 without TLS: no stand-in for MSK at RF 3`,
   ),
   utilisation: input(0.7, "of any capacity planned for (80 % for shards)", "assumption", REVIEW),
 } as const;

@@ -16,7 +16,7 @@ export const NAT_GATEWAY_MODES: readonly NatGatewayMode[] = ["none", "single", "
 export interface NetworkArgs {
   /** Prefix every AWS `Name` tag derives from (the stack's `prefix`). */
   readonly prefix: string;
-  /** IPv4 range of the VPC; split into /20 subnets. @default "10.0.0.0/16" */
+  /** IPv4 range of the VPC, /16 to /20; its subnets are 4 bits longer. @default "10.0.0.0/16" */
   readonly cidrBlock?: string;
   /** Availability zones to spread over (exactly two). @default the region's first two */
   readonly availabilityZones?: pulumi.Input<string>[];

@@ -198,13 +198,8 @@ def deduplicate(df: DataFrame, key: str = "ind") -> DataFrame:
     Duplicates in this data are resends of the same source row, so they are equal once cleaned
     (even when the datetime was serialised in the other form). Two different rows for one key would
     mean the source changed; the row that sorts first on the other columns (nulls last, i.e. the
-    most complete one) is kept so the result is deterministic, and ``count_key_conflicts`` reports
-    how many keys were affected. De-duplicating on the full row instead would let such conflicts
-    double count in every join on ``ind``.
+    most complete one) is kept so the result is deterministic, and the batch job counts the
+    versions it drops (``TableStats.conflicting_versions``). De-duplicating on the full row instead
+    would let such conflicts double count in every join on ``ind``.
     """
     return kept_rows(mark_duplicates(df, key))
-
-
-def count_key_conflicts(df: DataFrame, key: str = "ind") -> int:
-    """How many keys have more than one distinct row (not counting exact duplicates)."""
-    return df.distinct().groupBy(key).count().filter(F.col("count") > 1).count()

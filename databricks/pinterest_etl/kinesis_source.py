@@ -203,8 +203,9 @@ class KinesisShardRange(InputPartition):
 
 
 @dataclass
-class _Kinesis:
-    """The calls the reader makes, with errors that say what to check."""
+class Kinesis:
+    """The Kinesis calls the reader (and the local streaming runner) makes, with errors that say
+    what to check."""
 
     options: KinesisOptions
     _client: Any = field(default=None, repr=False)
@@ -281,7 +282,7 @@ class KinesisStreamReader(DataSourceStreamReader):
 
     def __init__(self, options: KinesisOptions) -> None:
         self.options = options
-        self._kinesis = _Kinesis(options)
+        self._kinesis = Kinesis(options)
         self._tips: dict[str, _Tip] = {}
 
     def __getstate__(self) -> dict:

@@ -184,14 +184,6 @@ def split_malformed(
     return valid, malformed_records(marked, table)
 
 
-def read_topic(
-    spark: SparkSession, source_root: str, prefix: str, table: str
-) -> tuple[DataFrame, DataFrame]:
-    """(well-formed raw rows, malformed records) of one topic under ``source_root``."""
-    parsed = parse_records(read_topic_text(spark, source_root, prefix, table), table)
-    return split_malformed(parsed, table)
-
-
 def _check(table: str) -> str:
     if table not in RAW_SCHEMAS:
         raise ValueError(f"unknown table {table!r}: expected one of pin, geo, user")

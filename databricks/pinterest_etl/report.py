@@ -39,7 +39,7 @@ from .report_html import render_report
 from .sink_files import topic_folders
 from .tables import table_names
 
-#: One table's line in the streaming job's output (local_stream.TableReport.line).
+#: One table's line in the streaming job's output (local.stream.TableReport.line).
 STREAM_LINE = re.compile(
     r"^\s+(?P<table>\w+)\s*: (?P<read>\d+) records read, (?P<malformed>\d+) malformed, "
     r"(?P<deduplicated>\d+) duplicates dropped, (?P<written>\d+) rows written \((?P<name>\w+)\)$"

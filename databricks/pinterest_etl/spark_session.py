@@ -28,7 +28,6 @@ from pyspark.sql import SparkSession
 from . import cli
 
 _REPO_ROOT = Path(__file__).resolve().parents[2]
-_DELTA_CATALOG = "org.apache.spark.sql.delta.catalog.DeltaCatalog"
 
 
 def ivy_dir() -> str:

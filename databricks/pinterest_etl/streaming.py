@@ -9,7 +9,7 @@ its own checkpoint: ``<checkpoint_root>/<target table name>``.
 
 The Kinesis source (``read_kinesis``) is Databricks' own on Databricks; elsewhere it is
 ``kinesis_source``, a stand-in with the same columns and options that reads a Kinesis API such as
-the local replica's, so this module runs unchanged on local Spark (``local_stream``).
+the local replica's, so this module runs unchanged on local Spark (``local.stream``).
 """
 
 from __future__ import annotations

@@ -13,7 +13,6 @@ from pinterest_etl.cleaning import (
     clean_geo,
     clean_pin,
     clean_user,
-    count_key_conflicts,
     deduplicate,
     kept_rows,
     mark_duplicates,
@@ -21,6 +20,12 @@ from pinterest_etl.cleaning import (
     parse_follower_count,
 )
 from pinterest_etl.schemas import GEO_CLEAN, GEO_RAW, PIN_CLEAN, PIN_RAW, USER_CLEAN, USER_RAW
+
+
+def count_key_conflicts(df, key: str = "ind") -> int:
+    """How many keys have more than one distinct row (not counting exact duplicates)."""
+    return df.distinct().groupBy(key).count().filter(F.col("count") > 1).count()
+
 
 FOLLOWER_CASES = [
     ("0", 0),

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from pinterest_etl import cli, local_job, local_stream, report, spark_session, tables
+from pinterest_etl import cli, report, spark_session, tables
+from pinterest_etl.local import batch as local_job
+from pinterest_etl.local import stream as local_stream
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_data.json"
 
@@ -43,8 +45,8 @@ TABLES_ARGS = ["--warehouse", "{tmp}", "--prefix", "pin-x", "--out", "{out}"]
 # (runner, argv ({name} is a path from `files`), environment, exit code, a fragment of the output)
 ROWS: list[tuple[Callable, list[str], dict[str, str], int, str]] = [
     # --help
-    (local_job.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.local_job"),
-    (local_stream.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.local_stream"),
+    (local_job.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.local.batch"),
+    (local_stream.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.local.stream"),
     (report.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.report"),
     (tables.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.tables"),
     (spark_session.main, ["--help"], {}, 0, "usage: python -m pinterest_etl.spark_session"),

@@ -13,9 +13,9 @@ import pytest
 from conftest import ENGINE_VARIABLE
 from pyspark.sql import SparkSession
 
-from pinterest_etl import local_job
 from pinterest_etl.analysis import ANALYSES
 from pinterest_etl.job import STAGES
+from pinterest_etl.local import batch as local_job
 from pinterest_etl.sink_files import DEFAULT_CLUSTER, write_objects
 from pinterest_etl.writers import TableLocation, read_table, write_table
 
@@ -248,7 +248,7 @@ def test_bad_prefix_exits_2(tmp_path: Path, capsys) -> None:
 
 def test_cli_module_entry_point(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [sys.executable, "-m", "pinterest_etl.local_job", "--source-root", str(tmp_path / "no"),
+        [sys.executable, "-m", "pinterest_etl.local.batch", "--source-root", str(tmp_path / "no"),
          "--prefix", PREFIX, "--warehouse", str(tmp_path / "wh")],
         capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip

@@ -8,9 +8,22 @@ from pathlib import Path
 import pytest
 from pyspark.sql import SparkSession
 
-from pinterest_etl.readers import RawDataMissingError, read_topic, topic_path
+from pinterest_etl.readers import (
+    RawDataMissingError,
+    parse_records,
+    read_topic_text,
+    split_malformed,
+    topic_path,
+)
 from pinterest_etl.schemas import GEO_RAW, PIN_RAW
 from pinterest_etl.sink_files import write_objects
+
+
+def read_topic(spark: SparkSession, source_root: str, prefix: str, table: str) -> tuple:
+    """(well-formed raw rows, malformed records) of one topic under ``source_root``."""
+    parsed = parse_records(read_topic_text(spark, source_root, prefix, table), table)
+    return split_malformed(parsed, table)
+
 
 GOOD_GEO = [
     {"ind": 1, "timestamp": "2018-06-21 10:13:58", "latitude": -89.9787, "longitude": -173.293,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from pinterest_etl import report
-from pinterest_etl.local_stream import TableReport
+from pinterest_etl.local.stream import TableReport
 from pinterest_etl.report_html import NO_VALUE, compact, load_charts, render_report, sort_rows
 
 FIXTURE = Path(__file__).parent / "fixtures" / "report_data.json"

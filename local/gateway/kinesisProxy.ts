@@ -1,6 +1,6 @@
 // The local stand-in for the Kinesis proxy REST API: the same route table, models and mapping
-// templates as the deployed one (components/kinesisApi*.ts), rendered by ./vtl.ts and sent to a
-// real Kinesis API (kinesalite locally) through the AWS SDK. Steps follow API Gateway's order:
+// templates as the deployed one (components/kinesis/kinesisApi*.ts), rendered by ./vtl.ts and sent
+// to a real Kinesis API (kinesalite locally) through the AWS SDK. Steps follow API Gateway's order:
 // route, API key, parameters, content type, body model, request template, Kinesis, integration
 // response. Messages mimic API Gateway's; validation wording is Ajv's, not API Gateway's.
 import {

@@ -19,7 +19,7 @@ import { contractProblems, PipelineOutputs } from "../../stacks/contract";
 
 const env = (name: string): string => {
   const value = process.env[name];
-  if (!value) throw new Error(`replica: ${name} is not set (run through local/replica)`);
+  if (!value) throw new Error(`replica: ${name} is not set (run through local/replica.sh)`);
   return value;
 };
 const LOCAL_CREDENTIALS = { accessKeyId: "test", secretAccessKey: "test" };

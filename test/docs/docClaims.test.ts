@@ -72,6 +72,9 @@ const pythonFiles = [
   ...fs
     .readdirSync(path.join(ROOT, "databricks/pinterest_etl"))
     .map((f) => `databricks/pinterest_etl/${f}`),
+  ...fs
+    .readdirSync(path.join(ROOT, "databricks/pinterest_etl/local"))
+    .map((f) => `databricks/pinterest_etl/local/${f}`),
   ...fs.readdirSync(path.join(ROOT, "databricks/bench")).map((f) => `databricks/bench/${f}`),
   "databricks/tests/conftest.py",
 ].filter((f) => f.endsWith(".py"));
@@ -87,11 +90,11 @@ const clis: CliTable = {
         ? { cli: VERIFY_CLI, args: args.slice(1) }
         : { cli, args };
     }
-    const module = /python3? -m pinterest_etl\.(\w+)(.*)$/.exec(code);
+    const module = /python3? -m pinterest_etl\.([\w.]+)(.*)$/.exec(code);
     if (module) {
       const cli = pythonCli(
         `pinterest_etl.${module[1]}`,
-        `databricks/pinterest_etl/${module[1]}.py`,
+        `databricks/pinterest_etl/${module[1].replace(/\./g, "/")}.py`,
       );
       return cli && { cli, args: module[2].split(/\s+/) };
     }
@@ -200,14 +203,14 @@ describe("the docs checkers fail on a planted false claim of each kind", functio
       "```bash",
       "npm run emulate -- --stack dev --host 127.0.0.1",
       "npm run emulate -- verify --stack dev --rows 10",
-      "python -m pinterest_etl.local_job --source-root d --warehouse w --mode fast --tables pin",
+      "python -m pinterest_etl.local.batch --source-root d --warehouse w --mode fast --tables pin",
       "```",
       "The loader takes `--batch-sise`.",
     ].join("\n");
     expect(shown(cliFlagClaims(planted, clis))).to.deep.equal([
       "line 2: CLI flag npm run emulate --host: npm run emulate has no option --host",
       "line 3: CLI flag npm run emulate -- verify --rows: npm run emulate -- verify has no option --rows",
-      "line 4: CLI flag pinterest_etl.local_job --tables: pinterest_etl.local_job has no option --tables",
+      "line 4: CLI flag pinterest_etl.local.batch --tables: pinterest_etl.local.batch has no option --tables",
       "line 6: CLI flag --batch-sise: no CLI of the repository (nor a tool of EXTERNAL_FLAGS) takes it",
     ]);
   });

@@ -131,7 +131,7 @@ describe("replacing the replica's Kafka cluster", function () {
     );
     await run(
       path.join(REPO_ROOT, ".venv", "bin", "python"),
-      ["-m", "pinterest_etl.local_job", "--source-root", raw, "--prefix", outputs.prefix]
+      ["-m", "pinterest_etl.local.batch", "--source-root", raw, "--prefix", outputs.prefix]
         .concat(["--warehouse", path.join(dir, "warehouse"), "--mode", "incremental"])
         // Other runs' objects in the kept bucket are read too; the gate is not under test here.
         .concat(["--max-malformed-share", "1", "--max-rows", "0"]),

@@ -299,7 +299,7 @@ describe("local replica end to end", function () {
       path.join(REPO_ROOT, ".venv", "bin", "python"),
       [
         "-m",
-        "pinterest_etl.local_job",
+        "pinterest_etl.local.batch",
         "--source-root",
         raw,
         "--prefix",

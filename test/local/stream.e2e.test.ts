@@ -41,7 +41,7 @@ interface Counts {
   written: number;
 }
 
-/** The per-table lines `python -m pinterest_etl.local_stream` prints. */
+/** The per-table lines `python -m pinterest_etl.local.stream` prints. */
 function parseReport(out: string): Record<string, Counts> {
   const report: Record<string, Counts> = {};
   const line =
@@ -95,7 +95,7 @@ function committedRows(table: string): number {
 
 // The stream path end to end on the replica (`local/replica.sh up`): the emulator sends a scratch
 // source through the local stream API (the gateway's deployed templates) into kinesalite; the
-// streaming job (`pinterest_etl.local_stream`: the notebook's code over the local Kinesis source)
+// streaming job (`pinterest_etl.local.stream`: the notebook's code over the local Kinesis source)
 // writes the stream tables; the batch path (REST proxy, Kafka, S3 sink, batch job) gives the
 // cleaned rows they must equal. What the replica cannot prove: Databricks' own Kinesis source.
 describe("stream path end to end on the replica", function () {
@@ -186,7 +186,7 @@ describe("stream path end to end on the replica", function () {
   async function streamJob(scenario: string): Promise<Record<string, Counts>> {
     const { stdout } = await run(
       PYTHON,
-      ["-m", "pinterest_etl.local_stream", "--prefix", base(scenario), "--warehouse", warehouse,
+      ["-m", "pinterest_etl.local.stream", "--prefix", base(scenario), "--warehouse", warehouse,
        "--endpoint", outputs.stream!.kinesisEndpoint],
       { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
     ); // prettier-ignore
@@ -233,7 +233,7 @@ describe("stream path end to end on the replica", function () {
     s3.destroy();
     await run(
       PYTHON,
-      ["-m", "pinterest_etl.local_job", "--source-root", raw, "--prefix", base("a"),
+      ["-m", "pinterest_etl.local.batch", "--source-root", raw, "--prefix", base("a"),
        "--warehouse", warehouse, "--max-rows", "1"],
       { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 },
     ); // prettier-ignore
@@ -329,7 +329,7 @@ describe("stream path end to end on the replica", function () {
     // Its own process group, so that SIGKILL takes the JVM and its Python workers with it.
     const job: ChildProcess = spawn(
       PYTHON,
-      ["-m", "pinterest_etl.local_stream", "--prefix", base("k"), "--warehouse", warehouse,
+      ["-m", "pinterest_etl.local.stream", "--prefix", base("k"), "--warehouse", warehouse,
        "--endpoint", outputs.stream!.kinesisEndpoint, "--continuous", "--trigger-seconds", "1"],
       { cwd: REPO_ROOT, detached: true, stdio: ["ignore", "pipe", "ignore"] },
     ); // prettier-ignore

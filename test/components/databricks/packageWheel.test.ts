@@ -37,8 +37,10 @@ describe("pinterest_etl wheel", function () {
       "pinterest_etl/streaming.py",
       "pinterest_etl/readers.py", // imported by job.py, not by a notebook
     ]);
-    // The local runners, the report, the CLI helpers and the dashboard's table list stay here.
-    for (const local of ["local_job", "local_stream", "report", "report_html", "cli", "tables"]) {
+    // The local runners (the subpackage pinterest_etl/local/), the report, the CLI helpers and
+    // the dashboard's table list stay here.
+    expect(real.filter((f) => f.startsWith("pinterest_etl/local/"))).to.deep.equal([]);
+    for (const local of ["report", "report_html", "cli", "tables"]) {
       expect(real, local).to.not.include(`pinterest_etl/${local}.py`);
     }
     expect(real.some((f) => f.endsWith(".json"))).to.equal(false);
@@ -65,7 +67,8 @@ describe("pinterest_etl wheel", function () {
         fixtureSources({
           "pinterest_etl/__pycache__/x.pyc": "y",
           "notebooks/batch.py": "# x\nfrom pinterest_etl.cleaning import clean\n",
-          "pinterest_etl/local_job.py": "import os\n",
+          "pinterest_etl/local/__init__.py": "",
+          "pinterest_etl/local/batch.py": "from ..cleaning import clean\n",
         }),
       ),
     ).to.equal(id);
@@ -126,7 +129,7 @@ describe("pinterest_etl wheel", function () {
     expect(entries.some((e) => /^pinterest_etl-[^/]+\.dist-info\/METADATA$/.test(e))).to.equal(
       true,
     );
-    expect(entries).to.not.include("pinterest_etl/local_job.py");
+    expect(entries.filter((e) => e.startsWith("pinterest_etl/local/"))).to.deep.equal([]);
     // What ships is whole: the job modules import from the wheel alone (zipimport, no editable
     // install and no source folder on the path).
     const imported = execFileSync(
@@ -141,5 +144,35 @@ describe("pinterest_etl wheel", function () {
       { encoding: "utf8", cwd: os.tmpdir() },
     );
     expect(imported.trim()).to.equal(`${wheel.file}/pinterest_etl/job.py`);
+  });
+
+  // The README's by-hand build (`pip wheel --no-deps ./databricks`) takes the whole package
+  // folder: pyproject.toml's `packages` keeps the local runners out of that wheel too.
+  it("built by hand from the whole package folder, holds no local runner either", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "dbx-whole-"));
+    try {
+      fs.copyFileSync(path.join(REAL, "pyproject.toml"), path.join(dir, "pyproject.toml"));
+      fs.cpSync(path.join(REAL, "pinterest_etl"), path.join(dir, "pinterest_etl"), {
+        recursive: true,
+        filter: (src) => !src.includes("__pycache__"),
+      });
+      expect(fs.existsSync(path.join(dir, "pinterest_etl", "local", "batch.py"))).to.equal(true);
+      execFileSync(
+        DEFAULT_PYTHON,
+        ["-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "--quiet", dir, "-w", dir],
+        { encoding: "utf8", cwd: dir },
+      );
+      const wheel = fs.readdirSync(dir).find((f) => WHEEL_NAME.test(f));
+      expect(wheel).to.be.a("string");
+      const listing = execFileSync(
+        DEFAULT_PYTHON,
+        ["-m", "zipfile", "-l", path.join(dir, wheel!)],
+        { encoding: "utf8" },
+      );
+      expect(listing).to.include("pinterest_etl/job.py");
+      expect(listing).to.not.include("pinterest_etl/local/");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,6 +1,6 @@
 """Run the streaming job on this machine, reading a Kinesis API such as the local replica's.
 
-    python -m pinterest_etl.local_stream --prefix PREFIX --warehouse DIR --endpoint URL
+    python -m pinterest_etl.local.stream --prefix PREFIX --warehouse DIR --endpoint URL
 
 Reads ``streaming-<prefix>-<pin|geo|user>`` through the local Kinesis source (``kinesis_source``,
 from the oldest record on a first run), with the code the Databricks notebook runs
@@ -35,9 +35,10 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from . import cli
-from .kinesis_source import KinesisOptions, KinesisSourceError, _Kinesis
-from .naming import TABLES, stream_name, stream_table_name
+from .. import cli
+from ..kinesis_source import Kinesis, KinesisOptions, KinesisSourceError
+from ..naming import TABLES, stream_name, stream_table_name
+from .session import runner_session
 
 #: Where, beside the checkpoints, the streams' creation times are kept.
 STREAMS_FILE = "streams.json"
@@ -48,7 +49,7 @@ _NO_CONNECT = "Python worker failed to connect back"
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = cli.Parser(
-        prog="python -m pinterest_etl.local_stream",
+        prog="python -m pinterest_etl.local.stream",
         description="Read the pipeline's Kinesis streams with the streaming job's code on local "
         "Spark; append cleaned rows and malformed records to Delta tables.",
     )
@@ -125,7 +126,7 @@ class TableReport:
 
 def stream_created(endpoint: str, region: str, stream: str) -> float:
     """The stream's creation time; KinesisSourceError naming the stream when it does not exist."""
-    return _Kinesis(KinesisOptions(stream, region, endpoint)).created()
+    return Kinesis(KinesisOptions(stream, region, endpoint)).created()
 
 
 def reset_recreated_streams(
@@ -177,22 +178,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(message)
 
     # Spark is imported only now: argument and stream errors above stay fast.
-    from pyspark.sql import SparkSession
-
-    from .spark_session import local_spark
-    from .streaming import StreamConfig, start_kinesis_streams
-    from .writers import TableLocation
+    from ..streaming import StreamConfig
+    from ..writers import TableLocation
 
     os.makedirs(warehouse, exist_ok=True)
-    owns_session = SparkSession.getActiveSession() is None
-    spark = local_spark(
-        "pinterest-etl-local-stream",
-        master=args.master,
-        driver_memory=args.driver_memory,
-        shuffle_partitions=2,
-        warehouse_dir=warehouse,
-        connect=args.connect,
-    )
     config = StreamConfig(
         prefix=args.prefix,
         region=args.region,
@@ -202,50 +191,66 @@ def main(argv: Sequence[str] | None = None) -> int:
         available_now=not args.continuous,
         kinesis_endpoint=args.endpoint,
     )
-    if args.continuous:
-        # StreamConfig has no trigger interval (Databricks' continuous job uses the default).
-        spark.conf.set("spark.sql.streaming.pollingDelay", f"{int(args.trigger_seconds * 1000)}ms")
     names = [n for t in TABLES for n in (tables[t], f"{tables[t]}_malformed")]
-    try:
-        before = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
-        by_name: dict[str, list] = {n: [] for n in names}
-        for attempt in range(1, START_ATTEMPTS + 1):
-            try:
-                queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
-            except Exception as err:  # load() starts a Python process too: it may miss 10 s
-                if attempt == START_ATTEMPTS or _NO_CONNECT not in str(err):
-                    raise
-                queries, failed = list(spark.streams.active), [err]
-                for query in queries:
-                    query.stop()
-            else:
-                print(f"started: {', '.join(q.name for q in queries)}", flush=True)
-                failed = _await(spark, queries, args.continuous)
+    with runner_session(
+        "pinterest-etl-local-stream", args.master, args.driver_memory, warehouse, args.connect
+    ) as spark:
+        if args.continuous:
+            # StreamConfig has no trigger interval (Databricks' continuous job uses the default).
+            delay = f"{int(args.trigger_seconds * 1000)}ms"
+            spark.conf.set("spark.sql.streaming.pollingDelay", delay)
+        try:
+            before = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
+            by_name = _start_with_retries(spark, config, names, args.continuous)
+            after = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
+            print(f"Streaming job over {args.endpoint} (prefix {args.prefix})")
+            for table in TABLES:
+                report = _report(table, tables[table], by_name, before, after)
+                print(report.line())
+            print(f"Delta tables under {warehouse}; checkpoints under {checkpoint_root}")
+            return 0
+        except Exception as err:  # a failed query: StreamingQueryException with the cause's text
+            print(f"error: the streaming job failed: {_first_line(err)}", file=sys.stderr)
+            return 1
+        finally:
+            for query in spark.streams.active:
+                query.stop()
+
+
+def _start_with_retries(spark, config, names: list[str], continuous: bool) -> dict[str, list]:
+    """Start the streaming job's queries and wait for them (``_await``), up to START_ATTEMPTS
+    times while the only failures are Python source processes that did not connect back in time;
+    return every query started, by name. Raise the first other failure, or the last one."""
+    from ..streaming import start_kinesis_streams
+
+    by_name: dict[str, list] = {n: [] for n in names}
+    attempt = 1
+    while True:
+        try:
+            queries = start_kinesis_streams(spark, config, on_start=_wait_until_initialized)
+        except Exception as err:  # load() starts a Python process too: it may miss 10 s
+            if attempt == START_ATTEMPTS or _NO_CONNECT not in str(err):
+                raise
+            queries, failed = list(spark.streams.active), [err]
             for query in queries:
-                by_name[query.name].append(query)
-            if not failed:
-                break
-            if attempt == START_ATTEMPTS or not all(_NO_CONNECT in str(e) for e in failed):
-                raise failed[0]
-            # Spark waits 10 s (fixed) for a Python source process to connect back: on a busy
-            # machine one may not; the checkpoints make starting again safe.
-            print(f"a Python source process did not start within 10 s (busy machine): "
-                  f"starting again ({attempt + 1}/{START_ATTEMPTS})", flush=True)  # fmt: skip
-        after = {n: _rows(spark, os.path.join(warehouse, n)) for n in names}
-        print(f"Streaming job over {args.endpoint} (prefix {args.prefix})")
-        for table in TABLES:
-            report = _report(table, tables[table], by_name, before, after)
-            print(report.line())
-        print(f"Delta tables under {warehouse}; checkpoints under {checkpoint_root}")
-        return 0
-    except Exception as err:  # a failed query: StreamingQueryException with the cause's text
-        print(f"error: the streaming job failed: {_first_line(err)}", file=sys.stderr)
-        return 1
-    finally:
-        for query in spark.streams.active:
-            query.stop()
-        if owns_session:
-            spark.stop()
+                query.stop()
+        else:
+            print(f"started: {', '.join(q.name for q in queries)}", flush=True)
+            failed = _await(spark, queries, continuous)
+        for query in queries:
+            by_name[query.name].append(query)
+        if not failed:
+            return by_name
+        if attempt == START_ATTEMPTS or not all(_NO_CONNECT in str(e) for e in failed):
+            raise failed[0]
+        attempt += 1
+        # Spark waits 10 s (fixed) for a Python source process to connect back: on a busy
+        # machine one may not; the checkpoints make starting again safe.
+        print(
+            "a Python source process did not start within 10 s (busy machine): "
+            f"starting again ({attempt}/{START_ATTEMPTS})",
+            flush=True,
+        )
 
 
 def _await(spark, queries, continuous: bool) -> list[Exception]:

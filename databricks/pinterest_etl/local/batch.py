@@ -1,6 +1,6 @@
 """Run the batch job on this machine over a local folder laid out like the bucket.
 
-    python -m pinterest_etl.local_job --source-root DIR --prefix PREFIX --warehouse DIR \
+    python -m pinterest_etl.local.batch --source-root DIR --prefix PREFIX --warehouse DIR \
         [--mode full|incremental] [--max-malformed-share S] [--connect]
 
 DIR holds ``topics/<cluster>/<prefix>.pin/partition=0/*.json`` (and ``.geo``, ``.user``), one JSON
@@ -25,17 +25,18 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import cli
-from .analysis import ANALYSES
-from .job import DEFAULT_MAX_MALFORMED_SHARE
-from .naming import TABLES, topic_name
-from .sink_files import topic_folders, topic_glob
-from .writers import TableLocation
+from .. import cli
+from ..analysis import ANALYSES
+from ..batch_types import DEFAULT_MAX_MALFORMED_SHARE, MODES, BatchResult
+from ..naming import TABLES, topic_name
+from ..sink_files import topic_folders, topic_glob
+from ..writers import TableLocation
+from .session import runner_session
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = cli.Parser(
-        prog="python -m pinterest_etl.local_job",
+        prog="python -m pinterest_etl.local.batch",
         description="Clean and analyse raw pipeline data in a local folder laid out like the "
         "bucket (topics/<cluster>/<prefix>.<table>/partition=<p>/*.json); write Delta tables.",
     )
@@ -46,7 +47,7 @@ def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--warehouse", required=True, help="folder for the Delta tables")
     parser.add_argument(
         "--mode",
-        choices=("full", "incremental"),
+        choices=MODES,
         default="full",
         help="full: read every object and replace the tables (default); incremental: read only "
         "the objects not processed before and merge them in",
@@ -111,28 +112,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return 1
 
-    # The Spark session starts only now: the argument and data checks above start no JVM.
-    from pyspark.sql import SparkSession
-
-    from .job import BatchConfig, BatchFailedError, DataQualityError, NoRawDataError, run_batch
-    from .readers import RawDataMissingError
-    from .spark_session import local_spark
+    from ..job import BatchConfig, BatchFailedError, DataQualityError, NoRawDataError, run_batch
+    from ..readers import RawDataMissingError
 
     try:
         os.makedirs(warehouse, exist_ok=True)
     except OSError as err:
         print(f"error: cannot create the warehouse {warehouse}: {err.strerror}", file=sys.stderr)
         return 1
-    owns_session = SparkSession.getActiveSession() is None
-    spark = local_spark(
-        "pinterest-etl-local-job",
-        master=args.master,
-        driver_memory=args.driver_memory,
-        shuffle_partitions=2,
-        warehouse_dir=warehouse,
-        connect=args.connect,
-    )
-    try:
+    with runner_session(
+        "pinterest-etl-local-job", args.master, args.driver_memory, warehouse, args.connect
+    ) as spark:
         config = BatchConfig(
             source_root,
             args.prefix,
@@ -147,13 +137,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 1
         _report(result, source_root, args.prefix, warehouse, args.max_rows)
         return 0
-    finally:
-        if owns_session:
-            spark.stop()
 
 
-def _report(result, source_root: str, prefix: str, warehouse: str, max_rows: int) -> None:
-    from .analysis import display_order
+def _report(
+    result: BatchResult, source_root: str, prefix: str, warehouse: str, max_rows: int
+) -> None:
+    from ..analysis import display_order
 
     print(f"Batch job ({result.mode}) over {source_root} (prefix {prefix})")
     print(result.records_read_line())
@@ -182,8 +171,10 @@ def format_table(columns: Sequence[str], rows: Sequence[tuple], max_rows: int) -
     shown = rows[:max_rows]
     cells = [["NULL" if v is None else str(v) for v in row] for row in shown]
     widths = [max([len(c), *(len(r[i]) for r in cells)]) for i, c in enumerate(columns)]
-    numeric = [bool(shown) and all(isinstance(r[i], int | float) for r in shown if r[i] is not None)
-               for i in range(len(columns))]  # fmt: skip
+    numeric = [
+        bool(shown) and all(isinstance(r[i], int | float) for r in shown if r[i] is not None)
+        for i in range(len(columns))
+    ]
 
     def line(values: Sequence[str]) -> str:
         return "  ".join(

@@ -1,5 +1,5 @@
 // Helpers over the recorded graph for the Kafka batch path's tests. The computed attributes and
-// invoke answers for its resource types live with the stack runner (stacks/cost/mockRun.ts).
+// invoke answers for its resource types live with the stack runner (tools/pulumi-mock/mockRun.ts).
 import { PulumiHarness } from "./pulumiMocks";
 
 export {
@@ -8,7 +8,7 @@ export {
   brokersOf,
   CLUSTER_UUID,
   withKafkaMocks,
-} from "../../stacks/cost/mockRun";
+} from "../../tools/pulumi-mock/mockRun";
 
 /** Every ingress rule of the recorded graph, inline or standalone, as comparable rows. */
 export function ingressRules(h: PulumiHarness) {

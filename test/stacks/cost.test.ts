@@ -1,7 +1,7 @@
-// The cost command (stacks/cost/cli.ts) on the committed stacks: every resource type the dev and
+// The cost command (tools/cost/cli.ts) on the committed stacks: every resource type the dev and
 // prod graphs contain has a billing rule, a type or size without a price fails by name, the rows and
 // totals are exactly these, and docs/costs.md is the command's current output. What mocks cannot
-// prove: that the prices are today's (they are dated list prices, stacks/cost/prices.ts) or what
+// prove: that the prices are today's (they are dated list prices, tools/cost/prices.ts) or what
 // the usage-driven parts come to.
 import { expect } from "chai";
 import * as fs from "fs";
@@ -13,11 +13,11 @@ import {
   regeneratedDoc,
   regeneratedReadme,
   stackCost,
-} from "../../stacks/cost/cli";
-import { harness, RecordedResource } from "../../stacks/cost/mockEngine";
-import { readStackConfig, runStack } from "../../stacks/cost/mockRun";
-import { renderCost, resourceRow } from "../../stacks/cost/report";
-import { BILLING_RULES, MissingPriceError, ruleFor } from "../../stacks/cost/rules";
+} from "../../tools/cost/cli";
+import { harness, RecordedResource } from "../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../tools/pulumi-mock/mockRun";
+import { renderCost, resourceRow } from "../../tools/cost/report";
+import { BILLING_RULES, MissingPriceError, ruleFor } from "../../tools/cost/rules";
 
 /** The stream path's rows, by name: per stream its shards and three alarms, two API alarms. */
 function streamPathRows(shards: string, monthly: string): string[] {
@@ -115,7 +115,7 @@ describe("cost command", function () {
     const unknown = { type: "aws:kms/key:Key", name: "data-key", custom: true } as RecordedResource;
     expect(() => ruleFor(unknown)).to.throw(
       MissingPriceError,
-      'resource type aws:kms/key:Key ("data-key") is not in stacks/cost/rules.ts',
+      'resource type aws:kms/key:Key ("data-key") is not in tools/cost/rules.ts',
     );
   });
 
@@ -124,7 +124,7 @@ describe("cost command", function () {
     const error = await rejection(stackCost("dev", false, overrides));
     expect(error).to.be.instanceOf(MissingPriceError);
     expect(error.message).to.equal(
-      'aws:ec2/instance:Instance "batch-client-instance" bills by the hour, but stacks/cost/prices.ts ' +
+      'aws:ec2/instance:Instance "batch-client-instance" bills by the hour, but tools/cost/prices.ts ' +
         'has no price for "m5.large" (priced: t4g.nano, t3.micro, t3.small, t3.medium, c5.large, c5.xlarge, c5.2xlarge, c5.4xlarge, c5.9xlarge, c5.12xlarge, c5.18xlarge, c5.24xlarge): add it with its pricing page.',
     );
   });

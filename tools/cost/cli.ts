@@ -5,8 +5,14 @@
 import * as fs from "fs";
 import * as path from "path";
 import { exitWith, Failure, runCommand, stackName, UsageError } from "../../cli/args";
-import { harness } from "./mockEngine";
-import { readStackConfig, REPO_ROOT, runStack, stacksHere, withStandInPlugin } from "./mockRun";
+import { harness } from "../pulumi-mock/mockEngine";
+import {
+  readStackConfig,
+  REPO_ROOT,
+  runStack,
+  stacksHere,
+  withStandInPlugin,
+} from "../pulumi-mock/mockRun";
 import { costOf, renderCost, StackCost } from "./report";
 
 const NS = "pinterest-pipeline";

@@ -8,10 +8,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { exitWith, Failure, runCommand, stackName, UsageError, wholeNumber } from "../../cli/args";
-import { ConfigSecret, isSecureValue } from "../configReader";
-import { parseStackConfig, StackConfig } from "../config";
+import { ConfigSecret, isSecureValue } from "../../stacks/configReader";
+import { parseStackConfig, StackConfig } from "../../stacks/config";
 import { stackCost } from "../cost/cli";
-import { REPO_ROOT } from "../cost/mockRun";
+import { REPO_ROOT } from "../pulumi-mock/mockRun";
 import { HOURS_PER_MONTH, PRICES_AS_OF, REGION_PRICES, RegionPrices } from "../cost/prices";
 import { BeyondDesign, CAPACITY_INPUTS, Plan, planCapacity } from "./capacity";
 

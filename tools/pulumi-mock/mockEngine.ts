@@ -1,5 +1,5 @@
 /* eslint-disable @typescript-eslint/no-explicit-any -- recorded inputs are whatever a program registered */
-// The Pulumi mock engine: every component and stack test, and the cost command (stacks/cost/cli.ts),
+// The Pulumi mock engine: every component and stack test, and the cost command (tools/cost/cli.ts),
 // runs its program against this in-process engine instead of a cloud. It records each registered
 // resource (type, name, inputs, parent, resource options), fills the attributes a provider would
 // compute, answers invokes, and sets stack config per run. What it cannot prove: that AWS accepts the inputs (only `tsc` and the

@@ -4,7 +4,7 @@
 // an hourly resource whose size has no price in ./prices.ts, fails the command by name, so the
 // table cannot fall behind the program.
 import { Failure } from "../../cli/args";
-import type { RecordedResource } from "./mockEngine";
+import type { RecordedResource } from "../pulumi-mock/mockEngine";
 import { HOURS_PER_MONTH, Price, RegionPrices } from "./prices";
 
 /** One priced part of a resource: what is counted, and its USD per month. */
@@ -61,7 +61,7 @@ function priced(table: Readonly<Record<string, Price>>, key: unknown, r: Recorde
   const price = table[String(key)];
   if (!price) {
     throw new MissingPriceError(
-      `${r.type} "${r.name}" bills by the hour, but stacks/cost/prices.ts has no price for ` +
+      `${r.type} "${r.name}" bills by the hour, but tools/cost/prices.ts has no price for ` +
         `${JSON.stringify(key)} (priced: ${Object.keys(table).join(", ")}): add it with its pricing page.`,
     );
   }
@@ -70,7 +70,7 @@ function priced(table: Readonly<Record<string, Price>>, key: unknown, r: Recorde
 
 function noPrice(r: RecordedResource, why: string): never {
   throw new MissingPriceError(
-    `${r.type} "${r.name}" ${why}, and stacks/cost/prices.ts has no price for that: add one with its pricing page.`,
+    `${r.type} "${r.name}" ${why}, and tools/cost/prices.ts has no price for that: add one with its pricing page.`,
   );
 }
 
@@ -364,8 +364,8 @@ export function ruleFor(r: RecordedResource): BillingRule {
   const rule = BILLING_RULES[r.type];
   if (!rule) {
     throw new MissingPriceError(
-      `resource type ${r.type} ("${r.name}") is not in stacks/cost/rules.ts: say whether it is ` +
-        `billed by the hour (with its price in stacks/cost/prices.ts), by usage, or free.`,
+      `resource type ${r.type} ("${r.name}") is not in tools/cost/rules.ts: say whether it is ` +
+        `billed by the hour (with its price in tools/cost/prices.ts), by usage, or free.`,
     );
   }
   return rule;

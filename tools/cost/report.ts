@@ -2,7 +2,7 @@
 // existing, subtotals per top-level component, the usage-driven charges as formulas, and the total
 // of the hourly and monthly parts (no usage). Rendered as Markdown: the same text is printed by
 // `npm run cost` and kept in docs/costs.md.
-import type { PulumiHarness, RecordedResource } from "./mockEngine";
+import type { PulumiHarness, RecordedResource } from "../pulumi-mock/mockEngine";
 import { HOURS_PER_MONTH, Price, PRICES_AS_OF, REGION_PRICES } from "./prices";
 import { CostLine, MissingPriceError, ruleFor, UsageCharge } from "./rules";
 
@@ -63,7 +63,7 @@ export function costOf(
   const prices = REGION_PRICES[region];
   if (!prices) {
     throw new MissingPriceError(
-      `stack ${stack} is in ${region}, and stacks/cost/prices.ts has prices for ` +
+      `stack ${stack} is in ${region}, and tools/cost/prices.ts has prices for ` +
         `${Object.keys(REGION_PRICES).join(", ")} only: add the region's prices with their pages.`,
     );
   }
@@ -144,7 +144,7 @@ export function renderCost(cost: StackCost): string {
   const out = [
     `### ${cost.stack}, ${state} (${cost.region})`,
     "",
-    `On-demand list prices of ${PRICES_AS_OF} (stacks/cost/prices.ts), ${HOURS_PER_MONTH} hours a month.`,
+    `On-demand list prices of ${PRICES_AS_OF} (tools/cost/prices.ts), ${HOURS_PER_MONTH} hours a month.`,
     "",
     "| component | resource | type | billed for existing | $/month |",
     "|---|---|---|---|---:|",

@@ -3,7 +3,7 @@
 // stops the design. Pure: tests call it directly. Every input is in CAPACITY_INPUTS with where it
 // comes from: a published limit (with its page), a measurement of this repository
 // (docs/benchmarks.md), or an assumption still to be replaced by one.
-import type { StackConfig } from "../config";
+import type { StackConfig } from "../../stacks/config";
 import type { RegionPrices } from "../cost/prices";
 
 /** Where an input comes from: an AWS or Databricks page, docs/benchmarks.md, or nobody yet. */

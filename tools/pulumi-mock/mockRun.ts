@@ -10,8 +10,8 @@ import * as path from "path";
 import { parse } from "yaml";
 import { Failure } from "../../cli/args";
 import { sha256Hex } from "../../components/shared/contentName";
-import { isSecureValue } from "../configReader";
-import { PipelineOutputs } from "../contract";
+import { isSecureValue } from "../../stacks/configReader";
+import { PipelineOutputs } from "../../stacks/contract";
 import { ACCOUNT_ID, importFresh, PulumiHarness, REGION } from "./mockEngine";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -197,7 +197,7 @@ export async function runStack(
       arn: `arn:aws:secretsmanager:${region}:${ACCOUNT_ID}:secret:${inputs.name ?? name}`,
     }))
     .onInvoke("databricks:index/getNodeType:getNodeType", () => ({ id: "m5d.large" }));
-  const program = await importFresh<Program>("../index");
+  const program = await importFresh<Program>("../../stacks/index");
   await h.settle();
   return {
     outputs: await h.value(program.pipeline),

@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Network, subnetCidr, validateNetworkArgs } from "../../components/network";
-import { withKafkaMocks } from "../harness/kafkaMocks";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
+import { withKafkaMocks } from "../../tools/pulumi-mock/mockRun";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../tools/pulumi-mock/mockEngine";
 
 // Mocks prove the resource graph and its security-relevant inputs; they cannot prove that the
 // route tables actually route (AWS does that) or that the zone names exist in a real region.

@@ -33,7 +33,7 @@ import {
 import type { PipelineOutputs } from "../../stacks/contract";
 import { answers, Moto, useMoto } from "../harness/moto";
 import { scratchDatabase } from "../harness/mysql";
-import { REPO_ROOT } from "../harness/stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 import { waitFor } from "../harness/waitFor";
 
 const MOTO_SERVER = path.join(REPO_ROOT, ".local", "s3", "venv", "bin", "moto_server");

@@ -11,7 +11,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { Kafka, logLevel } from "kafkajs";
 import { ensureTopicsScript } from "../../components/kafka/kafkaClientUserData";
-import { REPO_ROOT } from "../harness/stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 
 const KAFKA_SCRIPT = path.join(REPO_ROOT, "local", "kafka", "kafka.sh");
 

@@ -14,7 +14,7 @@ import * as path from "path";
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
-import { REPO_ROOT, readStackConfig } from "../harness/stackConfig";
+import { REPO_ROOT, readStackConfig } from "../../tools/pulumi-mock/mockRun";
 import { waitFor } from "../harness/waitFor";
 import {
   s3SinkConnectorProperties,

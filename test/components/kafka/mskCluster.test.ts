@@ -6,14 +6,9 @@ import {
   mskServerProperties,
   validateMskClusterArgs,
 } from "../../../components/kafka/mskCluster";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
-import {
-  brokersOf,
-  CLUSTER_UUID,
-  groupsMixingRules,
-  ingressRules,
-  withKafkaMocks,
-} from "../../harness/kafkaMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
+import { groupsMixingRules, ingressRules } from "../../harness/kafkaMocks";
+import { brokersOf, CLUSTER_UUID, withKafkaMocks } from "../../../tools/pulumi-mock/mockRun";
 
 // Mocks prove the cluster's settings and its firewall graph; they cannot prove that MSK accepts the
 // Kafka version for the instance type, or that brokers actually refuse unauthenticated clients.

@@ -5,9 +5,8 @@
 // here.
 import { expect } from "chai";
 import { shardSteps } from "../../../components/kinesis/kinesisShardStepCheck";
-import { harness } from "../../harness/pulumiMocks";
-import { readStackConfig } from "../../harness/stackConfig";
-import { runStack } from "../../stacks/runStack";
+import { harness } from "../../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../../tools/pulumi-mock/mockRun";
 
 describe("Kinesis shard steps", () => {
   it("is one update within double and half of the count before it", () => {

@@ -13,7 +13,7 @@ import {
   KinesisStreamPathArgs,
   validateKinesisStreamPathArgs,
 } from "../../../components/kinesis/kinesisStreamPath";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../harness/pulumiMocks";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../../tools/pulumi-mock/mockEngine";
 import { streamApiStatements } from "../../harness/kinesisExpectations";
 
 const T = {

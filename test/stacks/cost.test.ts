@@ -6,14 +6,9 @@
 import { expect } from "chai";
 import * as fs from "fs";
 import { UsageError } from "../../cli/args";
-import {
-  COSTS_DOC,
-  parseSettings,
-  README,
-  regeneratedDoc,
-  regeneratedReadme,
-  stackCost,
-} from "../../tools/cost/cli";
+import { parseSettings } from "../../tools/cost/cli";
+import { COSTS_DOC, README, regeneratedDoc, regeneratedReadme } from "../../tools/cost/docs";
+import { stackCost } from "../../tools/cost/stackCost";
 import { harness, RecordedResource } from "../../tools/pulumi-mock/mockEngine";
 import { readStackConfig, runStack } from "../../tools/pulumi-mock/mockRun";
 import { renderCost, resourceRow } from "../../tools/cost/report";

@@ -1,31 +1,14 @@
 // `npm run cost -- --stack <name> [--paused] [--set section.key=value ...]`: runs the stack program
 // in-process under the mock engine (no cloud, no credentials) with Pulumi.<name>.yaml and prints what
-// it costs a month (./report.ts). `--set` tries a config change before `pulumi up`;
-// `--write-docs` regenerates docs/costs.md and the README's cost table.
-import * as fs from "fs";
-import * as path from "path";
+// it costs a month (./stackCost.ts, ./report.ts). `--set` tries a config change before `pulumi up`;
+// `--write-docs` regenerates docs/costs.md and the README's cost table (./docs.ts).
 import { exitWith, Failure, runCommand, stackName, UsageError } from "../../cli/args";
-import { harness } from "../pulumi-mock/mockEngine";
-import {
-  readStackConfig,
-  REPO_ROOT,
-  runStack,
-  stacksHere,
-  withStandInPlugin,
-} from "../pulumi-mock/mockRun";
-import { costOf, renderCost, StackCost } from "./report";
+import { readStackConfig, stacksHere } from "../pulumi-mock/mockRun";
+import { writeDocs } from "./docs";
+import { renderCost } from "./report";
+import { stackCost } from "./stackCost";
 
 const NS = "pinterest-pipeline";
-export const COSTS_DOC = path.join(REPO_ROOT, "docs", "costs.md");
-export const README = path.join(REPO_ROOT, "README.md");
-/** The tables docs/costs.md carries, in order: [stack, paused]. */
-export const DOC_TABLES: [string, boolean][] = [
-  ["dev", false],
-  ["dev", true],
-  ["prod", false],
-  ["prod", true],
-];
-
 const SET = /^(?:([a-z][\w-]*):)?([A-Za-z]\w*(?:\.[A-Za-z]\w*)*)=(.*)$/s;
 
 /**
@@ -79,70 +62,6 @@ function withValue(base: unknown, path: string[], value: unknown): unknown {
   return { ...object, [key]: withValue(object[key], rest, value) };
 }
 
-/** Runs the stack's program and prices it. */
-export async function stackCost(
-  stack: string,
-  paused: boolean,
-  overrides: Record<string, unknown> = {},
-): Promise<StackCost> {
-  const h = harness();
-  const all: Record<string, unknown> = paused
-    ? { ...overrides, [`${NS}:paused`]: true }
-    : overrides;
-  const kafka = all[`${NS}:kafka`];
-  // The connector zip is a build input `pulumi up` uploads; pricing needs only a stand-in.
-  if (kafka) all[`${NS}:kafka`] = withStandInPlugin(kafka);
-  const { outputs } = await runStack(h, stack, all);
-  return costOf(h, stack, outputs.region, outputs.paused === true);
-}
-
-const BEGIN = (stack: string, paused: boolean) =>
-  `<!-- generated: npm run cost -- --stack ${stack}${paused ? " --paused" : ""} -->`;
-const END = "<!-- end generated -->";
-
-/** docs/costs.md with every generated block replaced by the command's current output. */
-export async function regeneratedDoc(text: string): Promise<string> {
-  let doc = text;
-  for (const [stack, paused] of DOC_TABLES) {
-    const begin = BEGIN(stack, paused);
-    const start = doc.indexOf(begin);
-    const end = doc.indexOf(END, start);
-    if (start < 0 || end < 0) {
-      throw new Error(`docs/costs.md lacks the block "${begin}" ... "${END}": restore it.`);
-    }
-    const table = renderCost(await stackCost(stack, paused));
-    doc = `${doc.slice(0, start)}${begin}\n\n${table}\n\n${doc.slice(end)}`;
-  }
-  return doc;
-}
-
-const TOTALS_BEGIN = "<!-- generated: npm run cost:docs (totals of npm run cost) -->";
-
-/** The README's cost table: per stack, running and paused totals and the dearest component. */
-export async function totalsTable(): Promise<string> {
-  const rows = ["| stack | running | paused | dearest part, running |", "|---|---:|---:|---|"];
-  for (const stack of ["dev", "prod"]) {
-    const running = await stackCost(stack, false);
-    const paused = await stackCost(stack, true);
-    const top = running.components[0];
-    rows.push(
-      `| ${stack} | $${running.total.toFixed(2)} | $${paused.total.toFixed(2)} | ` +
-        `${top.component} $${top.monthly.toFixed(2)} |`,
-    );
-  }
-  return rows.join("\n");
-}
-
-/** README.md with its cost table replaced by the command's current totals. */
-export async function regeneratedReadme(text: string): Promise<string> {
-  const start = text.indexOf(TOTALS_BEGIN);
-  const end = text.indexOf(END, start);
-  if (start < 0 || end < 0) {
-    throw new Error(`README.md lacks the block "${TOTALS_BEGIN}" ... "${END}": restore it.`);
-  }
-  return `${text.slice(0, start)}${TOTALS_BEGIN}\n\n${await totalsTable()}\n\n${text.slice(end)}`;
-}
-
 export const COST = {
   name: "cost",
   usage: `usage: npm run cost -- --stack NAME [--paused] [--set KEY=VALUE ...]
@@ -188,12 +107,7 @@ export function main(argv: string[]): Promise<number> {
             "not apply: drop it (or drop --write-docs to price one stack).",
         );
       }
-      await refusalsAsFailures(async () => {
-        const doc = await regeneratedDoc(fs.readFileSync(COSTS_DOC, "utf8"));
-        const readme = await regeneratedReadme(fs.readFileSync(README, "utf8"));
-        fs.writeFileSync(COSTS_DOC, doc);
-        fs.writeFileSync(README, readme);
-      });
+      await refusalsAsFailures(writeDocs);
       console.log("wrote docs/costs.md and the cost table of README.md");
       return 0;
     }

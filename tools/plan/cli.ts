@@ -10,7 +10,7 @@ import * as YAML from "yaml";
 import { exitWith, Failure, runCommand, stackName, UsageError, wholeNumber } from "../../cli/args";
 import { ConfigSecret, isSecureValue } from "../../stacks/configReader";
 import { parseStackConfig, StackConfig } from "../../stacks/config";
-import { stackCost } from "../cost/cli";
+import { stackCost } from "../cost/stackCost";
 import { REPO_ROOT } from "../pulumi-mock/mockRun";
 import { HOURS_PER_MONTH, PRICES_AS_OF, REGION_PRICES, RegionPrices } from "../cost/prices";
 import { BeyondDesign, CAPACITY_INPUTS, Plan, planCapacity } from "./capacity";

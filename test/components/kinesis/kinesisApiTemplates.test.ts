@@ -1,6 +1,6 @@
 // The pure description of the Kinesis proxy API: route table, models (checked with a real JSON
 // Schema validator), templates rendered by the local VTL engine, and IAM/alarm documents. Against a
-// real Kinesis API the same templates are proven in test/local/kinesisTemplates.kinesalite.test.ts.
+// real Kinesis API the same templates are proven in test/components/kinesis/kinesisApiTemplates.local.test.ts.
 import Ajv from "ajv";
 import { expect } from "chai";
 import {

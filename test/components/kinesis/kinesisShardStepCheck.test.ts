@@ -1,7 +1,7 @@
 // The steps a shard count change takes, one UpdateShardCount each: "You can't ... scale up to more
 // than double your current shard count for a stream" and "scale down below half your current shard
 // count" (Kinesis API Reference, UpdateShardCount). The check that reads the deployed count is
-// tested against kinesalite (test/local/kinesisShardStep.kinesalite.test.ts); the stacks carry it
+// tested against kinesalite (test/components/kinesis/kinesisShardStepCheck.local.test.ts); the stacks carry it
 // here.
 import { expect } from "chai";
 import { shardSteps } from "../../../components/kinesis/kinesisShardStepCheck";

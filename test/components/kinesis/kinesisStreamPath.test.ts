@@ -33,7 +33,7 @@ const streamArn = (name: string) => `arn:aws:kinesis:${REGION}:${ACCOUNT_ID}:str
 
 // Mocks prove the resource graph and every security-relevant input (docs/security.md: streams, APIs,
 // identity, logs). They cannot prove that API Gateway accepts the templates or renders them as the
-// local engine does (test/local/kinesisTemplates.kinesalite.test.ts renders them against a real
+// local engine does (test/components/kinesis/kinesisApiTemplates.local.test.ts renders them against a real
 // Kinesis API), that IAM evaluates the policy as intended, or that the alarms ever fire.
 describe("KinesisStreamPath", () => {
   let h: PulumiHarness;

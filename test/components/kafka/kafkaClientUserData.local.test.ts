@@ -10,8 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { expect } from "chai";
 import { Kafka, logLevel } from "kafkajs";
-import { ensureTopicsScript } from "../../components/kafka/kafkaClientUserData";
-import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
+import { ensureTopicsScript } from "../../../components/kafka/kafkaClientUserData";
+import { REPO_ROOT } from "../../../tools/pulumi-mock/mockRun";
 
 const KAFKA_SCRIPT = path.join(REPO_ROOT, "local", "kafka", "kafka.sh");
 

@@ -5,12 +5,12 @@ import * as mysql from "mysql2/promise";
 import type { AddressInfo } from "net";
 import * as os from "os";
 import * as path from "path";
-import { main } from "../../emulator/cli";
-import { localStacks } from "../../emulator/outputs";
-import { connect, ensureSchema, loadRows } from "../../emulator/source/loader";
-import { createGateway } from "../../local/gateway/server";
-import { LocalKinesis, startKinesis } from "../harness/kinesis";
-import { scratchDatabase } from "../harness/mysql";
+import { main } from "../../../emulator/cli";
+import { localStacks } from "../../../emulator/outputs";
+import { connect, ensureSchema, loadRows } from "../../../emulator/source/loader";
+import { createGateway } from "../../../local/gateway/server";
+import { LocalKinesis, startKinesis } from "../../harness/kinesis";
+import { scratchDatabase } from "../../harness/mysql";
 
 const STREAMS = { pin: "streaming-gw-pin", geo: "streaming-gw-geo", user: "streaming-gw-user" };
 const KEY = "local-test-key-123";

@@ -9,16 +9,16 @@ import { CloudWatchClient, PutMetricDataCommand } from "@aws-sdk/client-cloudwat
 import { CreateClusterV2Command, DeleteClusterCommand, KafkaClient } from "@aws-sdk/client-kafka";
 import { expect } from "chai";
 import * as crypto from "crypto";
-import { kafkaDrainTarget } from "../../components/kafka/kafkaBatchPath";
+import { kafkaDrainTarget } from "../../../components/kafka/kafkaBatchPath";
 import {
   drainRefusal,
   IDLE_MINUTES,
   kafkaDrainProblem,
   kafkaDrainProvider,
   KafkaDrainTarget,
-} from "../../components/kafka/kafkaDrainCheck";
-import { callSerializedProvider } from "../harness/dynamicProvider";
-import { Moto, startMskTimeProxy, useMoto } from "../harness/moto";
+} from "../../../components/kafka/kafkaDrainCheck";
+import { callSerializedProvider } from "../../harness/dynamicProvider";
+import { Moto, startMskTimeProxy, useMoto } from "../../harness/moto";
 
 const REGION = "eu-west-1";
 const minutesAgo = (n: number) => new Date(Date.now() - n * 60_000);

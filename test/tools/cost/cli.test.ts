@@ -5,14 +5,14 @@
 // the usage-driven parts come to.
 import { expect } from "chai";
 import * as fs from "fs";
-import { UsageError } from "../../cli/args";
-import { parseSettings } from "../../tools/cost/cli";
-import { COSTS_DOC, README, regeneratedDoc, regeneratedReadme } from "../../tools/cost/docs";
-import { stackCost } from "../../tools/cost/stackCost";
-import { harness, RecordedResource } from "../../tools/pulumi-mock/mockEngine";
-import { readStackConfig, runStack } from "../../tools/pulumi-mock/mockRun";
-import { renderCost, resourceRow } from "../../tools/cost/report";
-import { BILLING_RULES, MissingPriceError, ruleFor } from "../../tools/cost/rules";
+import { UsageError } from "../../../cli/args";
+import { parseSettings } from "../../../tools/cost/cli";
+import { COSTS_DOC, README, regeneratedDoc, regeneratedReadme } from "../../../tools/cost/docs";
+import { stackCost } from "../../../tools/cost/stackCost";
+import { harness, RecordedResource } from "../../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../../tools/pulumi-mock/mockRun";
+import { renderCost, resourceRow } from "../../../tools/cost/report";
+import { BILLING_RULES, MissingPriceError, ruleFor } from "../../../tools/cost/rules";
 
 /** The stream path's rows, by name: per stream its shards and three alarms, two API alarms. */
 function streamPathRows(shards: string, monthly: string): string[] {

@@ -6,9 +6,9 @@ import {
   sourceRow,
   sourceRows,
   SourceRow,
-} from "../../emulator/source/generator";
-import { TABLES } from "../../emulator/source/schema";
-import { CATEGORIES } from "../../emulator/source/vocabulary";
+} from "../../../emulator/source/generator";
+import { TABLES } from "../../../emulator/source/schema";
+import { CATEGORIES } from "../../../emulator/source/vocabulary";
 
 const SAMPLE = 20_000;
 

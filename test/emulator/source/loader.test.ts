@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { X509Certificate } from "crypto";
-import { connectionOptions, tlsFor } from "../../emulator/source/loader";
+import { connectionOptions, tlsFor } from "../../../emulator/source/loader";
 
 const SETTINGS = { host: "127.0.0.1", port: 3306, user: "u", password: "p", database: "d" };
 

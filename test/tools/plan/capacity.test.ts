@@ -1,8 +1,8 @@
 import { expect } from "chai";
-import { parseStackConfig } from "../../stacks/config";
-import { REGION_PRICES } from "../../tools/cost/prices";
-import { BeyondDesign, planCapacity } from "../../tools/plan/capacity";
-import { planStack } from "../../tools/plan/cli";
+import { parseStackConfig } from "../../../stacks/config";
+import { REGION_PRICES } from "../../../tools/cost/prices";
+import { BeyondDesign, planCapacity } from "../../../tools/plan/capacity";
+import { planStack } from "../../../tools/plan/cli";
 import * as YAML from "yaml";
 
 describe("npm run plan", function () {

@@ -5,7 +5,7 @@ import * as os from "os";
 import * as path from "path";
 import { chromium, Browser } from "playwright-core";
 import { PNG } from "pngjs";
-import chartFile from "../../databricks/pinterest_etl/charts.json";
+import chartFile from "../../../databricks/pinterest_etl/charts.json";
 
 // The local report in a real browser: Debian's headless Chromium (local/setup-chromium.sh) opens
 // it, takes a screenshot, and every chart's box must hold drawn pixels, so a chart that renders
@@ -13,9 +13,9 @@ import chartFile from "../../databricks/pinterest_etl/charts.json";
 // (databricks/tests/fixtures/report_data.json); REPORT_HTML=.local/report.html checks the one
 // the main command wrote instead, and REPORT_SCREENSHOT=docs/report.png keeps the screenshot:
 //   REPORT_HTML=.local/report.html REPORT_SCREENSHOT=docs/report.png \
-//     npx mocha test/local/report.chromium.test.ts
+//     npx mocha test/databricks/pinterest_etl/report.local.test.ts
 
-const ROOT = path.resolve(__dirname, "..", "..");
+const ROOT = path.resolve(__dirname, "..", "..", "..");
 const CHROMIUM = "/usr/bin/chromium";
 // This machine has no network: without these Chromium waits on updates, sync and QUIC probes.
 const CHROMIUM_ARGS = [

@@ -14,16 +14,16 @@ import * as path from "path";
 import { expect } from "chai";
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { Kafka, logLevel } from "kafkajs";
-import { REPO_ROOT, readStackConfig } from "../../tools/pulumi-mock/mockRun";
-import { waitFor } from "../harness/waitFor";
+import { REPO_ROOT, readStackConfig } from "../../../tools/pulumi-mock/mockRun";
+import { waitFor } from "../../harness/waitFor";
 import {
   s3SinkConnectorProperties,
   s3SinkObjectKey,
   s3SinkTopicsDir,
   S3_SINK_DEFAULTS,
-} from "../../components/kafka/s3SinkConnectorConfig";
-import { parseStackConfig } from "../../stacks/config";
-import { localS3 } from "../harness/replicaSource";
+} from "../../../components/kafka/s3SinkConnectorConfig";
+import { parseStackConfig } from "../../../stacks/config";
+import { localS3 } from "../../harness/replicaSource";
 
 const SCRIPTS = {
   s3: path.join(REPO_ROOT, "local", "s3", "s3.sh"),

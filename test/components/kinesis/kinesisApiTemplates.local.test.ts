@@ -11,16 +11,16 @@ import {
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { expect } from "chai";
 import { AddressInfo } from "net";
-import { kinesisRoutes } from "../../components/kinesis/kinesisApiTemplates";
+import { kinesisRoutes } from "../../../components/kinesis/kinesisApiTemplates";
 import {
   createKinesisProxy,
   KinesisTransport,
   ProxyRequest,
   sdkKinesisTransport,
-} from "../../local/gateway/kinesisProxy";
-import { renderMappingTemplate } from "../../local/gateway/vtl";
-import { waitForStreamActive } from "../harness/kinesis";
-import { waitFor } from "../harness/waitFor";
+} from "../../../local/gateway/kinesisProxy";
+import { renderMappingTemplate } from "../../../local/gateway/vtl";
+import { waitForStreamActive } from "../../harness/kinesis";
+import { waitFor } from "../../harness/waitFor";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kinesalite = require("kinesalite") as (options: object) => import("http").Server;

@@ -1,11 +1,11 @@
 import { expect } from "chai";
 import * as mysql from "mysql2/promise";
-import { main } from "../../emulator/source/cli";
-import { sourceRow } from "../../emulator/source/generator";
-import { connect, ensureSchema, loadRows, summarise } from "../../emulator/source/loader";
-import { TABLES } from "../../emulator/source/schema";
-import { runMain } from "../harness/cliRun";
-import { scratchDatabase } from "../harness/mysql";
+import { main } from "../../../emulator/source/cli";
+import { sourceRow } from "../../../emulator/source/generator";
+import { connect, ensureSchema, loadRows, summarise } from "../../../emulator/source/loader";
+import { TABLES } from "../../../emulator/source/schema";
+import { runMain } from "../../harness/cliRun";
+import { scratchDatabase } from "../../harness/mysql";
 
 // Against the project's real MariaDB (local/mysql.sh), one scratch database per run.
 describe("source database loader (MariaDB)", function () {

@@ -10,9 +10,9 @@ import {
   shardStepProblem,
   shardStepProvider,
   ShardStepTarget,
-} from "../../components/kinesis/kinesisShardStepCheck";
-import { callSerializedProvider } from "../harness/dynamicProvider";
-import { LocalKinesis, startKinesis } from "../harness/kinesis";
+} from "../../../components/kinesis/kinesisShardStepCheck";
+import { callSerializedProvider } from "../../harness/dynamicProvider";
+import { LocalKinesis, startKinesis } from "../../harness/kinesis";
 
 describe("Kinesis shard step check against kinesalite (DescribeStreamSummary)", function () {
   this.timeout(60_000);

@@ -10,7 +10,7 @@ import {
   renderMappingTemplate,
   urlDecode,
   urlEncode,
-} from "../../local/gateway/vtl";
+} from "../../../local/gateway/vtl";
 
 const render = (template: string, request: MappingRequest = {}) =>
   renderMappingTemplate(template, request);

@@ -386,7 +386,8 @@ describe("Kinesis stream path alarms", () => {
   });
 
   it("keys stream metrics by stream name and API metrics by API name and stage", () => {
-    expect(alarms[3].dimensions).to.deep.equal({ StreamName: "streaming-p-geo" });
-    expect(alarms[9].dimensions).to.deep.equal({ ApiName: "p-stream-api", Stage: "v1" });
+    const alarm = (key: string) => alarms.find((a) => a.key === key);
+    expect(alarm("geo-iterator-age")?.dimensions).to.deep.equal({ StreamName: "streaming-p-geo" });
+    expect(alarm("api-5xx")?.dimensions).to.deep.equal({ ApiName: "p-stream-api", Stage: "v1" });
   });
 });

@@ -336,12 +336,16 @@ describe("KinesisStreamPath", () => {
         treatMissingData: "notBreaching",
       });
     }
-    expect(alarms[0]).to.deep.include({
+    const alarm = (name: string) => alarms.find((a) => a.name === name);
+    expect(alarm("pin-test-pin-iterator-age")).to.deep.include({
       metricName: "GetRecords.IteratorAgeMilliseconds",
       threshold: 43200000,
       dimensions: { StreamName: "streaming-pin-test-pin" },
     });
-    expect(alarms[9].dimensions).to.deep.equal({ ApiName: "pin-test-stream-api", Stage: "v1" });
+    expect(alarm("pin-test-api-5xx")?.dimensions).to.deep.equal({
+      ApiName: "pin-test-stream-api",
+      Stage: "v1",
+    });
   });
 
   it("creates alarms without actions when there is no topic", async () => {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { apiGatewayLogsPolicy } from "../kinesis/kinesisPolicies";
+import { apiGatewayLogsPolicy } from "./apiGatewayPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
 
 /** Arguments of {@link ApiGatewayAccount}. */

@@ -89,32 +89,6 @@ export function kinesisProxyPolicy(args: {
   return { Version: "2012-10-17", Statement: statements };
 }
 
-/** API Gateway's account-wide CloudWatch role: write its own log groups only. */
-export function apiGatewayLogsPolicy(
-  region: string,
-  accountId: string,
-): PolicyDocument<PolicyStatement> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ApiGatewayLogGroups",
-        Effect: "Allow",
-        Action: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogGroups",
-          "logs:DescribeLogStreams",
-          "logs:GetLogEvents",
-          "logs:FilterLogEvents",
-          "logs:PutLogEvents",
-        ],
-        Resource: `arn:aws:logs:${region}:${accountId}:log-group:*`,
-      },
-    ],
-  };
-}
-
 /** One CloudWatch alarm as data. */
 export interface AlarmSpec {
   /** Logical key; the alarm's name is `<prefix>-<key>`. */

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NatInstance } from "./natInstance";
-import { positiveWholeNumber } from "./shared/validate";
+import { checkLogRetention, logRetention } from "./shared/logs";
 
 /**
  * How private subnets reach the internet: no NAT, one NAT gateway, one per zone, or one NAT
@@ -59,7 +59,7 @@ export function validateNetworkArgs(args: NetworkArgs): void {
     const modes = NAT_GATEWAY_MODES.map((m) => `"${m}"`).join(", ");
     throw new Error(`Network natGateways "${args.natGateways}" is not one of ${modes}.`);
   }
-  positiveWholeNumber("Network", "flowLogRetentionDays", args.flowLogRetentionDays, "days");
+  checkLogRetention("Network", "flowLogRetentionDays", args.flowLogRetentionDays);
 }
 
 /**
@@ -275,7 +275,7 @@ export class Network extends pulumi.ComponentResource {
     );
 
     if (args.flowLogs) {
-      this.createFlowLogs(name, vpc, args.flowLogRetentionDays ?? 30, tagged);
+      this.createFlowLogs(name, vpc, logRetention(args.flowLogRetentionDays), tagged);
     }
 
     this.vpcId = vpc.id;

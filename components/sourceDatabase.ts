@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { checkLogRetention, logRetention } from "./shared/logs";
 import { SOURCE_DATABASE_NAME, SOURCE_DATABASE_USER } from "./shared/naming";
 import { wholeNumber, WholeSetting } from "./shared/validate";
 
@@ -115,6 +116,7 @@ export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
     args.backupRetentionDays,
     limits.backupRetentionDays,
   );
+  checkLogRetention("SourceDatabase", "logRetentionDays", args.logRetentionDays);
 }
 
 /** MySQL's port. */
@@ -247,7 +249,7 @@ export class SourceDatabase extends pulumi.ComponentResource {
           `${name}-log-${log}`,
           {
             name: `/aws/rds/instance/${identifier}/${log}`,
-            retentionInDays: args.logRetentionDays ?? 30,
+            retentionInDays: logRetention(args.logRetentionDays),
             tags,
           },
           parent,

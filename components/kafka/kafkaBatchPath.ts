@@ -6,6 +6,7 @@ import { MskCluster, mskClusterName } from "./mskCluster";
 import { S3SinkConnector, s3SinkConsumerGroup } from "./s3SinkConnector";
 import { S3SinkPlugin } from "./s3SinkConnectorConfig";
 import { checkPrefix, kafkaTopicNames } from "../shared/naming";
+import { logRetention } from "../shared/logs";
 
 /** What can run the S3 sink (KafkaBatchPath's `sinkRunner`). */
 export const SINK_RUNNERS = ["mskconnect", "client"] as const;
@@ -141,7 +142,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { prefix, vpcId, tags } = args;
     const subnetIds = args.privateSubnetIds;
-    const logRetentionDays = args.logRetentionDays ?? 30;
+    const logRetentionDays = logRetention(args.logRetentionDays);
     const onClient = (args.sinkRunner ?? "mskconnect") === "client";
     const sinkSettings = {
       pluginPath: args.connectorPluginPath,

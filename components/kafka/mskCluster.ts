@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { wholeNumber, WholeSetting } from "../shared/validate";
+import { checkLogRetention, logRetention } from "../shared/logs";
 
 /** MSK's port for SASL/IAM over TLS inside the VPC. */
 export const MSK_IAM_PORT = 9098;
@@ -55,7 +56,6 @@ export const MSK_CLUSTER_LIMITS = {
   storageGb: { min: 1, max: 16384, default: 20 },
   defaultPartitions: { min: 1, max: 1000, default: 3 },
   messageRetentionHours: { min: 1, max: 87600, default: 168 },
-  logRetentionDays: { min: 1, max: 3653, default: 30 },
 } as const satisfies Record<string, WholeSetting>;
 
 /** Checks arguments that MSK would reject only after minutes of provisioning. */
@@ -70,6 +70,7 @@ export function validateMskClusterArgs(args: MskClusterArgs): void {
   for (const field of Object.keys(MSK_CLUSTER_LIMITS) as (keyof typeof MSK_CLUSTER_LIMITS)[]) {
     wholeNumber("MskCluster", field, args[field], MSK_CLUSTER_LIMITS[field]);
   }
+  checkLogRetention("MskCluster", "logRetentionDays", args.logRetentionDays);
   const version = args.kafkaVersion;
   if (typeof version === "string" && !MSK_KAFKA_VERSION.test(version)) {
     throw new Error(
@@ -212,7 +213,7 @@ export class MskCluster extends pulumi.ComponentResource {
       `${name}-broker-logs`,
       {
         name: `/aws/msk/${clusterName}`,
-        retentionInDays: args.logRetentionDays ?? MSK_CLUSTER_LIMITS.logRetentionDays.default,
+        retentionInDays: logRetention(args.logRetentionDays),
         tags,
       },
       parent,

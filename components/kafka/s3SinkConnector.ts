@@ -19,6 +19,7 @@ import {
   S3_SINK_PLUGINS,
   S3_SINK_TOPICS_DIR,
 } from "./s3SinkConnectorConfig";
+import { checkLogRetention, logRetention } from "../shared/logs";
 
 /** Arguments of {@link S3SinkConnector}. */
 export interface S3SinkConnectorArgs {
@@ -88,7 +89,6 @@ export const S3_SINK_CONNECTOR_LIMITS = {
   flushSize: { min: 1, max: 1_000_000, default: S3_SINK_DEFAULTS.flushSize },
   rotateIntervalMs: { min: 1000, max: 86_400_000, default: S3_SINK_DEFAULTS.rotateIntervalMs },
   workerCount: { min: 1, max: 10, default: 1 },
-  logRetentionDays: { min: 1, max: 3653, default: 30 },
 } as const satisfies Record<string, WholeSetting>;
 
 /** The MSK Connect units a worker may have. */
@@ -114,6 +114,7 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   ) as (keyof typeof S3_SINK_CONNECTOR_LIMITS)[]) {
     wholeNumber("S3SinkConnector", field, args[field], S3_SINK_CONNECTOR_LIMITS[field]);
   }
+  checkLogRetention("S3SinkConnector", "logRetentionDays", args.logRetentionDays);
   const mcu = args.mcuCount ?? DEFAULT_MCU_COUNT;
   if (!MCU_COUNTS.includes(mcu)) {
     throw new Error(`S3SinkConnector mcuCount ${mcu} is not one of 1, 2, 4, 8.`);
@@ -250,7 +251,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         name: `/aws/mskconnect/${connectorName}`,
-        retentionInDays: args.logRetentionDays ?? S3_SINK_CONNECTOR_LIMITS.logRetentionDays.default,
+        retentionInDays: logRetention(args.logRetentionDays),
         tags,
       },
       parent,

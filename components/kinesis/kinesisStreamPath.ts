@@ -5,7 +5,7 @@ import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
 import { STAGE_LIMITS, validateApiLimits } from "../apigateway/apiStage";
 import { KinesisProxyApi } from "./kinesisProxyApi";
-import { LOG_RETENTION_DAYS } from "../shared/logs";
+import { checkLogRetention } from "../shared/logs";
 import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "../shared/naming";
 import { wholeNumber, WholeSetting } from "../shared/validate";
 
@@ -96,13 +96,7 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
   const limits = KINESIS_STREAM_PATH_LIMITS;
   wholeNumber("KinesisStreamPath", "shardCount", args.shardCount, limits.shardCount);
   wholeNumber("KinesisStreamPath", "retentionHours", args.retentionHours, limits.retentionHours);
-  const days = args.logRetentionDays;
-  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
-    throw new Error(
-      `KinesisStreamPath logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ` +
-        `${LOG_RETENTION_DAYS.join(", ")}.`,
-    );
-  }
+  checkLogRetention("KinesisStreamPath", "logRetentionDays", args.logRetentionDays);
   validateApiLimits("KinesisStreamPath", args);
   if (args.stageName !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(args.stageName)) {
     throw new Error(

@@ -221,7 +221,7 @@ describe("MskCluster argument validation", () => {
     ["no storage", { storageGb: 0 }, "storageGb 0 must be a whole number from 1 to 16384"],
     ["zero partitions", { defaultPartitions: 0 }, "defaultPartitions 0 must be"],
     ["fractional hours", { messageRetentionHours: 1.5 }, "messageRetentionHours 1.5 must be"],
-    ["zero log days", { logRetentionDays: 0 }, "logRetentionDays 0 must be"],
+    ["zero log days", { logRetentionDays: 0 }, "logRetentionDays 0 is not a CloudWatch Logs"],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

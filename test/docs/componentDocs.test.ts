@@ -44,10 +44,29 @@ function sourceFiles(dir: string): string[] {
     );
 }
 
-/** Top-level `readonly` field names of `export interface <name> { ... }` in a source text. */
-export function interfaceFields(source: string, name: string): string[] | undefined {
-  const start = new RegExp(`export interface ${name}\\s*\\{`).exec(source);
+/**
+ * Top-level `readonly` field names of `export interface <name> { ... }` in a source text, with
+ * those of the interfaces it `extends`, found in `sources` (e.g. ApiStageArgs in apiStage.ts).
+ */
+export function interfaceFields(
+  source: string,
+  name: string,
+  sources: string[] = [source],
+): string[] | undefined {
+  const start = new RegExp(`export interface ${name}\\s*(?:extends\\s+([\\w\\s,]+?)\\s*)?\\{`).exec(
+    source,
+  );
   if (!start) return undefined;
+  const inherited = (start[1] ?? "")
+    .split(",")
+    .map((base) => base.trim())
+    .filter((base) => base !== "")
+    .flatMap((base) => {
+      const home = sources.find((s) => new RegExp(`export interface ${base}\\b`).test(s));
+      const fields = home === undefined ? undefined : interfaceFields(home, base, sources);
+      if (fields === undefined) throw new Error(`${name} extends ${base}, which no source exports`);
+      return fields;
+    });
   let depth = 1;
   let body = "";
   for (let i = start.index + start[0].length; i < source.length && depth > 0; i++) {
@@ -67,7 +86,8 @@ export function interfaceFields(source: string, name: string): string[] | undefi
     // Only what sits directly in the interface: nested object types are skipped.
     if (depth === 1 && c !== "}") body += c;
   }
-  return [...body.matchAll(/readonly\s+(\w+)\??\s*:/g)].map((m) => m[1]);
+  const own = [...body.matchAll(/readonly\s+(\w+)\??\s*:/g)].map((m) => m[1]);
+  return [...new Set([...inherited, ...own])];
 }
 
 /** Every `export class X extends pulumi.ComponentResource` under components/, with its file. */
@@ -101,6 +121,7 @@ export function inputsTableNames(markdown: string, args: string): string[] | und
 
 describe("component docs", () => {
   const classes = componentClasses();
+  const sources = sourceFiles(path.join(ROOT, "components")).map((f) => fs.readFileSync(f, "utf8"));
 
   it("finds the components (the scan itself works)", () => {
     expect(classes.map((c) => c.name)).to.include.members(["Network", "KafkaBatchPath"]);
@@ -118,7 +139,7 @@ describe("component docs", () => {
     it(`${page} has a row for every field of ${component}Args`, () => {
       const cls = classes.find((c) => c.name === component);
       expect(cls, `no ComponentResource ${component} under components/`).to.not.equal(undefined);
-      const fields = interfaceFields(cls!.source, `${component}Args`);
+      const fields = interfaceFields(cls!.source, `${component}Args`, sources);
       expect(fields, `${cls!.file} has no "export interface ${component}Args {"`).to.not.equal(
         undefined,
       );

@@ -432,7 +432,7 @@ describe("KinesisStreamPath argument validation", () => {
       "throttlingBurstLimit 1.5 must be a whole",
     ],
     ["a zero quota", { quotaPerDay: 0 }, "quotaPerDay 0 must be a whole number from 1"],
-    ["a stage with a dash", { stageName: "v-1" }, 'stageName "v-1" may only hold letters'],
+    ["a stage with a slash", { stageName: "v1/x" }, 'stageName "v1/x" may hold only letters'],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

@@ -52,6 +52,7 @@ describe("log retention (shared/logs.ts)", () => {
   });
 
   // 2 days is a whole number from 1 to 3653, which two components once accepted; CloudWatch refuses it.
+  // Both APIs check theirs through apigateway/apiStage.ts (test/components/apigateway/apiStage.test.ts).
   const components: [string, () => void][] = [
     ["Network", () => validateNetworkArgs({ prefix: "p", flowLogRetentionDays: 2 })],
     [

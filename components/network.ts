@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NatInstance } from "./natInstance";
 import { checkLogRetention, logRetention } from "./shared/logs";
+import { policyDocument, serviceTrustPolicy } from "./shared/iam";
 
 /**
  * How private subnets reach the internet: no NAT, one NAT gateway, one per zone, or one NAT
@@ -81,20 +82,10 @@ export function subnetCidr(vpcCidr: string, index: number): string {
  * Logs", https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
  */
 export function flowLogsTrustPolicy(region: string, accountId: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": accountId },
-          ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
-        },
-      },
-    ],
-  };
+  return serviceTrustPolicy("vpc-flow-logs.amazonaws.com", {
+    StringEquals: { "aws:SourceAccount": accountId },
+    ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
+  });
 }
 
 /**
@@ -104,17 +95,14 @@ export function flowLogsTrustPolicy(region: string, accountId: string) {
  */
 export function flowLogsPolicy(logGroupArn: string) {
   const groups = logGroupArn.replace(/:log-group:.*$/, ":log-group:*");
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: [logGroupArn, `${logGroupArn}:*`],
-      },
-      { Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
-    ],
-  };
+  return policyDocument(
+    {
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: [logGroupArn, `${logGroupArn}:*`],
+    },
+    { Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
+  );
 }
 
 /**

@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { positiveWholeNumber } from "./shared/validate";
+import { policyDocument } from "./shared/iam";
 
 /** Arguments of {@link RawBucket}. */
 export interface RawBucketArgs {
@@ -60,19 +61,14 @@ export function validateRawBucketArgs(args: RawBucketArgs): void {
 
 /** The bucket policy: every request that is not over TLS is denied, whoever makes it. */
 export function tlsOnlyBucketPolicy(bucketArn: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
+  return policyDocument({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  });
 }
 
 /**

@@ -1,7 +1,7 @@
 // IAM documents and alarm definitions of the Kinesis stream path, as pure functions of plain
 // values so that tests can assert every statement exactly (docs/security.md, "Identity" and "Streams").
 import type { KinesisAction, KinesisRoute } from "./kinesisApiTemplates";
-import type { PolicyDocument, PolicyStatement as AnyStatement } from "../shared/iam";
+import { PolicyDocument, policyDocument, PolicyStatement as AnyStatement } from "../shared/iam";
 
 /** Every statement here names itself and lists its actions and resources. */
 export type PolicyStatement = AnyStatement & {
@@ -86,7 +86,7 @@ export function kinesisProxyPolicy(args: {
       statements.push({ Sid: "StreamKey", Effect: "Allow", Action: kms, Resource: args.kmsKeyArn });
     }
   }
-  return { Version: "2012-10-17", Statement: statements };
+  return policyDocument(...statements);
 }
 
 /** One CloudWatch alarm as data. */

@@ -8,7 +8,6 @@ import {
   GetShardIteratorCommand,
   KinesisClient,
 } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { expect } from "chai";
 import { AddressInfo } from "net";
 import { kinesisRoutes } from "../../../components/kinesis/kinesisApiTemplates";
@@ -21,6 +20,7 @@ import {
 import { renderMappingTemplate } from "../../../local/gateway/vtl";
 import { waitForStreamActive } from "../../harness/kinesis";
 import { waitFor } from "../../harness/waitFor";
+import { kinesisClient } from "../../../emulator/kinesisClient";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const kinesalite = require("kinesalite") as (options: object) => import("http").Server;
@@ -76,7 +76,7 @@ describe("Kinesis proxy templates against kinesalite", function () {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const config = { endpoint, region: "eu-west-1", credentials };
-    reader = new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() });
+    reader = kinesisClient(config);
     transport = sdkKinesisTransport(config);
     const counting: KinesisTransport = {
       call: (action, body) => {

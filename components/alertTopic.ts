@@ -68,6 +68,7 @@ export function alertTopicPolicy(
  * alert texts hold no data.
  */
 export class AlertTopic extends pulumi.ComponentResource {
+  /** ARN of the `<prefix>-alerts` SNS topic the alarms notify. Never empty. */
   readonly topicArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -110,11 +110,17 @@ export function flowLogsPolicy(logGroupArn: string) {
  * closed default security group, and optional NAT (gateways or one instance) and flow logs.
  */
 export class Network extends pulumi.ComponentResource {
+  /** Id of the VPC. Never empty. */
   readonly vpcId: pulumi.Output<string>;
+  /** The VPC's IPv4 range. Never empty. */
   readonly cidrBlock: pulumi.Output<string>;
+  /** Ids of the two public subnets, one per zone. Never empty. */
   readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** Ids of the two private subnets, one per zone. Never empty. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** Ids of the private subnets' route tables, one per zone. Never empty. */
   readonly privateRouteTableIds: pulumi.Output<string[]>;
+  /** Id of the S3 gateway endpoint on the private route tables. Never empty. */
   readonly s3EndpointId: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {

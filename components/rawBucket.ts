@@ -77,8 +77,11 @@ export function tlsOnlyBucketPolicy(bucketArn: string) {
  * Reusable for any data the pipeline keeps (raw events, connector plugins, Delta tables).
  */
 export class RawBucket extends pulumi.ComponentResource {
+  /** The bucket's name (`<namePrefix>` and AWS's unique suffix). Never empty. */
   readonly bucketName: pulumi.Output<string>;
+  /** ARN of the bucket. Never empty. */
   readonly bucketArn: pulumi.Output<string>;
+  /** The bucket's regional domain name (`<bucket>.s3.<region>.amazonaws.com`). Never empty. */
   readonly bucketRegionalDomainName: pulumi.Output<string>;
 
   constructor(name: string, args: RawBucketArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -120,18 +120,31 @@ export function kafkaDrainTarget(prefix: string): Omit<KafkaDrainTarget, "region
  * raw bucket. Each part is its own component and usable alone.
  */
 export class KafkaBatchPath extends pulumi.ComponentResource {
+  /** The MSK cluster component. Always there. */
   readonly cluster: MskCluster;
+  /** The Kafka client component (the REST proxy, topic creation). Always there. */
   readonly client: KafkaClient;
   /** MSK Connect's sink; undefined when the client machine runs it (`sinkRunner: client`). */
   readonly sink?: S3SinkConnector;
+  /** The batch API component in front of the REST proxy. Always there. */
   readonly api: KafkaRestApi;
-  /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. */
+  /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. Never empty. */
   readonly invokeUrl: pulumi.Output<string>;
-  /** Id of the API key (its value: `aws apigateway get-api-key --api-key <id> --include-value`). */
+  /**
+   * Id of the API key (its value: `aws apigateway get-api-key --api-key <id> --include-value`).
+   * Never empty.
+   */
   readonly apiKeyId: pulumi.Output<string>;
+  /**
+   * The pipeline's topics (`<prefix>.pin`, `.geo`, `.user`), as the client creates them. Never
+   * empty.
+   */
   readonly topicNames: pulumi.Output<string[]>;
+  /** The cluster's comma-separated `host:9098` list for SASL/IAM clients. Never empty. */
   readonly bootstrapBrokersIam: pulumi.Output<string>;
+  /** Id of the Kafka client machine. Never empty. */
   readonly clientInstanceId: pulumi.Output<string>;
+  /** ARN of the MSK cluster. Never empty. */
   readonly clusterArn: pulumi.Output<string>;
   /** The MSK Connect connector's ARN; undefined when the client machine runs the sink. */
   readonly connectorArn?: pulumi.Output<string>;

@@ -83,11 +83,20 @@ export function kafkaRestApiName(prefix: string): string {
  * Every request needs an API key, the usage plan throttles, stages are logged and traced.
  */
 export class KafkaRestApi extends pulumi.ComponentResource {
+  /**
+   * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; requests go to
+   * `/topics/<topic>`. Never empty.
+   */
   readonly invokeUrl: pulumi.Output<string>;
+  /** Id of the REST API (`<prefix>-kafka-rest`). Never empty. */
   readonly restApiId: pulumi.Output<string>;
+  /** The stage's name, the invoke URL's last segment. Never empty. */
   readonly stageName: pulumi.Output<string>;
+  /** Id (not the value) of the API key clients send as `x-api-key`. Never empty. */
   readonly apiKeyId: pulumi.Output<string>;
+  /** DNS name of the internal network load balancer in front of the REST proxy. Never empty. */
   readonly loadBalancerDnsName: pulumi.Output<string>;
+  /** The stage's access log group (`/aws/apigateway/<api>/<stage>`). Never empty. */
   readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: KafkaRestApiArgs, opts?: pulumi.ComponentResourceOptions) {

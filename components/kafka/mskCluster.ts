@@ -136,19 +136,26 @@ export function mskClusterName(prefix: string): string {
  * log group with retention. Clients join {@link clientSecurityGroupId} to reach port 9098.
  */
 export class MskCluster extends pulumi.ComponentResource {
+  /** ARN of the cluster. Never empty. */
   readonly clusterArn: pulumi.Output<string>;
+  /** The cluster's name (`<prefix>-kafka`). Never empty. */
   readonly clusterName: pulumi.Output<string>;
   /**
-   * The cluster's UUID (the last part of its ARN), new with every cluster: the S3 sink writes
-   * under `topics/<clusterUuid>/`, so a replaced cluster's objects never take an old one's names.
+   * The cluster's UUID (the last part of its ARN), new with every cluster: the S3 sink writes under
+   * `topics/<clusterUuid>/`, so a replaced cluster's objects never take an old one's names. Never
+   * empty.
    */
   readonly clusterUuid: pulumi.Output<string>;
-  /** Comma-separated `host:9098` list for SASL/IAM clients. */
+  /** Comma-separated `host:9098` list for SASL/IAM clients. Never empty. */
   readonly bootstrapBrokersIam: pulumi.Output<string>;
-  /** Group of the brokers' network interfaces. */
+  /** Group of the brokers' network interfaces. Never empty. */
   readonly securityGroupId: pulumi.Output<string>;
-  /** Group a client joins to reach the brokers on 9098. */
+  /** Group a client joins to reach the brokers on 9098. Never empty. */
   readonly clientSecurityGroupId: pulumi.Output<string>;
+  /**
+   * Replication factor for the pipeline's topics: the broker count, at most 3; a plain number,
+   * known at preview. Never empty.
+   */
   readonly replicationFactor: number;
 
   constructor(name: string, args: MskClusterArgs, opts?: pulumi.ComponentResourceOptions) {

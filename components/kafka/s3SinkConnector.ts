@@ -188,13 +188,19 @@ export function s3SinkConsumerGroup(prefix: string): string {
  * `topics/` prefix, and a log group with retention.
  */
 export class S3SinkConnector extends pulumi.ComponentResource {
+  /** ARN of the MSK Connect connector. Never empty. */
   readonly connectorArn: pulumi.Output<string>;
+  /** The connector's name, which its consumer group and log group derive from. Never empty. */
   readonly connectorName: pulumi.Output<string>;
+  /** ARN of the MSK Connect custom plugin (the connector's zip). Never empty. */
   readonly customPluginArn: pulumi.Output<string>;
+  /** ARN of the MSK Connect worker configuration. Never empty. */
   readonly workerConfigurationArn: pulumi.Output<string>;
+  /** ARN of the role the connector runs as. Never empty. */
   readonly roleArn: pulumi.Output<string>;
-  /** S3 key and version of the uploaded plugin. */
+  /** S3 key of the uploaded plugin zip (the key prefix and the zip's file name). Never empty. */
   readonly pluginObjectKey: pulumi.Output<string>;
+  /** S3 version id of that object, which the custom plugin pins (the bucket is versioned). Never empty. */
   readonly pluginVersionId: pulumi.Output<string>;
 
   constructor(name: string, args: S3SinkConnectorArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -31,11 +31,20 @@ export interface KinesisProxyApiArgs extends ApiStageArgs {
  * kinesisApiTemplates.ts), API-key protected, body-validated, throttled, logged and traced.
  */
 export class KinesisProxyApi extends pulumi.ComponentResource {
+  /**
+   * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`.
+   * Never empty.
+   */
   readonly invokeUrl: pulumi.Output<string>;
+  /** Id of the REST API (`<prefix>-stream-api`). Never empty. */
   readonly restApiId: pulumi.Output<string>;
+  /** The stage's name, the invoke URL's last segment. Never empty. */
   readonly stageName: pulumi.Output<string>;
+  /** Id (not the value) of the API key clients send as `x-api-key`. Never empty. */
   readonly apiKeyId: pulumi.Output<string>;
+  /** ARN of the role API Gateway calls Kinesis with. Never empty. */
   readonly roleArn: pulumi.Output<string>;
+  /** The stage's access log group (`/aws/apigateway/<api>/<stage>`). Never empty. */
   readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: KinesisProxyApiArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -97,22 +97,31 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
 export class KinesisStreamPath extends pulumi.ComponentResource {
   /**
    * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`.
-   * Undefined without the API (`api: false`), as are the three below and the access log group.
+   * Undefined without the API (`api: false`).
    */
   readonly invokeUrl?: pulumi.Output<string>;
+  /** Id of the REST API; undefined without the API (`api: false`). */
   readonly restApiId?: pulumi.Output<string>;
+  /** The API stage's name; undefined without the API (`api: false`). */
   readonly stageName?: pulumi.Output<string>;
-  /** Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. */
+  /**
+   * Id of the API key; read its value with
+   * `aws apigateway get-api-key --api-key <id> --include-value`. Undefined without the API
+   * (`api: false`).
+   */
   readonly apiKeyId?: pulumi.Output<string>;
+  /** The three stream names (`streaming-<prefix>-<kind>`) by kind. Never empty. */
   readonly streamNames: pulumi.Output<Record<TableKind, string>>;
+  /** The three stream ARNs by kind (for the Databricks credential). Never empty. */
   readonly streamArns: pulumi.Output<Record<TableKind, string>>;
+  /** The API's access log group; undefined without the API (`api: false`). */
   readonly accessLogGroupName?: pulumi.Output<string>;
   /**
-   * 16 hex digits made when the streams are created and kept while they exist (a random id, a
-   * child of this component, replaced with the streams): the streaming job's checkpoints live
-   * under it, because "if you delete and recreate a Kinesis stream, you cannot reuse any existing
-   * checkpoint directories" (Databricks, "Connect to Amazon Kinesis"). New streams, new
-   * checkpoints, no manual step.
+   * 16 hex digits made when the streams are created and kept while they exist (a random id, a child
+   * of this component, replaced with the streams): the streaming job's checkpoints live under it,
+   * because "if you delete and recreate a Kinesis stream, you cannot reuse any existing checkpoint
+   * directories" (Databricks, "Connect to Amazon Kinesis"). New streams, new checkpoints, no manual
+   * step. Never empty.
    */
   readonly generation: pulumi.Output<string>;
 

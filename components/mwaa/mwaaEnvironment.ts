@@ -126,8 +126,11 @@ export const MWAA_REQUIREMENTS = "apache-airflow-providers-databricks\n";
  * lives in Secrets Manager; the webserver is private unless the stack opens it.
  */
 export class MwaaEnvironment extends pulumi.ComponentResource {
+  /** The MWAA environment's name; empty ("") when `environment` is false (paused). */
   readonly environmentName: pulumi.Output<string>;
+  /** The Airflow UI's address (MWAA's webserver URL); empty ("") when `environment` is false (paused). */
   readonly webserverUrl: pulumi.Output<string>;
+  /** ARN of the environment's execution role (kept while paused). Never empty. */
   readonly executionRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: MwaaEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -14,7 +14,9 @@ import { docPages } from "./docClaims";
 const ROOT = path.resolve(__dirname, "..", "..");
 const read = (rel: string) => fs.readFileSync(path.join(ROOT, rel), "utf8");
 
-/** The page holding each component's Inputs table (a heading naming `<Class>Args`, then a table). */
+/**
+ * The page holding each component's Inputs table (a heading naming `<Class>Args`, then a table).
+ */
 const COMPONENT_PAGES: Record<string, string> = {
   Network: "docs/network.md",
   NatInstance: "docs/network.md",
@@ -102,7 +104,9 @@ function componentClasses(): { name: string; file: string; source: string }[] {
   });
 }
 
-/** A component's outputs: its `readonly` fields declared before the constructor, with their JSDoc. */
+/**
+ * A component's outputs: its `readonly` fields declared before the constructor, with their JSDoc.
+ */
 export function classOutputs(
   source: string,
   className: string,
@@ -130,6 +134,35 @@ const OUTPUTS_UNDOCUMENTED = new Set(["KafkaClient"]);
 
 /** What an output's doc says when it may be empty, or that it never is. */
 const WHEN_EMPTY = /\bnever empty\b|\bempty \(""\)|\bundefined (when|without)\b|\balways there\b/i;
+
+/**
+ * Pages with a component's Outputs section: its table (or the prose under it) names each output.
+ */
+const OUTPUT_PAGES: Record<string, string> = {
+  Network: "docs/network.md",
+  SourceDatabase: "docs/source-database.md",
+  KafkaBatchPath: "docs/kafka-batch-path.md",
+  KinesisStreamPath: "docs/kinesis-stream-path.md",
+  DatabricksWorkspace: "docs/databricks.md",
+  MwaaEnvironment: "docs/mwaa.md",
+};
+
+/**
+ * The "## Outputs" section of a page: the names in its table's first cells, and every name it
+ * writes in backticks (`batch.cluster` counts as `cluster`).
+ */
+export function outputsSection(markdown: string): { rows: string[]; named: Set<string> } {
+  const start = markdown.search(/^## Outputs$/m);
+  if (start < 0) return { rows: [], named: new Set() };
+  const rest = markdown.slice(start + "## Outputs".length);
+  const section = rest.slice(0, rest.search(/^## /m) < 0 ? undefined : rest.search(/^## /m));
+  const rows = section
+    .split("\n")
+    .filter((l) => l.startsWith("| `"))
+    .flatMap((l) => [...(l.split("|")[1] ?? "").matchAll(/`(\w+)`/g)].map((m) => m[1]));
+  const named = new Set([...section.matchAll(/`(?:\w+\.)?(\w+)`/g)].map((m) => m[1]));
+  return { rows, named };
+}
 
 /** The names in the first cells of the first table after the heading that names `<args>`. */
 export function inputsTableNames(markdown: string, args: string): string[] | undefined {
@@ -193,6 +226,23 @@ describe("component outputs", () => {
     const network = classes.find((c) => c.name === "Network")!;
     expect(classOutputs(network.source, "Network")!.map((o) => o.name)).to.include("vpcId");
   });
+
+  for (const [component, page] of Object.entries(OUTPUT_PAGES)) {
+    it(`${page} names every output of ${component} in its Outputs section, and no other`, () => {
+      const cls = classes.find((c) => c.name === component)!;
+      const outputs = classOutputs(cls.source, component)!.map((o) => o.name);
+      const { rows, named } = outputsSection(read(page));
+      expect(rows.length, `${page} has no "## Outputs" table`).to.be.above(0);
+      expect(
+        outputs.filter((o) => !named.has(o)),
+        `${page}: outputs not named`,
+      ).to.deep.equal([]);
+      expect(
+        rows.filter((r) => !outputs.includes(r)),
+        `${page}: rows of no output`,
+      ).to.deep.equal([]);
+    });
+  }
 
   for (const { name, file, source } of classes) {
     if (OUTPUTS_UNDOCUMENTED.has(name)) continue;

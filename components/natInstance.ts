@@ -79,7 +79,7 @@ export class NatInstance extends pulumi.ComponentResource {
   readonly instanceId: pulumi.Output<string>;
   /** The network interface the private route tables send 0.0.0.0/0 to. Never empty. */
   readonly networkInterfaceId: pulumi.Output<string>;
-  /** The machine's public IPv4 address (AWS-assigned, new when the machine is replaced). Never empty. */
+  /** The machine's public IPv4 address (AWS-assigned; new with a new machine). Never empty. */
   readonly publicIp: pulumi.Output<string>;
   /** The machine's group: HTTPS in from the VPC's range, HTTPS out to the internet. Never empty. */
   readonly securityGroupId: pulumi.Output<string>;

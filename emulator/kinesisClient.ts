@@ -3,7 +3,7 @@
 import { KinesisClient, KinesisClientConfig } from "@aws-sdk/client-kinesis";
 import { NodeHttpHandler } from "@smithy/node-http-handler";
 
-/** A Kinesis client over HTTP/1.1: Kinesis emulators (kinesalite) do not speak the SDK's default HTTP/2. */
+/** A Kinesis client over HTTP/1.1: emulators (kinesalite) do not speak the SDK's default HTTP/2. */
 export function kinesisClient(config: KinesisClientConfig): KinesisClient {
   return new KinesisClient({ ...config, requestHandler: new NodeHttpHandler() });
 }

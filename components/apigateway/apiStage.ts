@@ -22,7 +22,7 @@ export const STAGE_LIMITS = {
 /** The stage's steady rate (requests per second; any number above 0, at most the account's 10000). */
 export const THROTTLING_RATE = { max: 10000, default: 50 } as const;
 
-/** The stage every API of the pipeline has unless told otherwise (the invoke URL's last segment). */
+/** The stage every API has unless told otherwise (the invoke URL's last segment). */
 export const DEFAULT_API_STAGE = "v1";
 
 /**
@@ -35,7 +35,7 @@ const STAGE_NAME = /^[A-Za-z0-9_-]{1,128}$/;
 export interface ApiStageArgs {
   /** Name of the stage, the invoke URL's last segment. @default "v1" */
   readonly stageName?: string;
-  /** Days to keep the stage's access and execution logs (a CloudWatch Logs retention). @default 30 */
+  /** Days to keep the stage's access and execution logs (a CloudWatch Logs value). @default 30 */
   readonly logRetentionDays?: number;
   /** Steady requests per second, per API key and per stage (above 0, at most 10000). @default 50 */
   readonly throttlingRateLimit?: number;
@@ -43,7 +43,7 @@ export interface ApiStageArgs {
   readonly throttlingBurstLimit?: number;
   /** Requests per API key per day (1–1000000000). @default 1000000 */
   readonly quotaPerDay?: number;
-  /** Create the region's account-wide API Gateway logging role (once per account and region). @default false */
+  /** Create the region's account-wide API Gateway logging role (once per region). @default false */
   readonly manageApiGatewayAccount?: boolean;
   /** Tags added to every resource that takes tags. @default {} */
   readonly tags?: Record<string, string>;

@@ -9,7 +9,7 @@ import {
 import { REST_PROXY_PORT } from "./kafkaClientUserData";
 import { contentHash } from "../shared/contentName";
 
-/** Arguments of {@link KafkaRestApi}; the stage's own (name, logs, throttling) are {@link ApiStageArgs}. */
+/** Arguments of {@link KafkaRestApi}; its stage's are those of {@link ApiStageArgs}. */
 export interface KafkaRestApiArgs extends ApiStageArgs {
   /** Prefix every AWS name derives from (the stack's `prefix`). */
   readonly prefix: string;

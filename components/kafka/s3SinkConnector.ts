@@ -200,7 +200,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
   readonly roleArn: pulumi.Output<string>;
   /** S3 key of the uploaded plugin zip (the key prefix and the zip's file name). Never empty. */
   readonly pluginObjectKey: pulumi.Output<string>;
-  /** S3 version id of that object, which the custom plugin pins (the bucket is versioned). Never empty. */
+  /** S3 version id of that object, which the custom plugin pins. Never empty. */
   readonly pluginVersionId: pulumi.Output<string>;
 
   constructor(name: string, args: S3SinkConnectorArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -14,7 +14,7 @@ import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels
 import { kinesisProxyPolicy } from "./kinesisPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
 
-/** Arguments of {@link KinesisProxyApi}; the stage's own (name, logs, throttling) are {@link ApiStageArgs}. */
+/** Arguments of {@link KinesisProxyApi}; its stage's are those of {@link ApiStageArgs}. */
 export interface KinesisProxyApiArgs extends ApiStageArgs {
   /** Prefix of the API's names and of the streams it may create or delete. */
   readonly prefix: string;

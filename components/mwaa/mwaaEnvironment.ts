@@ -128,7 +128,7 @@ export const MWAA_REQUIREMENTS = "apache-airflow-providers-databricks\n";
 export class MwaaEnvironment extends pulumi.ComponentResource {
   /** The MWAA environment's name; empty ("") when `environment` is false (paused). */
   readonly environmentName: pulumi.Output<string>;
-  /** The Airflow UI's address (MWAA's webserver URL); empty ("") when `environment` is false (paused). */
+  /** The Airflow UI's address (webserver URL); empty ("") when `environment` is false (paused). */
   readonly webserverUrl: pulumi.Output<string>;
   /** ARN of the environment's execution role (kept while paused). Never empty. */
   readonly executionRoleArn: pulumi.Output<string>;

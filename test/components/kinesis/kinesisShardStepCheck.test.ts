@@ -56,7 +56,7 @@ describe("the stacks' shard step check", function () {
     expect(target).to.deep.equal({
       region: "eu-west-1",
       streams: h.ofType("aws:kinesis/stream:Stream").map((s) => s.inputs.name),
-      shardCount: h.ofType("aws:kinesis/stream:Stream")[0].inputs.shardCount,
+      shardCount: h.byName("stream-pin", "aws:kinesis/stream:Stream").inputs.shardCount,
     });
   });
 

@@ -4,6 +4,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { isEmailAddress } from "./shared/validate";
+import { policyDocument } from "./shared/iam";
 
 /** Arguments of {@link AlertTopic}. */
 export interface AlertTopicArgs {
@@ -38,29 +39,26 @@ export function alertTopicPolicy(
   where: { partition: string; region: string; account: string },
 ) {
   const { partition, region, account } = where;
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "OwnerManages",
-        Effect: "Allow",
-        Principal: { AWS: `arn:${partition}:iam::${account}:root` },
-        Action: "sns:*",
-        Resource: topicArn,
+  return policyDocument(
+    {
+      Sid: "OwnerManages",
+      Effect: "Allow",
+      Principal: { AWS: `arn:${partition}:iam::${account}:root` },
+      Action: "sns:*",
+      Resource: topicArn,
+    },
+    {
+      Sid: "AlarmsPublish",
+      Effect: "Allow",
+      Principal: { Service: "cloudwatch.amazonaws.com" },
+      Action: "sns:Publish",
+      Resource: topicArn,
+      Condition: {
+        ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+        StringEquals: { "aws:SourceAccount": account },
       },
-      {
-        Sid: "AlarmsPublish",
-        Effect: "Allow",
-        Principal: { Service: "cloudwatch.amazonaws.com" },
-        Action: "sns:Publish",
-        Resource: topicArn,
-        Condition: {
-          ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
-          StringEquals: { "aws:SourceAccount": account },
-        },
-      },
-    ],
-  };
+    },
+  );
 }
 
 /**
@@ -70,6 +68,7 @@ export function alertTopicPolicy(
  * alert texts hold no data.
  */
 export class AlertTopic extends pulumi.ComponentResource {
+  /** ARN of the `<prefix>-alerts` SNS topic the alarms notify. Never empty. */
   readonly topicArn: pulumi.Output<string>;
 
   constructor(name: string, args: AlertTopicArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -75,10 +75,13 @@ export interface NatInstanceArgs {
  * and a CloudWatch alarm that recovers it when its system status check fails.
  */
 export class NatInstance extends pulumi.ComponentResource {
+  /** Id of the NAT machine. Never empty. */
   readonly instanceId: pulumi.Output<string>;
-  /** The network interface the private route tables send 0.0.0.0/0 to. */
+  /** The network interface the private route tables send 0.0.0.0/0 to. Never empty. */
   readonly networkInterfaceId: pulumi.Output<string>;
+  /** The machine's public IPv4 address (AWS-assigned; new with a new machine). Never empty. */
   readonly publicIp: pulumi.Output<string>;
+  /** The machine's group: HTTPS in from the VPC's range, HTTPS out to the internet. Never empty. */
   readonly securityGroupId: pulumi.Output<string>;
 
   constructor(name: string, args: NatInstanceArgs, opts?: pulumi.ComponentResourceOptions) {

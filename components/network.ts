@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { NatInstance } from "./natInstance";
-import { positiveWholeNumber } from "./shared/validate";
+import { checkLogRetention, logRetention } from "./shared/logs";
+import { policyDocument, serviceTrustPolicy } from "./shared/iam";
 
 /**
  * How private subnets reach the internet: no NAT, one NAT gateway, one per zone, or one NAT
@@ -59,7 +60,7 @@ export function validateNetworkArgs(args: NetworkArgs): void {
     const modes = NAT_GATEWAY_MODES.map((m) => `"${m}"`).join(", ");
     throw new Error(`Network natGateways "${args.natGateways}" is not one of ${modes}.`);
   }
-  positiveWholeNumber("Network", "flowLogRetentionDays", args.flowLogRetentionDays, "days");
+  checkLogRetention("Network", "flowLogRetentionDays", args.flowLogRetentionDays);
 }
 
 /**
@@ -81,20 +82,10 @@ export function subnetCidr(vpcCidr: string, index: number): string {
  * Logs", https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam-role.html
  */
 export function flowLogsTrustPolicy(region: string, accountId: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Service: "vpc-flow-logs.amazonaws.com" },
-        Action: "sts:AssumeRole",
-        Condition: {
-          StringEquals: { "aws:SourceAccount": accountId },
-          ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
-        },
-      },
-    ],
-  };
+  return serviceTrustPolicy("vpc-flow-logs.amazonaws.com", {
+    StringEquals: { "aws:SourceAccount": accountId },
+    ArnLike: { "aws:SourceArn": `arn:aws:ec2:${region}:${accountId}:vpc-flow-log/*` },
+  });
 }
 
 /**
@@ -104,17 +95,14 @@ export function flowLogsTrustPolicy(region: string, accountId: string) {
  */
 export function flowLogsPolicy(logGroupArn: string) {
   const groups = logGroupArn.replace(/:log-group:.*$/, ":log-group:*");
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
-        Resource: [logGroupArn, `${logGroupArn}:*`],
-      },
-      { Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
-    ],
-  };
+  return policyDocument(
+    {
+      Effect: "Allow",
+      Action: ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"],
+      Resource: [logGroupArn, `${logGroupArn}:*`],
+    },
+    { Effect: "Allow", Action: "logs:DescribeLogGroups", Resource: groups },
+  );
 }
 
 /**
@@ -122,11 +110,17 @@ export function flowLogsPolicy(logGroupArn: string) {
  * closed default security group, and optional NAT (gateways or one instance) and flow logs.
  */
 export class Network extends pulumi.ComponentResource {
+  /** Id of the VPC. Never empty. */
   readonly vpcId: pulumi.Output<string>;
+  /** The VPC's IPv4 range. Never empty. */
   readonly cidrBlock: pulumi.Output<string>;
+  /** Ids of the two public subnets, one per zone. Never empty. */
   readonly publicSubnetIds: pulumi.Output<string[]>;
+  /** Ids of the two private subnets, one per zone. Never empty. */
   readonly privateSubnetIds: pulumi.Output<string[]>;
+  /** Ids of the private subnets' route tables, one per zone. Never empty. */
   readonly privateRouteTableIds: pulumi.Output<string[]>;
+  /** Id of the S3 gateway endpoint on the private route tables. Never empty. */
   readonly s3EndpointId: pulumi.Output<string>;
 
   constructor(name: string, args: NetworkArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -275,7 +269,7 @@ export class Network extends pulumi.ComponentResource {
     );
 
     if (args.flowLogs) {
-      this.createFlowLogs(name, vpc, args.flowLogRetentionDays ?? 30, tagged);
+      this.createFlowLogs(name, vpc, logRetention(args.flowLogRetentionDays), tagged);
     }
 
     this.vpcId = vpc.id;

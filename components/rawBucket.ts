@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { positiveWholeNumber } from "./shared/validate";
+import { policyDocument } from "./shared/iam";
 
 /** Arguments of {@link RawBucket}. */
 export interface RawBucketArgs {
@@ -60,19 +61,14 @@ export function validateRawBucketArgs(args: RawBucketArgs): void {
 
 /** The bucket policy: every request that is not over TLS is denied, whoever makes it. */
 export function tlsOnlyBucketPolicy(bucketArn: string) {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "DenyInsecureTransport",
-        Effect: "Deny",
-        Principal: "*",
-        Action: "s3:*",
-        Resource: [bucketArn, `${bucketArn}/*`],
-        Condition: { Bool: { "aws:SecureTransport": "false" } },
-      },
-    ],
-  };
+  return policyDocument({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+  });
 }
 
 /**
@@ -81,8 +77,11 @@ export function tlsOnlyBucketPolicy(bucketArn: string) {
  * Reusable for any data the pipeline keeps (raw events, connector plugins, Delta tables).
  */
 export class RawBucket extends pulumi.ComponentResource {
+  /** The bucket's name (`<namePrefix>` and AWS's unique suffix). Never empty. */
   readonly bucketName: pulumi.Output<string>;
+  /** ARN of the bucket. Never empty. */
   readonly bucketArn: pulumi.Output<string>;
+  /** The bucket's regional domain name (`<bucket>.s3.<region>.amazonaws.com`). Never empty. */
   readonly bucketRegionalDomainName: pulumi.Output<string>;
 
   constructor(name: string, args: RawBucketArgs, opts?: pulumi.ComponentResourceOptions) {

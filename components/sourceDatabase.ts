@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { checkLogRetention, logRetention } from "./shared/logs";
 import { SOURCE_DATABASE_NAME, SOURCE_DATABASE_USER } from "./shared/naming";
 import { wholeNumber, WholeSetting } from "./shared/validate";
 
@@ -115,6 +116,7 @@ export function validateSourceDatabaseArgs(args: SourceDatabaseArgs): void {
     args.backupRetentionDays,
     limits.backupRetentionDays,
   );
+  checkLogRetention("SourceDatabase", "logRetentionDays", args.logRetentionDays);
 }
 
 /** MySQL's port. */
@@ -141,13 +143,22 @@ export function finalSnapshotIdentifier(
  * Secrets Manager, or a given Pulumi secret is stored there.
  */
 export class SourceDatabase extends pulumi.ComponentResource {
+  /** The instance's DNS address. Never empty. */
   readonly host: pulumi.Output<string>;
+  /** MySQL's port (3306). Never empty. */
   readonly port: pulumi.Output<number>;
+  /** The source database's name. Never empty. */
   readonly databaseName: pulumi.Output<string>;
+  /** The admin login's name. Never empty. */
   readonly username: pulumi.Output<string>;
-  /** ARN of the Secrets Manager secret holding `{"username","password"}`. */
+  /**
+   * ARN of the Secrets Manager secret holding `{"username","password"}`: the stack's own, or the
+   * one RDS manages. Never empty.
+   */
   readonly secretArn: pulumi.Output<string>;
+  /** The database's security group. Never empty. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** The RDS instance's identifier. Never empty. */
   readonly instanceIdentifier: pulumi.Output<string>;
 
   constructor(name: string, args: SourceDatabaseArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -247,7 +258,7 @@ export class SourceDatabase extends pulumi.ComponentResource {
           `${name}-log-${log}`,
           {
             name: `/aws/rds/instance/${identifier}/${log}`,
-            retentionInDays: args.logRetentionDays ?? 30,
+            retentionInDays: logRetention(args.logRetentionDays),
             tags,
           },
           parent,

@@ -9,11 +9,11 @@ import {
   ListShardsCommand,
   PutRecordsCommand,
 } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { generateAuthToken } from "aws-msk-iam-sasl-signer-js";
 import { Kafka, logLevel, Producer } from "kafkajs";
 import type { TableKind } from "../components/shared/naming";
 import type { BatchEndpoint, StreamEndpoint } from "../stacks/contract";
+import { stackKinesisClient } from "./kinesisClient";
 
 /** A source table, by the short name its topic and stream carry. */
 export type Table = TableKind;
@@ -87,13 +87,6 @@ export async function readStream(client: KinesisClient, stream: string): Promise
     }
   }
   return out;
-}
-
-/** The local replica's Kinesis API takes any signature: no AWS credentials needed for it. */
-export function localCredentials(region: string) {
-  return region === "local"
-    ? { credentials: { accessKeyId: "local", secretAccessKey: "local" } }
-    : {};
 }
 
 const RETRYABLE_STATUS = new Set([408, 429, 500, 502, 503, 504]);
@@ -231,13 +224,7 @@ export class DirectTransport implements Transport {
       }
       return { failed: [] };
     }
-    this.kinesis ??= new KinesisClient({
-      region: this.region,
-      ...(this.stream?.kinesisEndpoint ? { endpoint: this.stream.kinesisEndpoint } : {}),
-      ...localCredentials(this.region),
-      // HTTP/1.1: Kinesis emulators do not speak the SDK's default HTTP/2.
-      requestHandler: new NodeHttpHandler(),
-    });
+    this.kinesis ??= stackKinesisClient(this.region, this.stream?.kinesisEndpoint);
     try {
       const out = await this.kinesis.send(
         new PutRecordsCommand({

@@ -3,14 +3,13 @@
 // Topics are read with kafkajs from the start to the high-water mark (a throw-away consumer group
 // named after the prefix, as the client role's IAM scope requires); streams with the AWS SDK from
 // TRIM_HORIZON to the tip. Needs the direct endpoints (`batch.bootstrapBrokers`, network access).
-import { KinesisClient } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import { isDeepStrictEqual } from "util";
 import { TABLE_KINDS } from "../components/shared/naming";
 import { Failure } from "../cli/args";
 import type { PipelineOutputs } from "../stacks/contract";
 import { SourceConnection, sourceKeys } from "./sourceReader";
-import { kafkaClient, localCredentials, readStream, Table } from "./transports";
+import { stackKinesisClient } from "./kinesisClient";
+import { kafkaClient, readStream, Table } from "./transports";
 
 export interface TargetReport {
   readonly name: string;
@@ -97,12 +96,7 @@ async function readTopic(outputs: PipelineOutputs, topic: string): Promise<strin
 }
 
 async function readStreamOf(outputs: PipelineOutputs, stream: string): Promise<string[]> {
-  const client = new KinesisClient({
-    region: outputs.region,
-    ...(outputs.stream!.kinesisEndpoint ? { endpoint: outputs.stream!.kinesisEndpoint } : {}),
-    ...localCredentials(outputs.region),
-    requestHandler: new NodeHttpHandler(),
-  });
+  const client = stackKinesisClient(outputs.region, outputs.stream!.kinesisEndpoint);
   try {
     return await readStream(client, stream);
   } finally {

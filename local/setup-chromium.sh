@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Headless Chromium for the report's browser test (test/local/report.chromium.test.ts): Debian's
+# Headless Chromium for the report's browser test (test/databricks/pinterest_etl/report.local.test.ts): Debian's
 # `chromium` package, installed on first use by local/test's local tier; fast when present.
 # Output goes to .local/logs/setup-chromium.log and is shown only when the install fails.
 set -euo pipefail

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { apiGatewayLogsPolicy } from "../kinesis/kinesisPolicies";
+import { apiGatewayLogsPolicy } from "./apiGatewayPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
 
 /** Arguments of {@link ApiGatewayAccount}. */
@@ -24,6 +24,10 @@ export interface ApiGatewayAccountArgs {
  * A destroyed stack so leaves its role behind (docs/operations.md, "API Gateway's logging role").
  */
 export class ApiGatewayAccount extends pulumi.ComponentResource {
+  /**
+   * ARN of the region's API Gateway CloudWatch logging role this account setting points at. Never
+   * empty.
+   */
   readonly roleArn: pulumi.Output<string>;
 
   constructor(

@@ -66,9 +66,14 @@ export function datasetLocation(tableSchema: string): [string, string] {
  * batch and streaming tables, and the SQL warehouse it runs on.
  */
 export class DatabricksDashboard extends pulumi.ComponentResource {
+  /** Id of the published Lakeview dashboard. Never empty. */
   readonly dashboardId: pulumi.Output<string>;
-  /** Workspace path of the dashboard (`<parentPath>/<name>.lvdash.json`). */
+  /** Workspace path of the dashboard (`<parentPath>/<name>.lvdash.json`). Never empty. */
   readonly dashboardPath: pulumi.Output<string>;
+  /**
+   * Id of the SQL warehouse the dashboard queries: the one created here, or the existing one named
+   * by `warehouseName`. Never empty.
+   */
   readonly warehouseId: pulumi.Output<string>;
 
   constructor(name: string, args: DatabricksDashboardArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -35,7 +35,7 @@ export function dataAccessPolicy(
     },
   ];
   if (streamArns.length > 0) statements.push(readStreamsStatement(streamArns));
-  return { Version: "2012-10-17", Statement: statements };
+  return policyDocument(...statements);
 }
 
 /**
@@ -84,28 +84,25 @@ export function unityCatalogTrustPolicy(
   externalId: string,
 ): PolicyDocument {
   const condition = { StringEquals: { "sts:ExternalId": externalId } };
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "UnityCatalogAssumeRole",
-        Effect: "Allow",
-        Principal: { AWS: UC_MASTER_ROLE_ARN },
-        Action: "sts:AssumeRole",
-        Condition: condition,
+  return policyDocument(
+    {
+      Sid: "UnityCatalogAssumeRole",
+      Effect: "Allow",
+      Principal: { AWS: UC_MASTER_ROLE_ARN },
+      Action: "sts:AssumeRole",
+      Condition: condition,
+    },
+    {
+      Sid: "ExplicitSelfRoleAssumption",
+      Effect: "Allow",
+      Principal: { AWS: `arn:aws:iam::${accountId}:root` },
+      Action: "sts:AssumeRole",
+      Condition: {
+        ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` },
+        ...condition,
       },
-      {
-        Sid: "ExplicitSelfRoleAssumption",
-        Effect: "Allow",
-        Principal: { AWS: `arn:aws:iam::${accountId}:root` },
-        Action: "sts:AssumeRole",
-        Condition: {
-          ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${accountId}:role/${roleName}` },
-          ...condition,
-        },
-      },
-    ],
-  };
+    },
+  );
 }
 
 /**
@@ -115,25 +112,22 @@ export function unityCatalogTrustPolicy(
  * too (as in the provider's `getAwsUnityCatalogPolicy` document, `aws/data_aws_unity_catalog_policy.go`).
  */
 export function unityCatalogDataPolicy(bucketArn: string, roleArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        // No prefix condition: Unity Catalog validates the location by listing its root.
-        Sid: "ListRawBucket",
-        Effect: "Allow",
-        Action: ["s3:ListBucket", "s3:GetBucketLocation"],
-        Resource: bucketArn,
-      },
-      {
-        Sid: "ReadRawBucket",
-        Effect: "Allow",
-        Action: ["s3:GetObject"],
-        Resource: `${bucketArn}/*`,
-      },
-      assumeSelfStatement(roleArn),
-    ],
-  };
+  return policyDocument(
+    {
+      // No prefix condition: Unity Catalog validates the location by listing its root.
+      Sid: "ListRawBucket",
+      Effect: "Allow",
+      Action: ["s3:ListBucket", "s3:GetBucketLocation"],
+      Resource: bucketArn,
+    },
+    {
+      Sid: "ReadRawBucket",
+      Effect: "Allow",
+      Action: ["s3:GetObject"],
+      Resource: `${bucketArn}/*`,
+    },
+    assumeSelfStatement(roleArn),
+  );
 }
 
 /** A Unity Catalog credential's role assuming itself (the policy half of self-assumption). */
@@ -152,8 +146,5 @@ export function unityCatalogKinesisPolicy(streamArns: string[], roleArn: string)
 
 /** Lets the workspace's cross-account role hand exactly this role to cluster machines. */
 export function passRolePolicy(roleArn: string): PolicyDocument {
-  return {
-    Version: "2012-10-17",
-    Statement: [{ Effect: "Allow", Action: "iam:PassRole", Resource: roleArn }],
-  };
+  return policyDocument({ Effect: "Allow", Action: "iam:PassRole", Resource: roleArn });
 }

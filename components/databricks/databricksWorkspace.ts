@@ -114,28 +114,50 @@ export interface DatabricksWorkspaceArgs {
  * and, where there are streams, the streaming job, all on one pinned runtime.
  */
 export class DatabricksWorkspace extends pulumi.ComponentResource {
+  /**
+   * ARN of the data role (`<prefix>-databricks-data`): Unity Catalog's storage credential, or the
+   * mount route's instance profile role. Never empty.
+   */
   readonly roleArn: pulumi.Output<string>;
-  /** The Kinesis service credential's name; empty on the mount route and without streams. */
+  /**
+   * The Kinesis service credential's name (`<prefix>-kinesis`); empty ("") on the mount route and
+   * without streams.
+   */
   readonly kinesisCredentialName: pulumi.Output<string>;
-  /** Its role; empty where there is no credential. */
+  /** ARN of that credential's role; empty ("") where there is no credential. */
   readonly kinesisRoleArn: pulumi.Output<string>;
-  /** The interactive cluster; empty when `interactiveCluster` is false. */
+  /** Id of the interactive cluster; empty ("") when `interactiveCluster` is false. */
   readonly clusterId: pulumi.Output<string>;
+  /**
+   * Where the jobs read `topics/`: `/Volumes/<catalog>/<schema>/<prefix>_raw` or
+   * `/mnt/<prefix>-raw`. Never empty.
+   */
   readonly sourceRoot: pulumi.Output<string>;
-  /** The workspace folder the stack owns: notebooks, the mount route's wheel, the dashboard. */
+  /**
+   * The workspace folder the stack owns: notebooks, the mount route's wheel, the dashboard. Never
+   * empty.
+   */
   readonly workspaceFolder: pulumi.Output<string>;
-  /** Application id of the service principal both jobs run as. */
+  /** Application id of the service principal both jobs run as. Never empty. */
   readonly runAsApplicationId: pulumi.Output<string>;
-  /** `catalog.schema` of the tables; empty on the mount route (the cluster's current schema). */
+  /**
+   * `catalog.schema` of the tables; empty ("") on the mount route (the cluster's current schema).
+   */
   readonly tableSchema: pulumi.Output<string>;
+  /** Workspace path of the batch notebook. Never empty. */
   readonly batchNotebookPath: pulumi.Output<string>;
+  /** Id of the daily batch job. Never empty. */
   readonly batchJobId: pulumi.Output<string>;
+  /** URL of the batch job in the workspace. Never empty. */
   readonly batchJobUrl: pulumi.Output<string>;
-  /** Empty when there are no streams (no streaming job, no notebook). */
+  /**
+   * Workspace path of the streaming notebook; empty ("") when there are no streams (no streaming
+   * job, no notebook).
+   */
   readonly streamingNotebookPath: pulumi.Output<string>;
-  /** Empty when there are no streams. */
+  /** Id of the streaming job; empty ("") when there are no streams. */
   readonly streamingJobId: pulumi.Output<string>;
-  /** Empty when there are no streams. */
+  /** URL of the streaming job; empty ("") when there are no streams. */
   readonly streamingJobUrl: pulumi.Output<string>;
 
   constructor(name: string, args: DatabricksWorkspaceArgs, opts?: pulumi.ComponentResourceOptions) {

@@ -6,6 +6,7 @@ import { MskCluster, mskClusterName } from "./mskCluster";
 import { S3SinkConnector, s3SinkConsumerGroup } from "./s3SinkConnector";
 import { S3SinkPlugin } from "./s3SinkConnectorConfig";
 import { checkPrefix, kafkaTopicNames } from "../shared/naming";
+import { logRetention } from "../shared/logs";
 
 /** What can run the S3 sink (KafkaBatchPath's `sinkRunner`). */
 export const SINK_RUNNERS = ["mskconnect", "client"] as const;
@@ -122,19 +123,31 @@ export function kafkaDrainTarget(prefix: string): Omit<KafkaDrainTarget, "region
  * raw bucket. Each part is its own component and usable alone.
  */
 export class KafkaBatchPath extends pulumi.ComponentResource {
+  /** The MSK cluster component. Always there. */
   readonly cluster: MskCluster;
+  /** The Kafka client component (the REST proxy, topic creation). Always there. */
   readonly client: KafkaClient;
   /** MSK Connect's sink; undefined when the client machines run it (`sinkRunner: client`). */
   readonly sink?: S3SinkConnector;
+  /** The batch API component in front of the REST proxy. Always there. */
   readonly api: KafkaRestApi;
-  /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. */
+  /** Base URL: `POST <invokeUrl>/topics/<topic>` with header `x-api-key`. Never empty. */
   readonly invokeUrl: pulumi.Output<string>;
-  /** Id of the API key (its value: `aws apigateway get-api-key --api-key <id> --include-value`). */
+  /**
+   * Id of the API key (its value: `aws apigateway get-api-key --api-key <id> --include-value`).
+   * Never empty.
+   */
   readonly apiKeyId: pulumi.Output<string>;
+  /**
+   * The pipeline's topics (`<prefix>.pin`, `.geo`, `.user`), as the client creates them. Never
+   * empty.
+   */
   readonly topicNames: pulumi.Output<string[]>;
+  /** The cluster's comma-separated `host:9098` list for SASL/IAM clients. Never empty. */
   readonly bootstrapBrokersIam: pulumi.Output<string>;
-  /** The REST proxy machines' autoscaling group (`<prefix>-kafka-client`). */
+  /** Name of the REST proxy machines' autoscaling group (`<prefix>-kafka-client`). Never empty. */
   readonly clientGroupName: pulumi.Output<string>;
+  /** ARN of the MSK cluster. Never empty. */
   readonly clusterArn: pulumi.Output<string>;
   /** The MSK Connect connector's ARN; undefined when the client machines run the sink. */
   readonly connectorArn?: pulumi.Output<string>;
@@ -145,7 +158,7 @@ export class KafkaBatchPath extends pulumi.ComponentResource {
     const parent = { parent: this };
     const { prefix, vpcId, tags } = args;
     const subnetIds = args.privateSubnetIds;
-    const logRetentionDays = args.logRetentionDays ?? 30;
+    const logRetentionDays = logRetention(args.logRetentionDays);
     const onClient = (args.sinkRunner ?? "mskconnect") === "client";
     const sinkSettings = {
       pluginPath: args.connectorPluginPath,

@@ -79,12 +79,15 @@ export function validateKafkaClientArgs(args: KafkaClientArgs): void {
  * replaces them one at a time when the launch template changes (kafkaClientGroup.ts).
  */
 export class KafkaClient extends pulumi.ComponentResource {
-  /** The autoscaling group's name: `<prefix>-kafka-client`. */
+  /** The autoscaling group's name: `<prefix>-kafka-client`. Never empty. */
   readonly groupName: pulumi.Output<string>;
-  /** The machines' own group; an API opens 8082 on it for its load balancer. */
+  /** Id of the machines' own security group; an API opens 8082 on it for its load balancer. Never empty. */
   readonly securityGroupId: pulumi.Output<string>;
+  /** ARN of the role every machine runs as (through its instance profile). Never empty. */
   readonly roleArn: pulumi.Output<string>;
+  /** The three topics the machines create: `<prefix>.pin`, `.geo`, `.user`. Never empty. */
   readonly topicNames: pulumi.Output<string[]>;
+  /** The port the REST proxy listens on, on each machine (8082). Always there. */
   readonly restProxyPort: pulumi.Output<number>;
   /** The sink worker's REST API port on each machine; undefined without `sink`. */
   readonly connectRestPort?: pulumi.Output<number>;

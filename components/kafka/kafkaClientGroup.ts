@@ -9,7 +9,7 @@ import { BOOT_WAIT_SECONDS } from "./kafkaClientUserData";
 /**
  * Machines in the group (its minimum, maximum and desired size are equal: a fixed-size group).
  * Up to 99 the refresh preferences below keep exactly one machine out at a time; the plan
- * (stacks/plan) asks for at most {@link CLIENT_INSTANCE_LIMITS}.max.
+ * (tools/plan) asks for at most {@link CLIENT_INSTANCE_LIMITS}.max.
  */
 export const CLIENT_INSTANCE_LIMITS = { min: 1, max: 50, default: 1 } as const;
 

@@ -1,7 +1,7 @@
 // IAM documents of the Kafka batch path, as pure functions of resolved ARNs so that tests read
 // every statement. MSK's IAM access control names topics and groups by ARNs derived from the
 // cluster's: arn:aws:kafka:<region>:<account>:{topic|group}/<cluster name>/<cluster uuid>/<name>.
-import { PolicyDocument, PolicyStatement, serviceTrustPolicy } from "../shared/iam";
+import { PolicyDocument, policyDocument, PolicyStatement, serviceTrustPolicy } from "../shared/iam";
 
 const CLUSTER_ARN = /^arn:(aws[a-z-]*):kafka:([a-z0-9-]+):(\d{12}):cluster\/([^/]+)\/([^/]+)$/;
 
@@ -56,42 +56,39 @@ export interface KafkaClientPolicyInput {
 export function kafkaClientPolicy(input: KafkaClientPolicyInput): PolicyDocument {
   const topics = mskResourceArn(input.clusterArn, "topic", `${input.topicPrefix}.*`);
   const groups = mskResourceArn(input.clusterArn, "group", `${input.groupPrefix}*`);
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "Cluster",
-        Effect: "Allow",
-        Action: [
-          "kafka-cluster:Connect",
-          "kafka-cluster:DescribeCluster",
-          "kafka-cluster:WriteDataIdempotently",
-        ],
-        Resource: input.clusterArn,
-      },
-      {
-        Sid: "PipelineTopics",
-        Effect: "Allow",
-        // AlterTopic: ensure-topics grows partitions (CreatePartitions needs it), see
-        // https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
-        Action: [
-          "kafka-cluster:CreateTopic",
-          "kafka-cluster:DescribeTopic",
-          "kafka-cluster:DescribeTopicDynamicConfiguration",
-          "kafka-cluster:AlterTopic",
-          "kafka-cluster:WriteData",
-          "kafka-cluster:ReadData",
-        ],
-        Resource: topics,
-      },
-      {
-        Sid: "PipelineGroups",
-        Effect: "Allow",
-        Action: ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
-        Resource: groups,
-      },
-    ],
-  };
+  return policyDocument(
+    {
+      Sid: "Cluster",
+      Effect: "Allow",
+      Action: [
+        "kafka-cluster:Connect",
+        "kafka-cluster:DescribeCluster",
+        "kafka-cluster:WriteDataIdempotently",
+      ],
+      Resource: input.clusterArn,
+    },
+    {
+      Sid: "PipelineTopics",
+      Effect: "Allow",
+      // AlterTopic: ensure-topics grows partitions (CreatePartitions needs it), see
+      // https://docs.aws.amazon.com/msk/latest/developerguide/kafka-actions.html
+      Action: [
+        "kafka-cluster:CreateTopic",
+        "kafka-cluster:DescribeTopic",
+        "kafka-cluster:DescribeTopicDynamicConfiguration",
+        "kafka-cluster:AlterTopic",
+        "kafka-cluster:WriteData",
+        "kafka-cluster:ReadData",
+      ],
+      Resource: topics,
+    },
+    {
+      Sid: "PipelineGroups",
+      Effect: "Allow",
+      Action: ["kafka-cluster:AlterGroup", "kafka-cluster:DescribeGroup"],
+      Resource: groups,
+    },
+  );
 }
 
 /** Inputs of {@link s3SinkConnectorPolicy}. */
@@ -178,7 +175,7 @@ export function s3SinkConnectorPolicy(input: S3SinkConnectorPolicyInput): Policy
       Resource: input.kmsKeyArn,
     });
   }
-  return { Version: "2012-10-17", Statement: statements };
+  return policyDocument(...statements);
 }
 
 /** Inputs of {@link clientS3SinkPolicy}. */

@@ -1,16 +1,16 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import {
+  ApiStageArgs,
   createApiStage,
-  STAGE_LIMITS,
-  THROTTLING_RATE,
-  validateApiLimits,
+  DEFAULT_API_STAGE,
+  validateApiStageArgs,
 } from "../apigateway/apiStage";
 import { REST_PROXY_PORT } from "./kafkaClientUserData";
 import { contentHash } from "../shared/contentName";
 
-/** Arguments of {@link KafkaRestApi}. */
-export interface KafkaRestApiArgs {
+/** Arguments of {@link KafkaRestApi}; its stage's are those of {@link ApiStageArgs}. */
+export interface KafkaRestApiArgs extends ApiStageArgs {
   /** Prefix every AWS name derives from (the stack's `prefix`). */
   readonly prefix: string;
   /** VPC of the REST proxy machines. */
@@ -23,34 +23,15 @@ export interface KafkaRestApiArgs {
   readonly targetSecurityGroupId: pulumi.Input<string>;
   /** Port of the REST proxy. @default 8082 */
   readonly targetPort?: number;
-  /** Stage name. @default "v1" */
-  readonly stageName?: string;
-  /** Days to keep access and execution logs. @default 30 */
-  readonly logRetentionDays?: number;
-  /** Steady requests per second, per API key and per stage. @default 50 */
-  readonly throttlingRateLimit?: number;
-  /** Burst above the steady rate. @default 100 */
-  readonly throttlingBurstLimit?: number;
-  /** Requests per API key per day. @default 1000000 */
-  readonly quotaPerDay?: number;
   /** Milliseconds API Gateway waits for the proxy (50–29000). @default 29000 */
   readonly integrationTimeoutMs?: number;
   /** SNS topic the proxy-health alarm notifies. @default undefined (the alarm only changes state) */
   readonly alarmTopicArn?: pulumi.Input<string>;
-  /** Create the region's account-wide API Gateway logging role. @default false */
-  readonly manageApiGatewayAccount?: boolean;
-  /** Tags added to every resource that takes tags. @default {} */
-  readonly tags?: Record<string, string>;
 }
 
 /** Checks arguments API Gateway would reject only at deployment. */
 export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
-  const stage = args.stageName ?? KAFKA_API_STAGE;
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(stage)) {
-    throw new Error(
-      `KafkaRestApi stageName "${stage}" may hold only letters, digits, '-' and '_'.`,
-    );
-  }
+  validateApiStageArgs("KafkaRestApi", args);
   const port = args.targetPort ?? REST_PROXY_PORT;
   if (!Number.isInteger(port) || port < 1024 || port > 65535) {
     throw new Error(`KafkaRestApi targetPort ${port} must be an unprivileged port (1024–65535).`);
@@ -61,7 +42,6 @@ export function validateKafkaRestApiArgs(args: KafkaRestApiArgs): void {
       `KafkaRestApi integrationTimeoutMs ${timeout} must be a whole number from 50 to 29000.`,
     );
   }
-  validateApiLimits("KafkaRestApi", args);
 }
 
 /** JSON with object keys sorted at every level: equal values give equal text, whatever the key order. */
@@ -89,7 +69,7 @@ export function redeploymentTrigger(renderedArgs: Record<string, unknown>): stri
 }
 
 /** The stage every stack's batch API has (the invoke URL's last segment). */
-export const KAFKA_API_STAGE = "v1";
+export const KAFKA_API_STAGE = DEFAULT_API_STAGE;
 
 /** The API's name: `<prefix>-kafka-rest`. */
 export function kafkaRestApiName(prefix: string): string {
@@ -103,11 +83,20 @@ export function kafkaRestApiName(prefix: string): string {
  * Every request needs an API key, the usage plan throttles, stages are logged and traced.
  */
 export class KafkaRestApi extends pulumi.ComponentResource {
+  /**
+   * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; requests go to
+   * `/topics/<topic>`. Never empty.
+   */
   readonly invokeUrl: pulumi.Output<string>;
+  /** Id of the REST API (`<prefix>-kafka-rest`). Never empty. */
   readonly restApiId: pulumi.Output<string>;
+  /** The stage's name, the invoke URL's last segment. Never empty. */
   readonly stageName: pulumi.Output<string>;
+  /** Id (not the value) of the API key clients send as `x-api-key`. Never empty. */
   readonly apiKeyId: pulumi.Output<string>;
+  /** DNS name of the internal network load balancer in front of the REST proxy. Never empty. */
   readonly loadBalancerDnsName: pulumi.Output<string>;
+  /** The stage's access log group (`/aws/apigateway/<api>/<stage>`). Never empty. */
   readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: KafkaRestApiArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -117,10 +106,6 @@ export class KafkaRestApi extends pulumi.ComponentResource {
     const tags = { ...args.tags };
     const apiName = kafkaRestApiName(args.prefix);
     const port = args.targetPort ?? REST_PROXY_PORT;
-    const stageName = args.stageName ?? KAFKA_API_STAGE;
-    const retentionInDays = args.logRetentionDays ?? 30;
-    const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
-    const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;
 
     const nlbGroup = new aws.ec2.SecurityGroup(
       `${name}-nlb-sg`,
@@ -294,15 +279,9 @@ export class KafkaRestApi extends pulumi.ComponentResource {
       api,
       apiName,
       deployment,
-      stageName,
-      retentionInDays,
-      rate,
-      burst,
-      quotaPerDay: args.quotaPerDay ?? STAGE_LIMITS.quotaPerDay.default,
       keyName: `${args.prefix}-batch-client`,
       planName: `${args.prefix}-batch`,
-      manageApiGatewayAccount: args.manageApiGatewayAccount,
-      tags,
+      args,
     });
 
     this.invokeUrl = stage.invokeUrl;

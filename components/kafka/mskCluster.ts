@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { wholeNumber, WholeSetting } from "../shared/validate";
+import { checkLogRetention, logRetention } from "../shared/logs";
 
 /** MSK's port for SASL/IAM over TLS inside the VPC. */
 export const MSK_IAM_PORT = 9098;
@@ -55,7 +56,6 @@ export const MSK_CLUSTER_LIMITS = {
   storageGb: { min: 1, max: 16384, default: 20 },
   defaultPartitions: { min: 1, max: 1000, default: 3 },
   messageRetentionHours: { min: 1, max: 87600, default: 168 },
-  logRetentionDays: { min: 1, max: 3653, default: 30 },
 } as const satisfies Record<string, WholeSetting>;
 
 /** Checks arguments that MSK would reject only after minutes of provisioning. */
@@ -70,6 +70,7 @@ export function validateMskClusterArgs(args: MskClusterArgs): void {
   for (const field of Object.keys(MSK_CLUSTER_LIMITS) as (keyof typeof MSK_CLUSTER_LIMITS)[]) {
     wholeNumber("MskCluster", field, args[field], MSK_CLUSTER_LIMITS[field]);
   }
+  checkLogRetention("MskCluster", "logRetentionDays", args.logRetentionDays);
   const version = args.kafkaVersion;
   if (typeof version === "string" && !MSK_KAFKA_VERSION.test(version)) {
     throw new Error(
@@ -135,19 +136,26 @@ export function mskClusterName(prefix: string): string {
  * log group with retention. Clients join {@link clientSecurityGroupId} to reach port 9098.
  */
 export class MskCluster extends pulumi.ComponentResource {
+  /** ARN of the cluster. Never empty. */
   readonly clusterArn: pulumi.Output<string>;
+  /** The cluster's name (`<prefix>-kafka`). Never empty. */
   readonly clusterName: pulumi.Output<string>;
   /**
-   * The cluster's UUID (the last part of its ARN), new with every cluster: the S3 sink writes
-   * under `topics/<clusterUuid>/`, so a replaced cluster's objects never take an old one's names.
+   * The cluster's UUID (the last part of its ARN), new with every cluster: the S3 sink writes under
+   * `topics/<clusterUuid>/`, so a replaced cluster's objects never take an old one's names. Never
+   * empty.
    */
   readonly clusterUuid: pulumi.Output<string>;
-  /** Comma-separated `host:9098` list for SASL/IAM clients. */
+  /** Comma-separated `host:9098` list for SASL/IAM clients. Never empty. */
   readonly bootstrapBrokersIam: pulumi.Output<string>;
-  /** Group of the brokers' network interfaces. */
+  /** Group of the brokers' network interfaces. Never empty. */
   readonly securityGroupId: pulumi.Output<string>;
-  /** Group a client joins to reach the brokers on 9098. */
+  /** Group a client joins to reach the brokers on 9098. Never empty. */
   readonly clientSecurityGroupId: pulumi.Output<string>;
+  /**
+   * Replication factor for the pipeline's topics: the broker count, at most 3; a plain number,
+   * known at preview. Never empty.
+   */
   readonly replicationFactor: number;
 
   constructor(name: string, args: MskClusterArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -212,7 +220,7 @@ export class MskCluster extends pulumi.ComponentResource {
       `${name}-broker-logs`,
       {
         name: `/aws/msk/${clusterName}`,
-        retentionInDays: args.logRetentionDays ?? MSK_CLUSTER_LIMITS.logRetentionDays.default,
+        retentionInDays: logRetention(args.logRetentionDays),
         tags,
       },
       parent,

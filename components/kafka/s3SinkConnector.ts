@@ -19,6 +19,7 @@ import {
   S3_SINK_PLUGINS,
   S3_SINK_TOPICS_DIR,
 } from "./s3SinkConnectorConfig";
+import { checkLogRetention, logRetention } from "../shared/logs";
 
 /** Arguments of {@link S3SinkConnector}. */
 export interface S3SinkConnectorArgs {
@@ -88,7 +89,6 @@ export const S3_SINK_CONNECTOR_LIMITS = {
   flushSize: { min: 1, max: 1_000_000, default: S3_SINK_DEFAULTS.flushSize },
   rotateIntervalMs: { min: 1000, max: 86_400_000, default: S3_SINK_DEFAULTS.rotateIntervalMs },
   workerCount: { min: 1, max: 10, default: 1 },
-  logRetentionDays: { min: 1, max: 3653, default: 30 },
 } as const satisfies Record<string, WholeSetting>;
 
 /** The MSK Connect units a worker may have. */
@@ -114,6 +114,7 @@ export function validateS3SinkConnectorArgs(args: S3SinkConnectorArgs): void {
   ) as (keyof typeof S3_SINK_CONNECTOR_LIMITS)[]) {
     wholeNumber("S3SinkConnector", field, args[field], S3_SINK_CONNECTOR_LIMITS[field]);
   }
+  checkLogRetention("S3SinkConnector", "logRetentionDays", args.logRetentionDays);
   const mcu = args.mcuCount ?? DEFAULT_MCU_COUNT;
   if (!MCU_COUNTS.includes(mcu)) {
     throw new Error(`S3SinkConnector mcuCount ${mcu} is not one of 1, 2, 4, 8.`);
@@ -187,13 +188,19 @@ export function s3SinkConsumerGroup(prefix: string): string {
  * `topics/` prefix, and a log group with retention.
  */
 export class S3SinkConnector extends pulumi.ComponentResource {
+  /** ARN of the MSK Connect connector. Never empty. */
   readonly connectorArn: pulumi.Output<string>;
+  /** The connector's name, which its consumer group and log group derive from. Never empty. */
   readonly connectorName: pulumi.Output<string>;
+  /** ARN of the MSK Connect custom plugin (the connector's zip). Never empty. */
   readonly customPluginArn: pulumi.Output<string>;
+  /** ARN of the MSK Connect worker configuration. Never empty. */
   readonly workerConfigurationArn: pulumi.Output<string>;
+  /** ARN of the role the connector runs as. Never empty. */
   readonly roleArn: pulumi.Output<string>;
-  /** S3 key and version of the uploaded plugin. */
+  /** S3 key of the uploaded plugin zip (the key prefix and the zip's file name). Never empty. */
   readonly pluginObjectKey: pulumi.Output<string>;
+  /** S3 version id of that object, which the custom plugin pins. Never empty. */
   readonly pluginVersionId: pulumi.Output<string>;
 
   constructor(name: string, args: S3SinkConnectorArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -250,7 +257,7 @@ export class S3SinkConnector extends pulumi.ComponentResource {
       `${name}-logs`,
       {
         name: `/aws/mskconnect/${connectorName}`,
-        retentionInDays: args.logRetentionDays ?? S3_SINK_CONNECTOR_LIMITS.logRetentionDays.default,
+        retentionInDays: logRetention(args.logRetentionDays),
         tags,
       },
       parent,

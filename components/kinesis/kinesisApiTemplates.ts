@@ -8,7 +8,6 @@ import { sha256Hex } from "../shared/contentName";
 export function kinesisApiName(prefix: string): string {
   return `${prefix}-stream-api`;
 }
-export const DEFAULT_STAGE_NAME = "v1";
 
 /** Every integration sends this to Kinesis (its JSON 1.1 protocol). */
 export const KINESIS_CONTENT_TYPE = "application/x-amz-json-1.1";

@@ -1,7 +1,7 @@
 // IAM documents and alarm definitions of the Kinesis stream path, as pure functions of plain
 // values so that tests can assert every statement exactly (docs/security.md, "Identity" and "Streams").
 import type { KinesisAction, KinesisRoute } from "./kinesisApiTemplates";
-import type { PolicyDocument, PolicyStatement as AnyStatement } from "../shared/iam";
+import { PolicyDocument, policyDocument, PolicyStatement as AnyStatement } from "../shared/iam";
 
 /** Every statement here names itself and lists its actions and resources. */
 export type PolicyStatement = AnyStatement & {
@@ -86,33 +86,7 @@ export function kinesisProxyPolicy(args: {
       statements.push({ Sid: "StreamKey", Effect: "Allow", Action: kms, Resource: args.kmsKeyArn });
     }
   }
-  return { Version: "2012-10-17", Statement: statements };
-}
-
-/** API Gateway's account-wide CloudWatch role: write its own log groups only. */
-export function apiGatewayLogsPolicy(
-  region: string,
-  accountId: string,
-): PolicyDocument<PolicyStatement> {
-  return {
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Sid: "ApiGatewayLogGroups",
-        Effect: "Allow",
-        Action: [
-          "logs:CreateLogGroup",
-          "logs:CreateLogStream",
-          "logs:DescribeLogGroups",
-          "logs:DescribeLogStreams",
-          "logs:GetLogEvents",
-          "logs:FilterLogEvents",
-          "logs:PutLogEvents",
-        ],
-        Resource: `arn:aws:logs:${region}:${accountId}:log-group:*`,
-      },
-    ],
-  };
+  return policyDocument(...statements);
 }
 
 /** One CloudWatch alarm as data. */

@@ -1,10 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { createApiStage, STAGE_LIMITS, THROTTLING_RATE } from "../apigateway/apiStage";
+import { ApiStageArgs, createApiStage, validateApiStageArgs } from "../apigateway/apiStage";
 import {
   API_RESOURCES,
   apiFingerprint,
-  DEFAULT_STAGE_NAME,
   INTEGRATION_RESPONSES,
   KINESIS_CONTENT_TYPE,
   kinesisApiName,
@@ -15,8 +14,8 @@ import { BAD_REQUEST_BODY_TEMPLATE, MODELS, ModelName } from "./kinesisApiModels
 import { kinesisProxyPolicy } from "./kinesisPolicies";
 import { serviceTrustPolicy } from "../shared/iam";
 
-/** Arguments of {@link KinesisProxyApi}; {@link KinesisStreamPath} validates and passes them. */
-export interface KinesisProxyApiArgs {
+/** Arguments of {@link KinesisProxyApi}; its stage's are those of {@link ApiStageArgs}. */
+export interface KinesisProxyApiArgs extends ApiStageArgs {
   /** Prefix of the API's names and of the streams it may create or delete. */
   readonly prefix: string;
   /** ARNs of the streams the API may describe, write and read (at least one). */
@@ -25,20 +24,6 @@ export interface KinesisProxyApiArgs {
   readonly kmsKeyArn?: pulumi.Input<string>;
   /** Offer POST/DELETE /streams/{stream-name} for names under the prefix. @default false */
   readonly streamAdminRoutes?: boolean;
-  /** Stage name. @default "v1" */
-  readonly stageName?: string;
-  /** Days to keep access and execution logs. @default 30 */
-  readonly logRetentionDays?: number;
-  /** Steady requests per second, per API key and per stage. @default 50 */
-  readonly throttlingRateLimit?: number;
-  /** Burst above the steady rate. @default 100 */
-  readonly throttlingBurstLimit?: number;
-  /** Requests per API key per day. @default 1000000 */
-  readonly quotaPerDay?: number;
-  /** Create the region's account-wide API Gateway logging role. @default false */
-  readonly manageApiGatewayAccount?: boolean;
-  /** Tags added to every resource that takes tags. @default {} */
-  readonly tags?: Record<string, string>;
 }
 
 /**
@@ -46,22 +31,28 @@ export interface KinesisProxyApiArgs {
  * kinesisApiTemplates.ts), API-key protected, body-validated, throttled, logged and traced.
  */
 export class KinesisProxyApi extends pulumi.ComponentResource {
+  /**
+   * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`.
+   * Never empty.
+   */
   readonly invokeUrl: pulumi.Output<string>;
+  /** Id of the REST API (`<prefix>-stream-api`). Never empty. */
   readonly restApiId: pulumi.Output<string>;
+  /** The stage's name, the invoke URL's last segment. Never empty. */
   readonly stageName: pulumi.Output<string>;
+  /** Id (not the value) of the API key clients send as `x-api-key`. Never empty. */
   readonly apiKeyId: pulumi.Output<string>;
+  /** ARN of the role API Gateway calls Kinesis with. Never empty. */
   readonly roleArn: pulumi.Output<string>;
+  /** The stage's access log group (`/aws/apigateway/<api>/<stage>`). Never empty. */
   readonly accessLogGroupName: pulumi.Output<string>;
 
   constructor(name: string, args: KinesisProxyApiArgs, opts?: pulumi.ComponentResourceOptions) {
     super("pinterest-pipeline:components:KinesisProxyApi", name, {}, opts);
+    validateApiStageArgs("KinesisProxyApi", args);
     const parent = { parent: this };
     const tags = { ...args.tags };
     const apiName = kinesisApiName(args.prefix);
-    const stageName = args.stageName ?? DEFAULT_STAGE_NAME;
-    const retentionInDays = args.logRetentionDays ?? 30;
-    const rate = args.throttlingRateLimit ?? THROTTLING_RATE.default;
-    const burst = args.throttlingBurstLimit ?? STAGE_LIMITS.throttlingBurstLimit.default;
     const routes = kinesisRoutes({ prefix: args.prefix, streamAdmin: !!args.streamAdminRoutes });
 
     const role = new aws.iam.Role(
@@ -111,15 +102,9 @@ export class KinesisProxyApi extends pulumi.ComponentResource {
       api,
       apiName,
       deployment,
-      stageName,
-      retentionInDays,
-      rate,
-      burst,
-      quotaPerDay: args.quotaPerDay ?? STAGE_LIMITS.quotaPerDay.default,
       keyName: `${args.prefix}-stream-client`,
       planName: `${args.prefix}-stream`,
-      manageApiGatewayAccount: args.manageApiGatewayAccount,
-      tags,
+      args,
     });
 
     this.invokeUrl = stage.invokeUrl;

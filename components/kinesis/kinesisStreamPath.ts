@@ -1,19 +1,23 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DEFAULT_STAGE_NAME, kinesisApiName } from "./kinesisApiTemplates";
+import { kinesisApiName } from "./kinesisApiTemplates";
 import { streamPathAlarms } from "./kinesisPolicies";
-import { STAGE_LIMITS, validateApiLimits } from "../apigateway/apiStage";
+import {
+  ApiStageArgs,
+  DEFAULT_API_STAGE,
+  STAGE_LIMITS,
+  validateApiStageArgs,
+} from "../apigateway/apiStage";
 import { KinesisProxyApi } from "./kinesisProxyApi";
-import { LOG_RETENTION_DAYS } from "../shared/logs";
 import { checkPrefix, kinesisStreamName, TABLE_KINDS, TableKind } from "../shared/naming";
 import { wholeNumber, WholeSetting } from "../shared/validate";
 
 /** How a stream pays for capacity: per shard-hour, or per stream-hour and GB written. */
 export type StreamCapacityMode = "ON_DEMAND" | "PROVISIONED";
 
-/** Arguments of {@link KinesisStreamPath}. */
-export interface KinesisStreamPathArgs {
+/** Arguments of {@link KinesisStreamPath}; those of its API's stage are {@link ApiStageArgs}. */
+export interface KinesisStreamPathArgs extends ApiStageArgs {
   /** Prefix every name derives from (the stack's `prefix`); streams are `streaming-<prefix>-<kind>`. */
   readonly prefix: string;
   /** Capacity mode of the three streams; one provisioned shard costs ~40% of an on-demand stream. @default "PROVISIONED" */
@@ -24,29 +28,15 @@ export interface KinesisStreamPathArgs {
   readonly retentionHours?: number;
   /** Customer-managed KMS key ARN for stream encryption. @default undefined (AWS-managed alias/aws/kinesis) */
   readonly kmsKeyArn?: pulumi.Input<string>;
-  /** Days to keep the API's access and execution logs (a CloudWatch Logs retention value). @default 30 */
-  readonly logRetentionDays?: number;
-  /** Steady requests per second allowed per API key and per stage (1–10000). @default 50 */
-  readonly throttlingRateLimit?: number;
-  /** Requests allowed in a burst above the steady rate (1–5000). @default 100 */
-  readonly throttlingBurstLimit?: number;
-  /** Requests per API key per day. @default 1000000 */
-  readonly quotaPerDay?: number;
   /** Offer POST/DELETE /streams/{stream-name} for scratch streams named `streaming-<prefix>-*`. @default false */
   readonly streamAdminRoutes?: boolean;
-  /** Name of the API stage, the invoke URL's last segment. @default "v1" */
-  readonly stageName?: string;
   /** SNS topic ARN notified when an alarm fires or clears. @default undefined (alarms show in CloudWatch only) */
   readonly alarmTopicArn?: pulumi.Input<string>;
-  /** Set the region's account-wide API Gateway logging role (once per account and region). @default false */
-  readonly manageApiGatewayAccount?: boolean;
   /**
    * Build the API in front of the streams, and its alarms. false: the streams (and their
    * generation) alone, as a paused stack that must not lose unread records keeps them. @default true
    */
   readonly api?: boolean;
-  /** Tags added to every resource that takes tags. @default {} */
-  readonly tags?: Record<string, string>;
 }
 
 /**
@@ -96,19 +86,7 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
   const limits = KINESIS_STREAM_PATH_LIMITS;
   wholeNumber("KinesisStreamPath", "shardCount", args.shardCount, limits.shardCount);
   wholeNumber("KinesisStreamPath", "retentionHours", args.retentionHours, limits.retentionHours);
-  const days = args.logRetentionDays;
-  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
-    throw new Error(
-      `KinesisStreamPath logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ` +
-        `${LOG_RETENTION_DAYS.join(", ")}.`,
-    );
-  }
-  validateApiLimits("KinesisStreamPath", args);
-  if (args.stageName !== undefined && !/^[A-Za-z0-9_]{1,64}$/.test(args.stageName)) {
-    throw new Error(
-      `KinesisStreamPath stageName "${args.stageName}" may only hold letters, digits and '_' (e.g. "v1").`,
-    );
-  }
+  validateApiStageArgs("KinesisStreamPath", args);
 }
 
 /**
@@ -119,22 +97,31 @@ export function validateKinesisStreamPathArgs(args: KinesisStreamPathArgs): void
 export class KinesisStreamPath extends pulumi.ComponentResource {
   /**
    * `https://<api-id>.execute-api.<region>.amazonaws.com/<stage>`; routes start at `/streams`.
-   * Undefined without the API (`api: false`), as are the three below and the access log group.
+   * Undefined without the API (`api: false`).
    */
   readonly invokeUrl?: pulumi.Output<string>;
+  /** Id of the REST API; undefined without the API (`api: false`). */
   readonly restApiId?: pulumi.Output<string>;
+  /** The API stage's name; undefined without the API (`api: false`). */
   readonly stageName?: pulumi.Output<string>;
-  /** Id of the API key; read its value with `aws apigateway get-api-key --api-key <id> --include-value`. */
+  /**
+   * Id of the API key; read its value with
+   * `aws apigateway get-api-key --api-key <id> --include-value`. Undefined without the API
+   * (`api: false`).
+   */
   readonly apiKeyId?: pulumi.Output<string>;
+  /** The three stream names (`streaming-<prefix>-<kind>`) by kind. Never empty. */
   readonly streamNames: pulumi.Output<Record<TableKind, string>>;
+  /** The three stream ARNs by kind (for the Databricks credential). Never empty. */
   readonly streamArns: pulumi.Output<Record<TableKind, string>>;
+  /** The API's access log group; undefined without the API (`api: false`). */
   readonly accessLogGroupName?: pulumi.Output<string>;
   /**
-   * 16 hex digits made when the streams are created and kept while they exist (a random id, a
-   * child of this component, replaced with the streams): the streaming job's checkpoints live
-   * under it, because "if you delete and recreate a Kinesis stream, you cannot reuse any existing
-   * checkpoint directories" (Databricks, "Connect to Amazon Kinesis"). New streams, new
-   * checkpoints, no manual step.
+   * 16 hex digits made when the streams are created and kept while they exist (a random id, a child
+   * of this component, replaced with the streams): the streaming job's checkpoints live under it,
+   * because "if you delete and recreate a Kinesis stream, you cannot reuse any existing checkpoint
+   * directories" (Databricks, "Connect to Amazon Kinesis"). New streams, new checkpoints, no manual
+   * step. Never empty.
    */
   readonly generation: pulumi.Output<string>;
 
@@ -213,7 +200,7 @@ export class KinesisStreamPath extends pulumi.ComponentResource {
     const alarms = streamPathAlarms({
       streams: names,
       apiName: kinesisApiName(args.prefix),
-      stageName: args.stageName ?? DEFAULT_STAGE_NAME,
+      stageName: args.stageName ?? DEFAULT_API_STAGE,
     });
     for (const alarm of alarms) {
       new aws.cloudwatch.MetricAlarm(

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as path from "path";
 import { MWAA_LOG_KINDS, mwaaExecutionPolicy, mwaaTrustPolicy } from "./mwaaPolicies";
-import { LOG_RETENTION_DAYS } from "../shared/logs";
+import { checkLogRetention, logRetention } from "../shared/logs";
 import { checkPrefix } from "../shared/naming";
 
 /** Arguments of {@link MwaaEnvironment}. */
@@ -82,13 +82,7 @@ export function validateMwaaEnvironmentArgs(args: MwaaEnvironmentArgs): void {
         `(e.g. "3.0.6"); see the Amazon MWAA User Guide, "Apache Airflow versions".`,
     );
   }
-  const days = args.logRetentionDays;
-  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
-    throw new Error(
-      `MwaaEnvironment logRetentionDays ${days} is not a CloudWatch Logs retention; use one of ` +
-        `${LOG_RETENTION_DAYS.join(", ")}.`,
-    );
-  }
+  checkLogRetention("MwaaEnvironment", "logRetentionDays", args.logRetentionDays);
 }
 
 /** The provider MWAA must install for the DAG (its constraint file allows this version). */
@@ -132,8 +126,11 @@ export const MWAA_REQUIREMENTS = "apache-airflow-providers-databricks\n";
  * lives in Secrets Manager; the webserver is private unless the stack opens it.
  */
 export class MwaaEnvironment extends pulumi.ComponentResource {
+  /** The MWAA environment's name; empty ("") when `environment` is false (paused). */
   readonly environmentName: pulumi.Output<string>;
+  /** The Airflow UI's address (webserver URL); empty ("") when `environment` is false (paused). */
   readonly webserverUrl: pulumi.Output<string>;
+  /** ARN of the environment's execution role (kept while paused). Never empty. */
   readonly executionRoleArn: pulumi.Output<string>;
 
   constructor(name: string, args: MwaaEnvironmentArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -194,7 +191,7 @@ export class MwaaEnvironment extends pulumi.ComponentResource {
           `${name}-log-${kind.toLowerCase()}`,
           {
             name: `airflow-${envName}-${kind}`,
-            retentionInDays: args.logRetentionDays ?? 30,
+            retentionInDays: logRetention(args.logRetentionDays),
             tags,
           },
           parent,

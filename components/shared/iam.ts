@@ -4,7 +4,7 @@
 export interface PolicyStatement {
   readonly Sid?: string;
   readonly Effect: "Allow" | "Deny";
-  readonly Principal?: Record<string, string | string[]>;
+  readonly Principal?: "*" | Record<string, string | string[]>;
   readonly Action: string | string[];
   readonly Resource?: string | string[];
   readonly NotResource?: string | string[];

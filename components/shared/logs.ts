@@ -10,6 +10,24 @@ export const LOG_RETENTION_DAYS: readonly number[] = [
 export const DEFAULT_LOG_RETENTION_DAYS = 30;
 
 /**
+ * Throws, naming the component and the field, unless `days` is a retention CloudWatch Logs accepts
+ * (undefined: the default applies). Every component that creates a log group checks it here.
+ */
+export function checkLogRetention(component: string, field: string, days: number | undefined) {
+  if (days !== undefined && !LOG_RETENTION_DAYS.includes(days)) {
+    throw new Error(
+      `${component} ${field} ${days} is not a CloudWatch Logs retention; use one of ` +
+        `${LOG_RETENTION_DAYS.join(", ")}.`,
+    );
+  }
+}
+
+/** The days a log group keeps its events: the given retention, else the pipeline's default. */
+export function logRetention(days: number | undefined): number {
+  return days ?? DEFAULT_LOG_RETENTION_DAYS;
+}
+
+/**
  * API Gateway's access log line (JSON, one per request) for both APIs: who, what, the answer, and
  * the integration's status and latency (Kinesis's or the REST proxy's).
  */

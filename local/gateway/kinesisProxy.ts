@@ -9,13 +9,11 @@ import {
   DescribeStreamCommand,
   GetRecordsCommand,
   GetShardIteratorCommand,
-  KinesisClient,
   KinesisClientConfig,
   ListStreamsCommand,
   PutRecordCommand,
   PutRecordsCommand,
 } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import Ajv, { ValidateFunction } from "ajv";
 import {
   BAD_REQUEST_BODY_TEMPLATE,
@@ -28,6 +26,7 @@ import {
   KinesisRoute,
 } from "../../components/kinesis/kinesisApiTemplates";
 import { MappingRequest, MappingTemplateError, renderMappingTemplate } from "./vtl";
+import { kinesisClient } from "../../emulator/kinesisClient";
 
 /** Kinesis's raw answer: HTTP status and JSON text, as an AWS integration receives it. */
 export interface KinesisAnswer {
@@ -60,11 +59,7 @@ const COMMANDS = {
 export function sdkKinesisTransport(config: KinesisClientConfig): KinesisTransport & {
   destroy(): void;
 } {
-  const client = new KinesisClient({
-    ...config,
-    maxAttempts: 1,
-    requestHandler: new NodeHttpHandler(),
-  });
+  const client = kinesisClient({ ...config, maxAttempts: 1 });
   return {
     destroy: () => client.destroy(),
     async call(action, body) {

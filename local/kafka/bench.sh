@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Benchmark (not a test): CPU time per record of the replica's REST proxy, broker and S3 sink, for
-# the capacity planner's inputs (stacks/plan/capacity.ts; figures in docs/benchmarks.md).
+# the capacity planner's inputs (tools/plan/capacity.ts; figures in docs/benchmarks.md).
 #   local/kafka/bench.sh [--rows N] [--warm-up W]     (the replica up: local/replica.sh up)
 # Loads W+N source rows, sends W rows through the batch API (the emulator's default of 500 records
 # a request, via the local gateway) to warm the JVMs up and lets the sink land them, then sends N

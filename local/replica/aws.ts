@@ -5,17 +5,13 @@
 //   download BUCKET DIR                 copy the bucket's topics/ objects into DIR (the job's input)
 // Endpoints come from the environment the replica script sets (PIPELINE_*_ENDPOINT, ...).
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
-import {
-  CreateStreamCommand,
-  DescribeStreamSummaryCommand,
-  KinesisClient,
-} from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
+import { CreateStreamCommand, DescribeStreamSummaryCommand } from "@aws-sdk/client-kinesis";
 import * as fs from "fs";
 import * as path from "path";
 import { s3SinkKeyTopic } from "../../components/kafka/s3SinkConnectorConfig";
 import { TABLE_KINDS as TABLES } from "../../components/shared/naming";
 import { contractProblems, PipelineOutputs } from "../../stacks/contract";
+import { kinesisClient } from "../../emulator/kinesisClient";
 
 const env = (name: string): string => {
   const value = process.env[name];
@@ -52,11 +48,10 @@ const read = async (client: S3Client, bucket: string, key: string) =>
   );
 
 async function streams(prefix: string) {
-  const client = new KinesisClient({
+  const client = kinesisClient({
     endpoint: env("PIPELINE_KINESIS_ENDPOINT"),
     region: "eu-west-1",
     credentials: LOCAL_CREDENTIALS,
-    requestHandler: new NodeHttpHandler(),
   });
   const names = TABLES.map((table) => `streaming-${prefix}-${table}`);
   for (const StreamName of names) {

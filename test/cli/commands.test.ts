@@ -13,8 +13,8 @@ import { main as emulate } from "../../emulator/cli";
 import { main as emulateBench } from "../../emulator/bench";
 import { main as source } from "../../emulator/source/cli";
 import { main as sourceBench } from "../../emulator/source/bench";
-import { main as cost } from "../../stacks/cost/cli";
-import { REPO_ROOT } from "../../stacks/cost/mockRun";
+import { main as cost } from "../../tools/cost/cli";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 import { runMain as run } from "../harness/cliRun";
 
 type Main = (argv: string[]) => Promise<number>;

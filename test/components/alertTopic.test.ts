@@ -5,7 +5,7 @@ import {
   alertTopicPolicy,
   validateAlertTopicArgs,
 } from "../../components/alertTopic";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../tools/pulumi-mock/mockEngine";
 
 // Mocks prove the topic, its policy and one e-mail subscription per address; they cannot prove
 // that SNS delivers (each address must confirm) or that CloudWatch publishes (AWS does that).

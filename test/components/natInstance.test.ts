@@ -8,8 +8,8 @@ import {
   natInstanceUserData,
   recoverAction,
 } from "../../components/natInstance";
-import { harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
-import { withKafkaMocks } from "../harness/kafkaMocks";
+import { harness, PulumiHarness, REGION } from "../../tools/pulumi-mock/mockEngine";
+import { withKafkaMocks } from "../../tools/pulumi-mock/mockRun";
 import { runOnScript } from "../harness/scripts";
 
 const VPC_CIDR = "10.10.0.0/16";

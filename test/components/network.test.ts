@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { Network, subnetCidr, validateNetworkArgs } from "../../components/network";
-import { withKafkaMocks } from "../harness/kafkaMocks";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
+import { withKafkaMocks } from "../../tools/pulumi-mock/mockRun";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../tools/pulumi-mock/mockEngine";
 
 // Mocks prove the resource graph and its security-relevant inputs; they cannot prove that the
 // route tables actually route (AWS does that) or that the zone names exist in a real region.
@@ -187,7 +187,11 @@ describe("Network argument validation", () => {
     ["octet out of range", { cidrBlock: "10.300.0.0/16" }, "is not an IPv4 CIDR"],
     ["three zones", { availabilityZones: ["a", "b", "c"] }, "has 3 entries; give exactly 2"],
     ["unknown NAT mode", { natGateways: "many" }, 'natGateways "many" is not one of'],
-    ["zero retention", { flowLogRetentionDays: 0 }, "flowLogRetentionDays 0 must be a positive"],
+    [
+      "zero retention",
+      { flowLogRetentionDays: 0 },
+      "flowLogRetentionDays 0 is not a CloudWatch Logs",
+    ],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

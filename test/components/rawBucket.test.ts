@@ -5,7 +5,7 @@ import {
   tlsOnlyBucketPolicy,
   validateRawBucketArgs,
 } from "../../components/rawBucket";
-import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { harness, PulumiHarness } from "../../tools/pulumi-mock/mockEngine";
 
 // Mocks prove which S3 resources exist and what they ask for; they cannot prove that S3 applies the
 // lifecycle on schedule or that a real request without TLS is refused (AWS does that).

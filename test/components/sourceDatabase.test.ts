@@ -5,7 +5,7 @@ import {
   SourceDatabaseArgs,
   validateSourceDatabaseArgs,
 } from "../../components/sourceDatabase";
-import { harness, PulumiHarness } from "../harness/pulumiMocks";
+import { harness, PulumiHarness } from "../../tools/pulumi-mock/mockEngine";
 import { groupsMixingRules } from "../harness/kafkaMocks";
 
 const BASE: SourceDatabaseArgs = {

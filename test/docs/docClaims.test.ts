@@ -14,9 +14,11 @@ import { BENCH as SOURCE_BENCH } from "../../emulator/source/bench";
 import { SOURCE } from "../../emulator/source/cli";
 import { stackConfigKeys } from "../../stacks/config";
 import { PIPELINE_OUTPUTS_SCHEMA } from "../../stacks/contract";
-import { COST, DOC_TABLES, parseSettings, stackCost } from "../../stacks/cost/cli";
-import { PLAN } from "../../stacks/plan/cli";
-import { renderCost } from "../../stacks/cost/report";
+import { COST, parseSettings } from "../../tools/cost/cli";
+import { DOC_TABLES } from "../../tools/cost/docs";
+import { stackCost } from "../../tools/cost/stackCost";
+import { PLAN } from "../../tools/plan/cli";
+import { renderCost } from "../../tools/cost/report";
 import {
   Cli,
   CliTable,

@@ -1,7 +1,7 @@
 // Reads back what a recorded graph deploys as its S3 sink, whichever runner runs it: MSK Connect's
 // connector inputs, or the files the Kafka client machines' boot script writes
 // (components/kafka/kafkaClientConnect.ts).
-import type { PulumiHarness } from "./pulumiMocks";
+import type { PulumiHarness } from "../../tools/pulumi-mock/mockEngine";
 
 /** The text of the heredoc `cat > <file> <<'<marker>'` in a script. */
 export function heredoc(script: string, file: string, marker: string): string {

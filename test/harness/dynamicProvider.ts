@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { REPO_ROOT } from "./stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 
 /** What one call returned, or the message it failed with. */
 export type ProviderResult = Record<string, unknown> | { error: string };

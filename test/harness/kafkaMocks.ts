@@ -1,14 +1,7 @@
-// Helpers over the recorded graph for the Kafka batch path's tests. The computed attributes and
-// invoke answers for its resource types live with the stack runner (stacks/cost/mockRun.ts).
-import { PulumiHarness } from "./pulumiMocks";
-
-export {
-  AMI_ID,
-  AMI_PARAMETER,
-  brokersOf,
-  CLUSTER_UUID,
-  withKafkaMocks,
-} from "../../stacks/cost/mockRun";
+// Helpers over the recorded graph for the Kafka batch path's tests: its security-group rules. The
+// computed attributes and invoke answers for its resource types (withKafkaMocks, brokersOf) live
+// with the stack runner, tools/pulumi-mock/mockRun.ts.
+import { PulumiHarness } from "../../tools/pulumi-mock/mockEngine";
 
 /** Every ingress rule of the recorded graph, inline or standalone, as comparable rows. */
 export function ingressRules(h: PulumiHarness) {

@@ -1,7 +1,7 @@
 // A real Kinesis API for tests: kinesalite, in-process, in memory, on a free loopback port.
 import { CreateStreamCommand, DescribeStreamCommand, KinesisClient } from "@aws-sdk/client-kinesis";
-import { NodeHttpHandler } from "@smithy/node-http-handler";
 import type { AddressInfo } from "net";
+import { kinesisClient as sdkKinesisClient } from "../../emulator/kinesisClient";
 import { readStream } from "../../emulator/transports";
 import { waitFor } from "./waitFor";
 
@@ -20,11 +20,10 @@ export interface LocalKinesis {
 
 /** A client for a Kinesis API at `endpoint` (local credentials, HTTP/1.1 as emulators need). */
 export function kinesisClient(endpoint: string): KinesisClient {
-  return new KinesisClient({
+  return sdkKinesisClient({
     endpoint,
     region: "eu-west-1",
     credentials: { accessKeyId: "local", secretAccessKey: "local" },
-    requestHandler: new NodeHttpHandler(),
   });
 }
 

@@ -6,7 +6,7 @@ import * as http from "http";
 import type { AddressInfo } from "net";
 import * as path from "path";
 import { forwardRequest } from "./faultProxy";
-import { REPO_ROOT } from "./stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 import { waitFor } from "./waitFor";
 
 const S3_SH = path.join(REPO_ROOT, "local", "s3", "s3.sh");

@@ -5,7 +5,7 @@ import * as crypto from "crypto";
 import * as path from "path";
 import * as mysql from "mysql2/promise";
 import type { ConnectionSettings } from "../../emulator/source/loader";
-import { REPO_ROOT } from "./stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 
 const SCRIPT = path.join(REPO_ROOT, "local", "mysql.sh");
 

@@ -4,7 +4,7 @@
 // input depends on. What this cannot prove: that the CLI loads the pack (no CLI here), and a
 // preview's unknown values (the mocks resolve every input), which the analyzer reports as advisory.
 import { PackPolicy, PolicyResource, policies as packPolicies } from "../../policy/policies";
-import type { RecordedResource } from "./pulumiMocks";
+import type { RecordedResource } from "../../tools/pulumi-mock/mockEngine";
 
 /** One reported violation: the policy, the resource's logical name and the message. */
 export interface Violation {

@@ -7,7 +7,7 @@ import * as mysql from "mysql2/promise";
 import * as path from "path";
 import { ConnectionSettings, connect, ensureSchema, loadRows } from "../../emulator/source/loader";
 import { scratchDatabase } from "./mysql";
-import { REPO_ROOT } from "./stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 
 /** A scratch source database, open, and how to drop it. */
 export interface ScratchSource {

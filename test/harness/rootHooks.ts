@@ -2,7 +2,7 @@
 const STACK_TRACE_LIMIT = Error.stackTraceLimit;
 
 export const mochaHooks = {
-  // The Pulumi harness turns stack traces off while a program runs (see pulumiMocks.ts install).
+  // The Pulumi harness turns stack traces off while a program runs (see tools/pulumi-mock/mockEngine.ts, install).
   afterEach() {
     Error.stackTraceLimit = STACK_TRACE_LIMIT;
   },

@@ -17,7 +17,7 @@ import {
   scratchSource,
 } from "../harness/replicaSource";
 import { runIndexOffset, RUN_INDEX_SLOT } from "../harness/runIndex";
-import { REPO_ROOT } from "../harness/stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 import { waitFor } from "../harness/waitFor";
 
 const run = promisify(execFile);

@@ -19,7 +19,7 @@ import { kinesisClient, readStream, waitForStreamActive } from "../harness/kines
 import { landedLines } from "../harness/landed";
 import { emulatorEnv, localS3, ScratchSource, scratchSource } from "../harness/replicaSource";
 import { runIndexOffset } from "../harness/runIndex";
-import { REPO_ROOT } from "../harness/stackConfig";
+import { REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 import { waitFor } from "../harness/waitFor";
 
 const ROWS = 150;

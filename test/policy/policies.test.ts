@@ -8,9 +8,8 @@ import * as fs from "fs";
 import * as path from "path";
 import { policies } from "../../policy/policies";
 import { mandatoryViolations, violations } from "../harness/policyRun";
-import { harness, RecordedResource } from "../harness/pulumiMocks";
-import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
-import { runStack } from "../stacks/runStack";
+import { harness, RecordedResource } from "../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, REPO_ROOT, runStack } from "../../tools/pulumi-mock/mockRun";
 
 type Graph = readonly RecordedResource[];
 

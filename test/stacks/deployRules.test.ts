@@ -5,9 +5,13 @@ import { expect } from "chai";
 import * as fs from "fs";
 import { stacksNotDeployableAlone } from "../../stacks/config";
 import { groupsMixingRules, rulesOnUnknownGroups } from "../harness/kafkaMocks";
-import { harness, PulumiHarness, RecordedAlias, RecordedResource } from "../harness/pulumiMocks";
-import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
-import { runStack } from "./runStack";
+import {
+  harness,
+  PulumiHarness,
+  RecordedAlias,
+  RecordedResource,
+} from "../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, REPO_ROOT, runStack } from "../../tools/pulumi-mock/mockRun";
 
 const RAW_BUCKET = "pinterest-pipeline:components:RawBucket";
 const STACKS = ["dev", "prod"];

@@ -9,10 +9,9 @@ import * as fs from "fs";
 import * as path from "path";
 import { DRAIN_CHECK_ACTIONS } from "../../components/kafka/kafkaDrainCheck";
 import { SHARD_STEP_ACTIONS } from "../../components/kinesis/kinesisShardStepCheck";
-import { BILLING_RULES } from "../../stacks/cost/rules";
-import { harness } from "../harness/pulumiMocks";
-import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
-import { runStack } from "./runStack";
+import { BILLING_RULES } from "../../tools/cost/rules";
+import { harness } from "../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, REPO_ROOT, runStack } from "../../tools/pulumi-mock/mockRun";
 
 interface Statement {
   Sid: string;

@@ -4,9 +4,8 @@
 // Mocks cannot prove that Databricks accepts these grants or that SNS delivers mail: they prove
 // the graph holds them, wired to the right principal and topic.
 import { expect } from "chai";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
-import { readStackConfig } from "../harness/stackConfig";
-import { runStack } from "./runStack";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../tools/pulumi-mock/mockRun";
 import { IAM_PROPAGATION_WAIT } from "../../components/databricks/databricksStorage";
 import { RUN_AS_PRIVILEGES } from "../../components/databricks/databricksIdentity";
 import { recoverAction } from "../../components/natInstance";

@@ -1,9 +1,8 @@
 import { expect } from "chai";
 import { contractProblems } from "../../stacks/contract";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../harness/pulumiMocks";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../tools/pulumi-mock/mockEngine";
 import { clientConnectorProperties, deployedSinkProperties } from "../harness/clientSink";
-import { readStackConfig } from "../harness/stackConfig";
-import { runStack, withStandInPlugin } from "./runStack";
+import { readStackConfig, runStack, withStandInPlugin } from "../../tools/pulumi-mock/mockRun";
 
 const MOUNT_ROUTE = { storageRoute: "mount", crossAccountRoleName: "databricks-cross-account" };
 

@@ -10,9 +10,8 @@ import * as os from "os";
 import * as path from "path";
 import { loadOutputs, OutputsError } from "../../emulator/outputs";
 import { contractProblems, RESUME_HINT } from "../../stacks/contract";
-import { harness, PulumiHarness } from "../harness/pulumiMocks";
-import { readStackConfig } from "../harness/stackConfig";
-import { runStack } from "./runStack";
+import { harness, PulumiHarness } from "../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../tools/pulumi-mock/mockRun";
 
 const PAUSED = { "pinterest-pipeline:paused": true };
 const MOUNT = { storageRoute: "mount", crossAccountRoleName: "databricks-cross-account" };

@@ -7,7 +7,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { parseStackConfig } from "../../stacks/config";
-import { readStackConfig, REPO_ROOT } from "../harness/stackConfig";
+import { readStackConfig, REPO_ROOT } from "../../tools/pulumi-mock/mockRun";
 
 interface Declared {
   type: "string" | "integer" | "boolean" | "array";

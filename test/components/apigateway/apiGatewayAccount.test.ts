@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { ApiGatewayAccount } from "../../../components/apigateway/apiGatewayAccount";
-import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../harness/pulumiMocks";
+import { ACCOUNT_ID, harness, PulumiHarness, REGION } from "../../../tools/pulumi-mock/mockEngine";
 
 // Mocks prove the role, its trust and its scope, that the setting waits for the policy, and the
 // options that make the setting shareable; they cannot prove that API Gateway accepts the role

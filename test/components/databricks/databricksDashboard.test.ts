@@ -12,9 +12,8 @@ import {
   dashboardDefinition,
   pipelineTables,
 } from "../../../components/databricks/databricksDashboardDefinition";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
-import { readStackConfig } from "../../harness/stackConfig";
-import { runStack } from "../../stacks/runStack";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../../tools/pulumi-mock/mockRun";
 
 const ROOT = path.resolve(__dirname, "..", "..", "..");
 const PYTHON = path.join(ROOT, ".venv", "bin", "python");

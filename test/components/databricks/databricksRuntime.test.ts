@@ -14,7 +14,7 @@ import {
   WHEEL_LIBRARY_MIN_RUNTIME,
 } from "../../../components/databricks/databricksRuntime";
 import { parseStackConfig } from "../../../stacks/config";
-import { readStackConfig } from "../../harness/stackConfig";
+import { readStackConfig } from "../../../tools/pulumi-mock/mockRun";
 
 const REQUIREMENTS = path.resolve(__dirname, "..", "..", "..", "databricks", "requirements-dev.txt");
 

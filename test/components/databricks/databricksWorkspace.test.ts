@@ -18,7 +18,7 @@ import {
 } from "../../../components/databricks/packageWheel";
 import { KINESIS_STREAM_PATH_LIMITS } from "../../../components/kinesis/kinesisStreamPath";
 import { fixtureSources } from "../../harness/databricksSources";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
 
 const BUCKET_ARN = "arn:aws:s3:::pin-test-raw";
 const STREAMS = ["pin", "geo", "user"].map(

@@ -10,15 +10,14 @@ import {
 import { validateKafkaClientArgs } from "../../../components/kafka/kafkaClient";
 import { sha256Hex } from "../../../components/shared/contentName";
 import { clientConnectorProperties, clientUserData } from "../../harness/clientSink";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
 import {
-  brokersOf,
   groupsMixingRules,
   ingressRules,
   portsOf,
   rulesOnUnknownGroups,
-  withKafkaMocks,
 } from "../../harness/kafkaMocks";
+import { brokersOf, withKafkaMocks } from "../../../tools/pulumi-mock/mockRun";
 
 const BUCKET = "pin-test-raw-0123456789";
 

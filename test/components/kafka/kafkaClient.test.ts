@@ -14,8 +14,9 @@ import {
   clientRefreshPreferences,
 } from "../../../components/kafka/kafkaClientGroup";
 import { kafkaClientPolicy } from "../../../components/kafka/kafkaPolicies";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
-import { AMI_ID, brokersOf, ingressRules, withKafkaMocks } from "../../harness/kafkaMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
+import { ingressRules } from "../../harness/kafkaMocks";
+import { AMI_ID, brokersOf, withKafkaMocks } from "../../../tools/pulumi-mock/mockRun";
 
 const CLUSTER_ARN =
   "arn:aws:kafka:eu-west-1:123456789012:cluster/pin-test-kafka/0a1b2c3d-4e5f-6789-abcd-ef0123456789-2";

@@ -6,8 +6,9 @@ import {
   validateKafkaRestApiArgs,
 } from "../../../components/kafka/kafkaRestApi";
 import { ACCESS_LOG_FORMAT } from "../../../components/shared/logs";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
-import { ingressRules, withKafkaMocks } from "../../harness/kafkaMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
+import { ingressRules } from "../../harness/kafkaMocks";
+import { withKafkaMocks } from "../../../tools/pulumi-mock/mockRun";
 
 // Mocks prove the route, its private path and its protections; they cannot prove that API Gateway
 // reaches the proxy through the link (health checks and a deployed request show that).

@@ -6,14 +6,9 @@ import {
   mskServerProperties,
   validateMskClusterArgs,
 } from "../../../components/kafka/mskCluster";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
-import {
-  brokersOf,
-  CLUSTER_UUID,
-  groupsMixingRules,
-  ingressRules,
-  withKafkaMocks,
-} from "../../harness/kafkaMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
+import { groupsMixingRules, ingressRules } from "../../harness/kafkaMocks";
+import { brokersOf, CLUSTER_UUID, withKafkaMocks } from "../../../tools/pulumi-mock/mockRun";
 
 // Mocks prove the cluster's settings and its firewall graph; they cannot prove that MSK accepts the
 // Kafka version for the instance type, or that brokers actually refuse unauthenticated clients.
@@ -226,7 +221,7 @@ describe("MskCluster argument validation", () => {
     ["no storage", { storageGb: 0 }, "storageGb 0 must be a whole number from 1 to 16384"],
     ["zero partitions", { defaultPartitions: 0 }, "defaultPartitions 0 must be"],
     ["fractional hours", { messageRetentionHours: 1.5 }, "messageRetentionHours 1.5 must be"],
-    ["zero log days", { logRetentionDays: 0 }, "logRetentionDays 0 must be"],
+    ["zero log days", { logRetentionDays: 0 }, "logRetentionDays 0 is not a CloudWatch Logs"],
   ];
   for (const [label, args, message] of cases) {
     it(`rejects ${label}`, () => {

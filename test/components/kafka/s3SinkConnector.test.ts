@@ -19,15 +19,20 @@ import {
   s3SinkWorkerProperties,
   topicsRegex,
 } from "../../../components/kafka/s3SinkConnectorConfig";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
-import { runStack } from "../../stacks/runStack";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
+import {
+  brokersOf,
+  CLUSTER_UUID,
+  runStack,
+  withKafkaMocks,
+} from "../../../tools/pulumi-mock/mockRun";
 import {
   replicaOverrides,
   replicaSinkProperties,
   replicate,
   stackSinkProperties,
 } from "../../../local/kafka/sinkProperties";
-import { brokersOf, CLUSTER_UUID, ingressRules, withKafkaMocks } from "../../harness/kafkaMocks";
+import { ingressRules } from "../../harness/kafkaMocks";
 import { deployedSinkProperties } from "../../harness/clientSink";
 
 const CLUSTER_ARN = `arn:aws:kafka:eu-west-1:123456789012:cluster/pin-test-kafka/${CLUSTER_UUID}`;

@@ -1,6 +1,6 @@
 // The pure description of the Kinesis proxy API: route table, models (checked with a real JSON
 // Schema validator), templates rendered by the local VTL engine, and IAM/alarm documents. Against a
-// real Kinesis API the same templates are proven in test/local/kinesisTemplates.kinesalite.test.ts.
+// real Kinesis API the same templates are proven in test/components/kinesis/kinesisApiTemplates.local.test.ts.
 import Ajv from "ajv";
 import { expect } from "chai";
 import {
@@ -386,7 +386,8 @@ describe("Kinesis stream path alarms", () => {
   });
 
   it("keys stream metrics by stream name and API metrics by API name and stage", () => {
-    expect(alarms[3].dimensions).to.deep.equal({ StreamName: "streaming-p-geo" });
-    expect(alarms[9].dimensions).to.deep.equal({ ApiName: "p-stream-api", Stage: "v1" });
+    const alarm = (key: string) => alarms.find((a) => a.key === key);
+    expect(alarm("geo-iterator-age")?.dimensions).to.deep.equal({ StreamName: "streaming-p-geo" });
+    expect(alarm("api-5xx")?.dimensions).to.deep.equal({ ApiName: "p-stream-api", Stage: "v1" });
   });
 });

@@ -1,13 +1,12 @@
 // The steps a shard count change takes, one UpdateShardCount each: "You can't ... scale up to more
 // than double your current shard count for a stream" and "scale down below half your current shard
 // count" (Kinesis API Reference, UpdateShardCount). The check that reads the deployed count is
-// tested against kinesalite (test/local/kinesisShardStep.kinesalite.test.ts); the stacks carry it
+// tested against kinesalite (test/components/kinesis/kinesisShardStepCheck.local.test.ts); the stacks carry it
 // here.
 import { expect } from "chai";
 import { shardSteps } from "../../../components/kinesis/kinesisShardStepCheck";
-import { harness } from "../../harness/pulumiMocks";
-import { readStackConfig } from "../../harness/stackConfig";
-import { runStack } from "../../stacks/runStack";
+import { harness } from "../../../tools/pulumi-mock/mockEngine";
+import { readStackConfig, runStack } from "../../../tools/pulumi-mock/mockRun";
 
 describe("Kinesis shard steps", () => {
   it("is one update within double and half of the count before it", () => {
@@ -57,7 +56,7 @@ describe("the stacks' shard step check", function () {
     expect(target).to.deep.equal({
       region: "eu-west-1",
       streams: h.ofType("aws:kinesis/stream:Stream").map((s) => s.inputs.name),
-      shardCount: h.ofType("aws:kinesis/stream:Stream")[0].inputs.shardCount,
+      shardCount: h.byName("stream-pin", "aws:kinesis/stream:Stream").inputs.shardCount,
     });
   });
 

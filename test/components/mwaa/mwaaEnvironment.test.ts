@@ -5,7 +5,7 @@ import {
   MwaaEnvironmentArgs,
   validateMwaaEnvironmentArgs,
 } from "../../../components/mwaa/mwaaEnvironment";
-import { harness, PulumiHarness } from "../../harness/pulumiMocks";
+import { harness, PulumiHarness } from "../../../tools/pulumi-mock/mockEngine";
 
 const BUCKET_ARN = "arn:aws:s3:::pin-test-airflow";
 

@@ -1,3 +1,0 @@
-// Reads a real Pulumi.<stack>.yaml so stack tests run the program with the config users deploy
-// (shared with the cost command: stacks/cost/mockRun.ts).
-export { readStackConfig, REPO_ROOT } from "../../stacks/cost/mockRun";

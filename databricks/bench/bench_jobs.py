@@ -1,0 +1,92 @@
+"""Benchmark (not a test): how many Spark jobs each incremental run starts, and its results stage.
+
+    .venv/bin/python databricks/bench/bench_jobs.py [--days 4] [--records-per-day 2000]
+
+Sends ``--days`` days as bench_incremental.py does and runs the incremental job after each, on
+Spark Classic, counting the jobs Spark's status tracker saw: the run's, the results stage's
+(``results.update_results``), and of that stage the counts update (``_add_change``) and the choice
+of the results to write (``_stale_results``). A job count, unlike a time, does not depend on the
+load of the machine; on a small machine each job has a fixed cost, which is what an incremental
+run's time is made of when the day's data is small.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import tempfile
+from collections.abc import Callable
+
+from bench_incremental import PREFIX, send_day
+
+from pinterest_etl import cli, results
+from pinterest_etl.job import BatchConfig, run_batch
+from pinterest_etl.naming import TABLES
+from pinterest_etl.spark_session import local_spark
+from pinterest_etl.writers import TableLocation
+
+#: The parts of the results stage counted on their own. Both run on the calling thread (the
+#: stage's parallel threads run inside them), so their counts are theirs alone.
+PARTS = ("update_results", "_add_change", "_stale_results")
+
+
+def count_parts(jobs: Callable[[], int], counts: dict[str, int]) -> None:
+    """Wrap ``PARTS`` of ``results`` so that each adds the jobs it started to ``counts``."""
+    for name in PARTS:
+        original = getattr(results, name)
+
+        def counted(*args, _original=original, _name=name, **kwargs):
+            before = jobs()
+            try:
+                return _original(*args, **kwargs)
+            finally:
+                counts[_name] = counts.get(_name, 0) + jobs() - before
+
+        setattr(results, name, counted)
+
+
+def main() -> None:
+    parser = cli.Parser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=cli.whole_number(1), default=4)
+    parser.add_argument("--records-per-day", type=cli.whole_number(1), default=2000,
+                        help="new rows per topic")  # fmt: skip
+    parser.add_argument("--master", default="local[2]")
+    parser.add_argument("--seed", type=cli.whole_number(0), default=42)
+    args = parser.parse_args()
+    days = argparse.Namespace(**vars(args), resend=0.2, per_object=1000)
+
+    root = tempfile.mkdtemp(prefix="pinterest-bench-jobs-")
+    spark = local_spark("pinterest-etl-bench-jobs", master=args.master, driver_memory="2g",
+                        shuffle_partitions=2)  # fmt: skip
+    tracker = spark.sparkContext.statusTracker()
+
+    def jobs() -> int:
+        return len(tracker.getJobIdsForGroup(None))
+
+    config = BatchConfig(root, PREFIX, TableLocation(root=f"{root}/tables"),
+                         checkpoint_root=f"{root}/checkpoints")  # fmt: skip
+    # update_results is imported by name where the job calls it: count it there.
+    from pinterest_etl import batch_writes
+
+    counts: dict[str, int] = {}
+    count_parts(jobs, counts)
+    batch_writes.update_results = results.update_results
+    offsets, previous = dict.fromkeys(TABLES, 0), None
+    print(f"{args.records_per_day} new rows per topic a day, 20% re-sent, master {args.master}")
+    print("day  run jobs  results stage  of which: counts update  choosing results")
+    try:
+        for day in range(1, args.days + 1):
+            previous = send_day(root, day - 1, days, offsets, previous)
+            counts.clear()
+            before = jobs()
+            run_batch(spark, config, "incremental")
+            print(f"{day:>3}  {jobs() - before:>8}  {counts['update_results']:>13}  "
+                  f"{counts.get('_add_change', 0):>23}  {counts['_stale_results']:>16}",
+                  flush=True)  # fmt: skip
+    finally:
+        spark.stop()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

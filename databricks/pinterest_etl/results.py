@@ -199,19 +199,25 @@ def _stamp(spark: SparkSession, name: str, location: TableLocation) -> int | Non
     if not table_exists(spark, name, location):
         return None
     _, text = last_commit(spark, name, location)
+    stamp = _metadata_value(text, _COUNTS_VERSION)
     try:
-        return int(json.loads(text)[_COUNTS_VERSION]) if text else None
-    except (ValueError, KeyError, TypeError):
+        return int(stamp) if stamp is not None else None
+    except (ValueError, TypeError):
         return None
 
 
 def _changed_kinds(text: str | None) -> set[str] | None:
     """The counted kinds a counts commit with user metadata ``text`` changed (None: unknown)."""
+    changed = _metadata_value(text, _CHANGED)
+    return set(changed) if isinstance(changed, list) else None
+
+
+def _metadata_value(text: str | None, key: str) -> object:
+    """The value of ``key`` in commit user metadata ``text`` (None: no text, not JSON, no key)."""
     try:
-        changed = json.loads(text)[_CHANGED] if text else None
+        return json.loads(text)[key] if text else None
     except (ValueError, KeyError, TypeError):
         return None
-    return set(changed) if isinstance(changed, list) else None
 
 
 def _metadata(versions: dict[str, int], changed: list[str]) -> str:
@@ -226,11 +232,7 @@ def _recorded_versions(
     """The cleaned tables' versions the counts table counts (None: no such table or record)."""
     if not table_exists(spark, counts_name, location):
         return None
-    text = last_metadata(spark, counts_name, location)
-    try:
-        versions = json.loads(text)[_VERSIONS] if text else None
-    except (ValueError, KeyError, TypeError):
-        return None
+    versions = _metadata_value(last_metadata(spark, counts_name, location), _VERSIONS)
     if not isinstance(versions, dict) or set(versions) != set(TABLES):
         return None
     return {t: int(versions[t]) for t in TABLES}

@@ -4,10 +4,11 @@
 
 Sends ``--days`` days as bench_incremental.py does and runs the incremental job after each, on
 Spark Classic, counting the jobs Spark's status tracker saw: the run's, the results stage's
-(``results.update_results``), and of that stage the counts update (``_add_change``) and the choice
-of the results to write (``_stale_results``). A job count, unlike a time, does not depend on the
-load of the machine; on a small machine each job has a fixed cost, which is what an incremental
-run's time is made of when the day's data is small.
+(``results.update_results``), and of that stage the results' finishing, comparing and writing
+(``_write_results``) and the counts' commit (``replace_rows_of``); the rest of the stage reads the
+change. A job count, unlike a time, does not depend on the load of the machine; on a small machine
+each job has a fixed cost, which is what an incremental run's time is made of when the day's data
+is small.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ from pinterest_etl.naming import TABLES
 from pinterest_etl.spark_session import local_spark
 from pinterest_etl.writers import TableLocation
 
-#: The parts of the results stage counted on their own. Both run on the calling thread (the
+#: The parts of the results stage counted on their own. They run on the calling thread (the
 #: stage's parallel threads run inside them), so their counts are theirs alone.
-PARTS = ("update_results", "_add_change", "_stale_results")
+PARTS = ("update_results", "_write_results", "replace_rows_of")
 
 
 def count_parts(jobs: Callable[[], int], counts: dict[str, int]) -> None:
@@ -73,7 +74,7 @@ def main() -> None:
     batch_writes.update_results = results.update_results
     offsets, previous = dict.fromkeys(TABLES, 0), None
     print(f"{args.records_per_day} new rows per topic a day, 20% re-sent, master {args.master}")
-    print("day  run jobs  results stage  of which: counts update  choosing results")
+    print("day  run jobs  results stage  of which: results  counts commit")
     try:
         for day in range(1, args.days + 1):
             previous = send_day(root, day - 1, days, offsets, previous)
@@ -81,7 +82,7 @@ def main() -> None:
             before = jobs()
             run_batch(spark, config, "incremental")
             print(f"{day:>3}  {jobs() - before:>8}  {counts['update_results']:>13}  "
-                  f"{counts.get('_add_change', 0):>23}  {counts['_stale_results']:>16}",
+                  f"{counts.get('_write_results', 0):>18}  {counts.get('replace_rows_of', 0):>13}",
                   flush=True)  # fmt: skip
     finally:
         spark.stop()

@@ -31,7 +31,14 @@ from .batch_types import (
     StageClock,
     TableStats,
 )
-from .cleaning import FIRST_COPY_COLUMN, KEPT_COLUMN, clean, kept_rows, mark_duplicates
+from .cleaning import (
+    FIRST_COPY_COLUMN,
+    KEPT_COLUMN,
+    clean,
+    kept_rows,
+    mark_duplicates,
+    sorts_first,
+)
 from .compute import cached, in_parallel
 from .naming import TABLES
 from .readers import MARK_COLUMNS, REASON_COLUMN, malformed_records, mark_malformed, parse_records
@@ -90,13 +97,21 @@ def write_cleaned(
 
 def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: TableLocation) -> str:
     """MERGE one cleaned row per key into table ``name``: for a key the table already holds, the
-    winner is whichever of the stored row and the new one ``mark_duplicates`` keeps, the rule the
-    full run de-duplicates all versions by. That rule picks the row that sorts first, so the winner
-    of the winners is the winner of all versions: merging day by day equals one full run."""
+    new row replaces the stored one only when it sorts first (``cleaning.sorts_first``), the rule
+    the full run de-duplicates all versions by. The winner of the winners is so the winner of all
+    versions: merging day by day equals one full run.
+
+    Only the rows that change the table go into the MERGE (new keys, and rows that win over the
+    stored one), found by one read of the table's key and compared columns: a re-sent or losing
+    row would otherwise make the MERGE rewrite every file holding its key, the whole table on a
+    day that re-sends rows from all over it."""
+    others = [c for c in rows.columns if c != "ind"]
+    wins = sorts_first(others, "s", "t")
     if table_exists(spark, name, location):
-        stored = read_table(spark, name, location).join(rows.select("ind"), "ind", "left_semi")
-        rows = kept_rows(mark_duplicates(stored.unionByName(rows)))
-    return merge_by_key(spark, rows, name, location, "ind")
+        stored = read_table(spark, name, location).alias("t")
+        new = rows.alias("s").join(stored, F.col("s.ind") == F.col("t.ind"), "left")
+        rows = new.filter(F.col("t.ind").isNull() | F.expr(wins)).select("s.*")
+    return merge_by_key(spark, rows, name, location, "ind", wins)
 
 
 def _write_malformed(

@@ -187,6 +187,21 @@ def mark_duplicates(df: DataFrame, key: str = "ind") -> DataFrame:
     )
 
 
+def sorts_first(columns: Sequence[str], row: str, other: str) -> str:
+    """A SQL condition: the row aliased ``row`` sorts strictly before the row aliased ``other``
+    in ``mark_duplicates``'s order over ``columns`` (left to right, each ascending, nulls last), so
+    that a MERGE keeps, of a stored row and a new one, the row ``deduplicate`` keeps of the two.
+
+    Spark orders structs field by field with nulls first, so each column comes with its null flag
+    before it (false, not null, sorts first); two nulls compare equal, as in the window's sort.
+    """
+
+    def key(alias: str) -> str:
+        return "struct(" + ", ".join(f"isnull({alias}.`{c}`), {alias}.`{c}`" for c in columns) + ")"
+
+    return f"{key(row)} < {key(other)}"
+
+
 def kept_rows(marked: DataFrame) -> DataFrame:
     """The rows of ``mark_duplicates``'s output that ``deduplicate`` keeps, without the flags."""
     return marked.filter(F.col(KEPT_COLUMN)).drop(KEPT_COLUMN, FIRST_COPY_COLUMN)

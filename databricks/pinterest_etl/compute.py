@@ -26,6 +26,20 @@ def cached(df: DataFrame) -> DataFrame:
         return df
 
 
+def materialized(df: DataFrame) -> DataFrame:
+    """``df`` computed now and kept without its lineage (a local checkpoint), so that the plans of
+    the many queries read from it stay short (a cached frame's plan carries its whole lineage, and
+    Spark prints it at every stage of each query); ``cached(df)`` where the compute refuses
+    checkpoints. ``unpersist()`` releases the cache; a checkpoint's blocks go when the frame is
+    garbage-collected."""
+    try:
+        return df.localCheckpoint(eager=True)
+    except Exception as err:
+        if "NOT_SUPPORTED" not in str(err):
+            raise
+        return cached(df)
+
+
 def in_parallel(fn: Callable[[_T], _R], items: Iterable[_T]) -> list[_R]:
     """``[fn(item) for item in items]`` with each call in its own thread.
 

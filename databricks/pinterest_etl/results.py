@@ -7,21 +7,22 @@ hold each distinct values (``n``). A run then costs what changed, not the whole 
 - the cleaned tables record their changes (Delta's change data feed); the counts table's last
   commit names the cleaned tables' versions it counts (its user metadata);
 - an incremental run reads the keys (``ind``) changed since those versions, the rows of those keys
-  before (at the recorded versions, by time travel) and now, and adds their values to the counts:
-  -1 for each old row, +1 for each new one, in one MERGE whose commit records the new versions. A
-  row a MERGE replaced is so taken out of its old groups, and a re-send that changed nothing
-  changes no count;
-- a result is finished from the counts of its kind and written, stamped with the counts version
-  it was finished from (its commit metadata), only when a later counts commit changed that kind
-  (each counts commit names the kinds it changed): a run in which nothing changed commits
-  nothing, and no result is read back to be compared.
+  before (at the recorded versions, by time travel) and now, and so the change to the counts: -1
+  for each old row, +1 for each new one. A row a MERGE replaced is so taken out of its old groups,
+  and a re-send that changed nothing changes no count;
+- each result whose kind of count changed is finished from its kind's counts with the change
+  added, and written only when its rows differ from its table's (a result is a few rows, compared
+  in the driver); then one MERGE adds the change to the counts, in a commit that records the new
+  versions. A run in which nothing changed commits nothing.
 
-A full run (and a first run, or counts that no longer match the cleaned tables) counts every row
-into a new counts table, then finishes the same way: the two modes share ``COUNTED`` and each
-result's ``finish``, so they agree by construction, exactly (medians included: they are read from
-per-group value counts). A run killed between the counts commit and the result writes is repaired
-by the next: the results it did not write are stamped with an older counts version. A result whose
-last commit has no stamp (written by hand, or by an older job) is written again.
+The results are written before the counts' commit: a run killed in between (or during the result
+writes) leaves the counts at the old versions, so the next run counts the same change again and
+writes what is still missing.
+
+A full run (and a first run, or counts that no longer match the cleaned tables) counts every row,
+writes every result from those counts, then replaces the counts table: the two modes share
+``COUNTED`` and each result's ``finish``, so they agree by construction, exactly (medians included:
+they are read from per-group value counts).
 """
 
 from __future__ import annotations
@@ -35,18 +36,16 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .analysis import ANALYSES, COUNT, COUNTED, COUNTED_BY_NAME, COUNTED_COLUMNS, SOURCES
-from .compute import cached
+from .compute import cached, materialized
 from .naming import TABLES
 from .writers import (
     TableLocation,
-    add_counts,
-    commit_metadata,
-    last_commit,
     last_metadata,
     read_changes,
     read_table,
     read_version,
     record_changes,
+    replace_rows_of,
     table_exists,
     table_version,
     write_table,
@@ -57,15 +56,6 @@ COUNTED_COLUMN = "counted"
 
 #: The key of the cleaned tables' versions in the counts table's commit metadata.
 _VERSIONS = "cleaned_versions"
-
-#: The key of the counted kinds a counts commit changed, in its commit metadata.
-_CHANGED = "changed"
-
-#: The key of the counts version a result was finished from, in the result's commit metadata.
-_COUNTS_VERSION = "counts_version"
-
-#: Deletion vectors: a MERGE marks changed rows instead of rewriting their files.
-_COUNTS_PROPERTIES = {"delta.enableDeletionVectors": "true"}
 
 
 def counted_rows(sources: dict[str, DataFrame], sign: int) -> DataFrame:
@@ -121,10 +111,13 @@ def update_results(
     recount: bool,
     each: Callable,
 ) -> list[str]:
-    """Bring the counts table ``counts_name`` up to the cleaned tables ``cleaned`` (by topic), then
-    write each result table (``results``: by suffix) whose counts changed since it was written;
-    return the names written. ``recount``: count every row again (the full mode) and write every
-    result. ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
+    """Bring the counts table ``counts_name`` up to the cleaned tables ``cleaned`` (by topic), and
+    the result tables (``results``: by suffix) with it; return the names of the results written.
+    ``recount``: count every row again and write every result (the full mode); otherwise only the
+    change is counted, and a result is written only when its kind's counts changed and its rows
+    differ from the table's. The results are written before the counts' commit, so that a run
+    killed in between is repaired by the next, which counts the same change again.
+    ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
     recorded = None if recount else _recorded_versions(spark, counts_name, location)
     now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
     if recorded is None or any(recorded[t] > now[t] for t in TABLES):
@@ -133,97 +126,69 @@ def update_results(
         now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
         tables = [read_version(spark, cleaned[t], location, now[t]) for t in TABLES]
         with sources_of(*tables) as sources:
-            everything = [c.name for c in COUNTED]
-            write_table(summed(counted_rows(sources, sign=1)), counts_name, location,
-                        metadata=_metadata(now, everything),
-                        properties=_COUNTS_PROPERTIES)  # fmt: skip
-    elif recorded != now:
-        _add_change(spark, cleaned, counts_name, location, recorded, now)
-    version, _ = last_commit(spark, counts_name, location)
-    stale = _stale_results(spark, counts_name, results, location, version, each)
-    if not stale:
+            counts = cached(summed(counted_rows(sources, sign=1)))
+            try:
+                written = _write_results(counts, [a.suffix for a in ANALYSES], results, location,
+                                         each, compare=False)  # fmt: skip
+                write_table(counts, counts_name, location, metadata=_metadata(now),
+                            partition_by=COUNTED_COLUMN)  # fmt: skip
+            finally:
+                counts.unpersist()
+        return written
+    if recorded == now:
         return []
-    kinds = sorted({a.counted for a in ANALYSES if a.suffix in stale})
-    counts = read_table(spark, counts_name, location)
-    counts = cached(counts.filter(F.col(COUNTED_COLUMN).isin(kinds)))
-    stamp = json.dumps({_COUNTS_VERSION: version})
-    try:
-
-        def write(analysis_suffix: str) -> str:
-            analysis = next(a for a in ANALYSES if a.suffix == analysis_suffix)
-            result = analysis.finish(counts_of(counts, analysis.counted))
-            return write_table(result, results[analysis_suffix], location, metadata=stamp)
-
-        each(write, stale)
-        return [results[s] for s in stale]
-    finally:
-        counts.unpersist()
+    with _change(spark, cleaned, location, recorded, now) as change:
+        kinds = [r[0] for r in change.select(COUNTED_COLUMN).distinct().collect()]
+        if not kinds:
+            return []
+        stored = read_table(spark, counts_name, location).filter(F.col(COUNTED_COLUMN).isin(kinds))
+        counts = materialized(summed(stored.unionByName(change)))
+        try:
+            changed = [a.suffix for a in ANALYSES if a.counted in kinds]
+            written = _write_results(counts, changed, results, location, each, compare=True)
+            replace_rows_of(counts, counts_name, location, COUNTED_COLUMN, kinds, _metadata(now))
+        finally:
+            counts.unpersist()
+    return written
 
 
-def _stale_results(
-    spark: SparkSession,
-    counts_name: str,
+def _write_results(
+    counts: DataFrame,
+    suffixes: list[str],
     results: dict[str, str],
     location: TableLocation,
-    version: int,
     each: Callable,
+    compare: bool,
 ) -> list[str]:
-    """The suffixes of the results to write, given the counts' latest ``version``: a result whose
-    table is missing, or whose last commit was not stamped with the counts version it was finished
-    from (written by hand, by an older job, or from counts since replaced), or whose counted kind
-    changed in a counts commit after its stamp."""
-    stamps = dict(
-        zip(results, each(lambda s: _stamp(spark, results[s], location), results), strict=True)
-    )
-    unknown = [s for s, v in stamps.items() if v is None or v > version]
-    known = {s: v for s, v in stamps.items() if s not in unknown and v < version}
-    if not known:
-        return unknown
-    later = commit_metadata(spark, counts_name, location, after=min(known.values()))
-    counted = {a.suffix: a.counted for a in ANALYSES}
+    """Finish each result of ``suffixes`` from ``counts`` (the counts of their kinds) and write it
+    to its table (``results``: by suffix); with ``compare``, only when its rows differ from the
+    table's. A result is a few rows (one per group), so it is finished once, into the driver, and
+    written from there. Returns the names written."""
+    spark = counts.sparkSession
 
-    def changed_since(suffix: str) -> bool:
-        for v, text in later.items():
-            if v > known[suffix]:
-                kinds = _changed_kinds(text)
-                if kinds is None or counted[suffix] in kinds:
-                    return True
-        return False
+    def write(suffix: str) -> str | None:
+        analysis = next(a for a in ANALYSES if a.suffix == suffix)
+        result = analysis.finish(counts_of(counts, analysis.counted))
+        rows = result.collect()
+        name = results[suffix]
+        if compare and table_exists(spark, name, location):
+            stored = read_table(spark, name, location)
+            if stored.schema == result.schema and _same_rows(stored.collect(), rows):
+                return None
+        write_table(spark.createDataFrame(rows, result.schema), name, location)
+        return name
 
-    return unknown + [s for s in known if changed_since(s)]
+    return [name for name in each(write, suffixes) if name is not None]
 
 
-def _stamp(spark: SparkSession, name: str, location: TableLocation) -> int | None:
-    """The counts version result table ``name`` was finished from (None: no such table, or its
-    last commit carries no stamp)."""
-    if not table_exists(spark, name, location):
-        return None
-    _, text = last_commit(spark, name, location)
-    stamp = _metadata_value(text, _COUNTS_VERSION)
-    try:
-        return int(stamp) if stamp is not None else None
-    except (ValueError, TypeError):
-        return None
+def _same_rows(a: list, b: list) -> bool:
+    """Whether two lists of rows hold the same rows, in any order (results are sets)."""
+    return len(a) == len(b) and sorted(map(tuple, a), key=repr) == sorted(map(tuple, b), key=repr)
 
 
-def _changed_kinds(text: str | None) -> set[str] | None:
-    """The counted kinds a counts commit with user metadata ``text`` changed (None: unknown)."""
-    changed = _metadata_value(text, _CHANGED)
-    return set(changed) if isinstance(changed, list) else None
-
-
-def _metadata_value(text: str | None, key: str) -> object:
-    """The value of ``key`` in commit user metadata ``text`` (None: no text, not JSON, no key)."""
-    try:
-        return json.loads(text)[key] if text else None
-    except (ValueError, KeyError, TypeError):
-        return None
-
-
-def _metadata(versions: dict[str, int], changed: list[str]) -> str:
-    """A counts commit's user metadata: the cleaned tables' versions it counts, and the counted
-    kinds it changed."""
-    return json.dumps({_VERSIONS: versions, _CHANGED: sorted(changed)}, sort_keys=True)
+def _metadata(versions: dict[str, int]) -> str:
+    """A counts commit's user metadata: the cleaned tables' versions it counts."""
+    return json.dumps({_VERSIONS: versions}, sort_keys=True)
 
 
 def _recorded_versions(
@@ -238,17 +203,25 @@ def _recorded_versions(
     return {t: int(versions[t]) for t in TABLES}
 
 
-def _add_change(
+def _metadata_value(text: str | None, key: str) -> object:
+    """The value of ``key`` in commit user metadata ``text`` (None: no text, not JSON, no key)."""
+    try:
+        return json.loads(text)[key] if text else None
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+@contextmanager
+def _change(
     spark: SparkSession,
     cleaned: dict[str, str],
-    counts_name: str,
     location: TableLocation,
     before: dict[str, int],
     after: dict[str, int],
-) -> None:
-    """Add to the counts what changed in the cleaned tables from versions ``before`` to ``after``:
-    the rows of every key changed in between, -1 as they were, +1 as they are. One MERGE, whose
-    commit records ``after`` and the kinds it changed; none when the counts do not change."""
+) -> Iterator[DataFrame]:
+    """What changed in the counts from the cleaned tables' versions ``before`` to ``after``, cached
+    while the block runs: the rows of every key changed in between, -1 as they were, +1 as they
+    are, summed (a re-send that changed nothing leaves no row)."""
     changed = (
         read_changes(spark, cleaned[t], location, before[t] + 1, after[t]).select("ind")
         for t in TABLES
@@ -266,10 +239,7 @@ def _add_change(
         with sources_of(*rows(before)) as old, sources_of(*rows(after)) as new:
             change = cached(summed(counted_rows(old, -1).unionByName(counted_rows(new, 1))))
             try:
-                kinds = [r[0] for r in change.select(COUNTED_COLUMN).distinct().collect()]
-                if kinds:
-                    add_counts(spark, change, counts_name, location, COUNT,
-                               _metadata(after, kinds))  # fmt: skip
+                yield change
             finally:
                 change.unpersist()
     finally:

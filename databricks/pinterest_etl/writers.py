@@ -62,14 +62,14 @@ def check_table_name(name: str) -> str:
 
 
 def write_table(df: DataFrame, name: str, location: TableLocation, metadata: str | None = None,
-                properties: dict[str, str] | None = None) -> str:  # fmt: skip
+                partition_by: str | None = None) -> str:  # fmt: skip
     """Replace Delta table ``name`` at ``location`` with ``df``; return where it was written.
-    The commit carries ``metadata`` (DESCRIBE HISTORY's ``userMetadata``) when given, and a table
-    this creates has the Delta table ``properties`` (``delta.*``)."""
+    The commit carries ``metadata`` (DESCRIBE HISTORY's ``userMetadata``) when given, and the
+    table is partitioned by column ``partition_by`` when given."""
     ref = location.ref(name)
     writer = df.write.format("delta").mode("overwrite").option("overwriteSchema", "true")
-    for key, value in (properties or {}).items():
-        writer = writer.option(key, value)
+    if partition_by is not None:
+        writer = writer.partitionBy(partition_by)
     if metadata is not None:
         writer = writer.option("userMetadata", metadata)
     if location.root:
@@ -110,20 +110,18 @@ def _sql_ref(ref: str, location: TableLocation) -> str:
 
 
 def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableLocation,
-                 key: str) -> str:  # fmt: skip
+                 key: str, replace_when: str) -> str:  # fmt: skip
     """MERGE ``df`` (one row per ``key``) into Delta table ``name``: a new key is inserted, an
-    existing key's row replaced only when some column differs (so a replayed batch rewrites no
-    file). Creates the table when it does not exist. Returns where it was written.
-
-    The caller decides which row should win for a key; this only makes the table hold ``df``'s.
-    """
+    existing key's row replaced only where the SQL condition ``replace_when`` holds (over the stored
+    row ``t`` and the new one ``s``), so that the caller decides which row wins for a key, in the
+    MERGE's one pass over the table. Creates the table when it does not exist. Returns where it
+    was written."""
     if not table_exists(spark, name, location):
         return write_table(df, name, location)
     ref = location.ref(name)
-    differs = " OR ".join(f"NOT (t.`{c}` <=> s.`{c}`)" for c in df.columns if c != key)
     spark.sql(
         f"MERGE INTO {_sql_ref(ref, location)} t USING {{source}} s ON t.`{key}` = s.`{key}` "
-        f"WHEN MATCHED AND ({differs or 'false'}) THEN UPDATE SET * "
+        f"WHEN MATCHED AND ({replace_when}) THEN UPDATE SET * "
         "WHEN NOT MATCHED THEN INSERT *",
         source=df,
     ).collect()
@@ -131,46 +129,24 @@ def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableL
 
 
 def replace_rows_of(df: DataFrame, name: str, location: TableLocation, column: str,
-                    values: list[str]) -> str:  # fmt: skip
+                    values: list[str], metadata: str | None = None) -> str:  # fmt: skip
     """Replace, in one Delta commit, the rows of table ``name`` whose ``column`` is one of
     ``values`` with ``df`` (whose rows all have such a value): writing the same ``df`` twice leaves
-    the table as after once. Creates the table when it does not exist."""
+    the table as after once. The commit carries ``metadata`` when given. Creates the table when it
+    does not exist."""
     if not values:
         raise ValueError(f"replace_rows_of({name!r}) needs at least one value of {column}")
     quoted = ", ".join("'" + v.replace("\\", "\\\\").replace("'", "\\'") + "'" for v in values)
     ref = location.ref(name)
     condition = f"`{column}` IN ({quoted})"
     writer = df.write.format("delta").mode("overwrite").option("replaceWhere", condition)
+    if metadata is not None:
+        writer = writer.option("userMetadata", metadata)
     if location.root:
         writer.save(ref)
     else:
         writer.saveAsTable(ref)
     return ref
-
-
-def add_counts(spark: SparkSession, df: DataFrame, name: str, location: TableLocation,
-               count: str, metadata: str) -> str:  # fmt: skip
-    """Add ``df``'s ``count`` column (positive or negative) to the counts of the same other
-    columns (equal when both null) in Delta table ``name``, in one MERGE whose commit carries
-    ``metadata``: a new group is inserted, a group whose count reaches 0 deleted."""
-    ref = location.ref(name)
-    same = " AND ".join(f"t.`{c}` <=> s.`{c}`" for c in df.columns if c != count)
-    statement = (
-        f"MERGE INTO {_sql_ref(ref, location)} t USING {{source}} s ON {same} "
-        f"WHEN MATCHED AND t.`{count}` + s.`{count}` = 0 THEN DELETE "
-        f"WHEN MATCHED THEN UPDATE SET t.`{count}` = t.`{count}` + s.`{count}` "
-        "WHEN NOT MATCHED THEN INSERT *"
-    )
-    # SQL's way to give a commit user metadata (Delta's docs, "Set user-defined commit metadata").
-    spark.conf.set(_COMMIT_METADATA, metadata)
-    try:
-        spark.sql(statement, source=df).collect()
-    finally:
-        spark.conf.unset(_COMMIT_METADATA)
-    return ref
-
-
-_COMMIT_METADATA = "spark.databricks.delta.commitInfo.userMetadata"
 
 
 def table_version(spark: SparkSession, name: str, location: TableLocation) -> int:
@@ -185,22 +161,6 @@ def last_metadata(spark: SparkSession, name: str, location: TableLocation) -> st
     history = spark.sql(f"DESCRIBE HISTORY {ref}").filter("userMetadata IS NOT NULL")
     latest = history.orderBy(history.version.desc()).select("userMetadata").first()
     return latest.userMetadata if latest else None
-
-
-def commit_metadata(spark: SparkSession, name: str, location: TableLocation,
-                    after: int = -1) -> dict[int, str | None]:  # fmt: skip
-    """The user metadata of each commit of table ``name`` later than version ``after`` (None: a
-    commit without any), by version; one read of the table's log."""
-    ref = _sql_ref(location.ref(name), location)
-    history = spark.sql(f"DESCRIBE HISTORY {ref}").filter(f"version > {int(after)}")
-    return {r.version: r.userMetadata for r in history.select("version", "userMetadata").collect()}
-
-
-def last_commit(spark: SparkSession, name: str, location: TableLocation) -> tuple[int, str | None]:
-    """The latest version of table ``name`` and its commit's user metadata (None: none)."""
-    ref = _sql_ref(location.ref(name), location)
-    row = spark.sql(f"DESCRIBE HISTORY {ref} LIMIT 1").select("version", "userMetadata").first()
-    return row.version, row.userMetadata
 
 
 def read_version(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import random
 
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
@@ -18,6 +19,7 @@ from pinterest_etl.cleaning import (
     mark_duplicates,
     parse_datetime,
     parse_follower_count,
+    sorts_first,
 )
 from pinterest_etl.schemas import GEO_CLEAN, GEO_RAW, PIN_CLEAN, PIN_RAW, USER_CLEAN, USER_RAW
 
@@ -359,3 +361,34 @@ def test_mark_duplicates_flags_give_the_distinct_and_kept_counts(spark: SparkSes
     )
     assertDataFrameEqual(kept_rows(marked).filter("ind > 0"), expected)
     assert kept_rows(marked).columns == cleaned.columns
+
+
+def test_sorts_first_keeps_the_row_mark_duplicates_keeps(spark: SparkSession) -> None:
+    """The incremental MERGE's rule (``sorts_first``) against the full run's (``deduplicate``) on
+    pairs of versions of one key that differ in every way: values, nulls on either side, equal
+    prefixes, arrays of different lengths, and equal rows."""
+    values = {
+        "n": [None, -1, 0, 7],
+        "s": [None, "", "a", "ab", "b"],
+        "when": [None, dt.datetime(2020, 1, 1), dt.datetime(2021, 6, 30, 12)],
+        "xy": [None, [1.0], [1.0, 2.0], [0.5, 9.0]],
+    }
+    rng = random.Random(7)
+    pairs = [tuple(tuple(rng.choice(v) for v in values.values()) for _ in "st") for _ in range(400)]
+    pairs += [(row, row) for row, _ in pairs[:20]]
+    schema = "key int, n int, s string, when timestamp, xy array<double>"
+    rows = [(k, *row) for k, pair in enumerate(pairs) for row in pair]
+    kept = kept_rows(mark_duplicates(spark.createDataFrame(rows, schema), key="key"))
+    expected = {r.key: tuple(r)[1:] for r in kept.collect()}
+
+    sides = spark.createDataFrame(
+        [(k, *s, *t) for k, (s, t) in enumerate(pairs)],
+        "key int, n int, s string, when timestamp, xy array<double>, "
+        "t_n int, t_s string, t_when timestamp, t_xy array<double>",
+    )
+    s = sides.select("key", F.struct("n", "s", "when", "xy").alias("s"),
+                     F.struct(*(F.col(f"t_{c}").alias(c) for c in values)).alias("t"))  # fmt: skip
+    wins = s.select("key", "s", "t", F.expr(sorts_first(list(values), "s", "t")).alias("wins"))
+    got = {r.key: tuple(r.s if r.wins else r.t) for r in wins.collect()}
+    assert got == expected
+    assert 0 < sum(r.wins for r in wins.collect()) < len(pairs)

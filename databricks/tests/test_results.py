@@ -1,19 +1,22 @@
 """The nine results kept from counts (results.py): incremental runs day by day, with rows a MERGE
 replaces and re-sends, leave the counts and the nine tables a full run writes; a run in which
-nothing changed commits nothing; medians read from value counts equal ``percentile_approx``."""
+nothing changed commits nothing; a run killed while writing the results is repaired by the next;
+medians read from value counts equal ``percentile_approx``."""
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
 
-from pyspark.sql import SparkSession
+import pytest
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from test_incremental import EVERY_TABLE, config, day_1, day_2, day_3, geo, pin, send, tables, user
 
 from pinterest_etl import analysis as A
+from pinterest_etl import results
 from pinterest_etl.job import run_batch
-from pinterest_etl.writers import TableLocation, read_table, write_table
+from pinterest_etl.writers import TableLocation, read_table
 
 COUNTS = "pin_e2e_result_counts"
 RESULTS = [f"pin_e2e_{a.suffix}" for a in A.ANALYSES]
@@ -106,26 +109,36 @@ def test_incremental_days_with_replaced_rows_and_resends_equal_a_full_run(
     assert with_counts(spark, daily) == with_counts(spark, tmp_path / "full-6")
 
 
-def test_a_result_out_of_step_with_the_counts_is_rewritten_by_the_next_run(
-    spark: SparkSession, tmp_path: Path
+def test_a_run_killed_while_writing_the_results_is_repaired_by_the_next(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """As after a run killed between the counts' commit and the result writes."""
+    """The results are written before the counts' commit: a run that fails after writing some of
+    them leaves the counts as they were, so the next run counts the same change again."""
     root, warehouse = tmp_path / "bucket", tmp_path / "warehouse"
-    for day in (day_1, day_2):
-        day(root)
-        run_batch(spark, config(root, warehouse), "incremental")
-    good = tables(spark, warehouse)
-    location = TableLocation(root=str(warehouse))
-    name = "pin_e2e_users_joined_by_year"
-    years = [r.post_year for r in read_table(spark, name, location).collect()]
-    wrong = spark.createDataFrame(
-        [(y, 99) for y in years], "post_year int, number_users_joined long"
-    )
-    write_table(wrong, name, location)
-    before = versions(spark, warehouse, [n for n in RESULTS if n != name])
+    day_1(root)
     run_batch(spark, config(root, warehouse), "incremental")
-    assert tables(spark, warehouse) == good
-    assert versions(spark, warehouse, list(before)) == before  # only the stale one was written
+    day_2(root)
+    failing = "pin_e2e_top_poster_by_country"  # post 3 (9k followers) tops Chad on day 2
+    write = results.write_table
+
+    def killed(df: DataFrame, name: str, *args: object, **kwargs: object) -> str:
+        if name == failing:
+            raise RuntimeError(f"killed while writing {name}")
+        return write(df, name, *args, **kwargs)
+
+    monkeypatch.setattr(results, "write_table", killed)
+    counts_before = versions(spark, warehouse, [COUNTS])
+    with pytest.raises(RuntimeError, match=f"killed while writing {failing}"):
+        run_batch(spark, config(root, warehouse), "incremental")
+    monkeypatch.undo()
+    run_batch(spark, config(root, tmp_path / "full"), "full")
+    reference = with_counts(spark, tmp_path / "full")
+    killed_run = with_counts(spark, warehouse)
+    assert versions(spark, warehouse, [COUNTS]) == counts_before  # the counts were not committed
+    assert killed_run[failing] != reference[failing]
+
+    run_batch(spark, config(root, warehouse), "incremental")
+    assert with_counts(spark, warehouse) == reference
 
 
 def test_medians_from_value_counts_equal_percentile_approx(spark: SparkSession) -> None:

@@ -12,8 +12,9 @@ hold each distinct values (``n``). A run then costs what changed, not the whole 
   and a re-send that changed nothing changes no count;
 - each result whose kind of count changed is finished from its kind's counts with the change
   added, and written only when its rows differ from its table's (a result is a few rows, compared
-  in the driver); then one MERGE adds the change to the counts, in a commit that records the new
-  versions. A run in which nothing changed commits nothing.
+  in the driver); then the changed kinds' counts are replaced (``replaceWhere`` on the table's
+  partition column, ``counted``) in one commit that records the new versions. A run in which
+  nothing changed commits nothing.
 
 The results are written before the counts' commit: a run killed in between (or during the result
 writes) leaves the counts at the old versions, so the next run counts the same change again and

@@ -1,0 +1,27 @@
+"""The local session's settings that the jobs' results do not show."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pyspark.sql import SparkSession
+
+from pinterest_etl.spark_session import DELTA_LOG_CACHE_SIZE
+
+
+def test_the_session_keeps_a_bounded_number_of_delta_logs(
+    spark: SparkSession, engine: str, tmp_path: Path
+) -> None:
+    """Delta keeps each table's log (with its snapshot's plans and cached state) for an hour, up
+    to 10,000 tables unless the session's spark.databricks.delta.delta.log.cacheSize is lower
+    (DeltaLog.createCacheBuilder, Delta 4.0.1; the JVM property delta.log.cacheSize can only
+    raise it). The suite touches hundreds of tables in one JVM, and ran out of its 1 GiB heap
+    without the bound (CI, 2026-12-07)."""
+    if engine != "classic":
+        pytest.skip("Delta's log cache lives in the Spark Connect server's JVM")
+    delta = spark._jvm.org.apache.spark.sql.delta
+    for i in range(DELTA_LOG_CACHE_SIZE + 8):
+        delta.DeltaLog.forTable(spark._jsparkSession, str(tmp_path / f"table_{i}"))
+    cache_size = getattr(getattr(delta, "DeltaLog$"), "MODULE$").cacheSize()
+    assert 0 < cache_size <= DELTA_LOG_CACHE_SIZE

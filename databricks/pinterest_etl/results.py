@@ -11,14 +11,17 @@ hold each distinct values (``n``). A run then costs what changed, not the whole 
   for each old row, +1 for each new one. A row a MERGE replaced is so taken out of its old groups,
   and a re-send that changed nothing changes no count;
 - each result whose kind of count changed is finished from its kind's counts with the change
-  added, and written only when its rows differ from its table's (a result is a few rows, compared
-  in the driver); then the changed kinds' counts are replaced (``replaceWhere`` on the table's
-  partition column, ``counted``) in one commit that records the new versions. A run in which
-  nothing changed commits nothing.
+  added, and written only when its rows differ from those the last counts commit recorded (a
+  digest of each result's rows is in that commit's metadata too, so no result table is read);
+  then the changed kinds' counts are replaced (``replaceWhere`` on the table's partition column,
+  ``counted``) in one commit that records the new versions and digests. A run in which nothing
+  changed commits nothing.
 
 The results are written before the counts' commit: a run killed in between (or during the result
-writes) leaves the counts at the old versions, so the next run counts the same change again and
-writes what is still missing.
+writes) leaves the counts at the old versions and digests, so the next run counts the same change
+again and writes every result that differs from the recorded digests (rewriting one that was
+already written changes nothing). A result table edited or dropped by hand is written again by the
+next run that changes its rows, or by a full run.
 
 A full run (and a first run, or counts that no longer match the cleaned tables) counts every row,
 writes every result from those counts, then replaces the counts table: the two modes share
@@ -28,6 +31,7 @@ they are read from per-group value counts).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -35,6 +39,7 @@ from functools import reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import StructType
 
 from .analysis import ANALYSES, COUNT, COUNTED, COUNTED_BY_NAME, COUNTED_COLUMNS, SOURCES
 from .compute import cached, materialized
@@ -57,6 +62,8 @@ COUNTED_COLUMN = "counted"
 
 #: The key of the cleaned tables' versions in the counts table's commit metadata.
 _VERSIONS = "cleaned_versions"
+#: The key of the results' digests (by suffix) in the counts table's commit metadata.
+_DIGESTS = "result_digests"
 
 
 def counted_rows(sources: dict[str, DataFrame], sign: int) -> DataFrame:
@@ -116,10 +123,10 @@ def update_results(
     the result tables (``results``: by suffix) with it; return the names of the results written.
     ``recount``: count every row again and write every result (the full mode); otherwise only the
     change is counted, and a result is written only when its kind's counts changed and its rows
-    differ from the table's. The results are written before the counts' commit, so that a run
-    killed in between is repaired by the next, which counts the same change again.
-    ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
-    recorded = None if recount else _recorded_versions(spark, counts_name, location)
+    differ from those the counts' last commit recorded. The results are written before the
+    counts' commit, so that a run killed in between is repaired by the next, which counts the same
+    change again. ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
+    recorded, digests = (None, {}) if recount else _recorded(spark, counts_name, location)
     now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
     if recorded is None or any(recorded[t] > now[t] for t in TABLES):
         for t in TABLES:
@@ -129,9 +136,9 @@ def update_results(
         with sources_of(*tables) as sources:
             counts = cached(summed(counted_rows(sources, sign=1)))
             try:
-                written = _write_results(counts, [a.suffix for a in ANALYSES], results, location,
-                                         each, compare=False)  # fmt: skip
-                write_table(counts, counts_name, location, metadata=_metadata(now),
+                written, digests = _write_results(counts, [a.suffix for a in ANALYSES], results,
+                                                  location, each, recorded=None)  # fmt: skip
+                write_table(counts, counts_name, location, metadata=_metadata(now, digests),
                             partition_by=COUNTED_COLUMN)  # fmt: skip
             finally:
                 counts.unpersist()
@@ -146,8 +153,9 @@ def update_results(
         counts = materialized(summed(stored.unionByName(change)))
         try:
             changed = [a.suffix for a in ANALYSES if a.counted in kinds]
-            written = _write_results(counts, changed, results, location, each, compare=True)
-            replace_rows_of(counts, counts_name, location, COUNTED_COLUMN, kinds, _metadata(now))
+            written, finished = _write_results(counts, changed, results, location, each, digests)
+            metadata = _metadata(now, {**digests, **finished})
+            replace_rows_of(counts, counts_name, location, COUNTED_COLUMN, kinds, metadata)
         finally:
             counts.unpersist()
     return written
@@ -159,49 +167,56 @@ def _write_results(
     results: dict[str, str],
     location: TableLocation,
     each: Callable,
-    compare: bool,
-) -> list[str]:
+    recorded: dict[str, str] | None,
+) -> tuple[list[str], dict[str, str]]:
     """Finish each result of ``suffixes`` from ``counts`` (the counts of their kinds) and write it
-    to its table (``results``: by suffix); with ``compare``, only when its rows differ from the
-    table's. A result is a few rows (one per group), so it is finished once, into the driver, and
-    written from there. Returns the names written."""
+    to its table (``results``: by suffix), unless ``recorded`` (digests by suffix) holds the digest
+    of its rows. A result is a few rows (one per group), so it is finished once, into the driver,
+    and written from there. Returns the names written and every finished result's digest."""
     spark = counts.sparkSession
 
-    def write(suffix: str) -> str | None:
+    def write(suffix: str) -> tuple[str | None, str]:
         analysis = next(a for a in ANALYSES if a.suffix == suffix)
         result = analysis.finish(counts_of(counts, analysis.counted))
         rows = result.collect()
+        digest = rows_digest(rows, result.schema)
+        if recorded is not None and recorded.get(suffix) == digest:
+            return None, digest
         name = results[suffix]
-        if compare and table_exists(spark, name, location):
-            stored = read_table(spark, name, location)
-            if stored.schema == result.schema and _same_rows(stored.collect(), rows):
-                return None
         write_table(spark.createDataFrame(rows, result.schema), name, location)
-        return name
+        return name, digest
 
-    return [name for name in each(write, suffixes) if name is not None]
-
-
-def _same_rows(a: list, b: list) -> bool:
-    """Whether two lists of rows hold the same rows, in any order (results are sets)."""
-    return len(a) == len(b) and sorted(map(tuple, a), key=repr) == sorted(map(tuple, b), key=repr)
+    done = dict(zip(suffixes, each(write, suffixes), strict=True))
+    written = [name for name, _ in done.values() if name is not None]
+    return written, {suffix: digest for suffix, (_, digest) in done.items()}
 
 
-def _metadata(versions: dict[str, int]) -> str:
-    """A counts commit's user metadata: the cleaned tables' versions it counts."""
-    return json.dumps({_VERSIONS: versions}, sort_keys=True)
+def rows_digest(rows: list, schema: StructType) -> str:
+    """A digest of a result: its schema and its rows in any order (results are sets)."""
+    text = "\n".join([schema.json(), *sorted(repr(tuple(row)) for row in rows)])
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _recorded_versions(
+def _metadata(versions: dict[str, int], digests: dict[str, str]) -> str:
+    """A counts commit's user metadata: the cleaned tables' versions it counts, and the digests
+    of the results' rows (by suffix)."""
+    return json.dumps({_VERSIONS: versions, _DIGESTS: digests}, sort_keys=True)
+
+
+def _recorded(
     spark: SparkSession, counts_name: str, location: TableLocation
-) -> dict[str, int] | None:
-    """The cleaned tables' versions the counts table counts (None: no such table or record)."""
+) -> tuple[dict[str, int] | None, dict[str, str]]:
+    """The cleaned tables' versions the counts table counts (None: no such table or record) and
+    the results' digests recorded with them (empty when none)."""
     if not table_exists(spark, counts_name, location):
-        return None
-    versions = _metadata_value(last_metadata(spark, counts_name, location), _VERSIONS)
+        return None, {}
+    text = last_metadata(spark, counts_name, location)
+    versions, digests = _metadata_value(text, _VERSIONS), _metadata_value(text, _DIGESTS)
     if not isinstance(versions, dict) or set(versions) != set(TABLES):
-        return None
-    return {t: int(versions[t]) for t in TABLES}
+        return None, {}
+    if not isinstance(digests, dict):
+        digests = {}
+    return {t: int(versions[t]) for t in TABLES}, {str(k): str(v) for k, v in digests.items()}
 
 
 def _metadata_value(text: str | None, key: str) -> object:

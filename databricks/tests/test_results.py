@@ -9,8 +9,9 @@ import random
 from pathlib import Path
 
 import pytest
-from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import DataFrame, Row, SparkSession
 from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
 from test_incremental import EVERY_TABLE, config, day_1, day_2, day_3, geo, pin, send, tables, user
 
 from pinterest_etl import analysis as A
@@ -156,3 +157,16 @@ def test_medians_from_value_counts_equal_percentile_approx(spark: SparkSession) 
     )
     assert sorted(ours.collect()) == sorted(course.collect())
     assert ours.dtypes == course.dtypes
+
+
+def test_a_results_digest_is_its_schema_and_rows_in_any_order() -> None:
+    """What decides whether an incremental run writes a result (``_write_results``)."""
+    schema = StructType([StructField("country", StringType()), StructField("n", LongType())])
+    rows = [Row(country="Chad", n=2), Row(country="Peru", n=1), Row(country=None, n=1)]
+    digest = results.rows_digest(rows, schema)
+    assert results.rows_digest(list(reversed(rows)), schema) == digest
+    assert results.rows_digest(rows[:2], schema) != digest
+    assert results.rows_digest([*rows[:2], Row(country=None, n=2)], schema) != digest
+    renamed = StructType([StructField("nation", StringType()), StructField("n", LongType())])
+    assert results.rows_digest(rows, renamed) != digest
+    assert results.rows_digest([], schema) != results.rows_digest([], renamed)

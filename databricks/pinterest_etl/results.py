@@ -1,8 +1,11 @@
 """The nine result tables, kept from counts that a run updates from the cleaned rows that changed.
 
 Every result is read from counts alone (``analysis.COUNTED``), which the batch job keeps in one
-Delta table, ``<prefix>_result_counts``: per counted kind (column ``counted``) how many source rows
-hold each distinct values (``n``). A run then costs what changed, not the whole history:
+Delta table, ``<prefix>_result_counts``, partitioned by counted kind (column ``counted``): how many
+source rows hold each distinct values, the sum of the ``n`` of the rows of those values (a kind's
+rows are a ledger: a run appends its change, and a kind is summed again to one row per group once
+its rows outgrow twice its groups, ``LEDGER_MIN_ROWS`` at least). A run then costs what changed,
+not the whole history:
 
 - the cleaned tables record their changes (Delta's change data feed); the counts table's last
   commit names the cleaned tables' versions it counts (its user metadata);
@@ -13,9 +16,10 @@ hold each distinct values (``n``). A run then costs what changed, not the whole 
 - each result whose kind of count changed is finished from its kind's counts with the change
   added, and written only when its rows differ from those the last counts commit recorded (a
   digest of each result's rows is in that commit's metadata too, so no result table is read);
-  then the changed kinds' counts are replaced (``replaceWhere`` on the table's partition column,
-  ``counted``) in one commit that records the new versions and digests. A run in which nothing
-  changed commits nothing.
+  then the change is appended to the counts in one commit that records the new versions, the
+  digests and each kind's rows. A run in which nothing changed commits nothing. A kind whose rows
+  outgrew its groups is then summed again: its rows replaced with its counts (``replaceWhere`` on
+  ``counted``), which changes no count, in a second commit.
 
 The results are written before the counts' commit: a run killed in between (or during the result
 writes) leaves the counts at the old versions and digests, so the next run counts the same change
@@ -46,6 +50,7 @@ from .compute import cached, materialized
 from .naming import TABLES
 from .writers import (
     TableLocation,
+    append_rows,
     last_metadata,
     read_changes,
     read_table,
@@ -64,6 +69,13 @@ COUNTED_COLUMN = "counted"
 _VERSIONS = "cleaned_versions"
 #: The key of the results' digests (by suffix) in the counts table's commit metadata.
 _DIGESTS = "result_digests"
+#: The key of each kind's rows in the counts table's commit metadata: how many rows the table
+#: holds for it, and how many groups it had when its rows were last summed to one per group.
+_LEDGER = "ledger"
+
+#: A kind's rows are summed again once they exceed twice its groups and this many rows: below it,
+#: the rows added since cost little to read.
+LEDGER_MIN_ROWS = 100_000
 
 
 def counted_rows(sources: dict[str, DataFrame], sign: int) -> DataFrame:
@@ -126,7 +138,9 @@ def update_results(
     differ from those the counts' last commit recorded. The results are written before the
     counts' commit, so that a run killed in between is repaired by the next, which counts the same
     change again. ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""
-    recorded, digests = (None, {}) if recount else _recorded(spark, counts_name, location)
+    recorded, digests, ledger = (None, {}, {})
+    if not recount:
+        recorded, digests, ledger = _recorded(spark, counts_name, location)
     now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
     if recorded is None or any(recorded[t] > now[t] for t in TABLES):
         for t in TABLES:
@@ -138,7 +152,9 @@ def update_results(
             try:
                 written, digests = _write_results(counts, [a.suffix for a in ANALYSES], results,
                                                   location, each, recorded=None)  # fmt: skip
-                write_table(counts, counts_name, location, metadata=_metadata(now, digests),
+                groups = _groups(counts)
+                metadata = _metadata(now, digests, {k: (n, n) for k, n in groups.items()})
+                write_table(counts, counts_name, location, metadata=metadata,
                             partition_by=COUNTED_COLUMN)  # fmt: skip
             finally:
                 counts.unpersist()
@@ -146,19 +162,35 @@ def update_results(
     if recorded == now:
         return []
     with _change(spark, cleaned, location, recorded, now) as change:
-        kinds = [r[0] for r in change.select(COUNTED_COLUMN).distinct().collect()]
-        if not kinds:
+        added = {r[0]: r[1] for r in change.groupBy(COUNTED_COLUMN).count().collect()}
+        if not added:
             return []
+        kinds = sorted(added)
         stored = read_table(spark, counts_name, location).filter(F.col(COUNTED_COLUMN).isin(kinds))
         counts = materialized(summed(stored.unionByName(change)))
         try:
             changed = [a.suffix for a in ANALYSES if a.counted in kinds]
             written, finished = _write_results(counts, changed, results, location, each, digests)
-            metadata = _metadata(now, {**digests, **finished})
-            replace_rows_of(counts, counts_name, location, COUNTED_COLUMN, kinds, metadata)
+            digests = {**digests, **finished}
+            for kind, n in added.items():
+                rows, groups = ledger.get(kind, (0, 0))
+                ledger[kind] = (rows + n, groups)
+            append_rows(change, counts_name, location, _metadata(now, digests, ledger))
+            outgrown = [k for k in kinds if ledger[k][0] > max(2 * ledger[k][1], LEDGER_MIN_ROWS)]
+            if outgrown:
+                summed_again = counts.filter(F.col(COUNTED_COLUMN).isin(outgrown))
+                groups = _groups(summed_again)
+                ledger.update({k: (groups.get(k, 0), groups.get(k, 0)) for k in outgrown})
+                replace_rows_of(summed_again, counts_name, location, COUNTED_COLUMN, outgrown,
+                                _metadata(now, digests, ledger))  # fmt: skip
         finally:
             counts.unpersist()
     return written
+
+
+def _groups(counts: DataFrame) -> dict[str, int]:
+    """How many groups (rows) ``counts`` holds of each kind it holds."""
+    return {r[0]: r[1] for r in counts.groupBy(COUNTED_COLUMN).count().collect()}
 
 
 def _write_results(
@@ -197,26 +229,34 @@ def rows_digest(rows: list, schema: StructType) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def _metadata(versions: dict[str, int], digests: dict[str, str]) -> str:
-    """A counts commit's user metadata: the cleaned tables' versions it counts, and the digests
-    of the results' rows (by suffix)."""
-    return json.dumps({_VERSIONS: versions, _DIGESTS: digests}, sort_keys=True)
+def _metadata(
+    versions: dict[str, int], digests: dict[str, str], ledger: dict[str, tuple[int, int]]
+) -> str:
+    """A counts commit's user metadata: the cleaned tables' versions it counts, the digests of
+    the results' rows (by suffix), and each kind's rows in the table and groups when last summed."""
+    rows = {k: {"rows": r, "groups": g} for k, (r, g) in ledger.items()}
+    return json.dumps({_VERSIONS: versions, _DIGESTS: digests, _LEDGER: rows}, sort_keys=True)
 
 
 def _recorded(
     spark: SparkSession, counts_name: str, location: TableLocation
-) -> tuple[dict[str, int] | None, dict[str, str]]:
-    """The cleaned tables' versions the counts table counts (None: no such table or record) and
-    the results' digests recorded with them (empty when none)."""
+) -> tuple[dict[str, int] | None, dict[str, str], dict[str, tuple[int, int]]]:
+    """What the counts table's last commit recorded: the cleaned tables' versions it counts (None:
+    no such table or record), the results' digests and each kind's rows and groups (``_metadata``;
+    empty when not recorded: the results are then all written, and a kind summed again later)."""
     if not table_exists(spark, counts_name, location):
-        return None, {}
+        return None, {}, {}
     text = last_metadata(spark, counts_name, location)
-    versions, digests = _metadata_value(text, _VERSIONS), _metadata_value(text, _DIGESTS)
+    versions = _metadata_value(text, _VERSIONS)
     if not isinstance(versions, dict) or set(versions) != set(TABLES):
-        return None, {}
-    if not isinstance(digests, dict):
-        digests = {}
-    return {t: int(versions[t]) for t in TABLES}, {str(k): str(v) for k, v in digests.items()}
+        return None, {}, {}
+    digests, ledger = _metadata_value(text, _DIGESTS), _metadata_value(text, _LEDGER)
+    try:
+        kinds = {str(k): (int(v["rows"]), int(v["groups"])) for k, v in (ledger or {}).items()}
+    except (AttributeError, KeyError, TypeError, ValueError):
+        kinds = {}
+    digests = {str(k): str(v) for k, v in digests.items()} if isinstance(digests, dict) else {}
+    return {t: int(versions[t]) for t in TABLES}, digests, kinds
 
 
 def _metadata_value(text: str | None, key: str) -> object:

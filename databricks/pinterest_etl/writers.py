@@ -79,10 +79,15 @@ def write_table(df: DataFrame, name: str, location: TableLocation, metadata: str
     return ref
 
 
-def append_rows(df: DataFrame, name: str, location: TableLocation) -> str:
-    """Append ``df`` to Delta table ``name`` at ``location`` (created when absent)."""
+def append_rows(
+    df: DataFrame, name: str, location: TableLocation, metadata: str | None = None
+) -> str:
+    """Append ``df`` to Delta table ``name`` at ``location`` (created when absent), in a commit
+    that carries ``metadata`` when given."""
     ref = location.ref(name)
     writer = df.write.format("delta").mode("append")
+    if metadata is not None:
+        writer = writer.option("userMetadata", metadata)
     if location.root:
         writer.save(ref)
     else:

@@ -6,6 +6,7 @@ medians read from value counts equal ``percentile_approx``."""
 from __future__ import annotations
 
 import random
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -53,9 +54,19 @@ def versions(spark: SparkSession, warehouse: Path, names: list[str]) -> dict[str
 
 
 def with_counts(spark: SparkSession, warehouse: Path) -> dict[str, list[tuple]]:
+    """Every table's rows, the counts as their sums per group (a kind's rows are a ledger)."""
     location = TableLocation(root=str(warehouse))
-    counts = sorted(map(tuple, read_table(spark, COUNTS, location).collect()), key=repr)
-    return {**tables(spark, warehouse), COUNTS: counts}
+    counts = results.summed(read_table(spark, COUNTS, location)).collect()
+    return {**tables(spark, warehouse), COUNTS: sorted(map(tuple, counts), key=repr)}
+
+
+def ledger_holds_the_tables_rows(spark: SparkSession, warehouse: Path) -> dict[str, tuple]:
+    """The counts' last commit's rows per kind (its ``ledger``), checked against the table."""
+    location = TableLocation(root=str(warehouse))
+    ledger = results._recorded(spark, COUNTS, location)[2]
+    table = read_table(spark, COUNTS, location).groupBy(results.COUNTED_COLUMN).count().collect()
+    assert {k: rows for k, (rows, _) in ledger.items() if rows} == dict(map(tuple, table))
+    return ledger
 
 
 def schemas(spark: SparkSession, warehouse: Path) -> dict[str, list]:
@@ -63,9 +74,10 @@ def schemas(spark: SparkSession, warehouse: Path) -> dict[str, list]:
     return {n: read_table(spark, n, location).dtypes for n in RESULTS}
 
 
-def test_incremental_days_with_replaced_rows_and_resends_equal_a_full_run(
-    spark: SparkSession, tmp_path: Path
-) -> None:
+def four_days_equal_full_runs(spark: SparkSession, tmp_path: Path) -> Iterator[int]:
+    """Days 1 to 4, each sent to ``<tmp_path>/bucket`` and run incrementally into
+    ``<tmp_path>/daily``, checked against a full run of the same bucket; yields each day's number
+    after its checks, for the caller's."""
     root, daily = tmp_path / "bucket", tmp_path / "daily"
     for number, day in enumerate([day_1, day_2, day_3, day_4_replaces_rows], start=1):
         day(root)
@@ -74,6 +86,15 @@ def test_incremental_days_with_replaced_rows_and_resends_equal_a_full_run(
         run_batch(spark, config(root, full), "full")
         assert with_counts(spark, daily) == with_counts(spark, full), f"after day {number}"
         assert schemas(spark, daily) == schemas(spark, full)
+        yield number
+
+
+def test_incremental_days_with_replaced_rows_and_resends_equal_a_full_run(
+    spark: SparkSession, tmp_path: Path
+) -> None:
+    root, daily = tmp_path / "bucket", tmp_path / "daily"
+    for _ in four_days_equal_full_runs(spark, tmp_path):
+        ledger_holds_the_tables_rows(spark, daily)
 
     moved = tables(spark, daily)
     # Albania: pin 0 art, pin 1 now travel, pin 2 (geo 2 moved) travel; Bob's 1M is gone.
@@ -170,3 +191,19 @@ def test_a_results_digest_is_its_schema_and_rows_in_any_order() -> None:
     renamed = StructType([StructField("nation", StringType()), StructField("n", LongType())])
     assert results.rows_digest(rows, renamed) != digest
     assert results.rows_digest([], schema) != results.rows_digest([], renamed)
+
+
+def test_a_kinds_rows_are_summed_again_once_they_outgrow_its_groups(
+    spark: SparkSession, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no floor, a kind's rows are summed to one per group as soon as they exceed twice its
+    groups; the counts' sums, and so the results, are those of a full run all along."""
+    monkeypatch.setattr(results, "LEDGER_MIN_ROWS", 0)
+    daily = tmp_path / "daily"
+    for number in four_days_equal_full_runs(spark, tmp_path):
+        for kind, (rows, groups) in ledger_holds_the_tables_rows(spark, daily).items():
+            assert rows <= 2 * groups, f"{kind} after day {number}"
+    history = spark.sql(f"DESCRIBE HISTORY delta.`{daily}/{COUNTS}`").collect()
+    modes = [h.operationParameters["mode"] for h in sorted(history, key=lambda h: h.version)]
+    # the first run wrote the counts; later runs appended their change, and summed some kinds
+    assert modes[0] == "Overwrite" and {"Append", "Overwrite"} <= set(modes[1:]), modes

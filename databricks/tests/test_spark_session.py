@@ -34,8 +34,8 @@ def test_the_session_keeps_a_bounded_number_of_finished_queries(
     """Spark keeps every finished SQL query's plan and metrics for its web UI, up to
     spark.sql.ui.retainedExecutions (1,000 by default; StaticSQLConf, removed oldest first by the
     status store's cleanup, which runs after the listener has seen the query). A job's queries
-    over cached frames describe their whole lineage: the 30-day benchmark's session ran out of
-    its 2 GiB heap on day 18 (2026-12-07) holding them."""
+    over cached frames describe their whole lineage: they were most of what grew in the 30-day
+    benchmark's session, which ran out of its 2 GiB heap on day 18 (2026-12-07)."""
     if engine != "classic":
         pytest.skip("the status store lives in the Spark Connect server's JVM")
     for _ in range(RETAINED_EXECUTIONS + 20):

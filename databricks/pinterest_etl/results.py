@@ -162,7 +162,7 @@ def update_results(
     if recorded == now:
         return []
     with _change(spark, cleaned, location, recorded, now) as change:
-        added = {r[0]: r[1] for r in change.groupBy(COUNTED_COLUMN).count().collect()}
+        added = _groups(change)
         if not added:
             return []
         kinds = sorted(added)
@@ -189,7 +189,7 @@ def update_results(
 
 
 def _groups(counts: DataFrame) -> dict[str, int]:
-    """How many groups (rows) ``counts`` holds of each kind it holds."""
+    """How many rows ``counts`` holds of each kind it holds (its groups, once summed)."""
     return {r[0]: r[1] for r in counts.groupBy(COUNTED_COLUMN).count().collect()}
 
 

@@ -10,9 +10,9 @@ not the whole history:
 - the cleaned tables record their changes (Delta's change data feed); the counts table's last
   commit names the cleaned tables' versions it counts (its user metadata);
 - an incremental run reads the keys (``ind``) changed since those versions, the rows of those keys
-  before (from the change feeds: a changed row's first pre-image; no old version is read) and now,
-  and so the change to the counts: -1 for each old row, +1 for each new one. A row a MERGE
-  replaced is so taken out of its old groups, and a re-send that changed nothing changes no count;
+  before (at the recorded versions, by time travel) and now, and so the change to the counts: -1
+  for each old row, +1 for each new one. A row a MERGE replaced is so taken out of its old groups,
+  and a re-send that changed nothing changes no count;
 - each result whose kind of count changed is finished from its kind's counts with the change
   added, and written only when its rows differ from those the last counts commit recorded (a
   digest of each result's rows is in that commit's metadata too, so no result table is read);
@@ -41,7 +41,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import reduce
 
-from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
@@ -277,22 +277,22 @@ def _change(
 ) -> Iterator[DataFrame]:
     """What changed in the counts from the cleaned tables' versions ``before`` to ``after``, cached
     while the block runs: the rows of every key changed in between, -1 as they were, +1 as they
-    are, summed (a re-send that changed nothing leaves no row). The rows as they were come from the
-    change feeds (``_rows_before``), not from the tables as they were: no old version is read."""
-    feeds = {
-        t: read_changes(spark, cleaned[t], location, before[t] + 1, after[t])
+    are, summed (a re-send that changed nothing leaves no row)."""
+    changed = (
+        read_changes(spark, cleaned[t], location, before[t] + 1, after[t]).select("ind")
         for t in TABLES
         if after[t] > before[t]
-    }
-    changed = (feed.select("ind") for feed in feeds.values())
+    )
     keys = cached(reduce(lambda a, b: a.unionByName(b), changed).distinct())
-    now = {
-        t: read_version(spark, cleaned[t], location, after[t]).join(keys, "ind", "left_semi")
-        for t in TABLES
-    }
-    then = [_rows_before(now[t], feeds.get(t)) for t in TABLES]
+
+    def rows(versions: dict[str, int]) -> list[DataFrame]:
+        return [
+            read_version(spark, cleaned[t], location, versions[t]).join(keys, "ind", "left_semi")
+            for t in TABLES
+        ]
+
     try:
-        with sources_of(*then) as old, sources_of(*now.values()) as new:
+        with sources_of(*rows(before)) as old, sources_of(*rows(after)) as new:
             change = cached(summed(counted_rows(old, -1).unionByName(counted_rows(new, 1))))
             try:
                 yield change
@@ -300,26 +300,3 @@ def _change(
                 change.unpersist()
     finally:
         keys.unpersist()
-
-
-#: The change feed's kinds of row that hold a row as it was before its change.
-_WAS = ("update_preimage", "delete")
-#: The columns a change feed adds to a table's.
-_FEED_COLUMNS = ("_change_type", "_commit_version", "_commit_timestamp")
-
-
-def _rows_before(now: DataFrame, feed: DataFrame | None) -> DataFrame:
-    """The rows of ``now`` (a table's rows, at its last version, of some keys that include every
-    key of ``feed``) as they were before the changes in ``feed`` (its change data feed over those
-    versions; None: it did not change). A key the feed holds was as its first change found it: that
-    change's pre-image (an update) or deleted row (a delete, or the old row of an overwrite, which
-    the feed holds as a delete beside the new row's insert in the same commit), or absent when the
-    key's first change inserted it. Any other key was as it is."""
-    if feed is None:
-        return now
-    was_first = F.when(F.col("_change_type").isin(*_WAS), 0).otherwise(1)
-    first = Window.partitionBy("ind").orderBy("_commit_version", was_first)
-    earliest = feed.withColumn("_first", F.row_number().over(first)).filter("_first = 1")
-    was = earliest.filter(F.col("_change_type").isin(*_WAS)).drop(*_FEED_COLUMNS, "_first")
-    unchanged = now.join(feed.select("ind"), "ind", "left_anti")
-    return unchanged.unionByName(was)

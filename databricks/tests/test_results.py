@@ -1,8 +1,7 @@
 """The nine results kept from counts (results.py): incremental runs day by day, with rows a MERGE
 replaces and re-sends, leave the counts and the nine tables a full run writes; a run in which
 nothing changed commits nothing; a run killed while writing the results is repaired by the next;
-medians read from value counts equal ``percentile_approx``; the rows a run takes out of the counts,
-read from the change feeds, are the rows as they were."""
+medians read from value counts equal ``percentile_approx``."""
 
 from __future__ import annotations
 
@@ -19,15 +18,7 @@ from test_incremental import EVERY_TABLE, config, day_1, day_2, day_3, geo, pin,
 from pinterest_etl import analysis as A
 from pinterest_etl import results
 from pinterest_etl.job import run_batch
-from pinterest_etl.writers import (
-    TableLocation,
-    read_changes,
-    read_table,
-    read_version,
-    record_changes,
-    table_version,
-    write_table,
-)
+from pinterest_etl.writers import TableLocation, read_table
 
 COUNTS = "pin_e2e_result_counts"
 RESULTS = [f"pin_e2e_{a.suffix}" for a in A.ANALYSES]
@@ -216,43 +207,3 @@ def test_a_kinds_rows_are_summed_again_once_they_outgrow_its_groups(
     modes = [h.operationParameters["mode"] for h in sorted(history, key=lambda h: h.version)]
     # the first run wrote the counts; later runs appended their change, and summed some kinds
     assert modes[0] == "Overwrite" and {"Append", "Overwrite"} <= set(modes[1:]), modes
-
-
-def test_rows_before_a_change_are_read_from_the_change_feed_as_the_table_was(
-    spark: SparkSession, tmp_path: Path
-) -> None:
-    """``_rows_before`` (what an incremental run takes out of the counts) against the table as it
-    was, read by time travel, over every change a cleaned table sees: a MERGE that updates and
-    inserts, a key updated twice, a key inserted then updated, and an overwrite (a full run's,
-    which deletes every row and inserts the new ones in one commit); keys the feed does not hold
-    (changed in another table) are as they are now."""
-    location = TableLocation(root=str(tmp_path))
-    schema = "ind int, v string"
-
-    def merge(rows: list[tuple]) -> None:
-        spark.createDataFrame(rows, schema).createOrReplaceTempView("rows_before_source")
-        spark.sql(
-            f"MERGE INTO delta.`{tmp_path}/t` t USING rows_before_source s ON t.ind = s.ind "
-            "WHEN MATCHED THEN UPDATE SET * WHEN NOT MATCHED THEN INSERT *"
-        )
-
-    write_table(spark.createDataFrame([(1, "a"), (2, "b"), (3, "c"), (4, "d")], schema), "t",
-                location)  # fmt: skip
-    record_changes(spark, "t", location)
-    start = table_version(spark, "t", location)
-    merge([(2, "b2"), (5, "e")])
-    merge([(2, "b3"), (5, "e2"), (6, "f")])
-    replaced = [(1, "a"), (2, "b4"), (3, "c2"), (6, "f"), (7, "g")]
-    write_table(spark.createDataFrame(replaced, schema), "t", location)
-    for first, last, keys in [
-        (start, start + 2, [1, 2, 3, 5, 6]),
-        (start, start + 3, [1, 2, 3, 4, 5, 6, 7]),
-        (start + 1, start + 3, [1, 2, 3, 4, 5, 6, 7, 8]),
-    ]:
-        wanted = spark.createDataFrame([(k,) for k in keys], "ind int")
-        now = read_version(spark, "t", location, last).join(wanted, "ind", "left_semi")
-        feed = read_changes(spark, "t", location, first + 1, last)
-        was = read_version(spark, "t", location, first).join(wanted, "ind", "left_semi")
-        ours = results._rows_before(now, feed)
-        assert sorted(ours.collect()) == sorted(was.collect()), (first, last)
-    assert results._rows_before(now, None) is now

@@ -3,12 +3,13 @@
     .venv/bin/python databricks/bench/bench_jobs.py [--days 4] [--records-per-day 2000]
 
 Sends ``--days`` days as bench_incremental.py does and runs the incremental job after each, on
-Spark Classic, counting the jobs Spark's status tracker saw: the run's, the results stage's
-(``results.update_results``), and of that stage the results' finishing, comparing and writing
-(``_write_results``) and the counts' commits (``append_rows``, and ``replace_rows_of`` when a
-kind is summed again); the rest of the stage reads the change. A job count, unlike a time, does
-not depend on the load of the machine; on a small machine each job has a fixed cost, which is what
-an incremental run's time is made of when the day's data is small.
+Spark Classic, counting the jobs Spark's status tracker saw and timing them: the run's, the results
+stage's (``results.update_results``), and of that stage the summing of the kept counts with the
+change (``materialized``), the results' finishing, comparing and writing (``_write_results``) and
+the counts' commits (``append_rows``, and ``replace_rows_of`` when a kind is summed again); the
+rest of the stage reads the change. A job count, unlike a time, does not depend on the load of the
+machine; on a small machine each job has a fixed cost, which is what an incremental run's time is
+made of when the day's data is small.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 
 from bench_incremental import PREFIX, send_day
@@ -28,20 +30,22 @@ from pinterest_etl.writers import TableLocation
 
 #: The parts of the results stage counted on their own. They run on the calling thread (the
 #: stage's parallel threads run inside them), so their counts are theirs alone.
-PARTS = ("update_results", "_write_results", "append_rows", "replace_rows_of")
+PARTS = ("update_results", "materialized", "_write_results", "append_rows", "replace_rows_of")
 
 
-def count_parts(jobs: Callable[[], int], counts: dict[str, int]) -> None:
-    """Wrap ``PARTS`` of ``results`` so that each adds the jobs it started to ``counts``."""
+def count_parts(jobs: Callable[[], int], counts: dict[str, int], seconds: dict[str, float]) -> None:
+    """Wrap ``PARTS`` of ``results`` so that each adds the jobs it started to ``counts`` and the
+    seconds it took to ``seconds``."""
     for name in PARTS:
         original = getattr(results, name)
 
         def counted(*args, _original=original, _name=name, **kwargs):
-            before = jobs()
+            before, start = jobs(), time.perf_counter()
             try:
                 return _original(*args, **kwargs)
             finally:
                 counts[_name] = counts.get(_name, 0) + jobs() - before
+                seconds[_name] = seconds.get(_name, 0.0) + time.perf_counter() - start
 
         setattr(results, name, counted)
 
@@ -72,21 +76,32 @@ def main() -> None:
     from pinterest_etl import batch_writes
 
     counts: dict[str, int] = {}
-    count_parts(jobs, counts)
+    seconds: dict[str, float] = {}
+    count_parts(jobs, counts, seconds)
     batch_writes.update_results = results.update_results
     offsets, previous = dict.fromkeys(TABLES, 0), None
     print(f"{args.records_per_day} new rows per topic a day, 20% re-sent, master {args.master}")
-    print("day  run jobs  results stage  of which: results  counts commits")
+    print("jobs (seconds): the run; its results stage; of that stage, the change read (the rest),")
+    print("the kept counts summed with it, the results finished and written, the counts committed")
+    labels = ("run", "results stage", "change", "sum", "results", "counts commits")
+    print("day  " + "".join(f"{label:<15}" for label in labels).rstrip())
+    committing = ("append_rows", "replace_rows_of")
     try:
         for day in range(1, args.days + 1):
             previous = send_day(root, day - 1, days, offsets, previous)
             counts.clear()
-            before = jobs()
+            seconds.clear()
+            before, start = jobs(), time.perf_counter()
             run_batch(spark, config, "incremental")
-            committing = counts.get("append_rows", 0) + counts.get("replace_rows_of", 0)
-            print(f"{day:>3}  {jobs() - before:>8}  {counts['update_results']:>13}  "
-                  f"{counts.get('_write_results', 0):>18}  {committing:>14}",
-                  flush=True)  # fmt: skip
+            run = (jobs() - before, time.perf_counter() - start)
+            parts = {p: (counts.get(p, 0), seconds.get(p, 0.0)) for p in PARTS}
+            commits = tuple(sum(parts[p][i] for p in committing) for i in (0, 1))
+            change = tuple(parts["update_results"][i] - sum(parts[p][i] for p in PARTS[1:])
+                           for i in (0, 1))  # fmt: skip
+            cells = [run, parts["update_results"], change, parts["materialized"],
+                     parts["_write_results"], commits]  # fmt: skip
+            line = "".join(f"{f'{n} ({s:.1f})':<15}" for n, s in cells)
+            print(f"{day:>3}  {line.rstrip()}", flush=True)
     finally:
         spark.stop()
         shutil.rmtree(root, ignore_errors=True)

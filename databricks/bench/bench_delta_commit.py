@@ -4,10 +4,11 @@
 
 Writes a 3-row table (a result's size) ``--commits`` times as the batch job writes a result
 (``writers.write_table``: an overwrite that may change the schema), then appends 3 rows as many
-times as the job appends to its counts, after three commits of each as a warm-up, and prints the
-milliseconds and Spark jobs of one commit of each. ``--conf`` sets a Spark or Delta setting on the
-session, to see what it changes. The nine results are nine such overwrites a run, whatever the day
-held: this is the floor an incremental run cannot go under on a machine.
+times as the job appends to its counts (``writers.append_rows``), after the table's creation and
+three commits of each as a warm-up, and prints the milliseconds and Spark jobs of one commit of
+each. ``--conf`` sets a Spark or Delta setting on the session, to see what it changes. A run
+writes each result whose rows changed by one such overwrite, nine on a day that changes them all:
+a floor of an incremental run on a machine.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ import time
 
 from pinterest_etl import cli
 from pinterest_etl.spark_session import local_spark
+from pinterest_etl.writers import TableLocation, append_rows, write_table
 
 ROWS = [("Chad", 2018, 3), ("Peru", 2019, 1), ("Albania", 2020, 7)]
 SCHEMA = "country string, post_year int, n long"
-WRITES = {"overwrite": {"overwriteSchema": "true"}, "append": {}}
+#: How the batch job writes a result, and how it adds a run's change to its counts.
+WRITES = {"overwrite": write_table, "append": append_rows}
 
 
 def setting(text: str) -> tuple[str, str]:
@@ -54,15 +57,13 @@ def main() -> None:
     print(f"{args.commits} commits of {len(ROWS)} rows each, master {args.master}, "
           f"settings {dict(args.conf) or 'the local defaults'}")  # fmt: skip
     try:
-        for mode, options in WRITES.items():
-            path = f"{root}/{mode}"
+        location = TableLocation(root=root)
+        for mode, write in WRITES.items():
 
-            def commit(mode: str = mode, options: dict = options, path: str = path) -> None:
-                frame = spark.createDataFrame(ROWS, SCHEMA)
-                frame.write.format("delta").mode(mode).options(**options).save(path)
+            def commit(write=write, mode: str = mode) -> None:
+                write(spark.createDataFrame(ROWS, SCHEMA), mode, location)
 
-            spark.createDataFrame(ROWS, SCHEMA).write.format("delta").save(path)
-            for _ in range(3):
+            for _ in range(4):  # the table's creation, then a warm-up
                 commit()
             before, start = jobs(), time.perf_counter()
             for _ in range(args.commits):

@@ -148,7 +148,7 @@ def update_results(
         now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
         tables = [read_version(spark, cleaned[t], location, now[t]) for t in TABLES]
         with sources_of(*tables) as sources:
-            counts = cached(summed(counted_rows(sources, sign=1)))
+            counts = materialized(summed(counted_rows(sources, sign=1)))
             try:
                 written, digests = _write_results(counts, [a.suffix for a in ANALYSES], results,
                                                   location, each, recorded=None)  # fmt: skip

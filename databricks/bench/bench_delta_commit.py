@@ -18,6 +18,8 @@ import shutil
 import tempfile
 import time
 
+from bench_jobs import job_counter
+
 from pinterest_etl import cli
 from pinterest_etl.spark_session import local_spark
 from pinterest_etl.writers import TableLocation, append_rows, write_table
@@ -49,10 +51,7 @@ def main() -> None:
     spark = local_spark("pinterest-etl-bench-delta-commit", master=args.master,
                         driver_memory="2g", shuffle_partitions=2,
                         extra_conf=dict(args.conf))  # fmt: skip
-    tracker = spark.sparkContext.statusTracker()
-
-    def jobs() -> int:
-        return max(tracker.getJobIdsForGroup(None), default=-1) + 1
+    jobs = job_counter(spark)
 
     print(f"{args.commits} commits of {len(ROWS)} rows each, master {args.master}, "
           f"settings {dict(args.conf) or 'the local defaults'}")  # fmt: skip

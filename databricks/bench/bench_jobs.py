@@ -7,7 +7,8 @@ Spark Classic, counting the jobs Spark's status tracker saw and timing them: the
 stage's (``results.update_results``), and of that stage the summing of the kept counts with the
 change (``materialized``), the results' finishing, comparing and writing (``_write_results``) and
 the counts' commits (``append_rows``, and ``replace_rows_of`` when a kind is summed again); the
-rest of the stage reads the change. A job count, unlike a time, does not depend on the load of the
+rest of the stage reads the change. Day 1 is a first run: it counts every row, and its sum is the
+checkpoint of those counts. A job count, unlike a time, does not depend on the load of the
 machine; on a small machine each job has a fixed cost, which is what an incremental run's time is
 made of when the day's data is small.
 """
@@ -21,6 +22,7 @@ import time
 from collections.abc import Callable
 
 from bench_incremental import PREFIX, send_day
+from pyspark.sql import SparkSession
 
 from pinterest_etl import cli, results
 from pinterest_etl.job import BatchConfig, run_batch
@@ -50,6 +52,13 @@ def count_parts(jobs: Callable[[], int], counts: dict[str, int], seconds: dict[s
         setattr(results, name, counted)
 
 
+def job_counter(spark: SparkSession) -> Callable[[], int]:
+    """A function that says how many jobs the Classic session ``spark`` has started: job ids
+    count up from 0, and its status tracker keeps only the last ``spark.ui.retainedJobs``."""
+    tracker = spark.sparkContext.statusTracker()
+    return lambda: max(tracker.getJobIdsForGroup(None), default=-1) + 1
+
+
 def main() -> None:
     parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=cli.whole_number(1), default=4)
@@ -63,13 +72,7 @@ def main() -> None:
     root = tempfile.mkdtemp(prefix="pinterest-bench-jobs-")
     spark = local_spark("pinterest-etl-bench-jobs", master=args.master, driver_memory="2g",
                         shuffle_partitions=2)  # fmt: skip
-    tracker = spark.sparkContext.statusTracker()
-
-    def jobs() -> int:
-        """How many jobs the session has started: job ids count up from 0, and the tracker keeps
-        only the last ``spark.ui.retainedJobs``."""
-        return max(tracker.getJobIdsForGroup(None), default=-1) + 1
-
+    jobs = job_counter(spark)
     config = BatchConfig(root, PREFIX, TableLocation(root=f"{root}/tables"),
                          checkpoint_root=f"{root}/checkpoints")  # fmt: skip
     # update_results is imported by name where the job calls it: count it there.

@@ -46,6 +46,7 @@ from .results import update_results
 from .writers import (
     TableLocation,
     append_rows,
+    key_range,
     merge_by_key,
     read_table,
     replace_rows_of,
@@ -104,14 +105,20 @@ def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: Ta
     Only the rows that change the table go into the MERGE (new keys, and rows that win over the
     stored one), found by one read of the table's key and compared columns: a re-sent or losing
     row would otherwise make the MERGE rewrite every file holding its key, the whole table on a
-    day that re-sends rows from all over it."""
+    day that re-sends rows from all over it. That read and the MERGE's own search keep to the
+    files whose ``ind`` statistics overlap the range of the batch's keys (``key_range``): a day's
+    new keys, and the re-sent keys of the last days, are in the last days' files, not in the
+    whole history's."""
     others = [c for c in rows.columns if c != "ind"]
     wins = sorts_first(others, "s", "t")
+    keys = None
     if table_exists(spark, name, location):
-        stored = read_table(spark, name, location).alias("t")
+        keys = key_range(rows, "ind")
+        stored = read_table(spark, name, location)
+        stored = (stored.filter(keys.holds("ind")) if keys else stored.limit(0)).alias("t")
         new = rows.alias("s").join(stored, F.col("s.ind") == F.col("t.ind"), "left")
         rows = new.filter(F.col("t.ind").isNull() | F.expr(wins)).select("s.*")
-    return merge_by_key(spark, rows, name, location, "ind", wins)
+    return merge_by_key(spark, rows, name, location, "ind", wins, keys)
 
 
 def _write_malformed(

@@ -51,6 +51,7 @@ from .naming import TABLES
 from .writers import (
     TableLocation,
     append_rows,
+    key_range,
     last_metadata,
     read_changes,
     read_table,
@@ -277,19 +278,20 @@ def _change(
 ) -> Iterator[DataFrame]:
     """What changed in the counts from the cleaned tables' versions ``before`` to ``after``, cached
     while the block runs: the rows of every key changed in between, -1 as they were, +1 as they
-    are, summed (a re-send that changed nothing leaves no row)."""
+    are, summed (a re-send that changed nothing leaves no row). The rows are read from the files
+    whose ``ind`` statistics overlap the changed keys' range (``writers.key_range``)."""
     changed = (
         read_changes(spark, cleaned[t], location, before[t] + 1, after[t]).select("ind")
         for t in TABLES
         if after[t] > before[t]
     )
     keys = cached(reduce(lambda a, b: a.unionByName(b), changed).distinct())
+    bounds = key_range(keys, "ind")
 
     def rows(versions: dict[str, int]) -> list[DataFrame]:
-        return [
-            read_version(spark, cleaned[t], location, versions[t]).join(keys, "ind", "left_semi")
-            for t in TABLES
-        ]
+        tables = [read_version(spark, cleaned[t], location, versions[t]) for t in TABLES]
+        in_range = [df.filter(bounds.holds("ind")) if bounds else df for df in tables]
+        return [df.join(keys, "ind", "left_semi") for df in in_range]
 
     try:
         with sources_of(*rows(before)) as old, sources_of(*rows(after)) as new:

@@ -1,16 +1,20 @@
 """Benchmark (not a test): how many Spark jobs each incremental run starts, and its results stage.
 
     .venv/bin/python databricks/bench/bench_jobs.py [--days 4] [--records-per-day 2000]
+        [--history 0]
 
-Sends ``--days`` days as bench_incremental.py does and runs the incremental job after each, on
-Spark Classic, counting the jobs Spark's status tracker saw and timing them: the run's, the results
-stage's (``results.update_results``), and of that stage the summing of the kept counts with the
-change (``materialized``), the results' finishing, comparing and writing (``_write_results``) and
-the counts' commits (``append_rows``, and ``replace_rows_of`` when a kind is summed again); the
-rest of the stage reads the change. Day 1 is a first run: it counts every row, and its sum is the
-checkpoint of those counts. A job count, unlike a time, does not depend on the load of the
-machine; on a small machine each job has a fixed cost, which is what an incremental run's time is
-made of when the day's data is small.
+Sends ``--history`` days and runs the job once over them, untimed (a first run: it counts every
+row, so the kept counts start summed, one row per group); then sends ``--days`` days as
+bench_incremental.py does and runs the incremental job after each, on Spark Classic, counting the
+jobs Spark's status tracker saw and timing them: the run's, the results stage's
+(``results.update_results``), and of that stage the reading of the change (the change feeds, the
+changed keys' rows, the present kinds' change: what comes before ``_add_change``), the summing of
+the kept counts with it (the rest of ``_add_change``), the results' finishing, comparing and
+writing (``_write_results``) and the counts' commits (``append_rows``, and ``replace_rows_of``
+when a kind is summed again). Day 1 (without ``--history``) is a first run: it counts every row,
+and that counting and the counts' write are in its "change" column. A job count, unlike
+a time, does not depend on the load of the machine; on a small machine each job has a fixed cost,
+which is what an incremental run's time is made of when the day's data is small.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from pinterest_etl.writers import TableLocation
 
 #: The parts of the results stage counted on their own. They run on the calling thread (the
 #: stage's parallel threads run inside them), so their counts are theirs alone.
-PARTS = ("update_results", "materialized", "_write_results", "append_rows", "replace_rows_of")
+PARTS = ("update_results", "_add_change", "_write_results", "append_rows", "replace_rows_of")
 
 
 def count_parts(jobs: Callable[[], int], counts: dict[str, int], seconds: dict[str, float]) -> None:
@@ -64,6 +68,8 @@ def main() -> None:
     parser.add_argument("--days", type=cli.whole_number(1), default=4)
     parser.add_argument("--records-per-day", type=cli.whole_number(1), default=2000,
                         help="new rows per topic")  # fmt: skip
+    parser.add_argument("--history", type=cli.whole_number(0), default=0,
+                        help="days sent and run once before the days counted")  # fmt: skip
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--seed", type=cli.whole_number(0), default=42)
     args = parser.parse_args()
@@ -90,7 +96,13 @@ def main() -> None:
     print("day  " + "".join(f"{label:<15}" for label in labels).rstrip())
     committing = ("append_rows", "replace_rows_of")
     try:
-        for day in range(1, args.days + 1):
+        if args.history:
+            for day in range(1, args.history + 1):
+                previous = send_day(root, day - 1, days, offsets, previous)
+            start = time.perf_counter()
+            run_batch(spark, config, "incremental")
+            print(f"days 1-{args.history}: one first run, {time.perf_counter() - start:.1f} s")
+        for day in range(args.history + 1, args.history + args.days + 1):
             previous = send_day(root, day - 1, days, offsets, previous)
             counts.clear()
             seconds.clear()
@@ -99,10 +111,12 @@ def main() -> None:
             run = (jobs() - before, time.perf_counter() - start)
             parts = {p: (counts.get(p, 0), seconds.get(p, 0.0)) for p in PARTS}
             commits = tuple(sum(parts[p][i] for p in committing) for i in (0, 1))
-            change = tuple(parts["update_results"][i] - sum(parts[p][i] for p in PARTS[1:])
-                           for i in (0, 1))  # fmt: skip
-            cells = [run, parts["update_results"], change, parts["materialized"],
-                     parts["_write_results"], commits]  # fmt: skip
+            stage, added, finished = (parts[p] for p in PARTS[:3])
+            if not added[0] and not added[1]:  # a first run: its counting in "change"
+                added = tuple(finished[i] + commits[i] for i in (0, 1))
+            change = tuple(stage[i] - added[i] for i in (0, 1))
+            summing = tuple(added[i] - finished[i] - commits[i] for i in (0, 1))
+            cells = [run, stage, change, summing, finished, commits]
             line = "".join(f"{f'{n} ({s:.1f})':<15}" for n, s in cells)
             print(f"{day:>3}  {line.rstrip()}", flush=True)
     finally:

@@ -14,16 +14,19 @@ Every result is read from counts alone (``COUNTED``: how many source rows hold e
 values of a few columns, e.g. per age group each follower count) and never from the rows: counts
 can be added to and taken from, so the batch job keeps them in a table and updates them from the
 rows that changed (job.py, ``results.py``), and a full run computes them from every row, through
-the same ``finish`` of each ``Analysis``.
+the same ``finish`` of each ``Analysis``. Two kinds hold a group per user and per poster; their
+present groups are also counted per joining year and per country and follower count
+(``PRESENT``), so that results 6a, 6b and 9 read a few rows, not every user or poster.
 - Results are sets (written unsorted); ``display_order`` sorts one for display, by its columns
   left to right with age groups youngest first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import reduce
+from typing import Protocol
 
 from pyspark.sql import Column, DataFrame, Window
 from pyspark.sql import functions as F
@@ -154,6 +157,96 @@ COUNTED: tuple[Counted, ...] = (
 COUNTED_BY_NAME = {c.name: c for c in COUNTED}
 
 
+@dataclass(frozen=True)
+class Present:
+    """How many groups of the ``Counted`` kind ``of`` are present (their ``n`` above 0) per values
+    of ``columns`` (some of ``of``'s). It is kept beside the counts for a kind that holds a group
+    per user or per poster: a result that needs only how many such groups there are, or their
+    largest value, then reads a few rows, not every group, and a run does not sum every group
+    again. A change of a group's ``n`` moves it in (from 0: +1) or out (to 0: -1); a first run's
+    groups all come in from 0, so both modes count the same way (``present_change``)."""
+
+    name: str
+    of: str
+    columns: tuple[str, ...]
+
+
+PRESENT: tuple[Present, ...] = (
+    Present("users_per_join_year", "users_by_join_year", ("post_year",)),
+    Present("posters_per_country_and_followers", "poster_by_country",
+            ("country", "follower_count")),
+)  # fmt: skip
+PRESENT_BY_NAME = {p.name: p for p in PRESENT}
+
+#: The columns of every kind of count, counted or present, by name.
+KIND_COLUMNS: dict[str, tuple[str, ...]] = {
+    **{c.name: c.columns for c in COUNTED},
+    **{p.name: p.columns for p in PRESENT},
+}
+
+
+class Counts(Protocol):
+    """The counts a result is finished from, by kind (``KIND_COLUMNS``)."""
+
+    def of(self, kind: str, at: DataFrame | None = None) -> DataFrame:
+        """The groups of ``kind`` that are present: its columns and ``n`` (above 0). ``at``: only
+        the groups whose values of ``at``'s columns are a row of ``at`` (nulls equal)."""
+        ...
+
+
+def null_safe_join(left: DataFrame, right: DataFrame, columns: Sequence[str],
+                   how: str) -> DataFrame:  # fmt: skip
+    """``left`` joined with ``right`` on equal ``columns``, a null equal to a null (a group's
+    values may be null); the columns appear once, from ``left``."""
+    renamed = right.select(
+        *(F.col(c).alias(f"_r_{c}") if c in columns else c for c in right.columns)
+    )
+    on = [F.col(c).eqNullSafe(F.col(f"_r_{c}")) for c in columns]
+    joined = left.join(renamed, reduce(lambda a, b: a & b, on), how)
+    if how in ("left_semi", "left_anti"):
+        return joined
+    return joined.drop(*(f"_r_{c}" for c in columns))
+
+
+def present_change(present: Present, change: DataFrame, before: DataFrame | None) -> DataFrame:
+    """How the groups of ``present.of`` that ``change`` changes (its columns and ``n``, the change
+    of each group's count) move the count of present groups per ``present.columns``: ``n`` +1
+    for a group whose count goes from 0 above 0, -1 for one whose count goes to 0. ``before``: the
+    kind's counts before the change (its columns and ``n``, any number of rows per group; only
+    the changed groups' rows are read); None: every count was 0 (a first run)."""
+    columns = COUNTED_BY_NAME[present.of].columns
+    delta = change.select(*columns, F.col(COUNT).alias("_delta"))
+    if before is None:
+        moved = delta.withColumn("_old", F.lit(0).cast("long"))
+    else:
+        touched = null_safe_join(before.select(*columns, COUNT), delta, columns, "left_semi")
+        old = touched.groupBy(*columns).agg(F.sum(COUNT).alias("_old"))
+        moved = null_safe_join(delta, old, columns, "left").fillna(0, subset=["_old"])
+    new = F.col("_old") + F.col("_delta")
+    step = (
+        F.when((F.col("_old") <= 0) & (new > 0), 1)
+        .when((F.col("_old") > 0) & (new <= 0), -1)
+        .otherwise(0)
+    )
+    total = moved.groupBy(*present.columns).agg(F.sum(step).cast("long").alias(COUNT))
+    return total.filter(F.col(COUNT) != 0)
+
+
+class RowCounts:
+    """``Counts`` read from the cleaned tables' rows (every group counted on the spot)."""
+
+    def __init__(self, pin: DataFrame, geo: DataFrame, user: DataFrame) -> None:
+        self._tables = (pin, geo, user)
+
+    def of(self, kind: str, at: DataFrame | None = None) -> DataFrame:
+        if kind in PRESENT_BY_NAME:
+            present = PRESENT_BY_NAME[kind]
+            counts = present_change(present, self.of(present.of), None)
+        else:
+            counts = COUNTED_BY_NAME[kind].counts(*self._tables)
+        return counts if at is None else null_safe_join(counts, at, at.columns, "left_semi")
+
+
 def _most_popular(counts: DataFrame, group: str, item: str) -> DataFrame:
     """Per ``group``, the ``item`` values with the highest count (all of them on a tie)."""
     by_count = Window.partitionBy(group).orderBy(F.col(COUNT).desc())
@@ -161,17 +254,21 @@ def _most_popular(counts: DataFrame, group: str, item: str) -> DataFrame:
     return top.select(group, item, F.col(COUNT).alias("category_count"))
 
 
-def _top_posters(counts: DataFrame) -> DataFrame:
-    """Per country the poster(s) with the most followers, one row per poster and count."""
-    by_country = Window.partitionBy("country")
-    top = counts.withColumn("_max", F.max("follower_count").over(by_country))
-    return top.filter(F.col("follower_count") == F.col("_max")).select(
-        "country", "poster_name", "follower_count"
-    )
+def _top_followers(counts: Counts) -> DataFrame:
+    """Per country the most followers a poster has: ``country, follower_count``."""
+    present = counts.of("posters_per_country_and_followers")
+    return present.groupBy("country").agg(F.max("follower_count").alias("follower_count"))
 
 
-def _country_with_top_poster(counts: DataFrame) -> DataFrame:
-    per_country = _top_posters(counts).select("country", "follower_count").distinct()
+def _top_posters(counts: Counts) -> DataFrame:
+    """Per country the poster(s) with the most followers, one row per poster and count: the
+    posters of the country's top follower count."""
+    top = counts.of("poster_by_country", at=_top_followers(counts))
+    return top.select("country", "poster_name", "follower_count")
+
+
+def _country_with_top_poster(counts: Counts) -> DataFrame:
+    per_country = _top_followers(counts)
     top = per_country.agg(F.max("follower_count").alias("_max"))
     result = per_country.join(top, F.col("follower_count") == F.col("_max"))
     return result.select("country", "follower_count")
@@ -195,51 +292,60 @@ def _median_followers(counts: DataFrame, *groups: str) -> DataFrame:
     return reached.groupBy(*groups).agg(F.min("follower_count").alias("median_follower_count"))
 
 
-def _users_joined(counts: DataFrame) -> DataFrame:
-    """Distinct users per joining year: each row of the counts is one user."""
-    return counts.groupBy("post_year").agg(F.count(F.lit(1)).alias("number_users_joined"))
+def _users_joined(counts: Counts) -> DataFrame:
+    """Distinct users per joining year: the users present in each."""
+    users = counts.of("users_per_join_year")
+    return users.select("post_year", F.col(COUNT).alias("number_users_joined"))
 
 
 @dataclass(frozen=True)
 class Analysis:
-    """One result table: the course task, the table-name suffix, what it answers, the counts it
-    is read from (``COUNTED``) and how (``finish``, from those counts alone)."""
+    """One result table: the course task, the table-name suffix, what it answers, the kinds of
+    counts it is read from (``reads``: ``KIND_COLUMNS``) and how (``finish``, from those counts
+    alone)."""
 
     task: str
     suffix: str
     question: str
-    counted: str
-    finish: Callable[[DataFrame], DataFrame]
+    reads: tuple[str, ...]
+    finish: Callable[[Counts], DataFrame]
 
     def compute(self, pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:
         """The result from the cleaned tables: their counts, finished."""
-        return self.finish(COUNTED_BY_NAME[self.counted].counts(pin, geo, user))
+        return self.finish(RowCounts(pin, geo, user))
+
+    @classmethod
+    def of_kind(cls, task: str, suffix: str, question: str, kind: str,
+                finish: Callable[[DataFrame], DataFrame]) -> Analysis:  # fmt: skip
+        """A result finished from every present group of one ``kind``."""
+        return cls(task, suffix, question, (kind,), lambda counts: finish(counts.of(kind)))
 
 
 ANALYSES: tuple[Analysis, ...] = (
-    Analysis("4", "popular_category_by_country", "most popular category per country",
-             "category_by_country", lambda c: _most_popular(c, "country", "category")),
-    Analysis("5", "popular_category_by_year", "most popular category per posting year 2018-2022",
-             "category_by_post_year", lambda c: _most_popular(c, "post_year", "category")),
+    Analysis.of_kind("4", "popular_category_by_country", "most popular category per country",
+                     "category_by_country", lambda c: _most_popular(c, "country", "category")),
+    Analysis.of_kind("5", "popular_category_by_year",
+                     "most popular category per posting year 2018-2022", "category_by_post_year",
+                     lambda c: _most_popular(c, "post_year", "category")),
     Analysis("6a", "top_poster_by_country", "per country, the poster with the most followers",
-             "poster_by_country", _top_posters),
+             ("posters_per_country_and_followers", "poster_by_country"), _top_posters),
     Analysis("6b", "country_with_top_poster",
-             "the country whose top poster has the most followers", "poster_by_country",
-             _country_with_top_poster),
-    Analysis("7", "popular_category_by_age_group", "most popular category per age group",
-             "category_by_age_group", lambda c: _most_popular(c, "age_group", "category")),
-    Analysis("8", "median_followers_by_age_group", "median follower count per age group",
-             "followers_by_age_group", lambda c: _median_followers(c, "age_group")),
+             "the country whose top poster has the most followers",
+             ("posters_per_country_and_followers",), _country_with_top_poster),
+    Analysis.of_kind("7", "popular_category_by_age_group", "most popular category per age group",
+                     "category_by_age_group", lambda c: _most_popular(c, "age_group", "category")),
+    Analysis.of_kind("8", "median_followers_by_age_group", "median follower count per age group",
+                     "followers_by_age_group", lambda c: _median_followers(c, "age_group")),
     Analysis("9", "users_joined_by_year",
-             "users joined per year 2015-2020 (post_year = joining year)", "users_by_join_year",
-             _users_joined),
-    Analysis("10", "median_followers_by_join_year",
-             "median follower count by joining year 2015-2020", "followers_by_join_year",
-             lambda c: _median_followers(c, "post_year")),
-    Analysis("11", "median_followers_by_age_group_and_join_year",
-             "median follower count by joining year 2015-2020 and age group",
-             "followers_by_age_group_and_join_year",
-             lambda c: _median_followers(c, "age_group", "post_year")),
+             "users joined per year 2015-2020 (post_year = joining year)",
+             ("users_per_join_year",), _users_joined),
+    Analysis.of_kind("10", "median_followers_by_join_year",
+                     "median follower count by joining year 2015-2020", "followers_by_join_year",
+                     lambda c: _median_followers(c, "post_year")),
+    Analysis.of_kind("11", "median_followers_by_age_group_and_join_year",
+                     "median follower count by joining year 2015-2020 and age group",
+                     "followers_by_age_group_and_join_year",
+                     lambda c: _median_followers(c, "age_group", "post_year")),
 )  # fmt: skip
 ANALYSES_BY_TASK = {a.task: a for a in ANALYSES}
 

@@ -13,7 +13,12 @@ not the whole history:
   before (at the recorded versions, by time travel) and now, and so the change to the counts: -1
   for each old row, +1 for each new one. A row a MERGE replaced is so taken out of its old groups,
   and a re-send that changed nothing changes no count;
-- each result whose kind of count changed is finished from its kind's counts with the change
+- the change of the two kinds that hold a group per user and per poster (``LARGE``) also moves
+  groups in and out of their present kinds (``analysis.PRESENT``: users per joining year, posters
+  per country and follower count), read from the stored rows of the changed groups alone; those
+  two kinds are never summed whole, a result reads only the groups it asks for (the posters of a
+  country's top follower count);
+- each result whose kinds of count changed is finished from its kinds' counts with the change
   added, and written only when its rows differ from those the last counts commit recorded (a
   digest of each result's rows is in that commit's metadata too, so no result table is read);
   then the change is appended to the counts in one commit that records the new versions, the
@@ -27,10 +32,11 @@ again and writes every result that differs from the recorded digests (rewriting 
 already written changes nothing). A result table edited or dropped by hand is written again by the
 next run that changes its rows, or by a full run.
 
-A full run (and a first run, or counts that no longer match the cleaned tables) counts every row,
-writes every result from those counts, then replaces the counts table: the two modes share
-``COUNTED`` and each result's ``finish``, so they agree by construction, exactly (medians included:
-they are read from per-group value counts).
+A full run (and a first run, counts that no longer match the cleaned tables, or counts of other
+kinds) counts every row, its present kinds as groups that come in from 0, writes every result
+from those counts, then replaces the counts table: the two modes share ``COUNTED``, ``PRESENT``'s
+``present_change`` and each result's ``finish``, so they agree by construction, exactly (medians
+included: they are read from per-group value counts).
 """
 
 from __future__ import annotations
@@ -45,7 +51,17 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import StructType
 
-from .analysis import ANALYSES, COUNT, COUNTED, COUNTED_BY_NAME, COUNTED_COLUMNS, SOURCES
+from .analysis import (
+    ANALYSES,
+    COUNT,
+    COUNTED,
+    COUNTED_COLUMNS,
+    KIND_COLUMNS,
+    PRESENT,
+    SOURCES,
+    null_safe_join,
+    present_change,
+)
 from .compute import cached, materialized
 from .naming import TABLES
 from .writers import (
@@ -73,6 +89,9 @@ _DIGESTS = "result_digests"
 #: The key of each kind's rows in the counts table's commit metadata: how many rows the table
 #: holds for it, and how many groups it had when its rows were last summed to one per group.
 _LEDGER = "ledger"
+#: The key of the kinds the counts table holds (``analysis.KIND_COLUMNS``): counts of other
+#: kinds (an older version of the job) are counted again from every row.
+_KINDS = "kinds"
 
 #: A kind's rows are summed again once they exceed twice its groups and this many rows: below it,
 #: the rows added since cost little to read.
@@ -81,22 +100,62 @@ LEDGER_MIN_ROWS = 100_000
 
 def counted_rows(sources: dict[str, DataFrame], sign: int) -> DataFrame:
     """The values every ``Counted`` takes from the rows of ``sources`` (``sources_of``), in the
-    counts table's columns (a column a kind does not count by is null), each with ``n`` =
-    ``sign``."""
+    counts table's columns (``_in_counts_table``), each with ``n`` = ``sign``."""
     frames = []
     for counted in COUNTED:
         values = counted.values(sources[counted.source])
-        frames.append(
-            values.select(
-                F.lit(counted.name).alias(COUNTED_COLUMN),
-                *(
-                    F.col(c) if c in counted.columns else F.lit(None).cast(kind).alias(c)
-                    for c, kind in COUNTED_COLUMNS.items()
-                ),
-                F.lit(sign).cast("long").alias(COUNT),
-            )
-        )
+        frames.append(_in_counts_table(values.withColumn(COUNT, F.lit(sign)), counted.name))
     return reduce(lambda a, b: a.unionByName(b), frames)
+
+
+def _in_counts_table(counts: DataFrame, kind: str) -> DataFrame:
+    """``counts`` of ``kind`` (its columns and ``n``) in the counts table's columns: the kind's
+    name, every counted column (null where the kind does not count by it), ``n``."""
+    columns = KIND_COLUMNS[kind]
+    return counts.select(
+        F.lit(kind).alias(COUNTED_COLUMN),
+        *(
+            F.col(c) if c in columns else F.lit(None).cast(type_).alias(c)
+            for c, type_ in COUNTED_COLUMNS.items()
+        ),
+        F.col(COUNT).cast("long").alias(COUNT),
+    )
+
+
+def with_present(change: DataFrame, before: DataFrame | None) -> DataFrame:
+    """``change`` (summed rows of the counts table, of counted kinds) with the change it makes to
+    every present kind (``analysis.present_change``) added as rows. ``before``: the counts table's
+    rows before the change; None: a first run, every count was 0."""
+    frames = [change]
+    for present in PRESENT:
+        old = None if before is None else counts_of(before, present.of)
+        moved = present_change(present, counts_of(change, present.of), old)
+        frames.append(_in_counts_table(moved, present.name))
+    return reduce(lambda a, b: a.unionByName(b), frames)
+
+
+#: The kinds a present kind counts the groups of (a group per user, per poster): an incremental
+#: run never sums them whole; a result reads only the groups it asks for (``Counts.of``'s ``at``).
+LARGE = frozenset(p.of for p in PRESENT)
+
+
+class KeptCounts:
+    """``analysis.Counts`` read from the counts table's rows: ``totals``, summed rows of some
+    kinds, and ``ledger``, rows of the ``LARGE`` kinds as kept (several per group), summed only
+    where a result asks (None: ``totals`` holds every kind)."""
+
+    def __init__(self, totals: DataFrame, ledger: DataFrame | None = None) -> None:
+        self._totals, self._ledger = totals, ledger
+
+    def of(self, kind: str, at: DataFrame | None = None) -> DataFrame:
+        large = self._ledger is not None and kind in LARGE
+        rows = counts_of(self._ledger if large else self._totals, kind)
+        if at is not None:
+            rows = null_safe_join(rows, at, at.columns, "left_semi")
+        if large:
+            total = rows.groupBy(*KIND_COLUMNS[kind]).agg(F.sum(COUNT).alias(COUNT))
+            rows = total.filter(F.col(COUNT) != 0)
+        return rows
 
 
 @contextmanager
@@ -118,9 +177,9 @@ def summed(rows: DataFrame) -> DataFrame:
 
 
 def counts_of(counts: DataFrame, name: str) -> DataFrame:
-    """The counts of one ``Counted`` kind: its columns and ``n``."""
+    """The counts of one kind (``analysis.KIND_COLUMNS``): its columns and ``n``."""
     rows = counts.filter(F.col(COUNTED_COLUMN) == name)
-    return rows.select(*COUNTED_BY_NAME[name].columns, COUNT)
+    return rows.select(*KIND_COLUMNS[name], COUNT)
 
 
 def update_results(
@@ -149,43 +208,81 @@ def update_results(
         now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
         tables = [read_version(spark, cleaned[t], location, now[t]) for t in TABLES]
         with sources_of(*tables) as sources:
-            counts = materialized(summed(counted_rows(sources, sign=1)))
-            try:
-                written, digests = _write_results(counts, [a.suffix for a in ANALYSES], results,
-                                                  location, each, recorded=None)  # fmt: skip
-                groups = _groups(counts)
-                metadata = _metadata(now, digests, {k: (n, n) for k, n in groups.items()})
-                write_table(counts, counts_name, location, metadata=metadata,
-                            partition_by=COUNTED_COLUMN)  # fmt: skip
-            finally:
-                counts.unpersist()
+            counted = materialized(summed(counted_rows(sources, sign=1)))
+        try:
+            counts = materialized(with_present(counted, before=None))
+        finally:
+            counted.unpersist()
+        try:
+            written, digests = _write_results(KeptCounts(counts), [a.suffix for a in ANALYSES],
+                                              results, location, each, recorded=None)  # fmt: skip
+            groups = _groups(counts)
+            metadata = _metadata(now, digests, {k: (n, n) for k, n in groups.items()})
+            write_table(counts, counts_name, location, metadata=metadata,
+                        partition_by=COUNTED_COLUMN)  # fmt: skip
+        finally:
+            counts.unpersist()
         return written
     if recorded == now:
         return []
-    with _change(spark, cleaned, location, recorded, now) as change:
-        added = _groups(change)
-        if not added:
+    with _change(spark, cleaned, location, recorded, now) as counted:
+        if counted.isEmpty():
             return []
-        kinds = sorted(added)
-        stored = read_table(spark, counts_name, location).filter(F.col(COUNTED_COLUMN).isin(kinds))
-        counts = materialized(summed(stored.unionByName(change)))
+        table = read_table(spark, counts_name, location)
+        change = materialized(with_present(counted, before=table))
         try:
-            changed = [a.suffix for a in ANALYSES if a.counted in kinds]
-            written, finished = _write_results(counts, changed, results, location, each, digests)
-            digests = {**digests, **finished}
-            for kind, n in added.items():
-                rows, groups = ledger.get(kind, (0, 0))
-                ledger[kind] = (rows + n, groups)
-            append_rows(change, counts_name, location, _metadata(now, digests, ledger))
-            outgrown = [k for k in kinds if ledger[k][0] > max(2 * ledger[k][1], LEDGER_MIN_ROWS)]
-            if outgrown:
-                summed_again = counts.filter(F.col(COUNTED_COLUMN).isin(outgrown))
-                groups = _groups(summed_again)
-                ledger.update({k: (groups.get(k, 0), groups.get(k, 0)) for k in outgrown})
-                replace_rows_of(summed_again, counts_name, location, COUNTED_COLUMN, outgrown,
-                                _metadata(now, digests, ledger))  # fmt: skip
+            return _add_change(change, table, counts_name, results, location, each, now,
+                               digests, ledger)  # fmt: skip
         finally:
-            counts.unpersist()
+            change.unpersist()
+
+
+def _add_change(
+    change: DataFrame,
+    table: DataFrame,
+    counts_name: str,
+    results: dict[str, str],
+    location: TableLocation,
+    each: Callable,
+    now: dict[str, int],
+    digests: dict[str, str],
+    ledger: dict[str, tuple[int, int]],
+) -> list[str]:
+    """Bring the counts table ``table`` (``counts_name``) and the results up to ``change`` (rows of
+    the counts table, summed; of every kind, present kinds included) to the cleaned tables'
+    versions ``now``: write the results whose kinds changed and whose rows differ from their
+    recorded digest, append the change, and sum again the kinds that outgrew their groups.
+    Returns the names of the results written."""
+    added = _groups(change)
+    kinds = sorted(added)
+    changed = [a for a in ANALYSES if set(a.reads) & set(kinds)]
+    # The kinds the results to finish read (6a reads one that may not have changed), and those
+    # that changed: their rows in the table and the change.
+    needed = sorted({k for a in changed for k in a.reads} | set(kinds))
+    rows = table.filter(F.col(COUNTED_COLUMN).isin(needed)).unionByName(change)
+    for kind, n in added.items():
+        held, groups = ledger.get(kind, (0, 0))
+        ledger[kind] = (held + n, groups)
+    outgrown = [k for k in kinds if ledger[k][0] > max(2 * ledger[k][1], LEDGER_MIN_ROWS)]
+    totals = materialized(summed(rows.filter(~F.col(COUNTED_COLUMN).isin(sorted(LARGE)))))
+    again = None
+    try:
+        if outgrown:  # summed before the change is appended: ``rows`` reads the table
+            again = materialized(summed(rows.filter(F.col(COUNTED_COLUMN).isin(outgrown))))
+        written, finished = _write_results(KeptCounts(totals, ledger=rows),
+                                           [a.suffix for a in changed], results, location,
+                                           each, digests)  # fmt: skip
+        digests = {**digests, **finished}
+        append_rows(change, counts_name, location, _metadata(now, digests, ledger))
+        if again is not None:
+            groups = _groups(again)
+            ledger.update({k: (groups.get(k, 0), groups.get(k, 0)) for k in outgrown})
+            replace_rows_of(again, counts_name, location, COUNTED_COLUMN, outgrown,
+                            _metadata(now, digests, ledger))  # fmt: skip
+    finally:
+        totals.unpersist()
+        if again is not None:
+            again.unpersist()
     return written
 
 
@@ -195,7 +292,7 @@ def _groups(counts: DataFrame) -> dict[str, int]:
 
 
 def _write_results(
-    counts: DataFrame,
+    counts: KeptCounts,
     suffixes: list[str],
     results: dict[str, str],
     location: TableLocation,
@@ -206,11 +303,11 @@ def _write_results(
     to its table (``results``: by suffix), unless ``recorded`` (digests by suffix) holds the digest
     of its rows. A result is a few rows (one per group), so it is finished once, into the driver,
     and written from there. Returns the names written and every finished result's digest."""
-    spark = counts.sparkSession
 
     def write(suffix: str) -> tuple[str | None, str]:
         analysis = next(a for a in ANALYSES if a.suffix == suffix)
-        result = analysis.finish(counts_of(counts, analysis.counted))
+        result = analysis.finish(counts)
+        spark = result.sparkSession
         rows = result.collect()
         digest = rows_digest(rows, result.schema)
         if recorded is not None and recorded.get(suffix) == digest:
@@ -236,7 +333,9 @@ def _metadata(
     """A counts commit's user metadata: the cleaned tables' versions it counts, the digests of
     the results' rows (by suffix), and each kind's rows in the table and groups when last summed."""
     rows = {k: {"rows": r, "groups": g} for k, (r, g) in ledger.items()}
-    return json.dumps({_VERSIONS: versions, _DIGESTS: digests, _LEDGER: rows}, sort_keys=True)
+    kinds = sorted(KIND_COLUMNS)
+    record = {_VERSIONS: versions, _DIGESTS: digests, _LEDGER: rows, _KINDS: kinds}
+    return json.dumps(record, sort_keys=True)
 
 
 def _recorded(
@@ -250,6 +349,8 @@ def _recorded(
     text = last_metadata(spark, counts_name, location)
     versions = _metadata_value(text, _VERSIONS)
     if not isinstance(versions, dict) or set(versions) != set(TABLES):
+        return None, {}, {}
+    if _metadata_value(text, _KINDS) != sorted(KIND_COLUMNS):
         return None, {}, {}
     digests, ledger = _metadata_value(text, _DIGESTS), _metadata_value(text, _LEDGER)
     try:
@@ -276,10 +377,10 @@ def _change(
     before: dict[str, int],
     after: dict[str, int],
 ) -> Iterator[DataFrame]:
-    """What changed in the counts from the cleaned tables' versions ``before`` to ``after``, cached
-    while the block runs: the rows of every key changed in between, -1 as they were, +1 as they
-    are, summed (a re-send that changed nothing leaves no row). The rows are read from the files
-    whose ``ind`` statistics overlap the changed keys' range (``writers.key_range``)."""
+    """What changed in the counts from the cleaned tables' versions ``before`` to ``after``, kept
+    (``materialized``) while the block runs: the rows of every key changed in between, -1 as they
+    were, +1 as they are, summed (a re-send that changed nothing leaves no row). The rows are read
+    from the files whose ``ind`` statistics overlap the changed keys' range (``key_range``)."""
     changed = (
         read_changes(spark, cleaned[t], location, before[t] + 1, after[t]).select("ind")
         for t in TABLES
@@ -295,10 +396,10 @@ def _change(
 
     try:
         with sources_of(*rows(before)) as old, sources_of(*rows(after)) as new:
-            change = cached(summed(counted_rows(old, -1).unionByName(counted_rows(new, 1))))
-            try:
-                yield change
-            finally:
-                change.unpersist()
+            change = materialized(summed(counted_rows(old, -1).unionByName(counted_rows(new, 1))))
     finally:
         keys.unpersist()
+    try:
+        yield change
+    finally:
+        change.unpersist()

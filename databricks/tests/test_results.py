@@ -1,10 +1,12 @@
 """The nine results kept from counts (results.py): incremental runs day by day, with rows a MERGE
 replaces and re-sends, leave the counts and the nine tables a full run writes; a run in which
 nothing changed commits nothing; a run killed while writing the results is repaired by the next;
+a poster's second pin rewrites no top poster; counts of an older job's kinds are counted again;
 medians read from value counts equal ``percentile_approx``."""
 
 from __future__ import annotations
 
+import json
 import random
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ from test_incremental import EVERY_TABLE, config, day_1, day_2, day_3, geo, pin,
 from pinterest_etl import analysis as A
 from pinterest_etl import results
 from pinterest_etl.job import run_batch
-from pinterest_etl.writers import TableLocation, read_table
+from pinterest_etl.writers import TableLocation, last_metadata, read_table, write_table
 
 COUNTS = "pin_e2e_result_counts"
 RESULTS = [f"pin_e2e_{a.suffix}" for a in A.ANALYSES]
@@ -207,3 +209,43 @@ def test_a_kinds_rows_are_summed_again_once_they_outgrow_its_groups(
     modes = [h.operationParameters["mode"] for h in sorted(history, key=lambda h: h.version)]
     # the first run wrote the counts; later runs appended their change, and summed some kinds
     assert modes[0] == "Overwrite" and {"Append", "Overwrite"} <= set(modes[1:]), modes
+
+
+def test_a_posters_second_pin_rewrites_no_top_poster(spark: SparkSession, tmp_path: Path) -> None:
+    """Ann (5k, Albania) pins again: her poster group's count changes and no poster comes in or
+    goes out, so result 6a is finished again from the kept present kind it did not change, and
+    its rows are the same: not written. Albania's categories changed: written."""
+    root, daily = tmp_path / "bucket", tmp_path / "daily"
+    day_1(root)
+    run_batch(spark, config(root, daily), "incremental")
+    before = versions(spark, daily, RESULTS)
+    send(root, "pin", [pin(6, "5k", "art", "Ann")], 3)
+    send(root, "geo", [geo(6, "2019-05-06 10:00:00", "Albania")], 3)
+    run_batch(spark, config(root, daily), "incremental")
+    run_batch(spark, config(root, tmp_path / "full"), "full")
+    assert with_counts(spark, daily) == with_counts(spark, tmp_path / "full")
+    after = versions(spark, daily, RESULTS)
+    assert after["pin_e2e_top_poster_by_country"] == before["pin_e2e_top_poster_by_country"]
+    assert (
+        after["pin_e2e_popular_category_by_country"] > before["pin_e2e_popular_category_by_country"]
+    )
+
+
+def test_counts_of_other_kinds_are_counted_again(spark: SparkSession, tmp_path: Path) -> None:
+    """Counts an older version of the job wrote (no present kinds, and no record of its kinds in
+    the commit) cannot take a change: the next run counts every row again, as a full run."""
+    root, daily = tmp_path / "bucket", tmp_path / "daily"
+    location = TableLocation(root=str(daily))
+    day_1(root)
+    run_batch(spark, config(root, daily), "incremental")
+    text = json.loads(last_metadata(spark, COUNTS, location))
+    older = {k: v for k, v in text.items() if k != "kinds"}
+    counted = {c.name for c in A.COUNTED}
+    kept = read_table(spark, COUNTS, location).filter(F.col(results.COUNTED_COLUMN).isin(counted))
+    write_table(kept, COUNTS, location, metadata=json.dumps(older))
+    day_2(root)
+    run_batch(spark, config(root, daily), "incremental")
+    run_batch(spark, config(root, tmp_path / "full"), "full")
+    assert with_counts(spark, daily) == with_counts(spark, tmp_path / "full")
+    last = spark.sql(f"DESCRIBE HISTORY delta.`{daily}/{COUNTS}` LIMIT 1").first()
+    assert last.operationParameters["mode"] == "Overwrite"

@@ -194,7 +194,7 @@ def update_results(
     """Bring the counts table ``counts_name`` up to the cleaned tables ``cleaned`` (by topic), and
     the result tables (``results``: by suffix) with it; return the names of the results written.
     ``recount``: count every row again and write every result (the full mode); otherwise only the
-    change is counted, and a result is written only when its kind's counts changed and its rows
+    change is counted, and a result is written only when its kinds' counts changed and its rows
     differ from those the counts' last commit recorded. The results are written before the
     counts' commit, so that a run killed in between is repaired by the next, which counts the same
     change again. ``each(fn, items)`` runs ``fn`` over ``items`` (in parallel)."""

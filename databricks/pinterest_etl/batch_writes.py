@@ -44,9 +44,9 @@ from .naming import TABLES
 from .readers import MARK_COLUMNS, REASON_COLUMN, malformed_records, mark_malformed, parse_records
 from .results import update_results
 from .writers import (
+    KeyRange,
     TableLocation,
     append_rows,
-    key_range,
     merge_by_key,
     read_table,
     replace_rows_of,
@@ -74,7 +74,8 @@ def write_cleaned(
             records = {t: cached(_records(lines[t], t)) for t in TABLES}
             # The first action on each cache fills it: let that be the statistics.
             counted = in_parallel(lambda t: _stats(records[t]), TABLES)
-            stats = dict(zip(TABLES, counted, strict=True))
+            stats = {t: table_stats for t, (table_stats, _) in zip(TABLES, counted, strict=True)}
+            keys = {t: key_range for t, (_, key_range) in zip(TABLES, counted, strict=True)}
             reasons = {t: _top_reasons(records[t]) if stats[t].malformed else [] for t in TABLES}
         with clock.timed(CLEANED_TABLES):
 
@@ -83,7 +84,7 @@ def write_cleaned(
                 if replace:
                     write_table(rows, names[t], location)
                 elif stats[t].raw > 0:  # nothing new for a topic: no MERGE job
-                    _merge_cleaned(spark, rows, names[t], location)
+                    _merge_cleaned(spark, rows, names[t], location, keys[t])
 
             malformed = reduce(
                 lambda a, b: a.unionByName(b), (malformed_records(records[t], t) for t in TABLES)
@@ -96,7 +97,8 @@ def write_cleaned(
     return BatchOutcome(stats, reasons, clock.seconds)
 
 
-def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: TableLocation) -> str:
+def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: TableLocation,
+                   keys: KeyRange | None) -> str:  # fmt: skip
     """MERGE one cleaned row per key into table ``name``: for a key the table already holds, the
     new row replaces the stored one only when it sorts first (``cleaning.sorts_first``), the rule
     the full run de-duplicates all versions by. The winner of the winners is so the winner of all
@@ -106,14 +108,12 @@ def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: Ta
     stored one), found by one read of the table's key and compared columns: a re-sent or losing
     row would otherwise make the MERGE rewrite every file holding its key, the whole table on a
     day that re-sends rows from all over it. That read and the MERGE's own search keep to the
-    files whose ``ind`` statistics overlap the range of the batch's keys (``key_range``): a day's
+    files whose ``ind`` statistics overlap ``keys``, the range of the rows' keys: a day's
     new keys, and the re-sent keys of the last days, are in the last days' files, not in the
     whole history's."""
     others = [c for c in rows.columns if c != "ind"]
     wins = sorts_first(others, "s", "t")
-    keys = None
     if table_exists(spark, name, location):
-        keys = key_range(rows, "ind")
         stored = read_table(spark, name, location)
         stored = (stored.filter(keys.holds("ind")) if keys else stored.limit(0)).alias("t")
         new = rows.alias("s").join(stored, F.col("s.ind") == F.col("t.ind"), "left")
@@ -257,22 +257,27 @@ def _cleaned_rows(records: DataFrame) -> DataFrame:
     return kept_rows(records.filter(F.col(REASON_COLUMN).isNull())).drop(*MARK_COLUMNS)
 
 
-def _stats(records: DataFrame) -> TableStats:
-    """The counts of one table, in one aggregation over its cached records."""
+def _stats(records: DataFrame) -> tuple[TableStats, KeyRange | None]:
+    """The counts of one table, and the range of its cleaned rows' keys (None: no such row), in
+    one aggregation over its cached records."""
     well_formed = F.col(REASON_COLUMN).isNull()
-    raw, malformed, distinct, kept = records.agg(
+    cleaned_key = F.when(well_formed & F.col(KEPT_COLUMN), F.col("ind"))
+    raw, malformed, distinct, kept, low, high = records.agg(
         F.count(F.lit(1)),
         F.count(REASON_COLUMN),
         F.count_if(well_formed & F.col(FIRST_COPY_COLUMN)),
         F.count_if(well_formed & F.col(KEPT_COLUMN)),
+        F.min(cleaned_key),
+        F.max(cleaned_key),
     ).first()
-    return TableStats(
+    stats = TableStats(
         raw=raw,
         malformed=malformed,
         duplicates_removed=raw - malformed - distinct,
         conflicting_versions=distinct - kept,
         cleaned=kept,
     )
+    return stats, None if low is None else KeyRange(int(low), int(high))
 
 
 def _top_reasons(records: DataFrame) -> list[tuple[str, int]]:

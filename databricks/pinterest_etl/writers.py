@@ -132,9 +132,7 @@ def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableL
     if not table_exists(spark, name, location):
         return write_table(df, name, location)
     ref = location.ref(name)
-    match = f"t.`{key}` = s.`{key}`"
-    if keys:
-        match += f" AND t.`{key}` BETWEEN {keys.low} AND {keys.high}"
+    match = f"t.`{key}` = s.`{key}`" + (f" AND {keys.sql(f't.`{key}`')}" if keys else "")
     spark.sql(
         f"MERGE INTO {_sql_ref(ref, location)} t USING {{source}} s ON {match} "
         f"WHEN MATCHED AND ({replace_when}) THEN UPDATE SET * "
@@ -151,10 +149,14 @@ class KeyRange:
     low: int
     high: int
 
+    def sql(self, column: str) -> str:
+        """Whether the SQL ``column`` is in the range, in SQL with the bounds as literals."""
+        return f"{column} BETWEEN {int(self.low)} AND {int(self.high)}"
+
     def holds(self, column: str) -> Column:
         """Whether ``column`` is in the range: a filter Delta answers from each file's statistics
         (data skipping), reading only the files that can hold such a key."""
-        return F.col(column).between(self.low, self.high)
+        return F.expr(self.sql(f"`{column}`"))
 
 
 def key_range(df: DataFrame, key: str) -> KeyRange | None:

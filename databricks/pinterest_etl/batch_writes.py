@@ -10,7 +10,7 @@ from parallel threads (``compute.in_parallel``). The orchestration around these 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from functools import reduce
+from functools import partial, reduce
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -51,6 +51,7 @@ from .writers import (
     read_table,
     replace_rows_of,
     table_exists,
+    table_version,
     write_table,
 )
 
@@ -89,8 +90,10 @@ def write_cleaned(
             malformed = reduce(
                 lambda a, b: a.unionByName(b), (malformed_records(records[t], t) for t in TABLES)
             )
-            in_parallel(write, TABLES)
-            _write_malformed(spark, config, malformed, replace)
+            in_parallel(lambda write_one: write_one(), [
+                *(partial(write, t) for t in TABLES),
+                partial(_write_malformed, spark, config, malformed, replace),
+            ])  # fmt: skip
     finally:
         for df in records.values():
             df.unpersist()
@@ -110,14 +113,15 @@ def _merge_cleaned(spark: SparkSession, rows: DataFrame, name: str, location: Ta
     day that re-sends rows from all over it. That read and the MERGE's own search keep to the
     files whose ``ind`` statistics overlap ``keys``, the range of the rows' keys: a day's
     new keys, and the re-sent keys of the last days, are in the last days' files, not in the
-    whole history's."""
+    whole history's. A table that does not exist yet is written with the rows."""
     others = [c for c in rows.columns if c != "ind"]
     wins = sorts_first(others, "s", "t")
-    if table_exists(spark, name, location):
-        stored = read_table(spark, name, location)
-        stored = (stored.filter(keys.holds("ind")) if keys else stored.limit(0)).alias("t")
-        new = rows.alias("s").join(stored, F.col("s.ind") == F.col("t.ind"), "left")
-        rows = new.filter(F.col("t.ind").isNull() | F.expr(wins)).select("s.*")
+    if not table_exists(spark, name, location):
+        return write_table(rows, name, location)
+    stored = read_table(spark, name, location)
+    stored = (stored.filter(keys.holds("ind")) if keys else stored.limit(0)).alias("t")
+    new = rows.alias("s").join(stored, F.col("s.ind") == F.col("t.ind"), "left")
+    rows = new.filter(F.col("t.ind").isNull() | F.expr(wins)).select("s.*")
     return merge_by_key(spark, rows, name, location, "ind", wins, keys)
 
 
@@ -143,7 +147,8 @@ def write_results(spark: SparkSession, config: BatchConfig, mode: Mode, log: Run
     names = config.cleaned_tables()
     analysis_names = config.analysis_tables()
     location = config.location
-    missing = [names[t] for t in TABLES if not table_exists(spark, names[t], location)]
+    versions = {t: table_version(spark, names[t], location) for t in TABLES}
+    missing = [names[t] for t in TABLES if versions[t] is None]
     if missing:
         raise NoRawDataError(
             f"no cleaned table yet ({', '.join(missing)}): no run has processed a record of "
@@ -151,7 +156,7 @@ def write_results(spark: SparkSession, config: BatchConfig, mode: Mode, log: Run
         )
     clock = StageClock(log.seconds)
     with clock.timed(RESULTS):
-        update_results(spark, names, config.result_counts(), analysis_names, location,
+        update_results(spark, names, versions, config.result_counts(), analysis_names, location,
                        recount=mode == "full", each=in_parallel)  # fmt: skip
     return BatchResult(
         cleaned_tables={t: location.ref(names[t]) for t in TABLES},

@@ -74,7 +74,6 @@ from .writers import (
     read_version,
     record_changes,
     replace_rows_of,
-    table_exists,
     table_version,
     write_table,
 )
@@ -185,14 +184,16 @@ def counts_of(counts: DataFrame, name: str) -> DataFrame:
 def update_results(
     spark: SparkSession,
     cleaned: dict[str, str],
+    versions: dict[str, int],
     counts_name: str,
     results: dict[str, str],
     location: TableLocation,
     recount: bool,
     each: Callable,
 ) -> list[str]:
-    """Bring the counts table ``counts_name`` up to the cleaned tables ``cleaned`` (by topic), and
-    the result tables (``results``: by suffix) with it; return the names of the results written.
+    """Bring the counts table ``counts_name`` up to the cleaned tables ``cleaned`` (by topic) at
+    their ``versions`` (their latest), and the result tables (``results``: by suffix) with it;
+    return the names of the results written.
     ``recount``: count every row again and write every result (the full mode); otherwise only the
     change is counted, and a result is written only when its kinds' counts changed and its rows
     differ from those the counts' last commit recorded. The results are written before the
@@ -201,7 +202,7 @@ def update_results(
     recorded, digests, ledger = (None, {}, {})
     if not recount:
         recorded, digests, ledger = _recorded(spark, counts_name, location)
-    now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
+    now = dict(versions)
     if recorded is None or any(recorded[t] > now[t] for t in TABLES):
         for t in TABLES:
             record_changes(spark, cleaned[t], location)
@@ -344,8 +345,6 @@ def _recorded(
     """What the counts table's last commit recorded: the cleaned tables' versions it counts (None:
     no such table or record), the results' digests and each kind's rows and groups (``_metadata``;
     empty when not recorded: the results are then all written, and a kind summed again later)."""
-    if not table_exists(spark, counts_name, location):
-        return None, {}, {}
     text = last_metadata(spark, counts_name, location)
     versions = _metadata_value(text, _VERSIONS)
     if not isinstance(versions, dict) or set(versions) != set(TABLES):

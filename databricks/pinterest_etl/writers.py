@@ -102,16 +102,18 @@ def append_rows(
 
 def table_exists(spark: SparkSession, name: str, location: TableLocation) -> bool:
     """Whether Delta table ``name`` exists at ``location``."""
-    ref = location.ref(name)
     if not location.root:
-        return spark.catalog.tableExists(ref)
-    try:
-        spark.sql(f"DESCRIBE DETAIL {_sql_ref(ref, location)}").collect()
-        return True
-    except AnalysisException as err:
-        if "DELTA_MISSING_DELTA_TABLE" in str(err) or "PATH_NOT_FOUND" in str(err):
-            return False
-        raise
+        return spark.catalog.tableExists(location.ref(name))
+    return table_version(spark, name, location) is not None
+
+
+#: The errors Delta raises for a folder that holds no Delta table (absent, or not Delta).
+_NOT_A_DELTA_TABLE = ("DELTA_MISSING_DELTA_TABLE", "DELTA_TABLE_ONLY_OPERATION", "PATH_NOT_FOUND")
+
+
+def _not_a_delta_table(err: AnalysisException, location: TableLocation) -> bool:
+    """Whether ``err`` says that a folder of ``location`` holds no Delta table."""
+    return bool(location.root) and any(c in str(err) for c in _NOT_A_DELTA_TABLE)
 
 
 def _sql_ref(ref: str, location: TableLocation) -> str:
@@ -128,9 +130,7 @@ def merge_by_key(spark: SparkSession, df: DataFrame, name: str, location: TableL
     stated in the match condition as literals so that Delta reads only the files whose statistics
     overlap it, not the whole table (Databricks' knowledge base, "How to improve performance of
     Delta Lake MERGE INTO queries using partition pruning": Delta does not infer a bound from the
-    source). Creates the table when it does not exist. Returns where it was written."""
-    if not table_exists(spark, name, location):
-        return write_table(df, name, location)
+    source). The table must exist (``write_table`` creates one). Returns where it was written."""
     ref = location.ref(name)
     match = f"t.`{key}` = s.`{key}`" + (f" AND {keys.sql(f't.`{key}`')}" if keys else "")
     spark.sql(
@@ -180,17 +180,35 @@ def replace_rows_of(df: DataFrame, name: str, location: TableLocation, column: s
     return _commit(writer, ref, location, metadata)
 
 
-def table_version(spark: SparkSession, name: str, location: TableLocation) -> int:
-    """The latest version of Delta table ``name``."""
-    ref = _sql_ref(location.ref(name), location)
-    return spark.sql(f"DESCRIBE HISTORY {ref} LIMIT 1").first().version
+def table_version(spark: SparkSession, name: str, location: TableLocation) -> int | None:
+    """The latest version of Delta table ``name`` (None: no such table). It reads the table's
+    last commit alone: cheaper than DESCRIBE DETAIL, which counts the files of the version too
+    (right after a write, by rebuilding the table's state from its log)."""
+    ref = location.ref(name)
+    if not location.root and not spark.catalog.tableExists(ref):
+        return None
+    try:
+        return spark.sql(f"DESCRIBE HISTORY {_sql_ref(ref, location)} LIMIT 1").first().version
+    except AnalysisException as err:
+        if _not_a_delta_table(err, location):
+            return None
+        raise
 
 
 def last_metadata(spark: SparkSession, name: str, location: TableLocation) -> str | None:
-    """The user metadata of the latest commit of table ``name`` that has some (None: none)."""
-    ref = _sql_ref(location.ref(name), location)
-    history = spark.sql(f"DESCRIBE HISTORY {ref}").filter("userMetadata IS NOT NULL")
-    latest = history.orderBy(history.version.desc()).select("userMetadata").first()
+    """The user metadata of the latest commit of table ``name`` that has some (None: none, or no
+    such table)."""
+    ref = location.ref(name)
+    if not location.root and not spark.catalog.tableExists(ref):
+        return None
+    try:
+        history = spark.sql(f"DESCRIBE HISTORY {_sql_ref(ref, location)}")
+        history = history.filter("userMetadata IS NOT NULL")
+        latest = history.orderBy(history.version.desc()).select("userMetadata").first()
+    except AnalysisException as err:  # Spark Connect raises it at the action, Classic before
+        if _not_a_delta_table(err, location):
+            return None
+        raise
     return latest.userMetadata if latest else None
 
 

@@ -61,12 +61,28 @@ def display_order(df: DataFrame) -> DataFrame:
     return df.orderBy(*keys)
 
 
+#: A column that the rows of an incremental run's change carry (``results``): +1 for a row as it
+#: is now, -1 for one as it was. A source keeps it, joining rows of the same sign only, and so
+#: does what a ``Counted`` takes from a source: a kind counts it as its ``n``.
+SIGN = "_sign"
+
+
+def _keys(df: DataFrame) -> list[str]:
+    """What a source joins its tables' rows on: ``ind``, and ``SIGN`` when the rows have it."""
+    return ["ind", SIGN] if SIGN in df.columns else ["ind"]
+
+
+def _keyed(df: DataFrame, *columns: str) -> DataFrame:
+    """``df``'s keys (``_keys``) and ``columns``."""
+    return df.select(*_keys(df), *columns)
+
+
 def _pin_geo(pin: DataFrame, geo: DataFrame) -> DataFrame:
-    return pin.join(geo, "ind")
+    return pin.join(geo, _keys(pin))
 
 
 def _pin_user(pin: DataFrame, user: DataFrame) -> DataFrame:
-    return pin.join(user, "ind").withColumn("age_group", age_group(F.col("age")))
+    return pin.join(user, _keys(pin)).withColumn("age_group", age_group(F.col("age")))
 
 
 def _with_join_year(df: DataFrame, years: tuple[int, int]) -> DataFrame:
@@ -97,14 +113,14 @@ COUNT = "n"
 #: The rows results count, each of one ``ind``, with the columns any ``Counted`` reads.
 SOURCES: dict[str, Callable[[DataFrame, DataFrame, DataFrame], DataFrame]] = {
     "pin_geo": lambda pin, geo, user: _pin_geo(
-        pin.select("ind", "category", "poster_name", "follower_count"),
-        geo.select("ind", "country", "timestamp"),
+        _keyed(pin, "category", "poster_name", "follower_count"),
+        _keyed(geo, "country", "timestamp"),
     ),
     "pin_user": lambda pin, geo, user: _pin_user(
-        pin.select("ind", "category", "follower_count"),
-        user.select("ind", "age", "date_joined"),
+        _keyed(pin, "category", "follower_count"),
+        _keyed(user, "age", "date_joined"),
     ),
-    "user": lambda pin, geo, user: user.select("ind", "user_name", "date_joined"),
+    "user": lambda pin, geo, user: _keyed(user, "user_name", "date_joined"),
 }
 
 
@@ -123,9 +139,10 @@ class Counted:
     required: tuple[str, ...] = ()
 
     def values(self, source: DataFrame) -> DataFrame:
-        """The source rows' values that count, one row each."""
+        """The source rows' values that count, one row each (with ``SIGN`` when they have it)."""
         taking_part = [F.col(c).isNotNull() for c in self.required]
-        df = self.rows(source).select(*self.columns)
+        signed = [SIGN] if SIGN in source.columns else []
+        df = self.rows(source).select(*self.columns, *signed)
         return df.filter(reduce(lambda a, b: a & b, taking_part)) if taking_part else df
 
     def counts(self, pin: DataFrame, geo: DataFrame, user: DataFrame) -> DataFrame:

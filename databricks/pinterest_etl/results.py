@@ -58,6 +58,7 @@ from .analysis import (
     COUNTED_COLUMNS,
     KIND_COLUMNS,
     PRESENT,
+    SIGN,
     SOURCES,
     null_safe_join,
     present_change,
@@ -97,13 +98,15 @@ _KINDS = "kinds"
 LEDGER_MIN_ROWS = 100_000
 
 
-def counted_rows(sources: dict[str, DataFrame], sign: int) -> DataFrame:
+def counted_rows(sources: dict[str, DataFrame]) -> DataFrame:
     """The values every ``Counted`` takes from the rows of ``sources`` (``sources_of``), in the
-    counts table's columns (``_in_counts_table``), each with ``n`` = ``sign``."""
+    counts table's columns (``_in_counts_table``), each with ``n`` = its ``SIGN``, or 1 when the
+    rows have none."""
     frames = []
     for counted in COUNTED:
         values = counted.values(sources[counted.source])
-        frames.append(_in_counts_table(values.withColumn(COUNT, F.lit(sign)), counted.name))
+        sign = F.col(SIGN) if SIGN in values.columns else F.lit(1)
+        frames.append(_in_counts_table(values.withColumn(COUNT, sign), counted.name))
     return reduce(lambda a, b: a.unionByName(b), frames)
 
 
@@ -209,7 +212,7 @@ def update_results(
         now = {t: table_version(spark, cleaned[t], location) for t in TABLES}
         tables = [read_version(spark, cleaned[t], location, now[t]) for t in TABLES]
         with sources_of(*tables) as sources:
-            counted = materialized(summed(counted_rows(sources, sign=1)))
+            counted = materialized(summed(counted_rows(sources)))
         try:
             counts = materialized(with_present(counted, before=None))
         finally:
@@ -388,14 +391,15 @@ def _change(
     keys = cached(reduce(lambda a, b: a.unionByName(b), changed).distinct())
     bounds = key_range(keys, "ind")
 
-    def rows(versions: dict[str, int]) -> list[DataFrame]:
+    def rows(versions: dict[str, int], sign: int) -> list[DataFrame]:
         tables = [read_version(spark, cleaned[t], location, versions[t]) for t in TABLES]
         in_range = [df.filter(bounds.holds("ind")) if bounds else df for df in tables]
-        return [df.join(keys, "ind", "left_semi") for df in in_range]
+        return [df.join(keys, "ind", "left_semi").withColumn(SIGN, F.lit(sign)) for df in in_range]
 
+    both = [old.unionByName(new) for old, new in zip(rows(before, -1), rows(after, 1), strict=True)]
     try:
-        with sources_of(*rows(before)) as old, sources_of(*rows(after)) as new:
-            change = materialized(summed(counted_rows(old, -1).unionByName(counted_rows(new, 1))))
+        with sources_of(*both) as sources:
+            change = materialized(summed(counted_rows(sources)))
     finally:
         keys.unpersist()
     try:

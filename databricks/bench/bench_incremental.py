@@ -37,20 +37,25 @@ COUNTS = f"{PREFIX}_result_counts"
 KEYS = {"pin": "index", "geo": "ind", "user": "ind"}
 
 
-def day_rows(day: int, per_day: int, seed: int) -> dict[str, list[dict]]:
-    """The day's new source rows per topic: ``ind`` from ``day * per_day`` on."""
+def day_rows(day: int, per_day: int, seed: int,
+             spacing: int | None = None) -> dict[str, list[dict]]:  # fmt: skip
+    """The day's new source rows per topic: ``ind`` from ``day * spacing`` on (``spacing``:
+    ``per_day`` unless given; days of different sizes need the largest, so that their keys
+    follow each other's)."""
     generated = dict(zip(TABLES, rows(per_day, seed + day), strict=True))
     for table, data in generated.items():
         for row in data:
-            row[KEYS[table]] += day * per_day
+            row[KEYS[table]] += day * (spacing or per_day)
     return generated
 
 
 def send_day(root: str, day: int, args: argparse.Namespace, offsets: dict[str, int],
-             previous: dict[str, list[dict]] | None) -> dict[str, list[dict]]:  # fmt: skip
-    """Write one day's objects per topic; return the day's rows (the next day re-sends some)."""
+             previous: dict[str, list[dict]] | None,
+             key_spacing: int | None = None) -> dict[str, list[dict]]:  # fmt: skip
+    """Write one day's objects per topic; return the day's rows (the next day re-sends some).
+    ``key_spacing``: ``day_rows``'s ``spacing``."""
     rng = random.Random(args.seed * 1000 + day)
-    today = day_rows(day, args.records_per_day, args.seed)
+    today = day_rows(day, args.records_per_day, args.seed, key_spacing)
     for table in TABLES:
         pool = today[table] + (previous[table] if previous else [])
         records: list = today[table] + rng.sample(pool, int(args.records_per_day * args.resend))

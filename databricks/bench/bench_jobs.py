@@ -1,7 +1,7 @@
 """Benchmark (not a test): how many Spark jobs each incremental run starts, and its results stage.
 
     .venv/bin/python databricks/bench/bench_jobs.py [--days 4] [--records-per-day 2000]
-        [--history 0]
+        [--history 0] [--history-records-per-day N]
 
 Sends ``--history`` days and runs the job once over them, untimed (a first run: it counts every
 row, so the kept counts start summed, one row per group); then sends ``--days`` days as
@@ -15,6 +15,10 @@ when a kind is summed again). Day 1 (without ``--history``) is a first run: it c
 and that counting and the counts' write are in its "change" column. A job count, unlike
 a time, does not depend on the load of the machine; on a small machine each job has a fixed cost,
 which is what an incremental run's time is made of when the day's data is small.
+
+``--history-records-per-day`` gives the history days a size of their own: with 20,000 for the
+history and ``--records-per-day 100``, the counted days are what a run costs over the same history
+when its day holds almost nothing (the run's fixed cost). Each day's keys follow the last day's.
 """
 
 from __future__ import annotations
@@ -70,10 +74,16 @@ def main() -> None:
                         help="new rows per topic")  # fmt: skip
     parser.add_argument("--history", type=cli.whole_number(0), default=0,
                         help="days sent and run once before the days counted")  # fmt: skip
+    parser.add_argument("--history-records-per-day", type=cli.whole_number(1),
+                        help="new rows per topic on a day of the history (default: "
+                             "--records-per-day)")  # fmt: skip
     parser.add_argument("--master", default="local[2]")
     parser.add_argument("--seed", type=cli.whole_number(0), default=42)
     args = parser.parse_args()
     days = argparse.Namespace(**vars(args), resend=0.2, per_object=1000)
+    history_size = args.history_records_per_day or args.records_per_day
+    history_days = argparse.Namespace(**{**vars(days), "records_per_day": history_size})
+    spacing = max(history_size, args.records_per_day)
 
     root = tempfile.mkdtemp(prefix="pinterest-bench-jobs-")
     spark = local_spark("pinterest-etl-bench-jobs", master=args.master, driver_memory="2g",
@@ -98,12 +108,14 @@ def main() -> None:
     try:
         if args.history:
             for day in range(1, args.history + 1):
-                previous = send_day(root, day - 1, days, offsets, previous)
+                previous = send_day(root, day - 1, history_days, offsets, previous, spacing)
             start = time.perf_counter()
             run_batch(spark, config, "incremental")
-            print(f"days 1-{args.history}: one first run, {time.perf_counter() - start:.1f} s")
+            took = time.perf_counter() - start
+            print(f"days 1-{args.history} ({history_size} new rows per topic a day): "
+                  f"one first run, {took:.1f} s")  # fmt: skip
         for day in range(args.history + 1, args.history + args.days + 1):
-            previous = send_day(root, day - 1, days, offsets, previous)
+            previous = send_day(root, day - 1, days, offsets, previous, spacing)
             counts.clear()
             seconds.clear()
             before, start = jobs(), time.perf_counter()

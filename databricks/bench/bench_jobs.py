@@ -24,10 +24,12 @@ when its day holds almost nothing (the run's fixed cost). Each day's keys follow
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import tempfile
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from bench_incremental import PREFIX, send_day
 from pyspark.sql import SparkSession
@@ -67,6 +69,43 @@ def job_counter(spark: SparkSession) -> Callable[[], int]:
     return lambda: max(tracker.getJobIdsForGroup(None), default=-1) + 1
 
 
+#: The threads of Spark's JVM by kind (the start of their names, as Linux shows them).
+THREAD_KINDS = (
+    ("JIT compiler", ("C1 CompilerThre", "C2 CompilerThre")),
+    ("tasks", ("Executor task l",)),
+    ("driver", ("Thread-",)),
+    ("GC", ("GC Thread", "G1 ", "VM Thread")),
+)
+
+
+def cpu_counter(spark: SparkSession) -> Callable[[], dict[str, float]]:
+    """A function that says how many CPU seconds the threads of the Classic session ``spark``'s
+    JVM have used, by kind (``THREAD_KINDS``, the rest as "other"), from Linux's /proc (empty
+    elsewhere). "driver" is the threads that run the Python driver's calls (planning each query,
+    Delta's log); the JIT compiler compiles, among others, the classes Spark generates for each
+    query's stages once they run hot."""
+    pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
+    tasks, tick = Path(f"/proc/{pid}/task"), os.sysconf("SC_CLK_TCK")
+
+    def kind(name: str) -> str:
+        return next((k for k, starts in THREAD_KINDS if name.startswith(starts)), "other")
+
+    def read() -> dict[str, float]:
+        used: dict[str, float] = {}
+        for stat_file in tasks.glob("*/stat") if tasks.is_dir() else ():
+            try:
+                stat = stat_file.read_text()
+            except OSError:  # the thread ended
+                continue
+            name = stat[stat.index("(") + 1 : stat.rindex(")")]
+            fields = stat[stat.rindex(")") + 2 :].split()
+            seconds = (int(fields[11]) + int(fields[12])) / tick  # utime + stime
+            used[kind(name)] = used.get(kind(name), 0.0) + seconds
+        return used
+
+    return read
+
+
 def main() -> None:
     parser = cli.Parser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=cli.whole_number(1), default=4)
@@ -88,7 +127,7 @@ def main() -> None:
     root = tempfile.mkdtemp(prefix="pinterest-bench-jobs-")
     spark = local_spark("pinterest-etl-bench-jobs", master=args.master, driver_memory="2g",
                         shuffle_partitions=2)  # fmt: skip
-    jobs = job_counter(spark)
+    jobs, cpu = job_counter(spark), cpu_counter(spark)
     config = BatchConfig(root, PREFIX, TableLocation(root=f"{root}/tables"),
                          checkpoint_root=f"{root}/checkpoints")  # fmt: skip
     # update_results is imported by name where the job calls it: count it there.
@@ -118,9 +157,11 @@ def main() -> None:
             previous = send_day(root, day - 1, days, offsets, previous, spacing)
             counts.clear()
             seconds.clear()
-            before, start = jobs(), time.perf_counter()
+            before, start, cpu_before = jobs(), time.perf_counter(), cpu()
             run_batch(spark, config, "incremental")
             run = (jobs() - before, time.perf_counter() - start)
+            cpu_after = cpu()
+            used = {k: cpu_after[k] - cpu_before.get(k, 0.0) for k in cpu_after}
             parts = {p: (counts.get(p, 0), seconds.get(p, 0.0)) for p in PARTS}
             commits = tuple(sum(parts[p][i] for p in committing) for i in (0, 1))
             stage, added, finished = (parts[p] for p in PARTS[:3])
@@ -131,6 +172,10 @@ def main() -> None:
             cells = [run, stage, change, summing, finished, commits]
             line = "".join(f"{f'{n} ({s:.1f})':<15}" for n, s in cells)
             print(f"{day:>3}  {line.rstrip()}", flush=True)
+            if used:
+                kinds = [k for k, _ in THREAD_KINDS] + ["other"]
+                shares = ", ".join(f"{k} {used.get(k, 0.0):.1f}" for k in kinds)
+                print(f"     JVM CPU {sum(used.values()):.1f} s: {shares}", flush=True)
     finally:
         spark.stop()
         shutil.rmtree(root, ignore_errors=True)

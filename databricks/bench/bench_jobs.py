@@ -83,7 +83,8 @@ def cpu_counter(spark: SparkSession) -> Callable[[], dict[str, float]]:
     JVM have used, by kind (``THREAD_KINDS``, the rest as "other"), from Linux's /proc (empty
     elsewhere). "driver" is the threads that run the Python driver's calls (planning each query,
     Delta's log); the JIT compiler compiles, among others, the classes Spark generates for each
-    query's stages once they run hot."""
+    query's stages once they run hot. A thread that ends during a run takes its CPU with it (the
+    executor's task threads are pooled and stay)."""
     pid = spark.sparkContext._jvm.java.lang.ProcessHandle.current().pid()
     tasks, tick = Path(f"/proc/{pid}/task"), os.sysconf("SC_CLK_TCK")
 

@@ -14,12 +14,15 @@ on the server, SQL does not.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from pyspark.errors import AnalysisException
 from pyspark.sql import Column, DataFrame, DataFrameWriter, SparkSession
 from pyspark.sql import functions as F
+
+_T = TypeVar("_T")
 
 _NAME_RE = re.compile(r"^[A-Za-z0-9_]+$")
 _SCHEMA_RE = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)?$")
@@ -180,36 +183,45 @@ def replace_rows_of(df: DataFrame, name: str, location: TableLocation, column: s
     return _commit(writer, ref, location, metadata)
 
 
-def table_version(spark: SparkSession, name: str, location: TableLocation) -> int | None:
-    """The latest version of Delta table ``name`` (None: no such table). It reads the table's
-    last commit alone: cheaper than DESCRIBE DETAIL, which counts the files of the version too
-    (right after a write, by rebuilding the table's state from its log)."""
+def _from_history(
+    spark: SparkSession,
+    name: str,
+    location: TableLocation,
+    read: Callable[[DataFrame], _T],
+    limit: int | None = None,
+) -> _T | None:
+    """``read`` applied to the history of Delta table ``name`` (DESCRIBE HISTORY, its last
+    ``limit`` commits when given), or None when there is no such table. ``read`` runs the action:
+    Spark Connect raises a missing table's error there, Classic before it."""
     ref = location.ref(name)
     if not location.root and not spark.catalog.tableExists(ref):
         return None
+    limited = f" LIMIT {int(limit)}" if limit is not None else ""
     try:
-        return spark.sql(f"DESCRIBE HISTORY {_sql_ref(ref, location)} LIMIT 1").first().version
+        return read(spark.sql(f"DESCRIBE HISTORY {_sql_ref(ref, location)}{limited}"))
     except AnalysisException as err:
         if _not_a_delta_table(err, location):
             return None
         raise
 
 
+def table_version(spark: SparkSession, name: str, location: TableLocation) -> int | None:
+    """The latest version of Delta table ``name`` (None: no such table). It reads the table's
+    last commit alone: cheaper than DESCRIBE DETAIL, which counts the files of the version too
+    (right after a write, by rebuilding the table's state from its log)."""
+    return _from_history(spark, name, location, lambda h: h.first().version, limit=1)
+
+
 def last_metadata(spark: SparkSession, name: str, location: TableLocation) -> str | None:
     """The user metadata of the latest commit of table ``name`` that has some (None: none, or no
     such table)."""
-    ref = location.ref(name)
-    if not location.root and not spark.catalog.tableExists(ref):
-        return None
-    try:
-        history = spark.sql(f"DESCRIBE HISTORY {_sql_ref(ref, location)}")
-        history = history.filter("userMetadata IS NOT NULL")
-        latest = history.orderBy(history.version.desc()).select("userMetadata").first()
-    except AnalysisException as err:  # Spark Connect raises it at the action, Classic before
-        if _not_a_delta_table(err, location):
-            return None
-        raise
-    return latest.userMetadata if latest else None
+
+    def latest(history: DataFrame) -> str | None:
+        rows = history.filter("userMetadata IS NOT NULL").orderBy(history.version.desc())
+        row = rows.select("userMetadata").first()
+        return row.userMetadata if row else None
+
+    return _from_history(spark, name, location, latest)
 
 
 def read_version(

@@ -1,6 +1,6 @@
 """Table locations, the idempotent mount (dbutils is Databricks-only: a minimal stand-in records
-the calls; what it cannot prove is that Databricks accepts the instance-profile mount), and Delta's
-data skipping for a key range."""
+the calls; what it cannot prove is that Databricks accepts the instance-profile mount), Delta's
+data skipping for a key range, and what a folder without a Delta table answers."""
 
 from __future__ import annotations
 
@@ -16,8 +16,11 @@ from pinterest_etl.writers import (
     append_rows,
     check_table_name,
     ensure_mount,
+    last_metadata,
     read_table,
     read_version,
+    table_exists,
+    table_version,
 )
 
 
@@ -95,3 +98,22 @@ def test_a_key_range_reads_only_the_files_that_can_hold_its_keys(
     ]  # fmt: skip
     at_three = read_version(spark, "keyed", location, 2)  # versions 0-2: the first three files
     assert len(at_three.filter(KeyRange(12, 25).holds("ind")).inputFiles()) == 2
+
+
+def test_a_folder_without_a_delta_table_has_no_version(spark: SparkSession, tmp_path: Path) -> None:
+    """What the job's existence checks rely on: DESCRIBE HISTORY of a folder that holds no Delta
+    table fails with one of Delta's error classes (its delta-error-classes.json:
+    DELTA_TABLE_ONLY_OPERATION for an absent or plain folder), which ``table_version`` and
+    ``last_metadata`` read as "no table", under either engine (Connect raises it at the action)."""
+    location = TableLocation(root=str(tmp_path))
+    (tmp_path / "plain").mkdir()
+    (tmp_path / "plain" / "part.txt").write_text("not a table")
+    for name in ("absent", "plain"):
+        assert table_version(spark, name, location) is None
+        assert not table_exists(spark, name, location)
+        assert last_metadata(spark, name, location) is None
+    append_rows(spark.range(3).withColumnRenamed("id", "ind"), "keyed", location)
+    append_rows(spark.range(3).withColumnRenamed("id", "ind"), "keyed", location, metadata="m")
+    assert table_version(spark, "keyed", location) == 1
+    assert table_exists(spark, "keyed", location)
+    assert last_metadata(spark, "keyed", location) == "m"
